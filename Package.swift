@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+// Strata: an embedded columnar event store for click analytics.
+// Dependency arrows point one way (see README "Architecture"):
+//   C shims -> StrataFormat -> StrataStore -> StrataIngest / StrataQuery -> StrataCLI -> strata
+//   StrataText (value parsing/formatting, compressed input) and StrataSQL (lexer/parser) are leaves.
+import PackageDescription
+
+let package = Package(
+    name: "Strata",
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+        .library(name: "StrataFormat", targets: ["StrataFormat"]),
+        .library(name: "StrataStore", targets: ["StrataStore"]),
+        .library(name: "StrataIngest", targets: ["StrataIngest"]),
+        .library(name: "StrataQuery", targets: ["StrataQuery"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
+                       providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CStrataKernels", path: "Sources/CStrataKernels",
+                cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "StrataFormat", dependencies: ["CZstd", "CLZ4", "CStrataKernels"]),
+        .target(name: "StrataText", dependencies: ["CZlib", "CZstd"]),
+        .target(name: "StrataSQL"),
+        .target(name: "StrataStore", dependencies: ["StrataFormat"]),
+        .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"]),
+        .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL"]),
+        .target(name: "StrataCLI", dependencies: [
+            "StrataStore", "StrataFormat", "StrataText", "StrataIngest", "StrataQuery", "StrataSQL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
+        .testTarget(name: "StrataFormatTests", dependencies: ["StrataFormat"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataTextTests", dependencies: ["StrataText"]),
+        .testTarget(name: "StrataSQLTests", dependencies: ["StrataSQL"]),
+        .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore", "StrataFormat"]),
+        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataStore", "StrataText"]),
+        .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataIngest", "StrataStore"],
+                    resources: [.copy("SQLTests")]),
+        .testTarget(name: "StrataCLITests", dependencies: ["StrataCLI"]),
+    ]
+)

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+public enum StrataMain {
+    public static func run() {
+        print("strata")
+    }
+}

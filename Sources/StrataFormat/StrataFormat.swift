@@ -1,0 +1,1 @@
+// StrataFormat module

@@ -1,0 +1,1 @@
+// StrataIngest module

@@ -1,0 +1,1 @@
+// StrataText module

@@ -1,0 +1,4 @@
+import Testing
+@testable import StrataCLI
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import StrataFormat
+
+@Test func moduleLoads() { #expect(Bool(true)) }

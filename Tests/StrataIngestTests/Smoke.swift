@@ -1,0 +1,4 @@
+import Testing
+@testable import StrataIngest
+
+@Test func moduleLoads() { #expect(Bool(true)) }

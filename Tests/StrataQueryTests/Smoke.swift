@@ -1,0 +1,4 @@
+import Testing
+@testable import StrataQuery
+
+@Test func moduleLoads() { #expect(Bool(true)) }

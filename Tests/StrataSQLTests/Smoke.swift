@@ -1,0 +1,4 @@
+import Testing
+@testable import StrataSQL
+
+@Test func moduleLoads() { #expect(Bool(true)) }

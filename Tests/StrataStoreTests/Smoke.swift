@@ -1,0 +1,4 @@
+import Testing
+@testable import StrataStore
+
+@Test func moduleLoads() { #expect(Bool(true)) }

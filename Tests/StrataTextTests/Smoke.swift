@@ -1,0 +1,4 @@
+import Testing
+@testable import StrataText
+
+@Test func moduleLoads() { #expect(Bool(true)) }
