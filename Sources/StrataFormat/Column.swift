@@ -1,0 +1,63 @@
+/// Values of one column held in memory, by physical type. Strings are codes into a dictionary.
+public enum ColumnData: Sendable {
+    case int64([Int64])
+    case double([Double])
+    case bool([UInt8])
+    case string(codes: [UInt32], dictionary: StringDictionary)
+
+    public var count: Int {
+        switch self {
+        case .int64(let v): return v.count
+        case .double(let v): return v.count
+        case .bool(let v): return v.count
+        case .string(let c, _): return c.count
+        }
+    }
+
+    public var physical: PhysicalType {
+        switch self {
+        case .int64: return .int64
+        case .double: return .double
+        case .bool: return .bool
+        case .string: return .string
+        }
+    }
+}
+
+/// A column: values plus optional validity (1 = value present, 0 = NULL; nil = no NULLs).
+/// Values at NULL positions are ignored.
+public struct Column: Sendable {
+    public var data: ColumnData
+    public var validity: [UInt8]?
+
+    public init(_ data: ColumnData, validity: [UInt8]? = nil) {
+        precondition(validity == nil || validity!.count == data.count)
+        self.data = data
+        self.validity = validity
+    }
+
+    public var count: Int { data.count }
+
+    @inlinable public func isNull(_ i: Int) -> Bool { validity.map { $0[i] == 0 } ?? false }
+
+    /// Rows reordered (or selected) by `permutation`: row `i` of the result is row
+    /// `permutation[i]` of `self`.
+    public func gathered(_ permutation: UnsafeBufferPointer<Int32>) -> Column {
+        func gather<T>(_ v: [T]) -> [T] {
+            v.withUnsafeBufferPointer { src in
+                [T](unsafeUninitializedCapacity: permutation.count) { dst, n in
+                    for i in 0..<permutation.count { (dst.baseAddress! + i).initialize(to: src[Int(permutation[i])]) }
+                    n = permutation.count
+                }
+            }
+        }
+        let data: ColumnData
+        switch self.data {
+        case .int64(let v): data = .int64(gather(v))
+        case .double(let v): data = .double(gather(v))
+        case .bool(let v): data = .bool(gather(v))
+        case .string(let c, let d): data = .string(codes: gather(c), dictionary: d)
+        }
+        return Column(data, validity: validity.map(gather))
+    }
+}

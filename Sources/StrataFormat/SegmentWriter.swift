@@ -1,0 +1,289 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings for writing one segment.
+public struct SegmentWriterOptions: Sendable {
+    /// Rows per block (the unit of pruning, checksumming and decoding).
+    public var blockRows: Int = 65_536
+    /// Codec per column (defaults to `CodecSpec.default` for missing entries).
+    public var codecs: [CodecSpec] = []
+    /// Index of the table's time column, if any: its min/max become the segment's time range.
+    public var timeColumn: Int?
+    /// Column indexes of the sort key the rows are ordered by (recorded, not enforced).
+    public var sortKey: [Int] = []
+    /// Partition label, e.g. `month=2024-05`.
+    public var partition: String = ""
+    public var createdBy: String = "strata"
+    /// Encode columns on several threads.
+    public var parallel: Bool = true
+
+    public init() {}
+}
+
+/// Writes immutable segment files (Format.md, "Segment file").
+public enum SegmentWriter {
+    /// Encodes `columns` (all of equal length, already in sort order) to the bytes of a
+    /// segment file.
+    public static func encode(schema: [ColumnSchema], columns: [Column],
+                              options: SegmentWriterOptions) throws(FormatError) -> (bytes: [UInt8], footer: SegmentFooter) {
+        guard schema.count == columns.count, !schema.isEmpty else {
+            throw FormatError(.invalidArgument, "segment needs one column per schema entry")
+        }
+        guard schema.count <= Int(UInt16.max) else { throw FormatError(.invalidArgument, "too many columns") }
+        let rows = columns[0].count
+        for (i, c) in columns.enumerated() {
+            guard c.count == rows else { throw FormatError(.invalidArgument, "column '\(schema[i].name)' has \(c.count) rows, expected \(rows)") }
+            guard c.data.physical == schema[i].type.physical else {
+                throw FormatError(.invalidArgument, "column '\(schema[i].name)' data does not match type \(schema[i].type.sqlName)")
+            }
+        }
+        guard options.blockRows > 0 && options.blockRows <= 1 << 24 else { throw FormatError(.invalidArgument, "block size out of range") }
+
+        let n = schema.count
+        let encoded = UnsafeMutableBufferPointer<EncodedColumn?>.allocate(capacity: n)
+        encoded.initialize(repeating: nil)
+        defer { encoded.deinitialize(); encoded.deallocate() }
+        let work = { (i: Int) in
+            let spec = i < options.codecs.count ? options.codecs[i] : CodecSpec.default
+            encoded[i] = encodeColumn(columns[i], schema: schema[i], spec: spec, blockRows: options.blockRows)
+        }
+        if options.parallel && n > 1 && rows > 4096 {
+            let box = UnsafeSendable(work)
+            DispatchQueue.concurrentPerform(iterations: n) { box.value($0) }
+        } else {
+            for i in 0..<n { work(i) }
+        }
+
+        var out: [UInt8] = []
+        out.reserveCapacity(segmentHeaderSize + encoded.reduce(0) { $0 + ($1?.bytes.count ?? 0) } + 4096)
+        out.append(contentsOf: segmentMagic)
+        withUnsafeBytes(of: segmentFormatVersion.littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: [0, 0, 0, 0, 0, 0])  // flags u16 + reserved u32
+        var metas: [ColumnMeta] = []
+        for i in 0..<n {
+            var col = encoded[i]!
+            let base = UInt64(out.count)
+            col.meta.dictionary?.page.offset += base
+            for b in col.meta.blocks.indices { col.meta.blocks[b].page.offset += base }
+            out.append(contentsOf: col.bytes)
+            metas.append(col.meta)
+        }
+        var minTime = Int64.max, maxTime = Int64.min
+        if let t = options.timeColumn, t < n, case .int64(let v) = columns[t].data {
+            let valid = columns[t].validity
+            for i in 0..<rows where valid == nil || valid![i] != 0 {
+                minTime = min(minTime, v[i])
+                maxTime = max(maxTime, v[i])
+            }
+        }
+        if minTime > maxTime { minTime = 0; maxTime = -1 }  // empty range
+        let footer = SegmentFooter(rowCount: UInt64(rows), blockRows: UInt32(options.blockRows),
+                                   timeColumn: Int32(options.timeColumn ?? -1), minTime: minTime, maxTime: maxTime,
+                                   partition: options.partition, sortKey: options.sortKey.map { UInt16($0) },
+                                   createdBy: options.createdBy, columns: metas)
+        let footerBytes = footer.serialize()
+        let footerOffset = UInt64(out.count)
+        out.append(contentsOf: footerBytes)
+        var t = ByteWriter(capacity: segmentTrailerSize)
+        t.u64(footerOffset)
+        t.u32(UInt32(footerBytes.count))
+        t.u32(CRC32C.checksum(footerBytes))
+        t.u16(segmentFormatVersion)
+        t.u16(0)
+        t.u32(0)
+        t.append(segmentMagic)
+        out.append(contentsOf: t.bytes)
+        return (out, footer)
+    }
+
+    /// Encodes and writes a segment to `path` (created exclusively), optionally fsyncing it.
+    @discardableResult
+    public static func write(schema: [ColumnSchema], columns: [Column], options: SegmentWriterOptions,
+                             to path: String, sync: Bool = true) throws(FormatError) -> (footer: SegmentFooter, bytes: Int) {
+        let (bytes, footer) = try encode(schema: schema, columns: columns, options: options)
+        try FileIO.writeNewFile(path, bytes, sync: sync)
+        return (footer, bytes.count)
+    }
+
+    // MARK: - column encoding
+
+    struct EncodedColumn {
+        var bytes: [UInt8]
+        var meta: ColumnMeta
+    }
+
+    static func encodeColumn(_ column: Column, schema: ColumnSchema, spec: CodecSpec, blockRows: Int) -> EncodedColumn {
+        let ctx = CodecContext()
+        var bytes: [UInt8] = []
+        var meta = ColumnMeta(name: schema.name, type: schema.type, nullable: schema.nullable, codec: spec.codec,
+                              storedBytes: 0, rawBytes: 0, dictionary: nil, blocks: [])
+        let rows = column.count
+        let validity = column.validity
+
+        func addPage(_ raw: [UInt8]) -> PageRef {
+            let offset = UInt64(bytes.count)
+            let compressed = raw.withUnsafeBytes { ctx.compress($0, spec) }
+            let stored = compressed ?? raw
+            let codec: Codec = compressed == nil ? .none : spec.codec
+            bytes.append(contentsOf: stored)
+            meta.storedBytes += UInt64(stored.count)
+            meta.rawBytes += UInt64(raw.count)
+            return PageRef(offset: offset, storedLength: UInt32(stored.count), rawLength: UInt32(raw.count),
+                           codec: codec, crc32c: CRC32C.checksum(stored))
+        }
+
+        // Strings: build the segment's sorted dictionary and remap codes into it.
+        var ints: [Int64] = []
+        switch column.data {
+        case .string(let codes, let dict):
+            let (sorted, remap) = sortedDictionary(codes: codes, validity: validity, dictionary: dict)
+            let (page, layout, entryLength) = encodeDictionary(sorted)
+            let ref = addPage(page)
+            meta.dictionary = DictionaryMeta(page: ref, entries: UInt32(sorted.count), layout: layout, entryLength: entryLength)
+            ints = [Int64](repeating: 0, count: rows)
+            for i in 0..<rows where validity == nil || validity![i] != 0 { ints[i] = Int64(remap[Int(codes[i])]) }
+        case .int64(let v):
+            ints = v
+        default:
+            break
+        }
+
+        var start = 0
+        var page: [UInt8] = []
+        var scratchI: [Int64] = []
+        var scratchD: [Double] = []
+        while start < rows {
+            let end = min(start + blockRows, rows)
+            let count = end - start
+            var nulls = 0
+            if let validity { for i in start..<end where validity[i] == 0 { nulls += 1 } }
+            page.removeAll(keepingCapacity: true)
+            var enc: Encoding = .allNull
+            var lo: Int64 = 0, hi: Int64 = 0
+            if nulls < count {
+                if nulls > 0 {
+                    validity!.withUnsafeBufferPointer { BoolCodec.appendBitmap(UnsafeBufferPointer(rebasing: $0[start..<end]), into: &page) }
+                }
+                switch column.data {
+                case .int64, .string:
+                    scratchI.removeAll(keepingCapacity: true)
+                    scratchI.append(contentsOf: ints[start..<end])
+                    if nulls > 0 { fillNulls(&scratchI, validity!, start) }
+                    lo = .max; hi = .min
+                    for x in scratchI { lo = min(lo, x); hi = max(hi, x) }
+                    enc = scratchI.withUnsafeBufferPointer { IntCodec.encode($0, into: &page) }
+                case .double(let v):
+                    scratchD.removeAll(keepingCapacity: true)
+                    scratchD.append(contentsOf: v[start..<end])
+                    if nulls > 0 {
+                        var last = 0.0
+                        if let f = (start..<end).first(where: { validity![$0] != 0 }) { last = v[f] }
+                        for i in 0..<count { if validity![start + i] == 0 { scratchD[i] = last } else { last = scratchD[i] } }
+                    }
+                    var dlo = Double.infinity, dhi = -Double.infinity
+                    for x in scratchD where !x.isNaN { dlo = min(dlo, x); dhi = max(dhi, x) }
+                    lo = Int64(bitPattern: dlo.bitPattern); hi = Int64(bitPattern: dhi.bitPattern)
+                    enc = scratchD.withUnsafeBufferPointer { DoubleCodec.encode($0, into: &page) }
+                case .bool(let v):
+                    var bits = Array(v[start..<end])
+                    if nulls > 0 { for i in 0..<count where validity![start + i] == 0 { bits[i] = 0 } }
+                    lo = 1; hi = 0
+                    for i in 0..<count where nulls == 0 || validity![start + i] != 0 {
+                        let b: Int64 = bits[i] != 0 ? 1 : 0
+                        lo = min(lo, b); hi = max(hi, b)
+                    }
+                    enc = bits.withUnsafeBufferPointer { BoolCodec.encode($0, into: &page) }
+                }
+            }
+            let ref = addPage(page)
+            meta.blocks.append(BlockMeta(page: ref, encoding: enc, nullCount: UInt32(nulls), minBits: lo, maxBits: hi))
+            start = end
+        }
+        return EncodedColumn(bytes: bytes, meta: meta)
+    }
+
+    /// NULL slots take the previous valid value (or the first valid one) so they do not widen
+    /// frame-of-reference ranges or break runs.
+    static func fillNulls(_ v: inout [Int64], _ validity: [UInt8], _ start: Int) {
+        var last: Int64 = 0
+        if let f = v.indices.first(where: { validity[start + $0] != 0 }) { last = v[f] }
+        for i in v.indices {
+            if validity[start + i] == 0 { v[i] = last } else { last = v[i] }
+        }
+    }
+
+    /// The entries of `dictionary` used by valid rows, sorted byte-wise, and a map from old
+    /// code to new code.
+    static func sortedDictionary(codes: [UInt32], validity: [UInt8]?, dictionary: StringDictionary) -> (StringDictionary, [UInt32]) {
+        var used = [Bool](repeating: false, count: dictionary.count)
+        for i in codes.indices where validity == nil || validity![i] != 0 { used[Int(codes[i])] = true }
+        var entries: [Int32] = []
+        entries.reserveCapacity(dictionary.count)
+        for i in used.indices where used[i] { entries.append(Int32(i)) }
+        // sort by an 8-byte big-endian prefix first, then full comparison for ties
+        dictionary.bytes.withUnsafeBufferPointer { bp in
+            let off = dictionary.offsets
+            func prefix(_ e: Int32) -> UInt64 {
+                let lo = Int(off[Int(e)]), hi = Int(off[Int(e) + 1])
+                var k: UInt64 = 0
+                for j in 0..<8 { k = k << 8 | (lo + j < hi ? UInt64(bp[lo + j]) : 0) }
+                return k
+            }
+            var keyed = entries.map { (prefix($0), $0) }
+            keyed.sort { a, b in
+                if a.0 != b.0 { return a.0 < b.0 }
+                return dictionary.compare(Int(a.1), Int(b.1)) < 0
+            }
+            entries = keyed.map { $0.1 }
+        }
+        var sorted = StringDictionary()
+        sorted.bytes.reserveCapacity(dictionary.bytes.count)
+        sorted.offsets.reserveCapacity(entries.count + 1)
+        var remap = [UInt32](repeating: 0, count: dictionary.count)
+        for (newCode, old) in entries.enumerated() {
+            dictionary.withEntry(Int(old)) { sorted.append($0) }
+            remap[Int(old)] = UInt32(newCode)
+        }
+        return (sorted, remap)
+    }
+
+    static func isLowerHex(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 102) }
+
+    static func hexValue(_ b: UInt8) -> UInt8 { b <= 57 ? b - 48 : b - 87 }
+
+    /// Dictionary page bytes and layout (Format.md, "Dictionary pages").
+    static func encodeDictionary(_ d: StringDictionary) -> ([UInt8], DictionaryLayout, UInt32) {
+        let n = d.count
+        if n > 0 {
+            let len = d.length(0)
+            var hex = len >= 2 && len <= 128 && len % 2 == 0
+            if hex {
+                for i in 0..<n where d.length(i) != len { hex = false; break }
+            }
+            if hex { hex = d.bytes.allSatisfy(isLowerHex) }
+            if hex {
+                var out = [UInt8](repeating: 0, count: d.bytes.count / 2)
+                d.bytes.withUnsafeBufferPointer { src in
+                    for j in 0..<out.count { out[j] = hexValue(src[2 * j]) << 4 | hexValue(src[2 * j + 1]) }
+                }
+                return (out, .hex, UInt32(len))
+            }
+        }
+        var out: [UInt8] = []
+        var maxLen = 0
+        for i in 0..<n { maxLen = max(maxLen, d.length(i)) }
+        let width = BitPacking.width(UInt64(maxLen))
+        out.append(UInt8(width))
+        BitPacking.pack(count: n, width: width, into: &out) { UInt64(d.length($0)) }
+        out.append(contentsOf: d.bytes)
+        return (out, .variable, 0)
+    }
+}
+
+/// Wraps a value for transfer into concurrently executed closures whose access is disjoint.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

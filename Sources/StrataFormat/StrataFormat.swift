@@ -1,1 +1,0 @@
-// StrataFormat module

@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+@testable import StrataFormat
+
+let schema5: [ColumnSchema] = [
+    ColumnSchema(name: "ts", type: .timestamp),
+    ColumnSchema(name: "n", type: .bigint),
+    ColumnSchema(name: "x", type: .double),
+    ColumnSchema(name: "flag", type: .boolean),
+    ColumnSchema(name: "s", type: .varchar),
+]
+
+/// Random columns for `schema5`; `nullRate` in percent (100 = all NULL).
+func randomColumns(seed: UInt64, rows n: Int, nullRate: Int, constant: Bool = false) -> [Column] {
+    var r = TestRNG(seed)
+    func validity() -> [UInt8]? {
+        guard nullRate > 0 else { return nil }
+        return (0..<n).map { _ in r.int(0...99) < nullRate ? 0 : 1 }
+    }
+    var ts: [Int64] = []
+    var t: Int64 = 1_704_067_200_000_000
+    for _ in 0..<n { t += constant ? 0 : Int64(r.int(0...10_000)) * 1000; ts.append(t) }
+    let pool = ["", "a", "é", "日本語", "instagram", "tiktok", String(repeating: "z", count: 300), "0123456789abcdef"]
+    var dict = StringDictionary()
+    var codes: [UInt32] = []
+    var seen: [String: UInt32] = [:]
+    for i in 0..<n {
+        let s = constant ? "same" : (r.int(0...3) == 0 ? String(format: "%016llx", r.next()) : pool[i % pool.count])
+        if let c = seen[s] { codes.append(c) } else { seen[s] = UInt32(dict.count); codes.append(UInt32(dict.count)); dict.append(s) }
+    }
+    return [
+        Column(.int64(ts), validity: validity()),
+        Column(.int64((0..<n).map { _ in constant ? 5 : Int64(bitPattern: r.next()) >> UInt64(r.int(0...63)) }), validity: validity()),
+        Column(.double((0..<n).map { _ in constant ? 1.5 : Double(r.int(0...99_999)) / 100 }), validity: validity()),
+        Column(.bool((0..<n).map { _ in constant ? 1 : UInt8(r.int(0...1)) }), validity: validity()),
+        Column(.string(codes: codes, dictionary: dict), validity: validity()),
+    ]
+}
+
+/// Compares logical values (NULL-aware; strings by text).
+func assertSameValues(_ a: [Column], _ b: [Column], _ note: String) {
+    for (ca, cb) in zip(a, b) {
+        #expect(ca.count == cb.count, "\(note)")
+        for i in 0..<ca.count {
+            let na = ca.isNull(i), nb = cb.isNull(i)
+            #expect(na == nb, "\(note) row \(i) null")
+            if na { continue }
+            switch (ca.data, cb.data) {
+            case (.int64(let x), .int64(let y)): if x[i] != y[i] { Issue.record("\(note) row \(i): \(x[i]) vs \(y[i])"); return }
+            case (.double(let x), .double(let y)): if x[i].bitPattern != y[i].bitPattern { Issue.record("\(note) row \(i): double"); return }
+            case (.bool(let x), .bool(let y)): if (x[i] != 0) != (y[i] != 0) { Issue.record("\(note) row \(i): bool"); return }
+            case (.string(let cx, let dx), .string(let cy, let dy)):
+                if dx[Int(cx[i])] != dy[Int(cy[i])] { Issue.record("\(note) row \(i): '\(dx[Int(cx[i])])' vs '\(dy[Int(cy[i])])'"); return }
+            default: Issue.record("\(note): type mismatch"); return
+            }
+        }
+    }
+}
+
+func tempDir() -> String {
+    let d = NSTemporaryDirectory() + "strata-test-\(UInt64.random(in: 0...UInt64.max))"
+    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+@Test(arguments: [CodecSpec(.none), CodecSpec(.lz4), CodecSpec(.zstd, level: 1), CodecSpec(.zstd, level: 9)])
+func segmentRoundTrip(_ spec: CodecSpec) throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var k = 0
+    for seed in UInt64(1)...12 {
+        for (rows, nullRate, constant) in [(0, 0, false), (1, 0, false), (1, 100, false), (100, 0, true), (5000, 0, false),
+                                           (5000, 30, false), (3000, 100, false), (4097, 2, true)] {
+            var opts = SegmentWriterOptions()
+            opts.blockRows = [1024, 4096, 65536][Int(seed % 3)]
+            opts.codecs = Array(repeating: spec, count: 5)
+            opts.timeColumn = 0
+            opts.partition = "day=2024-01-01"
+            let cols = randomColumns(seed: seed, rows: rows, nullRate: nullRate, constant: constant)
+            k += 1
+            let path = "\(dir)/s\(k).seg"
+            let (footer, _) = try SegmentWriter.write(schema: schema5, columns: cols, options: opts, to: path, sync: false)
+            let reader = try SegmentReader(path: path)
+            #expect(reader.footer == footer)
+            #expect(reader.rowCount == rows)
+            try reader.verify()
+            let back = try (0..<5).map { try reader.readColumn($0) }
+            assertSameValues(cols, back, "seed \(seed) rows \(rows) nulls \(nullRate)% codec \(spec.codec.name)")
+            // block min/max bound every non-null value
+            for b in 0..<reader.blockCount {
+                let m = reader.footer.columns[1].blocks[b]
+                if m.nullCount == UInt32(reader.footer.rows(inBlock: b)) { continue }
+                if case .int64(let v) = back[1].data {
+                    let lo = b * opts.blockRows, hi = lo + reader.footer.rows(inBlock: b)
+                    for i in lo..<hi where !back[1].isNull(i) { #expect(v[i] >= m.minBits && v[i] <= m.maxBits) }
+                }
+            }
+        }
+    }
+}
+
+@Test func largeStringsAndHexDictionary() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var dict = StringDictionary()
+    let big = String(repeating: "ä", count: 1 << 19)  // 1 MiB of UTF-8
+    dict.append(big)
+    dict.append("")
+    let cols = [Column(.string(codes: [0, 1, 0], dictionary: dict))]
+    let schema = [ColumnSchema(name: "s", type: .varchar)]
+    try SegmentWriter.write(schema: schema, columns: cols, options: SegmentWriterOptions(), to: dir + "/big.seg", sync: false)
+    let r = try SegmentReader(path: dir + "/big.seg")
+    let back = try r.readColumn(0)
+    assertSameValues(cols, [back], "1 MiB string")
+
+    // 16-hex-character ids are stored as 8 raw bytes each
+    var rng = TestRNG(5)
+    var hex = StringDictionary()
+    for _ in 0..<5000 { hex.append(String(format: "%016llx", rng.next())) }
+    let hcols = [Column(.string(codes: (0..<5000).map { UInt32($0) }, dictionary: hex))]
+    var opts = SegmentWriterOptions()
+    opts.codecs = [CodecSpec(.none)]
+    try SegmentWriter.write(schema: schema, columns: hcols, options: opts, to: dir + "/hex.seg", sync: false)
+    let hr = try SegmentReader(path: dir + "/hex.seg")
+    #expect(hr.footer.columns[0].dictionary?.layout == .hex)
+    #expect(hr.footer.columns[0].dictionary!.page.storedLength == 5000 * 8)
+    assertSameValues(hcols, [try hr.readColumn(0)], "hex")
+    // the dictionary is sorted
+    let d = try hr.dictionary(column: 0)
+    #expect(d.strings == d.strings.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+}
+
+/// Flipping any byte or truncating anywhere is reported (with the file name) or, for bytes
+/// that do not matter, leaves values intact. Never a crash, never a silently wrong answer.
+@Test func corruptionIsDetected() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var opts = SegmentWriterOptions()
+    opts.blockRows = 512
+    opts.timeColumn = 0
+    let cols = randomColumns(seed: 99, rows: 1500, nullRate: 10)
+    let (bytes, _) = try SegmentWriter.encode(schema: schema5, columns: cols, options: opts)
+    var r = TestRNG(1)
+    var positions = Array(stride(from: 0, to: bytes.count, by: max(1, bytes.count / 400)))
+    positions += (0..<200).map { _ in r.int(0...(bytes.count - 1)) }
+    positions += Array((bytes.count - 64)..<bytes.count) + Array(0..<20)
+    var detected = 0
+    for (k, pos) in positions.enumerated() {
+        var bad = bytes
+        bad[pos] ^= UInt8(1 << (k % 8))
+        let path = "\(dir)/flip\(k).seg"
+        try FileIO.writeNewFile(path, bad, sync: false)
+        do {
+            let reader = try SegmentReader(path: path)
+            try reader.verify()
+            let back = try (0..<5).map { try reader.readColumn($0) }
+            assertSameValues(cols, back, "flip at \(pos)")  // an undetected flip must be harmless
+        } catch let e as FormatError {
+            detected += 1
+            #expect(e.description.contains("flip\(k).seg"), "error names the file: \(e)")
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+    #expect(detected > positions.count * 9 / 10)
+    for cut in Array(stride(from: 0, to: bytes.count, by: max(1, bytes.count / 150))) + [bytes.count - 1] {
+        let path = "\(dir)/cut\(cut).seg"
+        try FileIO.writeNewFile(path, Array(bytes[0..<cut]), sync: false)
+        #expect(throws: FormatError.self) { _ = try SegmentReader(path: path) }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+@Test func unknownVersionAndMagicAreRefused() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let (bytes, _) = try SegmentWriter.encode(schema: schema5, columns: randomColumns(seed: 1, rows: 10, nullRate: 0), options: SegmentWriterOptions())
+    var future = bytes
+    future[8] = 9
+    future[bytes.count - 16] = 9
+    try FileIO.writeNewFile(dir + "/v9.seg", future, sync: false)
+    do {
+        _ = try SegmentReader(path: dir + "/v9.seg")
+        Issue.record("version 9 accepted")
+    } catch let e as FormatError {
+        #expect(e.kind == .unsupportedVersion)
+        #expect(e.description == "\(dir)/v9.seg: segment format version 9 is not supported (this build reads version 1)")
+    }
+    try FileIO.writeNewFile(dir + "/text.seg", Array(String(repeating: "hello world ", count: 20).utf8), sync: false)
+    #expect(throws: FormatError.self) { _ = try SegmentReader(path: dir + "/text.seg") }
+}
+
+/// A segment written by format version 1 is checked in; this build must keep reading it.
+@Test func readsCheckedInVersion1Fixture() throws {
+    let url = try #require(Bundle.module.url(forResource: "Fixtures/v1", withExtension: "seg"))
+    let reader = try SegmentReader(path: url.path)
+    try reader.verify()
+    #expect(reader.rowCount == 300)
+    #expect(reader.footer.partition == "day=2024-01-01")
+    let back = try (0..<5).map { try reader.readColumn($0) }
+    assertSameValues(randomColumns(seed: 2024, rows: 300, nullRate: 10), back, "fixture")
+}
+
+/// Regenerates the checked-in fixture: `STRATA_WRITE_FIXTURES=1 swift test --filter writeFixture`.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["STRATA_WRITE_FIXTURES"] != nil))
+func writeFixture() throws {
+    var opts = SegmentWriterOptions()
+    opts.blockRows = 128
+    opts.timeColumn = 0
+    opts.partition = "day=2024-01-01"
+    opts.codecs = [CodecSpec(.zstd), CodecSpec(.lz4), CodecSpec(.none), CodecSpec(.zstd), CodecSpec(.zstd)]
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/v1.seg").path
+    try? FileManager.default.removeItem(atPath: path)
+    try SegmentWriter.write(schema: schema5, columns: randomColumns(seed: 2024, rows: 300, nullRate: 10), options: opts, to: path)
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import StrataFormat
-
-@Test func moduleLoads() { #expect(Bool(true)) }
