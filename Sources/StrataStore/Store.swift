@@ -1,0 +1,129 @@
+import Foundation
+import StrataFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A store: a directory holding one sub-directory per table.
+public final class Store: Sendable {
+    public let root: String
+
+    /// Opens (and with `create`, creates) the store at `root`.
+    public init(root: String, create: Bool = true) throws(StoreError) {
+        self.root = root
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw .user("store path '\(root)' is not a directory") }
+        } else if create {
+            do { try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true) } catch {
+                throw StoreError(.io, "cannot create store directory '\(root)': \(error.localizedDescription)")
+            }
+        } else {
+            throw .user("store '\(root)' does not exist")
+        }
+    }
+
+    /// Store location from `--store`, else `$STRATA_STORE`, else `./strata-data`.
+    public static func defaultRoot(_ explicit: String?) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let env = ProcessInfo.processInfo.environment["STRATA_STORE"], !env.isEmpty { return env }
+        return "./strata-data"
+    }
+
+    /// Names are `[A-Za-z_][A-Za-z0-9_]*`, at most 128 bytes: no path separators, dots, NUL.
+    public static func checkName(_ name: String, what: String) throws(StoreError) {
+        let bytes = Array(name.utf8)
+        guard !bytes.isEmpty, bytes.count <= 128 else {
+            throw .user("invalid \(what) name '\(name)': must be 1 to 128 characters")
+        }
+        for (i, b) in bytes.enumerated() {
+            let alpha = (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
+            let digit = b >= 48 && b <= 57
+            guard alpha || (digit && i > 0) else {
+                let shown = name.replacingOccurrences(of: "\0", with: "\\0")
+                throw .user("invalid \(what) name '\(shown)': use letters, digits and '_' (not starting with a digit); paths are not allowed")
+            }
+        }
+    }
+
+    func tableDir(_ name: String) -> String { "\(root)/\(name.lowercased())" }
+
+    public func tableNames() -> [String] {
+        let items = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return items.filter { n in
+            !n.hasPrefix(".") && !n.hasPrefix("_") && FileManager.default.fileExists(atPath: "\(root)/\(n)/_manifest")
+        }.sorted()
+    }
+
+    public func tableExists(_ name: String) -> Bool {
+        (try? Store.checkName(name, what: "table")) != nil && FileManager.default.fileExists(atPath: tableDir(name) + "/_manifest")
+    }
+
+    /// Opens an existing table.
+    public func table(_ name: String) throws(StoreError) -> Table {
+        try Store.checkName(name, what: "table")
+        guard tableExists(name) else {
+            let known = tableNames()
+            let hint = known.isEmpty ? " (the store has no tables)" : " (tables: \(known.joined(separator: ", ")))"
+            throw .user("table '\(name)' does not exist\(hint)")
+        }
+        return Table(store: self, name: name.lowercased(), dir: tableDir(name))
+    }
+
+    /// Creates a table with manifest version 1 (no segments).
+    @discardableResult
+    public func createTable(_ def: TableDefinition, ifNotExists: Bool = false) throws(StoreError) -> Table {
+        var def = def
+        def.name = def.name.lowercased()
+        try def.validate()
+        let dir = tableDir(def.name)
+        if tableExists(def.name) {
+            if ifNotExists { return try table(def.name) }
+            throw .user("table '\(def.name)' already exists")
+        }
+        // build in a temporary directory, then rename into place: a crash leaves no half table
+        let tmp = "\(root)/.creating-\(def.name)-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try FileManager.default.createDirectory(atPath: tmp + "/_manifest", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: tmp + "/_tmp", withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.io, "cannot create table directory: \(error.localizedDescription)")
+        }
+        let m = Manifest(version: 1, table: def)
+        do {
+            try FileIO.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), try m.encode(), sync: true)
+            try FileIO.syncDirectory(tmp + "/_manifest")
+            if FileManager.default.fileExists(atPath: dir) {
+                // leftover directory without a manifest (e.g. a crashed drop): replace it
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+            try FileIO.rename(tmp, dir)
+            try FileIO.syncDirectory(root)
+        } catch let e as FormatError {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw StoreError(e)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(.io, "\(error)")
+        }
+        return Table(store: self, name: def.name, dir: dir)
+    }
+
+    /// Drops a table: renamed away atomically (under its writer lock), then deleted.
+    public func dropTable(_ name: String, ifExists: Bool = false) throws(StoreError) {
+        if !tableExists(name) {
+            if ifExists { return }
+            _ = try table(name)  // throws the "does not exist" message
+        }
+        let t = try table(name)
+        try t.withWriterLock { () throws(StoreError) in
+            let trash = "\(root)/.dropped-\(t.name)-\(UInt64(Date().timeIntervalSince1970 * 1e6))"
+            do throws(FormatError) {
+                try FileIO.rename(t.dir, trash)
+                try FileIO.syncDirectory(root)
+            } catch { throw StoreError(error) }
+            try? FileManager.default.removeItem(atPath: trash)
+        }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import StrataStore
-
-@Test func moduleLoads() { #expect(Bool(true)) }

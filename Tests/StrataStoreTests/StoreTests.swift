@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+import StrataFormat
+@testable import StrataStore
+
+func tempStore() throws -> Store {
+    let d = NSTemporaryDirectory() + "strata-store-\(UInt64.random(in: 0...UInt64.max))"
+    return try Store(root: d)
+}
+
+let clicksDef = TableDefinition(
+    name: "clicks",
+    columns: [ColumnSchema(name: "ts", type: .timestamp), ColumnSchema(name: "profile_id", type: .integer),
+              ColumnSchema(name: "source", type: .varchar)],
+    timeColumn: "ts", granularity: .month, sortKey: ["profile_id", "ts"])
+
+/// `n` rows spread over Jan–Mar 2024 (µs), profiles 1...5, sources from a small set.
+func clickColumns(_ n: Int, seed: UInt64 = 1) -> [Column] {
+    var s = seed
+    func rnd() -> UInt64 { s = s &* 6364136223846793005 &+ 1442695040888963407; return s >> 33 }
+    let jan1: Int64 = 1_704_067_200_000_000
+    let ts = (0..<n).map { _ in jan1 + Int64(rnd() % (90 * 86_400)) * 1_000_000 }
+    let dict = StringDictionary(["instagram", "tiktok", "direct"])
+    return [Column(.int64(ts)), Column(.int64((0..<n).map { _ in Int64(1 + rnd() % 5) })),
+            Column(.string(codes: (0..<n).map { _ in UInt32(rnd() % 3) }, dictionary: dict))]
+}
+
+func allRows(_ t: Table) throws -> [[String]] {
+    let snap = try t.snapshot()
+    var rows: [[String]] = []
+    for s in snap.segments {
+        let r = try snap.reader(s)
+        let cols = try (0..<3).map { try r.readColumn($0) }
+        for i in 0..<r.rowCount {
+            rows.append(cols.map { c in
+                switch c.data {
+                case .int64(let v): return String(v[i])
+                case .string(let codes, let d): return d[Int(codes[i])]
+                default: return "?"
+                }
+            })
+        }
+    }
+    return rows
+}
+
+@Test func namesAreValidated() throws {
+    let store = try tempStore()
+    for bad in ["../x", "/etc", "a/b", "a\0b", "", "1abc", "a.b", String(repeating: "x", count: 129)] {
+        var def = clicksDef
+        def.name = bad
+        #expect(throws: StoreError.self) { try store.createTable(def) }
+        #expect(throws: StoreError.self) { _ = try store.table(bad) }
+    }
+    try store.createTable(clicksDef)
+    #expect(throws: StoreError.self) { try store.createTable(clicksDef) }
+    #expect(try store.createTable(clicksDef, ifNotExists: true).name == "clicks")
+    #expect(store.tableNames() == ["clicks"])
+    do throws(StoreError) {
+        _ = try store.table("click")
+        Issue.record("missing table opened")
+    } catch {
+        #expect(error.message == "table 'click' does not exist (tables: clicks)")
+    }
+    var noTime = clicksDef
+    noTime.name = "t2"
+    noTime.timeColumn = "profile_id"
+    #expect(throws: StoreError.self) { try store.createTable(noTime) }
+}
+
+@Test func commitsArePartitionedSortedAndIdempotent() throws {
+    let store = try tempStore()
+    let t = try store.createTable(clicksDef)
+    let cols = clickColumns(5000)
+    let staged = try PartitionWriter.stage(table: t, definition: clicksDef, columns: cols)
+    #expect(staged.count == 3)  // Jan, Feb, Mar
+    let m = try #require(try t.commit(adding: staged, batch: BatchRecord(id: "b1", rows: 5000, committedAt: 0)))
+    #expect(m.version == 2)
+    #expect(m.rowCount == 5000)
+    #expect(Set(m.segments.map(\.partition)) == ["month=2024-01", "month=2024-02", "month=2024-03"])
+    // same batch again: skipped, nothing new visible, staged files removed
+    let again = try PartitionWriter.stage(table: t, definition: clicksDef, columns: cols)
+    #expect(try t.commit(adding: again, batch: BatchRecord(id: "b1", rows: 5000, committedAt: 0)) == nil)
+    #expect(try t.currentManifest().version == 2)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: t.dir + "/_tmp").isEmpty)
+    // every segment sorted by (profile_id, ts) and inside its partition
+    let snap = try t.snapshot()
+    for s in snap.segments {
+        let r = try snap.reader(s)
+        guard case .int64(let ts) = try r.readColumn(0).data, case .int64(let p) = try r.readColumn(1).data else { return }
+        for i in 1..<ts.count { #expect((p[i - 1], ts[i - 1]) <= (p[i], ts[i])) }
+        #expect(ts.allSatisfy { $0 >= s.partitionStart && $0 < Granularity.month.partitionEnd(s.partitionStart) })
+    }
+    // the multiset of rows is preserved
+    var expected: [[String]] = []
+    guard case .int64(let ts) = cols[0].data, case .int64(let p) = cols[1].data, case .string(let c, let d) = cols[2].data else { return }
+    for i in 0..<5000 { expected.append([String(ts[i]), String(p[i]), d[Int(c[i])]]) }
+    #expect(try allRows(t).sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) })
+    #expect(t.verify().isSound)
+    let st = try t.stats()
+    #expect(st.rows == 5000 && st.partitions == 3 && st.segments == 3)
+}
+
+/// A crash at any step of a commit leaves the previous version (or, after the manifest rename,
+/// the next one) readable and verify clean of problems.
+@Test func crashAtEveryCommitStep() throws {
+    struct Crash: Error {}
+    for point in ["rename", "sync-dirs", "write-manifest", "rename-manifest", "sync-manifest-dir"] {
+        let store = try tempStore()
+        let t = try store.createTable(clicksDef)
+        try t.commit(adding: try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(300)))
+        let before = try allRows(t).count
+        let staged = try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(200, seed: 9))
+        Table.crashPoint = { if $0 == point { throw Crash() } }
+        #expect(throws: StoreError.self) { try t.commit(adding: staged) }
+        Table.crashPoint = nil
+        let after = try allRows(t).count
+        if point == "sync-manifest-dir" {
+            #expect(after == before + 200, "\(point)")  // the manifest rename already happened
+        } else {
+            #expect(after == before, "\(point)")
+        }
+        #expect(t.verify().isSound, "\(point)")
+        // leftovers disappear with garbage collection and the next commit works
+        t.collectGarbage(now: true)
+        try t.commit(adding: try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(10, seed: 3)))
+        #expect(try allRows(t).count == after + 10)
+        #expect(t.verify().notes.isEmpty || point == "sync-manifest-dir")
+    }
+}
+
+@Test func corruptFilesAreNamedByVerify() throws {
+    let store = try tempStore()
+    let t = try store.createTable(clicksDef)
+    try t.commit(adding: try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(2000)))
+    let seg = try t.currentManifest().segments[1]
+    let path = t.segmentPath(seg)
+    var bytes = try FileIO.readFile(path)
+    bytes[bytes.count / 3] ^= 0x40
+    try FileManager.default.removeItem(atPath: path)
+    try FileIO.writeNewFile(path, bytes, sync: false)
+    let report = t.verify()
+    #expect(!report.isSound)
+    #expect(report.problems.count == 1)
+    #expect(report.problems[0].hasPrefix(path))
+    // a corrupt newest manifest: verify names it; readers fall back to the previous version
+    let mpath = t.manifestPath(2)
+    var mb = try FileIO.readFile(mpath)
+    mb[20] ^= 1
+    try FileManager.default.removeItem(atPath: mpath)
+    try FileIO.writeNewFile(mpath, mb, sync: false)
+    #expect(t.verify().problems.contains { $0.hasPrefix(mpath) && $0.contains("checksum") })
+    #expect(try t.currentManifest().version == 1)
+    // truncated manifests at many offsets never crash the decoder
+    for cut in stride(from: 0, to: mb.count, by: 7) {
+        #expect(throws: StoreError.self) { _ = try Manifest.decode(Array(mb[0..<cut]), path: "m") }
+    }
+}
+
+@Test func garbageCollectionRespectsReaders() throws {
+    let store = try tempStore()
+    let t = try store.createTable(clicksDef)
+    try t.commit(adding: try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(100)))
+    let old = try t.currentManifest().segments
+    let reader = try t.snapshot()
+    // replace every segment (as compaction would)
+    let staged = try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(100))
+    for _ in 0..<Table.manifestsKept { try t.commit(adding: []) }
+    try t.commit(adding: staged, removing: old.map(\.id))
+    #expect(t.collectGarbage(now: true).skippedBecauseReaders)
+    #expect(try reader.reader(old[0]).rowCount == old[0].rows)  // still readable
+    reader.close()
+    for _ in 0..<Table.manifestsKept { try t.commit(adding: []) }
+    let report = t.collectGarbage(now: true)
+    #expect(!report.skippedBecauseReaders)
+    #expect(old.allSatisfy { !FileManager.default.fileExists(atPath: t.segmentPath($0)) })
+    #expect(t.verify().isSound && t.verify().notes.isEmpty)
+    // removing a segment that is not live is a conflict
+    #expect(throws: StoreError.self) { try t.commit(adding: [], removing: [old[0].id]) }
+}
+
+@Test func writerLockTimesOut() throws {
+    let store = try tempStore()
+    let t = try store.createTable(clicksDef)
+    try t.withWriterLock { () throws(StoreError) in
+        // flock locks are per open file description: a second open in this process conflicts
+        do throws(StoreError) {
+            try t.withWriterLock(timeout: 0.1) { () throws(StoreError) in Issue.record("second writer got the lock") }
+        } catch {
+            #expect(error.kind == .locked)
+            #expect(error.message.contains("locked by another writer"))
+        }
+    }
+}
+
+@Test func dropTable() throws {
+    let store = try tempStore()
+    try store.createTable(clicksDef)
+    try store.dropTable("clicks")
+    #expect(store.tableNames().isEmpty)
+    #expect(throws: StoreError.self) { try store.dropTable("clicks") }
+    try store.dropTable("clicks", ifExists: true)
+}
+
+@Test func partitionLabels() {
+    let t: Int64 = 1_715_000_000_000_000  // 2024-05-06 12:53:20 UTC
+    #expect(Granularity.month.label(Granularity.month.partitionStart(t)) == "month=2024-05")
+    #expect(Granularity.day.label(Granularity.day.partitionStart(t)) == "day=2024-05-06")
+    #expect(Granularity.hour.label(Granularity.hour.partitionStart(t)) == "hour=2024-05-06T12")
+    #expect(Granularity.month.label(Granularity.month.partitionStart(-1)) == "month=1969-12")
+    #expect(Granularity.month.partitionEnd(Granularity.month.partitionStart(t)) == 1_717_200_000_000_000)
+}
