@@ -283,7 +283,7 @@ extension Civil {
     @inlinable
     public static func writeTimestamp(_ micros: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let days = floorDiv(micros, microsPerDay)
-        let inDay = micros - days * microsPerDay
+        let inDay = floorMod(micros, microsPerDay)
         var pos = writeDate(days, to: out)
         let secs = inDay / microsPerSecond
         var frac = inDay % microsPerSecond
