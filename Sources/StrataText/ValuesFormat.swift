@@ -39,14 +39,35 @@ extension Values {
     ///
     /// Rules (identical to Swift's `Double.description`, which produces the
     /// shortest digit string that parses back to the same bits):
-    /// - decimal notation when 1e-4 ≤ |x| < 2^53 (integral values get `.0`);
+    /// - decimal notation when 1e-4 ≤ |x| < 1e16 (integral values get `.0`);
     /// - otherwise exponent notation `d[.ddd]e±XX` with at least two exponent
     ///   digits;
-    /// - every NaN (any sign or payload, quiet or signalling) prints as `nan`
-    ///   (Swift would print `-nan`/`snan`).
+    /// - every NaN (any sign or payload, quiet or signalling) prints as `nan`.
+    ///
+    /// Differences from Swift's `description` (which this wraps): NaNs never
+    /// print as `-nan`/`snan`, and values in (2^53, 1e16) print in decimal
+    /// (`9500000000000000.0`, as Python and DuckDB do) where Swift would
+    /// switch to `9.5e+15`.
     public static func formatDouble(_ value: Double) -> String {
         if value.isNaN { return "nan" }
+        if isLargeIntegral(value) {
+            return String(unsafeUninitializedCapacity: maxInt64Length + 2) { buf in
+                let n = writeInt64(Int64(value), to: buf.baseAddress!)
+                buf[n] = 0x2E
+                buf[n + 1] = 0x30
+                return n + 2
+            }
+        }
         return value.description
+    }
+
+    /// |x| in (2^53, 1e16): Swift's `description` uses exponent notation
+    /// there, Python/DuckDB decimal. Every such double is an even integer and
+    /// its shortest round-trip digits are exactly its integer digits.
+    @inlinable
+    static func isLargeIntegral(_ value: Double) -> Bool {
+        let m = value.magnitude
+        return m > 9_007_199_254_740_992.0 && m < 1e16
     }
 
     /// Appends `formatDouble(value)` as bytes without allocating.
@@ -54,6 +75,11 @@ extension Values {
     public static func appendDouble(_ value: Double, to bytes: inout [UInt8]) {
         if value.isNaN {
             bytes.append(0x6E); bytes.append(0x61); bytes.append(0x6E)
+            return
+        }
+        if isLargeIntegral(value) {
+            appendInt64(Int64(value), to: &bytes)
+            bytes.append(0x2E); bytes.append(0x30)
             return
         }
         var sink = ByteAppendingStream(bytes: bytes)

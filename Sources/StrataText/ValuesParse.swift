@@ -13,6 +13,12 @@ import Musl
 import Darwin
 #endif
 
+#if canImport(Glibc)
+/// A "C" LC_NUMERIC locale used by the `strtod` fallback (created once;
+/// `locale_t` is an immutable handle, safe to share across threads).
+nonisolated(unsafe) let numericCLocale: locale_t? = newlocale(Int32(1 << LC_NUMERIC), "C", nil)
+#endif
+
 /// Namespace for scalar (integer, double, boolean) parsing and formatting.
 ///
 /// Parsing functions are strict: the whole span must match the grammar,
@@ -318,7 +324,15 @@ extension Values {
             UnsafeMutableRawPointer(dst).copyMemory(from: p, byteCount: n)
             dst[n] = 0
             var end: UnsafeMutablePointer<CChar>? = nil
+            #if canImport(Glibc)
+            // Pin LC_NUMERIC to "C" for this thread so a host process that
+            // called setlocale() (e.g. de_DE, decimal comma) cannot change results.
+            let previous = numericCLocale.map { uselocale($0) }
             let v = strtod(dst, &end)
+            if let previous { _ = uselocale(previous) }
+            #else
+            let v = strtod(dst, &end)
+            #endif
             guard let end, end == dst + n else { return nil }
             return v
         }

@@ -212,6 +212,12 @@ func referenceStrtod(_ s: String) -> Double? {
     #expect(Values.formatDouble(0.00001) == "1e-05")
     #expect(Values.formatDouble(1e15) == "1000000000000000.0")
     #expect(Values.formatDouble(1e16) == "1e+16")
+    #expect(Values.formatDouble(9.5e15) == "9500000000000000.0")
+    #expect(Values.formatDouble(-9007199254740994.0) == "-9007199254740994.0")
+    #expect(Values.formatDouble(9007199254740992.0) == "9007199254740992.0")
+    #expect(Values.formatDouble(9999999999999998.0) == "9999999999999998.0")
+    #expect(Values.formatDouble(123456789012345.6) == "123456789012345.6")
+    #expect(Values.formatDouble(0.000099) == "9.9e-05")
     #expect(Values.formatDouble(-2.5e-300) == "-2.5e-300")
     #expect(Values.formatDouble(Double.greatestFiniteMagnitude) == "1.7976931348623157e+308")
     #expect(Values.formatDouble(Double.leastNonzeroMagnitude) == "5e-324")
@@ -242,6 +248,16 @@ func referenceStrtod(_ s: String) -> Double? {
             out.removeAll(keepingCapacity: true)
             Values.appendDouble(d, to: &out)
             #expect(out == Array(text.utf8))
+        }
+        // The (2^53, 1e16) decimal band.
+        for _ in 0..<500 {
+            let d = Double(bitPattern: 0x4340_0000_0000_0001 &+ rng.next() % 0x1_C379_37E0_8000)
+            let text = Values.formatDouble(d)
+            #expect(Values.parseDouble(text)?.bitPattern == d.bitPattern, "\(text)")
+            if d < 1e16 { #expect(text.hasSuffix(".0") && !text.contains("e"), "\(text)") }
+            out.removeAll(keepingCapacity: true)
+            Values.appendDouble(-d, to: &out)
+            #expect(out == Array(Values.formatDouble(-d).utf8))
         }
         // Also "human" doubles with few digits.
         for _ in 0..<500 {
