@@ -200,7 +200,11 @@ extension Values {
     /// Fast path (Clinger): at most 19 significant digits, mantissa ≤ 2^53 and
     /// decimal exponent in -22...22 (extended to 37 when the mantissa can be
     /// scaled exactly) are computed with one exactly rounded IEEE operation.
-    /// Everything else falls back to `strtod` on a NUL-terminated stack copy.
+    /// Other inputs with ≤ 19 significant digits use the Eisel-Lemire
+    /// algorithm (128-bit product with a tabulated power of five). Only the
+    /// rare leftovers (more than 19 significant non-zero digits, subnormal or
+    /// overflowing results, ~0.2% ambiguous products) fall back to `strtod`
+    /// on a NUL-terminated stack copy, with LC_NUMERIC pinned to "C".
     @inlinable
     public static func parseDouble(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
         if n <= 0 { return nil }
@@ -288,7 +292,46 @@ extension Values {
                 }
             }
         }
+        if !truncatedNonZero, let v = parseDoubleEiselLemire(mantissa, exp10, negative: negative) {
+            return v
+        }
         return parseDoubleSlow(p, n)
+    }
+
+    /// Eisel-Lemire: converts `w × 10^q` (w exact, ≤ 19 digits, non-zero) to
+    /// the correctly rounded double using one 64×64→128-bit product with a
+    /// truncated power of five, following fast_float's `compute_float`.
+    /// Returns `nil` (caller falls back to `strtod`) whenever the result
+    /// could depend on bits beyond the product (low 9 bits all ones), and
+    /// for subnormal, overflowing or out-of-table results.
+    @usableFromInline
+    @inline(never)
+    static func parseDoubleEiselLemire(_ w: UInt64, _ q: Int, negative: Bool) -> Double? {
+        guard w != 0, q >= -342, q <= 308 else { return nil }
+        let lz = w.leadingZeroBitCount
+        let normalized = w << UInt64(lz)
+        let (hi, lo) = normalized.multipliedFullWidth(by: powersOfFiveHigh[q + 342])
+        if hi & 0x1FF == 0x1FF { return nil }
+        let upperBit = Int(hi >> 63)
+        let shift = UInt64(upperBit + 9)
+        var mantissa = hi >> shift
+        // floor(log2(10^q)) + 63, then bias.
+        var power2 = (((152_170 + 65_536) * q) >> 16) + 63 + upperBit - lz + 1023
+        if power2 <= 0 { return nil }
+        // Exact halfway between two doubles: round half to even.
+        if lo <= 1 && q >= -4 && q <= 23 && (mantissa & 3) == 1 && (mantissa << shift) == hi {
+            mantissa &= ~UInt64(1)
+        }
+        mantissa += mantissa & 1
+        mantissa >>= 1
+        if mantissa >= (UInt64(2) << 52) {
+            mantissa = UInt64(1) << 52
+            power2 += 1
+        }
+        mantissa &= ~(UInt64(1) << 52)
+        if power2 >= 0x7FF { return nil }
+        let bits = UInt64(power2) << 52 | mantissa | (negative ? UInt64(1) << 63 : 0)
+        return Double(bitPattern: bits)
     }
 
     /// `inf`, `infinity`, `nan` (case-insensitive) after an optional sign.
