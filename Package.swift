@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "StrataFormat", dependencies: ["CZstd", "CLZ4", "CStrataKernels"]),
         .target(name: "StrataText", dependencies: ["CZlib", "CZstd"]),
         .target(name: "StrataSQL"),
-        .target(name: "StrataStore", dependencies: ["StrataFormat"]),
+        .target(name: "StrataStore", dependencies: ["StrataFormat", "StrataText"]),
         .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"]),
         .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL"]),
         .target(name: "StrataCLI", dependencies: [

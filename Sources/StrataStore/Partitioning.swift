@@ -1,3 +1,5 @@
+import StrataText
+
 /// Time partition granularity of a table.
 public enum Granularity: String, Sendable, Codable, CaseIterable {
     case hour, day, month, none
@@ -9,11 +11,11 @@ public enum Granularity: String, Sendable, Codable, CaseIterable {
     public func partitionStart(_ micros: Int64) -> Int64 {
         switch self {
         case .none: return 0
-        case .hour: return floorDiv(micros, Self.microsPerHour) * Self.microsPerHour
-        case .day: return floorDiv(micros, Self.microsPerDay) * Self.microsPerDay
+        case .hour: return Civil.floorDiv(micros, Self.microsPerHour) * Self.microsPerHour
+        case .day: return Civil.floorDiv(micros, Self.microsPerDay) * Self.microsPerDay
         case .month:
-            let (y, m, _) = civilFromDays(floorDiv(micros, Self.microsPerDay))
-            return daysFromCivil(y, m, 1) * Self.microsPerDay
+            let (y, m, _) = Civil.civilFromDays(Civil.floorDiv(micros, Self.microsPerDay))
+            return Civil.daysFromCivil(y, m, 1) * Self.microsPerDay
         }
     }
 
@@ -24,8 +26,8 @@ public enum Granularity: String, Sendable, Codable, CaseIterable {
         case .hour: return start + Self.microsPerHour
         case .day: return start + Self.microsPerDay
         case .month:
-            let (y, m, _) = civilFromDays(floorDiv(start, Self.microsPerDay))
-            return (m == 12 ? daysFromCivil(y + 1, 1, 1) : daysFromCivil(y, m + 1, 1)) * Self.microsPerDay
+            let (y, m, _) = Civil.civilFromDays(Civil.floorDiv(start, Self.microsPerDay))
+            return (m == 12 ? Civil.daysFromCivil(y + 1, 1, 1) : Civil.daysFromCivil(y, m + 1, 1)) * Self.microsPerDay
         }
     }
 
@@ -33,9 +35,9 @@ public enum Granularity: String, Sendable, Codable, CaseIterable {
     /// `hour=2024-05-06T13`, or `all`.
     public func label(_ start: Int64) -> String {
         if self == .none { return "all" }
-        let days = floorDiv(start, Self.microsPerDay)
-        let (y, m, d) = civilFromDays(days)
-        let ys = pad(y, 4), ms = pad(m, 2), ds = pad(d, 2)
+        let days = Civil.floorDiv(start, Self.microsPerDay)
+        let (y, m, d) = Civil.civilFromDays(days)
+        let ys = pad(Int64(y), 4), ms = pad(Int64(m), 2), ds = pad(Int64(d), 2)
         switch self {
         case .month: return "month=\(ys)-\(ms)"
         case .day: return "day=\(ys)-\(ms)-\(ds)"
@@ -52,30 +54,3 @@ public enum Granularity: String, Sendable, Codable, CaseIterable {
     }
 }
 
-@inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-    let y = m <= 2 ? y0 - 1 : y0
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = (m + 9) % 12
-    let doy = (153 * mp + 2) / 5 + d - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-}
-
-func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
-    let z = z0 + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-}

@@ -1,0 +1,645 @@
+import Foundation
+import StrataText
+
+/// Evaluates bound expressions over batches, one kernel call per expression node per batch.
+public struct Evaluator: @unchecked Sendable {
+    public var timeZone: TimeZoneRules
+    public var nowMicros: Int64
+
+    public init(timeZone: TimeZoneRules = .utc, nowMicros: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) {
+        self.timeZone = timeZone
+        self.nowMicros = nowMicros
+    }
+
+    var isUTC: Bool { timeZone.isFixedOffset && timeZone.offsetSeconds(atUTC: 0) == 0 }
+
+    // MARK: - entry points
+
+    /// Row indexes (ascending) where `e` is TRUE.
+    public func select(_ e: BExpr, _ b: Batch) throws(QueryError) -> [Int32] {
+        let v = try eval(e, b)
+        var sel: [Int32] = []
+        sel.reserveCapacity(b.count)
+        if v.isConst {
+            if !v.isNull(0) && v.ints[0] != 0 { sel = (0..<Int32(b.count)).map { $0 } }
+            return sel
+        }
+        v.ints.withUnsafeBufferPointer { p in
+            if let valid = v.valid {
+                for i in 0..<b.count where p[i] != 0 && valid[i] != 0 { sel.append(Int32(i)) }
+            } else {
+                for i in 0..<b.count where p[i] != 0 { sel.append(Int32(i)) }
+            }
+        }
+        return sel
+    }
+
+    public func eval(_ e: BExpr, _ b: Batch) throws(QueryError) -> Vec {
+        let n = b.count
+        switch e {
+        case .column(let i, _):
+            guard i < b.columns.count, let v = b.columns[i] else { throw QueryError("internal: column slot \(i) not loaded", kind: .internal) }
+            return v
+        case .literal(let v, let t):
+            return Vec.constant(v, type: t, count: n)
+        case .negate(let x):
+            let v = try eval(x, b)
+            return map1(v, v.type, ints: { 0 &- $0 }, dbls: { -$0 })
+        case .binary(let op, let x, let y, let t):
+            return try binary(op, try eval(x, b), try eval(y, b), t, n)
+        case .and(let es):
+            var acc = try eval(es[0], b)
+            for x in es.dropFirst() { acc = logic(acc, try eval(x, b), and: true, n) }
+            return acc
+        case .or(let es):
+            var acc = try eval(es[0], b)
+            for x in es.dropFirst() { acc = logic(acc, try eval(x, b), and: false, n) }
+            return acc
+        case .not(let x):
+            let v = try eval(x, b)
+            return map1(v, .boolean, ints: { $0 == 0 ? 1 : 0 }, dbls: { $0 })
+        case .isNull(let x, let negated):
+            let v = try eval(x, b)
+            let out = Vec(type: .boolean, count: n)
+            if v.isConst {
+                out.isConst = true
+                out.ints = [(v.isNull(0) != negated) ? 1 : 0]
+            } else if let valid = v.valid {
+                out.ints = valid.map { (($0 == 0) != negated) ? 1 : 0 }
+            } else {
+                out.ints = [Int64](repeating: negated ? 1 : 0, count: n)
+            }
+            return out
+        case .inList(let x, let values, let negated):
+            let v = try eval(x, b)
+            return inList(v, values, negated, n)
+        case .stringPredicate(let x, let pred):
+            let v = try eval(x, b)
+            return stringPredicate(v, pred, n)
+        case .caseWhen(let whens, let els, let t):
+            return try caseWhen(whens, els, t, b)
+        case .cast(let x, let t):
+            return try cast(try eval(x, b), to: t)
+        case .call(let fn, let args, let t):
+            return try call(fn, try args.map { (a) throws(QueryError) -> Vec in try eval(a, b) }, t, n)
+        case .timeAddInterval(let x, let months, let micros, let t):
+            let v = try eval(x, b)
+            let tz = self
+            return map1(v, t, ints: { ts in
+                var r = ts
+                if v.type == .date { r = ts * Civil.microsPerDay }
+                if months != 0 { r = tz.addMonths(r, months) }
+                return r &+ micros
+            }, dbls: { $0 })
+        }
+    }
+
+    // MARK: - kernels
+
+    /// Applies `ints` to the int lane (or `dbls` to the double lane), keeping validity.
+    func map1(_ v: Vec, _ t: DataType, ints f: (Int64) -> Int64, dbls g: (Double) -> Double) -> Vec {
+        let out = Vec(type: t, count: v.count)
+        out.isConst = v.isConst
+        out.valid = v.valid
+        if v.type == .double {
+            if t == .double { out.dbls = v.dbls.map(g) } else { out.ints = v.dbls.map { f(Int64($0)) } }
+        } else {
+            out.ints = v.ints.map(f)
+        }
+        return out
+    }
+
+    /// Combined validity of two vectors (nil = all valid).
+    func mergeValid(_ a: Vec, _ b: Vec, _ n: Int) -> [UInt8]? {
+        if a.valid == nil && b.valid == nil { return nil }
+        if a.isConst && b.isConst { return [(a.isNull(0) || b.isNull(0)) ? 0 : 1] }
+        var out = [UInt8](repeating: 1, count: n)
+        for i in 0..<n where a.isNull(i) || b.isNull(i) { out[i] = 0 }
+        return out
+    }
+
+    /// The double lane of a numeric vector (ints converted).
+    func doubles(_ v: Vec) -> [Double] {
+        if v.type == .double { return v.dbls }
+        return v.ints.map { Double($0) }
+    }
+
+    func ints(_ v: Vec, asMicros: Bool) -> [Int64] {
+        if asMicros && v.type == .date { return v.ints.map { $0 &* Civil.microsPerDay } }
+        return v.ints
+    }
+
+    func binary(_ op: BinaryOp, _ a: Vec, _ b: Vec, _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
+        let out = Vec(type: t, count: n)
+        let bothConst = a.isConst && b.isConst
+        out.isConst = bothConst
+        let m = bothConst ? 1 : n
+        var valid = mergeValid(a, b, n)
+        let sa = a.isConst ? 0 : 1, sb = b.isConst ? 0 : 1
+        switch op {
+        case .concat:
+            out.strs = (0..<m).map { i in a.string(i * sa) + b.string(i * sb) }
+        case .add, .sub, .mul, .div, .mod:
+            if t == .double {
+                let x = doubles(a), y = doubles(b)
+                var r = [Double](repeating: 0, count: m)
+                x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
+                    switch op {
+                    case .add: for i in 0..<m { r[i] = xp[i * sa] + yp[i * sb] }
+                    case .sub: for i in 0..<m { r[i] = xp[i * sa] - yp[i * sb] }
+                    case .mul: for i in 0..<m { r[i] = xp[i * sa] * yp[i * sb] }
+                    case .div, .mod:
+                        for i in 0..<m {
+                            let d = yp[i * sb]
+                            if d == 0 {
+                                if valid == nil { valid = [UInt8](repeating: 1, count: m) }
+                                valid![i] = 0
+                            } else {
+                                r[i] = op == .div ? xp[i * sa] / d : xp[i * sa].truncatingRemainder(dividingBy: d)
+                            }
+                        }
+                    default: break
+                    }
+                } }
+                out.dbls = r
+            } else {
+                let x = a.ints, y = b.ints
+                var r = [Int64](repeating: 0, count: m)
+                var overflow = false
+                for i in 0..<m {
+                    if valid != nil && valid![i] == 0 { continue }
+                    let p = x[i * sa], q = y[i * sb]
+                    switch op {
+                    case .add: let (s, o) = p.addingReportingOverflow(q); r[i] = s; overflow = overflow || o
+                    case .sub: let (s, o) = p.subtractingReportingOverflow(q); r[i] = s; overflow = overflow || o
+                    case .mul: let (s, o) = p.multipliedReportingOverflow(by: q); r[i] = s; overflow = overflow || o
+                    default:
+                        if q == 0 {
+                            if valid == nil { valid = [UInt8](repeating: 1, count: m) }
+                            valid![i] = 0
+                        } else if op == .mod {
+                            r[i] = q == -1 ? 0 : p % q
+                        } else {
+                            r[i] = p / q
+                        }
+                    }
+                }
+                if overflow { throw QueryError("integer overflow in arithmetic (BIGINT)") }
+                out.ints = r
+            }
+        case .eq, .ne, .lt, .le, .gt, .ge:
+            var r = [Int64](repeating: 0, count: m)
+            if a.type == .varchar || b.type == .varchar {
+                for i in 0..<m {
+                    let c = compareStrings(a, i * sa, b, i * sb)
+                    r[i] = cmpResult(op, c) ? 1 : 0
+                }
+            } else if a.type == .double || b.type == .double {
+                let x = doubles(a), y = doubles(b)
+                x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
+                    for i in 0..<m {
+                        let p = xp[i * sa], q = yp[i * sb]
+                        let c = p < q ? -1 : (p > q ? 1 : (p == q ? 0 : (p.isNaN ? (q.isNaN ? 0 : 1) : -1)))
+                        r[i] = cmpResult(op, c) ? 1 : 0
+                    }
+                } }
+            } else {
+                let mixed = (a.type == .date) != (b.type == .date)
+                let x = ints(a, asMicros: mixed), y = ints(b, asMicros: mixed)
+                x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
+                    switch op {
+                    case .eq: for i in 0..<m { r[i] = xp[i * sa] == yp[i * sb] ? 1 : 0 }
+                    case .ne: for i in 0..<m { r[i] = xp[i * sa] != yp[i * sb] ? 1 : 0 }
+                    case .lt: for i in 0..<m { r[i] = xp[i * sa] < yp[i * sb] ? 1 : 0 }
+                    case .le: for i in 0..<m { r[i] = xp[i * sa] <= yp[i * sb] ? 1 : 0 }
+                    case .gt: for i in 0..<m { r[i] = xp[i * sa] > yp[i * sb] ? 1 : 0 }
+                    default: for i in 0..<m { r[i] = xp[i * sa] >= yp[i * sb] ? 1 : 0 }
+                    }
+                } }
+            }
+            out.ints = r
+        }
+        out.valid = valid
+        return out
+    }
+
+    func compareStrings(_ a: Vec, _ i: Int, _ b: Vec, _ j: Int) -> Int {
+        var x = a.string(i), y = b.string(j)
+        return x.withUTF8 { p in y.withUTF8 { q in StrataFormatBridge.compare(p, q) } }
+    }
+
+    func cmpResult(_ op: BinaryOp, _ c: Int) -> Bool {
+        switch op {
+        case .eq: return c == 0
+        case .ne: return c != 0
+        case .lt: return c < 0
+        case .le: return c <= 0
+        case .gt: return c > 0
+        default: return c >= 0
+        }
+    }
+
+    /// SQL three-valued AND / OR.
+    func logic(_ a: Vec, _ b: Vec, and: Bool, _ n: Int) -> Vec {
+        let out = Vec(type: .boolean, count: n)
+        let bothConst = a.isConst && b.isConst
+        out.isConst = bothConst
+        let m = bothConst ? 1 : n
+        let sa = a.isConst ? 0 : 1, sb = b.isConst ? 0 : 1
+        var r = [Int64](repeating: 0, count: m)
+        if a.valid == nil && b.valid == nil {
+            a.ints.withUnsafeBufferPointer { x in b.ints.withUnsafeBufferPointer { y in
+                if and { for i in 0..<m { r[i] = x[i * sa] & y[i * sb] } } else { for i in 0..<m { r[i] = x[i * sa] | y[i * sb] } }
+            } }
+            out.ints = r
+            return out
+        }
+        var valid = [UInt8](repeating: 1, count: m)
+        for i in 0..<m {
+            let an = a.isNull(i * sa), bn = b.isNull(i * sb)
+            let av = a.ints[i * sa] != 0, bv = b.ints[i * sb] != 0
+            if and {
+                if (!an && !av) || (!bn && !bv) { r[i] = 0 } else if an || bn { valid[i] = 0 } else { r[i] = 1 }
+            } else {
+                if (!an && av) || (!bn && bv) { r[i] = 1 } else if an || bn { valid[i] = 0 } else { r[i] = 0 }
+            }
+        }
+        out.ints = r
+        out.valid = valid.contains(0) ? valid : nil
+        return out
+    }
+
+    func inList(_ v: Vec, _ values: [Value], _ negated: Bool, _ n: Int) -> Vec {
+        let out = Vec(type: .boolean, count: n)
+        out.isConst = v.isConst
+        out.valid = v.valid
+        let m = v.isConst ? 1 : n
+        var r = [Int64](repeating: 0, count: m)
+        let listHasNull = values.contains { $0.isNull }
+        switch v.type {
+        case .varchar:
+            let set = Set(values.compactMap { if case .string(let s) = $0 { return s } else { return nil } })
+            if let d = v.dict {
+                var table = [Int64](repeating: 0, count: d.count)
+                for k in 0..<d.count where set.contains(d.dict[k]) { table[k] = 1 }
+                for i in 0..<m { r[i] = table[Int(v.ints[i])] }
+            } else {
+                for i in 0..<m { r[i] = set.contains(v.strs[i]) ? 1 : 0 }
+            }
+        case .double:
+            let set = Set(values.compactMap { x -> Double? in
+                switch x { case .double(let d): return d; case .int(let i): return Double(i); default: return nil }
+            })
+            for i in 0..<m { r[i] = set.contains(v.dbls[i]) ? 1 : 0 }
+        default:
+            let set = Set(values.compactMap { x -> Int64? in
+                switch x {
+                case .int(let i), .timestamp(let i), .date(let i): return i
+                case .bool(let b): return b ? 1 : 0
+                default: return nil
+                }
+            })
+            if set.count <= 8 {
+                let arr = Array(set)
+                v.ints.withUnsafeBufferPointer { p in
+                    for i in 0..<m {
+                        let x = p[i]
+                        var hit: Int64 = 0
+                        for c in arr where c == x { hit = 1 }
+                        r[i] = hit
+                    }
+                }
+            } else {
+                for i in 0..<m { r[i] = set.contains(v.ints[i]) ? 1 : 0 }
+            }
+        }
+        if negated { for i in 0..<m { r[i] ^= 1 } }
+        if listHasNull {
+            // x IN (..., NULL) is NULL unless true; x NOT IN (..., NULL) is NULL unless false
+            var valid = v.valid ?? [UInt8](repeating: 1, count: m)
+            for i in 0..<m where (r[i] == 0) != negated { valid[i] = 0 }
+            out.valid = valid
+        }
+        out.ints = r
+        return out
+    }
+
+    func stringPredicate(_ v: Vec, _ pred: StringPredicate, _ n: Int) -> Vec {
+        let out = Vec(type: .boolean, count: n)
+        out.isConst = v.isConst
+        out.valid = v.valid
+        let m = v.isConst ? 1 : n
+        if let d = v.dict {
+            let t = pred.table(for: d)
+            var r = [Int64](repeating: 0, count: m)
+            t.withUnsafeBufferPointer { tp in v.ints.withUnsafeBufferPointer { cp in
+                for i in 0..<m { r[i] = Int64(tp[Int(cp[i])]) }
+            } }
+            out.ints = r
+        } else {
+            out.ints = (0..<m).map { i in
+                var s = v.strs[i]
+                return s.withUTF8 { pred.test($0) } ? 1 : 0
+            }
+        }
+        return out
+    }
+
+    func caseWhen(_ whens: [(BExpr, BExpr)], _ els: BExpr?, _ t: DataType, _ b: Batch) throws(QueryError) -> Vec {
+        let n = b.count
+        // decided[i]: a branch has been taken
+        var decided = [Bool](repeating: false, count: n)
+        var resultI = [Int64](repeating: 0, count: t == .double || t == .varchar ? 0 : n)
+        var resultD = [Double](repeating: 0, count: t == .double ? n : 0)
+        var resultS = [String](repeating: "", count: t == .varchar ? n : 0)
+        var valid = [UInt8](repeating: 0, count: n)
+        func take(_ v: Vec, _ rows: [Int]) {
+            for i in rows {
+                if v.isNull(i) { valid[i] = 0; continue }
+                valid[i] = 1
+                let j = v.idx(i)
+                switch t {
+                case .double: resultD[i] = v.type == .double ? v.dbls[j] : Double(v.ints[j])
+                case .varchar: resultS[i] = v.string(i)
+                default: resultI[i] = v.type == .double ? Int64(v.dbls[j]) : v.ints[j]
+                }
+            }
+        }
+        for (cond, val) in whens {
+            let c = try eval(cond, b)
+            var rows: [Int] = []
+            for i in 0..<n where !decided[i] && !c.isNull(i) && c.ints[c.idx(i)] != 0 { rows.append(i); decided[i] = true }
+            if !rows.isEmpty { take(try eval(val, b), rows) }
+        }
+        let rest = (0..<n).filter { !decided[$0] }
+        if let els, !rest.isEmpty { take(try eval(els, b), rest) }
+        let out = Vec(type: t, count: n)
+        out.ints = resultI
+        out.dbls = resultD
+        out.strs = resultS
+        out.valid = valid.contains(0) ? valid : nil
+        return out
+    }
+
+    // MARK: - casts
+
+    public func cast(_ v: Vec, to t: DataType) throws(QueryError) -> Vec {
+        if v.type == t || v.type == .null && t == .null { return v }
+        let m = v.isConst ? 1 : v.count
+        let out = Vec(type: t, count: v.count)
+        out.isConst = v.isConst
+        out.valid = v.valid
+        if v.type == .null {
+            out.valid = [0]
+            out.isConst = true
+            out.ints = [0]; out.dbls = [0]; out.strs = [""]
+            return out
+        }
+        switch (v.type, t) {
+        case (.bigint, .double), (.boolean, .double):
+            out.dbls = v.ints.map { Double($0) }
+        case (.double, .bigint):
+            var bad = false
+            out.ints = v.dbls.map { d in
+                let r = d.rounded(.toNearestOrEven)
+                if !(r >= -9.2e18 && r <= 9.2e18) { bad = true; return 0 }
+                return Int64(r)
+            }
+            if bad { throw QueryError("cannot cast DOUBLE value to BIGINT: out of range") }
+        case (.boolean, .bigint), (.bigint, .boolean):
+            out.ints = v.ints.map { t == .boolean ? ($0 != 0 ? 1 : 0) : $0 }
+        case (.timestamp, .date):
+            let tz = self
+            out.ints = v.ints.map { Civil.floorDiv(tz.local($0), Civil.microsPerDay) }
+        case (.date, .timestamp):
+            out.ints = v.ints.map { $0 &* Civil.microsPerDay }
+        case (_, .varchar):
+            out.strs = (0..<m).map { i in v.isNull(i) ? "" : Evaluator.text(v.value(i)) }
+        case (.varchar, _):
+            var ints = [Int64](repeating: 0, count: t == .double ? 0 : m)
+            var dbls = [Double](repeating: 0, count: t == .double ? m : 0)
+            for i in 0..<m where !v.isNull(i) {
+                let s = v.string(i)
+                switch t {
+                case .bigint:
+                    guard let x = Values.parseInt64(s.trimmingCharacters(in: .whitespaces)) else { throw QueryError("cannot cast '\(s)' to BIGINT") }
+                    ints[i] = x
+                case .double:
+                    guard let x = Values.parseDouble(s.trimmingCharacters(in: .whitespaces)) else { throw QueryError("cannot cast '\(s)' to DOUBLE") }
+                    dbls[i] = x
+                case .boolean:
+                    guard let x = Values.parseBool(s.trimmingCharacters(in: .whitespaces)) else { throw QueryError("cannot cast '\(s)' to BOOLEAN") }
+                    ints[i] = x ? 1 : 0
+                case .timestamp:
+                    guard let x = Civil.parseTimestamp(s, format: .iso) else { throw QueryError("cannot cast '\(s)' to TIMESTAMP") }
+                    ints[i] = x
+                case .date:
+                    guard let x = Civil.parseDate(s) else { throw QueryError("cannot cast '\(s)' to DATE") }
+                    ints[i] = x
+                default:
+                    throw QueryError("cannot cast VARCHAR to \(t)")
+                }
+            }
+            out.ints = ints
+            out.dbls = dbls
+        default:
+            throw QueryError("cannot cast \(v.type) to \(t)")
+        }
+        return out
+    }
+
+    /// Text form of a value (CAST to VARCHAR, string functions).
+    public static func text(_ v: Value) -> String {
+        switch v {
+        case .null: return ""
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return Values.formatDouble(d)
+        case .string(let s): return s
+        case .timestamp(let t): return Civil.formatTimestamp(t)
+        case .date(let d): return Civil.formatDate(d)
+        case .interval(let mo, let us): return mo == 0 ? "\(us / 1_000_000) seconds" : "\(mo) months \(us / 1_000_000) seconds"
+        }
+    }
+
+    // MARK: - time
+
+    @inline(__always) func local(_ us: Int64) -> Int64 { isUTC ? us : timeZone.toLocal(us) }
+
+    func addMonths(_ us: Int64, _ months: Int64) -> Int64 {
+        let days = Civil.floorDiv(us, Civil.microsPerDay)
+        let rem = us - days * Civil.microsPerDay
+        let (y, m, d) = Civil.civilFromDays(days)
+        let total = y * 12 + (m - 1) + months
+        let ny = Civil.floorDiv(total, 12), nm = total - ny * 12 + 1
+        let nd = min(d, Int64(Civil.daysInMonth(year: ny, month: nm)))
+        return Civil.daysFromCivil(ny, nm, nd) * Civil.microsPerDay + rem
+    }
+
+    func extract(_ f: TimeField, _ localMicros: Int64) -> Int64 {
+        let days = Civil.floorDiv(localMicros, Civil.microsPerDay)
+        let tod = localMicros - days * Civil.microsPerDay
+        switch f {
+        case .year: return Civil.civilFromDays(days).year
+        case .quarter: return Int64(Civil.quarter(days: days))
+        case .month: return Civil.civilFromDays(days).month
+        case .day: return Civil.civilFromDays(days).day
+        case .week: return Int64(Civil.isoWeek(days: days).week)
+        case .dow: return Int64(Civil.weekday(days: days) % 7)
+        case .isodow: return Int64(Civil.weekday(days: days))
+        case .doy: return Int64(Civil.dayOfYear(days: days))
+        case .hour: return tod / Civil.microsPerHour
+        case .minute: return (tod / Civil.microsPerMinute) % 60
+        case .second: return (tod / Civil.microsPerSecond) % 60
+        case .millisecond: return (tod / 1000) % 60_000
+        case .microsecond: return tod % 60_000_000
+        case .epoch: return Civil.floorDiv(localMicros, Civil.microsPerSecond)
+        }
+    }
+
+    func call(_ fn: ScalarFn, _ args: [Vec], _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
+        switch fn {
+        case .now(let us):
+            return Vec.constant(.timestamp(us), type: .timestamp, count: n)
+        case .dateTrunc(let unit):
+            let v = args[0]
+            if v.type == .date {
+                return map1(v, t, ints: { d in
+                    let r = Civil.truncateDays(d, to: unit)
+                    return t == .timestamp ? r * Civil.microsPerDay : r
+                }, dbls: { $0 })
+            }
+            let tz = self
+            return map1(v, t, ints: { Civil.truncate(tz.local($0), to: unit) }, dbls: { $0 })
+        case .startOfWeekSunday:
+            let v = args[0]
+            let tz = self
+            return map1(v, t, ints: { x in
+                let days = v.type == .date ? x : Civil.floorDiv(tz.local(x), Civil.microsPerDay)
+                let start = days - Int64(Civil.weekday(days: days) % 7)
+                return t == .date ? start : start * Civil.microsPerDay
+            }, dbls: { $0 })
+        case .toDate:
+            let v = args[0]
+            if v.type == .date { return v }
+            return try cast(v, to: .date)
+        case .extract(let field):
+            let v = args[0]
+            let tz = self
+            return map1(v, .bigint, ints: { x in
+                tz.extract(field, v.type == .date ? x * Civil.microsPerDay : tz.local(x))
+            }, dbls: { $0 })
+        case .lower, .upper:
+            let v = args[0]
+            let f: (String) -> String = fn.isLower ? { $0.lowercased() } : { $0.uppercased() }
+            let out = Vec(type: .varchar, count: v.count)
+            out.isConst = v.isConst
+            out.valid = v.valid
+            if let d = v.dict {
+                out.dict = DictRef(StringDictionary(d.dict.strings.map(f)))
+                out.ints = v.ints
+            } else {
+                out.strs = v.strs.map(f)
+            }
+            return out
+        case .length:
+            let v = args[0]
+            let out = Vec(type: .bigint, count: v.count)
+            out.isConst = v.isConst
+            out.valid = v.valid
+            if let d = v.dict {
+                let lens = (0..<d.count).map { Int64(d.dict[$0].count) }
+                out.ints = v.ints.map { lens[Int($0)] }
+            } else {
+                out.ints = v.strs.map { Int64($0.count) }
+            }
+            return out
+        case .abs:
+            return map1(args[0], t, ints: { $0 < 0 ? 0 &- $0 : $0 }, dbls: { Swift.abs($0) })
+        case .floor:
+            return map1(args[0], t, ints: { $0 }, dbls: { $0.rounded(.down) })
+        case .ceil:
+            return map1(args[0], t, ints: { $0 }, dbls: { $0.rounded(.up) })
+        case .round(let digits):
+            let p = pow(10.0, Double(digits))
+            return map1(args[0], t, ints: { $0 }, dbls: { x in
+                digits == 0 ? x.rounded(.toNearestOrAwayFromZero) : (x * p).rounded(.toNearestOrAwayFromZero) / p
+            })
+        case .coalesce, .greatest, .least:
+            let m = args.allSatisfy(\.isConst) ? 1 : n
+            let out = Vec(type: t, count: n)
+            out.isConst = m == 1
+            var vals: [Value] = []
+            vals.reserveCapacity(m)
+            for i in 0..<m {
+                var pick: Value = .null
+                for a in args {
+                    let x = a.value(a.isConst ? 0 : i)
+                    if x.isNull { continue }
+                    if case .coalesce = fn { pick = x; break }
+                    if pick.isNull || (fn.isGreatest ? Evaluator.compareValues(x, pick) > 0 : Evaluator.compareValues(x, pick) < 0) { pick = x }
+                }
+                vals.append(pick)
+            }
+            let built = Vec.from(vals[...], type: t)
+            built.isConst = out.isConst
+            built.count = n
+            return built
+        case .nullif:
+            let a = args[0], b = args[1]
+            let eq = try binary(.eq, a, b, .boolean, n)
+            let out = a.isConst && !eq.isConst ? a.flattened() : a
+            let res = Vec(type: out.type, count: n)
+            res.isConst = out.isConst && eq.isConst
+            res.ints = out.ints; res.dbls = out.dbls; res.strs = out.strs; res.dict = out.dict
+            let m = res.isConst ? 1 : n
+            var valid = out.valid ?? [UInt8](repeating: 1, count: m)
+            for i in 0..<m where !eq.isNull(i) && eq.ints[eq.idx(i)] != 0 { valid[i] = 0 }
+            res.valid = valid.contains(0) ? valid : nil
+            return res
+        }
+    }
+
+    /// Total order used by ORDER BY, min/max and greatest/least: NULL handled by callers;
+    /// numbers compare numerically across int/double; strings byte-wise.
+    public static func compareValues(_ a: Value, _ b: Value) -> Int {
+        switch (a, b) {
+        case (.null, .null): return 0
+        case (.null, _): return 1
+        case (_, .null): return -1
+        case (.string(let x), .string(let y)):
+            var x = x, y = y
+            return x.withUTF8 { p in y.withUTF8 { q in StrataFormatBridge.compare(p, q) } }
+        case (.double(let x), .double(let y)): return x < y ? -1 : (x > y ? 1 : (x == y ? 0 : (x.isNaN ? (y.isNaN ? 0 : 1) : -1)))
+        case (.double(let x), .int(let y)): return compareValues(.double(x), .double(Double(y)))
+        case (.int(let x), .double(let y)): return compareValues(.double(Double(x)), .double(y))
+        case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
+        default:
+            let x = intKey(a), y = intKey(b)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        }
+    }
+
+    static func intKey(_ v: Value) -> Int64 {
+        switch v {
+        case .int(let i), .timestamp(let i): return i
+        case .date(let d): return d &* Civil.microsPerDay
+        case .bool(let b): return b ? 1 : 0
+        case .interval(let m, let us): return m &* 30 &* Civil.microsPerDay &+ us
+        default: return 0
+        }
+    }
+}
+
+extension ScalarFn {
+    var isLower: Bool { if case .lower = self { return true } else { return false } }
+    var isGreatest: Bool { if case .greatest = self { return true } else { return false } }
+}
+
+import StrataFormat
+
+enum StrataFormatBridge {
+    @inline(__always) static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        compareBytes(a, b)
+    }
+}

@@ -1,0 +1,95 @@
+import StrataFormat
+
+/// SQL data types of expressions and results.
+public enum DataType: Sendable, Equatable, CustomStringConvertible {
+    case null
+    case boolean
+    case bigint
+    case double
+    case varchar
+    case timestamp
+    case date
+    case interval
+
+    public var description: String {
+        switch self {
+        case .null: return "NULL"
+        case .boolean: return "BOOLEAN"
+        case .bigint: return "BIGINT"
+        case .double: return "DOUBLE"
+        case .varchar: return "VARCHAR"
+        case .timestamp: return "TIMESTAMP"
+        case .date: return "DATE"
+        case .interval: return "INTERVAL"
+        }
+    }
+
+    public var isNumeric: Bool { self == .bigint || self == .double }
+    /// Types stored in the `ints` lane of a vector.
+    var isIntLane: Bool { self == .bigint || self == .timestamp || self == .date || self == .boolean || self == .interval }
+
+    public init(_ c: ColumnType) {
+        switch c {
+        case .timestamp: self = .timestamp
+        case .integer, .bigint: self = .bigint
+        case .double: self = .double
+        case .boolean: self = .boolean
+        case .varchar: self = .varchar
+        case .date: self = .date
+        }
+    }
+}
+
+/// One scalar value (results, literals, group keys).
+public enum Value: Sendable, Equatable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case timestamp(Int64)
+    case date(Int64)
+    /// months, micros
+    case interval(Int64, Int64)
+
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+}
+
+/// A materialized query result: named, typed columns of equal length.
+public struct ResultSet: Sendable {
+    public var names: [String]
+    public var types: [DataType]
+    public var columns: [[Value]]
+
+    public init(names: [String], types: [DataType], columns: [[Value]]) {
+        self.names = names
+        self.types = types
+        self.columns = columns
+    }
+
+    public var rowCount: Int { columns.first?.count ?? 0 }
+
+    public func row(_ i: Int) -> [Value] { columns.map { $0[i] } }
+
+    /// A single-column message result (DDL, SHOW TABLES).
+    public static func message(_ name: String, _ lines: [String]) -> ResultSet {
+        ResultSet(names: [name], types: [.varchar], columns: [lines.map { .string($0) }])
+    }
+}
+
+/// Errors raised while binding or executing a query: message plus the byte offset in the SQL
+/// text when known (for a caret).
+public struct QueryError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case user, corrupt, `internal` }
+    public var kind: Kind
+    public var message: String
+    public var offset: Int?
+
+    public init(_ message: String, offset: Int? = nil, kind: Kind = .user) {
+        self.kind = kind
+        self.message = message
+        self.offset = offset
+    }
+
+    public var description: String { message }
+}
