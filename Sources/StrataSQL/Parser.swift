@@ -286,6 +286,13 @@ struct Parser {
             }
             return .explain(try parseQuery())
         default:
+            let statementKeywords = ["select", "create", "drop", "show", "describe", "delete", "explain"]
+            let word = Array(t.text.utf8)
+            if word.count >= 4,
+               let suggestion = statementKeywords.first(where: { editDistanceAtMostOne(word, Array($0.utf8)) }) {
+                throw SQLError("expected a statement, found \(found(t)) (did you mean \(suggestion.uppercased())?)",
+                               offset: t.start)
+            }
             throw expected("a statement (SELECT, WITH, CREATE, DROP, SHOW, DESCRIBE, SET, DELETE, EXPLAIN)")
         }
     }
@@ -969,6 +976,7 @@ struct Parser {
     private mutating func parseCase() throws(SQLError) -> Expr {
         let start = advance().start
         var c = CaseExpr(branches: [])
+        if isWord("end") { throw expected("WHEN") }
         if !isWord("when") { c.operand = try parseExpr() }
         while acceptWord("when") {
             let condition = try parseExpr()

@@ -15,7 +15,8 @@ func quoteString(_ s: String) -> String {
 /// (lower-case ASCII letters, digits, `_`, `$`, not starting with a digit or `$`,
 /// not a reserved word); otherwise double-quoted with `""` escapes.
 public func quoteIdentifier(_ name: String) -> String {
-    var simple = !name.isEmpty && !reservedWords.contains(name)
+    // `interval` is not reserved, but `interval - 5` would re-parse as an interval literal.
+    var simple = !name.isEmpty && !reservedWords.contains(name) && name != "interval"
     if simple {
         var first = true
         for b in name.utf8 {
