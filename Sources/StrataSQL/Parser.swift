@@ -155,18 +155,6 @@ struct Parser {
         }
     }
 
-    /// After AS any word (even reserved) or quoted identifier is accepted.
-    private mutating func parseAliasAfterAs() throws(SQLError) -> String {
-        let t = current
-        switch t.kind {
-        case .word, .quotedIdentifier:
-            _ = advance()
-            return t.text
-        default:
-            throw expected("alias")
-        }
-    }
-
     private func isIdentifierStart(_ t: Token) -> Bool {
         (t.kind == .word && !reservedWords.contains(t.text)) || t.kind == .quotedIdentifier
     }
@@ -585,7 +573,7 @@ struct Parser {
         }
         let e = try parseExpr()
         if acceptWord("as") {
-            return .expr(e, alias: try parseAliasAfterAs())
+            return .expr(e, alias: try parseIdentifier("alias"))
         }
         let a = current
         if isIdentifierStart(a) {
