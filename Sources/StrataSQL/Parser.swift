@@ -1,7 +1,7 @@
 /// Maximum recursion depth of the parser (parentheses, subqueries, NOT / unary minus chains).
 let maxParseDepth = 128
 /// Maximum height of an expression tree (long operator chains nest too).
-let maxExpressionHeight = 2_000
+let maxExpressionHeight = 1_000
 
 /// Words that cannot be used as bare column names, implicit aliases or table names.
 let reservedWords: Set<String> = [

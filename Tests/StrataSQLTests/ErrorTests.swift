@@ -122,7 +122,14 @@ import Testing
         // Moderate nesting is fine.
         let fine = "SELECT " + String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)
         #expect(try parseStatement(fine) == parseStatement("SELECT 1"))
-        let longOr = "SELECT " + Array(repeating: "x = 1", count: 1000).joined(separator: " OR ")
-        #expect(sqlError { _ = try parseStatement(longOr) } == nil)
+        // The longest accepted operator chain survives printing, equality, hashing and re-parsing.
+        let longOr = "SELECT " + Array(repeating: "x = 1", count: 998).joined(separator: " OR ")
+        let st = try parseStatement(longOr)
+        #expect(try parseStatement(st.sqlText) == st)
+        #expect(try parseStatement(st.sqlText).hashValue == st.hashValue)
+        let tooLong = "SELECT " + Array(repeating: "x = 1", count: 1000).joined(separator: " OR ")
+        #expect(sqlError { _ = try parseStatement(tooLong) } == SQLError(depthMessage, offset: 7))
+        let casts = "SELECT x" + String(repeating: "::int", count: 1200)
+        #expect(sqlError { _ = try parseStatement(casts) } == SQLError(depthMessage, offset: 7))
     }
 }
