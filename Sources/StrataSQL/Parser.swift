@@ -166,7 +166,7 @@ struct Parser {
         let next = current
         let suspicious: Bool
         switch next.kind {
-        case .word: suspicious = !reservedWords.contains(next.text)
+        case .word: suspicious = !reservedWords.contains(next.text) || next.text == "by"
         case .quotedIdentifier, .string, .integer, .number: suspicious = true
         default: suspicious = false
         }
@@ -222,6 +222,9 @@ struct Parser {
 
     private func unexpectedAfterStatement(what: String = "end of statement") -> SQLError {
         if isSymbol(.rparen) { return error("unexpected ')'", at: current) }
+        if current.kind == .word, let keyword = nearKeyword(current.text), keyword != current.text {
+            return SQLError("expected \(keyword.uppercased()), found \(found(current))", offset: current.start)
+        }
         return SQLError("expected \(what), found \(found(current))", offset: current.start)
     }
 

@@ -5,6 +5,11 @@ import Testing
     /// (sql, exact message, byte offset)
     static let cases: [(String, String, Int)] = [
         ("SELECT a FORM clicks", "expected FROM, found 'FORM'", 9),
+        ("SELECT * FORM clicks", "expected FROM, found 'FORM'", 9),
+        ("SELECT a FROM clicks WEHRE a = 1", "expected WHERE, found 'WEHRE'", 21),
+        ("SELECT a FROM clicks GROPU BY a", "expected GROUP, found 'GROPU'", 21),
+        ("SELECT a FROM clicks c ODER BY a", "expected ORDER, found 'ODER'", 23),
+        ("SELECT a FROM clicks LIMT 5", "expected LIMIT, found 'LIMT'", 21),
         ("SELECT", "expected expression, found end of input", 6),
         ("SELECT 'abc", "unterminated string literal", 7),
         ("SELECT \"abc", "unterminated quoted identifier", 7),
