@@ -21,6 +21,8 @@ private let clauseKeywords = ["from", "where", "group", "order", "having", "limi
 /// Recursive-descent parser over a token array.
 struct Parser {
     private let tokens: [Token]
+    /// The SQL text, used to quote tokens as written (words keep their original case).
+    private let sourceBytes: [UInt8]
     private var index = 0
     private var depth = 0
 
@@ -100,9 +102,6 @@ struct Parser {
     private static func truncate(_ s: String) -> String {
         s.count > 40 ? String(s.prefix(40)) + "..." : s
     }
-
-    /// The token as written (words keep their original case).
-    private let sourceBytes: [UInt8]
 
     private func found(_ t: Token) -> String {
         if t.kind == .word || t.kind == .integer || t.kind == .number {
