@@ -1,0 +1,1110 @@
+/// Maximum recursion depth of the parser (parentheses, subqueries, NOT / unary minus chains).
+let maxParseDepth = 128
+/// Maximum height of an expression tree (long operator chains nest too).
+let maxExpressionHeight = 1_000
+
+/// Words that cannot be used as bare column names, implicit aliases or table names.
+let reservedWords: Set<String> = [
+    "all", "and", "as", "asc", "between", "by", "case", "cast", "create", "cross", "desc",
+    "distinct", "drop", "else", "end", "except", "exists", "false", "fetch", "for", "from",
+    "full", "group", "having", "ilike", "in", "inner", "intersect", "into", "is", "join",
+    "like", "limit", "natural", "not", "null", "offset", "on", "or", "order", "outer", "over",
+    "qualify", "select", "then", "true", "union", "using", "when", "where", "window", "with",
+]
+
+/// Words that may not be used as an implicit (AS-less) table alias.
+private let tableAliasStopWords: Set<String> = ["final", "left", "right", "semi", "anti", "sample", "prewhere"]
+
+/// Clause keywords used to diagnose misspellings such as `FORM` for `FROM`.
+private let clauseKeywords = ["from", "where", "group", "order", "having", "limit", "qualify", "union", "offset"]
+
+/// Recursive-descent parser over a token array.
+struct Parser {
+    private let tokens: [Token]
+    /// The SQL text, used to quote tokens as written (words keep their original case).
+    private let sourceBytes: [UInt8]
+    private var index = 0
+    private var depth = 0
+
+    init(sql: String) throws(SQLError) {
+        let bytes = Array(sql.utf8)
+        self.tokens = try Lexer.tokenize(bytes)
+        self.sourceBytes = bytes
+    }
+
+    // MARK: Token helpers
+
+    private var current: Token { tokens[min(index, tokens.count - 1)] }
+
+    private func token(at ahead: Int) -> Token {
+        tokens[min(index + ahead, tokens.count - 1)]
+    }
+
+    private var previousEnd: Int {
+        index > 0 ? tokens[min(index - 1, tokens.count - 1)].end : 0
+    }
+
+    private var atEnd: Bool { current.kind == .endOfInput }
+
+    private mutating func advance() -> Token {
+        let t = current
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+
+    private func isWord(_ word: String, _ ahead: Int = 0) -> Bool {
+        let t = token(at: ahead)
+        return t.kind == .word && t.text == word
+    }
+
+    private func isSymbol(_ symbol: Symbol, _ ahead: Int = 0) -> Bool {
+        token(at: ahead).kind == .symbol(symbol)
+    }
+
+    private mutating func acceptWord(_ word: String) -> Bool {
+        if isWord(word) {
+            _ = advance()
+            return true
+        }
+        return false
+    }
+
+    private mutating func acceptSymbol(_ symbol: Symbol) -> Bool {
+        if isSymbol(symbol) {
+            _ = advance()
+            return true
+        }
+        return false
+    }
+
+    private mutating func expectWord(_ word: String) throws(SQLError) {
+        guard acceptWord(word) else { throw expected(word.uppercased()) }
+    }
+
+    private mutating func expectSymbol(_ symbol: Symbol, _ display: String) throws(SQLError) {
+        guard acceptSymbol(symbol) else { throw expected("'\(display)'") }
+    }
+
+    /// Describes a token for "found ..." in error messages.
+    static func describe(_ t: Token, sourceText: String? = nil) -> String {
+        switch t.kind {
+        case .endOfInput:
+            return "end of input"
+        case .string:
+            return "string " + quoteString(truncate(t.text))
+        case .quotedIdentifier:
+            return "'\"" + truncate(t.text) + "\"'"
+        default:
+            return "'" + truncate(sourceText ?? t.text) + "'"
+        }
+    }
+
+    private static func truncate(_ s: String) -> String {
+        s.count > 40 ? String(s.prefix(40)) + "..." : s
+    }
+
+    private func found(_ t: Token) -> String {
+        if t.kind == .word || t.kind == .integer || t.kind == .number {
+            let lo = max(0, min(t.start, sourceBytes.count))
+            let hi = max(lo, min(t.end, sourceBytes.count))
+            return Parser.describe(t, sourceText: String(decoding: sourceBytes[lo..<hi], as: UTF8.self))
+        }
+        return Parser.describe(t)
+    }
+
+    private func expected(_ what: String) -> SQLError {
+        SQLError("expected \(what), found \(found(current))", offset: current.start)
+    }
+
+    private func error(_ message: String, at t: Token) -> SQLError {
+        SQLError(message, offset: t.start)
+    }
+
+    private mutating func enter() throws(SQLError) {
+        depth += 1
+        if depth > maxParseDepth {
+            throw SQLError("expression nested too deeply", offset: current.start)
+        }
+    }
+
+    private mutating func leave() { depth -= 1 }
+
+    private func make(_ kind: ExprKind, from start: Int) throws(SQLError) -> Expr {
+        let e = Expr(kind, range: SourceRange(start: start, end: max(start, previousEnd)))
+        if e.height > maxExpressionHeight {
+            throw SQLError("expression nested too deeply", offset: start)
+        }
+        return e
+    }
+
+    // MARK: Identifiers
+
+    /// Accepts an identifier: a non-reserved word or a quoted identifier.
+    private mutating func parseIdentifier(_ what: String) throws(SQLError) -> String {
+        let t = current
+        switch t.kind {
+        case .word where !reservedWords.contains(t.text):
+            _ = advance()
+            return t.text
+        case .quotedIdentifier:
+            _ = advance()
+            return t.text
+        default:
+            throw expected(what)
+        }
+    }
+
+    private func isIdentifierStart(_ t: Token) -> Bool {
+        (t.kind == .word && !reservedWords.contains(t.text)) || t.kind == .quotedIdentifier
+    }
+
+    /// After an implicit alias, another identifier or literal cannot follow. If the alias
+    /// looks like a misspelled clause keyword, report that keyword as expected.
+    private func checkMisspelledKeyword(alias: Token) throws(SQLError) {
+        guard alias.kind == .word else { return }
+        let next = current
+        let suspicious: Bool
+        switch next.kind {
+        case .word: suspicious = !reservedWords.contains(next.text) || next.text == "by"
+        case .quotedIdentifier, .string, .integer, .number: suspicious = true
+        default: suspicious = false
+        }
+        guard suspicious, let keyword = nearKeyword(alias.text) else { return }
+        throw SQLError("expected \(keyword.uppercased()), found \(found(alias))", offset: alias.start)
+    }
+
+    private func nearKeyword(_ word: String) -> String? {
+        let w = Array(word.utf8)
+        guard w.count >= 4 else { return nil }
+        for keyword in clauseKeywords where editDistanceAtMostOne(w, Array(keyword.utf8)) {
+            return keyword
+        }
+        return nil
+    }
+
+    // MARK: Statements
+
+    mutating func parseScript() throws(SQLError) -> [LocatedStatement] {
+        var result: [LocatedStatement] = []
+        while true {
+            while acceptSymbol(.semicolon) {}
+            if atEnd { break }
+            let start = current.start
+            let statement = try parseStatement()
+            result.append(LocatedStatement(statement: statement, range: SourceRange(start: start, end: previousEnd)))
+            if atEnd { break }
+            if !acceptSymbol(.semicolon) {
+                throw unexpectedAfterStatement()
+            }
+        }
+        return result
+    }
+
+    mutating func parseSingleStatement() throws(SQLError) -> Statement {
+        while acceptSymbol(.semicolon) {}
+        if atEnd { throw expected("a statement") }
+        let statement = try parseStatement()
+        if !atEnd && !isSymbol(.semicolon) { throw unexpectedAfterStatement() }
+        while acceptSymbol(.semicolon) {}
+        if !atEnd {
+            throw SQLError("expected a single statement, found another statement starting with \(found(current))",
+                           offset: current.start)
+        }
+        return statement
+    }
+
+    mutating func parseStandaloneExpression() throws(SQLError) -> Expr {
+        let e = try parseExpr()
+        if !atEnd { throw unexpectedAfterStatement(what: "end of expression") }
+        return e
+    }
+
+    private func unexpectedAfterStatement(what: String = "end of statement") -> SQLError {
+        if isSymbol(.rparen) { return error("unexpected ')'", at: current) }
+        if current.kind == .word, let keyword = nearKeyword(current.text), keyword != current.text {
+            return SQLError("expected \(keyword.uppercased()), found \(found(current))", offset: current.start)
+        }
+        return SQLError("expected \(what), found \(found(current))", offset: current.start)
+    }
+
+    private mutating func parseStatement() throws(SQLError) -> Statement {
+        let t = current
+        if t.kind == .symbol(.lparen) { return .query(try parseQuery()) }
+        guard t.kind == .word else {
+            throw expected("a statement (SELECT, WITH, CREATE, DROP, SHOW, DESCRIBE, SET, DELETE, EXPLAIN)")
+        }
+        switch t.text {
+        case "select", "with":
+            return .query(try parseQuery())
+        case "create":
+            _ = advance()
+            return .createTable(try parseCreateTable())
+        case "drop":
+            _ = advance()
+            try expectWord("table")
+            var ifExists = false
+            if acceptWord("if") {
+                try expectWord("exists")
+                ifExists = true
+            }
+            let name = try parseTableName()
+            return .dropTable(name: name, ifExists: ifExists)
+        case "show":
+            _ = advance()
+            try expectWord("tables")
+            return .showTables
+        case "describe", "desc":
+            _ = advance()
+            if isWord("table") && isIdentifierStart(token(at: 1)) { _ = advance() }
+            return .describe(table: try parseTableName())
+        case "set":
+            _ = advance()
+            let name = try parseIdentifier("setting name")
+            if !acceptSymbol(.eq) && !acceptWord("to") { throw expected("'=' or TO") }
+            return .set(name: name, value: try parseOptionValue())
+        case "delete":
+            _ = advance()
+            try expectWord("from")
+            let name = try parseTableName()
+            var predicate: Expr?
+            if acceptWord("where") { predicate = try parseExpr() }
+            return .delete(table: name, predicate: predicate)
+        case "explain":
+            _ = advance()
+            guard isWord("select") || isWord("with") || isSymbol(.lparen) else {
+                throw expected("a query after EXPLAIN")
+            }
+            return .explain(try parseQuery())
+        default:
+            let statementKeywords = ["select", "create", "drop", "show", "describe", "delete", "explain"]
+            let word = Array(t.text.utf8)
+            if word.count >= 4,
+               let suggestion = statementKeywords.first(where: { editDistanceAtMostOne(word, Array($0.utf8)) }) {
+                throw SQLError("expected a statement, found \(found(t)) (did you mean \(suggestion.uppercased())?)",
+                               offset: t.start)
+            }
+            throw expected("a statement (SELECT, WITH, CREATE, DROP, SHOW, DESCRIBE, SET, DELETE, EXPLAIN)")
+        }
+    }
+
+    private mutating func parseTableName() throws(SQLError) -> String {
+        let name = try parseIdentifier("table name")
+        if isSymbol(.dot) {
+            throw error("qualified table names are not supported", at: current)
+        }
+        return name
+    }
+
+    // MARK: CREATE TABLE
+
+    private mutating func parseCreateTable() throws(SQLError) -> CreateTable {
+        try expectWord("table")
+        var ifNotExists = false
+        if acceptWord("if") {
+            try expectWord("not")
+            try expectWord("exists")
+            ifNotExists = true
+        }
+        let name = try parseTableName()
+        try expectSymbol(.lparen, "(")
+        var columns: [ColumnDefinition] = []
+        var seen = Set<String>()
+        repeat {
+            let nameToken = current
+            let column = try parseIdentifier("column name")
+            if !seen.insert(column).inserted {
+                throw error("duplicate column '\(column)'", at: nameToken)
+            }
+            let type = try parseType()
+            var notNull = false
+            if acceptWord("not") {
+                try expectWord("null")
+                notNull = true
+            } else if acceptWord("null") {
+                notNull = false
+            }
+            columns.append(ColumnDefinition(name: column, type: type, notNull: notNull))
+        } while acceptSymbol(.comma)
+        try expectSymbol(.rparen, ")")
+
+        var table = CreateTable(name: name, ifNotExists: ifNotExists, columns: columns)
+        var sawOrder = false
+        var sawWith = false
+        while true {
+            let clause = current
+            if acceptWord("partition") {
+                if table.partitionBy != nil { throw error("duplicate PARTITION BY clause", at: clause) }
+                try expectWord("by")
+                let g = current
+                guard g.kind == .word, let granularity = PartitionGranularity(rawValue: g.text),
+                      isSymbol(.lparen, 1) else {
+                    throw expected("hour(column), day(column) or month(column)")
+                }
+                _ = advance()
+                _ = advance()
+                let colToken = current
+                let column = try parseIdentifier("column name")
+                guard seen.contains(column) else { throw error("unknown column '\(column)' in PARTITION BY", at: colToken) }
+                try expectSymbol(.rparen, ")")
+                table.partitionBy = PartitionSpec(granularity: granularity, column: column)
+            } else if acceptWord("order") {
+                if sawOrder { throw error("duplicate ORDER BY clause", at: clause) }
+                sawOrder = true
+                try expectWord("by")
+                let parenthesised = acceptSymbol(.lparen)
+                repeat {
+                    let colToken = current
+                    let column = try parseIdentifier("column name")
+                    guard seen.contains(column) else { throw error("unknown column '\(column)' in ORDER BY", at: colToken) }
+                    table.orderBy.append(column)
+                } while parenthesised && acceptSymbol(.comma)
+                if parenthesised { try expectSymbol(.rparen, ")") }
+            } else if acceptWord("with") {
+                if sawWith { throw error("duplicate WITH clause", at: clause) }
+                sawWith = true
+                try expectSymbol(.lparen, "(")
+                var keys = Set<String>()
+                repeat {
+                    let keyToken = current
+                    guard keyToken.kind == .word || keyToken.kind == .quotedIdentifier else { throw expected("option name") }
+                    _ = advance()
+                    if !keys.insert(keyToken.text).inserted {
+                        throw error("duplicate option '\(keyToken.text)'", at: keyToken)
+                    }
+                    try expectSymbol(.eq, "=")
+                    table.options.append(TableOption(key: keyToken.text, value: try parseOptionValue()))
+                } while acceptSymbol(.comma)
+                try expectSymbol(.rparen, ")")
+            } else {
+                break
+            }
+        }
+        return table
+    }
+
+    private mutating func parseType() throws(SQLError) -> TypeName {
+        let t = current
+        let list = "a type name (TIMESTAMP, INTEGER, BIGINT, DOUBLE, BOOLEAN, VARCHAR, DATE)"
+        guard t.kind == .word else { throw expected(list) }
+        let type: TypeName
+        switch t.text {
+        case "timestamp", "datetime": type = .timestamp
+        case "integer", "int", "int4", "int32": type = .integer
+        case "bigint", "int8", "int64": type = .bigint
+        case "double", "float8", "float", "real": type = .double
+        case "boolean", "bool": type = .boolean
+        case "varchar", "text", "string": type = .varchar(length: nil)
+        case "date": type = .date
+        default: throw expected(list)
+        }
+        _ = advance()
+        if type == .double && t.text == "double" { _ = acceptWord("precision") }
+        if t.text == "varchar" && acceptSymbol(.lparen) {
+            let n = current
+            guard n.kind == .integer, let length = Int(n.text), length > 0 else {
+                throw expected("a positive VARCHAR length")
+            }
+            _ = advance()
+            try expectSymbol(.rparen, ")")
+            return .varchar(length: length)
+        }
+        return type
+    }
+
+    private mutating func parseOptionValue() throws(SQLError) -> OptionValue {
+        let t = current
+        switch t.kind {
+        case .string:
+            _ = advance()
+            return .string(t.text)
+        case .integer, .number:
+            _ = advance()
+            return try optionNumber(t, negative: false)
+        case .symbol(.minus), .symbol(.plus):
+            let n = token(at: 1)
+            guard n.kind == .integer || n.kind == .number else { break }
+            _ = advance()
+            _ = advance()
+            return try optionNumber(n, negative: t.kind == .symbol(.minus))
+        case .word:
+            _ = advance()
+            if t.text == "true" { return .boolean(true) }
+            if t.text == "false" { return .boolean(false) }
+            return .identifier(t.text)
+        case .quotedIdentifier:
+            _ = advance()
+            return .identifier(t.text)
+        case .symbol(.lparen):
+            _ = advance()
+            var names: [String] = []
+            repeat {
+                let n = current
+                guard n.kind == .word || n.kind == .quotedIdentifier else { throw expected("identifier") }
+                _ = advance()
+                names.append(n.text)
+            } while acceptSymbol(.comma)
+            try expectSymbol(.rparen, ")")
+            return .identifierList(names)
+        default:
+            break
+        }
+        throw expected("a value (string, number, identifier, TRUE, FALSE or identifier list)")
+    }
+
+    private func optionNumber(_ t: Token, negative: Bool) throws(SQLError) -> OptionValue {
+        let text = negative ? "-" + t.text : t.text
+        if t.kind == .integer, let v = Int64(text) { return .integer(v) }
+        guard let d = Double(text), d.isFinite else { throw error("numeric literal out of range", at: t) }
+        return .double(d)
+    }
+
+    // MARK: Queries
+
+    mutating func parseQuery() throws(SQLError) -> Query {
+        try enter()
+        defer { leave() }
+        var ctes: [CommonTableExpression] = []
+        if acceptWord("with") {
+            if isWord("recursive") { throw error("WITH RECURSIVE is not supported", at: current) }
+            repeat {
+                let name = try parseIdentifier("CTE name")
+                try expectWord("as")
+                try expectSymbol(.lparen, "(")
+                let q = try parseQuery()
+                try expectSymbol(.rparen, ")")
+                ctes.append(CommonTableExpression(name: name, query: q))
+            } while acceptSymbol(.comma)
+        }
+        var body: [QueryTerm] = [try parseQueryTerm()]
+        while true {
+            let t = current
+            if acceptWord("union") {
+                if acceptWord("all") {
+                    body.append(try parseQueryTerm())
+                    continue
+                }
+                throw SQLError("UNION without ALL is not supported; use UNION ALL", offset: t.start)
+            }
+            if isWord("except") || isWord("intersect") {
+                throw error("\(t.text.uppercased()) is not supported", at: t)
+            }
+            break
+        }
+        var query = Query(ctes: ctes, body: body)
+        if acceptWord("order") {
+            try expectWord("by")
+            query.orderBy = try parseOrderItems()
+        }
+        if acceptWord("limit") {
+            query.limit = try parseCount("LIMIT")
+            if isSymbol(.comma) {
+                throw error("LIMIT with a comma is not supported; use LIMIT n OFFSET m", at: current)
+            }
+        }
+        if acceptWord("offset") {
+            query.offset = try parseCount("OFFSET")
+            _ = acceptWord("rows") || acceptWord("row")
+        }
+        // `(query)` with nothing around it is the inner query itself.
+        if query.ctes.isEmpty, query.orderBy.isEmpty, query.limit == nil, query.offset == nil,
+           query.body.count == 1, case .query(let inner) = query.body[0] {
+            return inner
+        }
+        return query
+    }
+
+    private mutating func parseCount(_ clause: String) throws(SQLError) -> Int64 {
+        let t = current
+        guard t.kind == .integer else { throw expected("a non-negative integer after \(clause)") }
+        guard let v = Int64(t.text) else { throw error("\(clause) value out of range", at: t) }
+        _ = advance()
+        return v
+    }
+
+    private mutating func parseQueryTerm() throws(SQLError) -> QueryTerm {
+        if isSymbol(.lparen) {
+            _ = advance()
+            let q = try parseQuery()
+            try expectSymbol(.rparen, ")")
+            if q.ctes.isEmpty, q.orderBy.isEmpty, q.limit == nil, q.offset == nil,
+               q.body.count == 1, case .select(let s) = q.body[0] {
+                return .select(s)
+            }
+            return .query(q)
+        }
+        guard isWord("select") else { throw expected("SELECT") }
+        return .select(try parseSelect())
+    }
+
+    private mutating func parseSelect() throws(SQLError) -> Select {
+        try expectWord("select")
+        var select = Select(items: [])
+        if acceptWord("distinct") {
+            select.distinct = true
+        } else {
+            _ = acceptWord("all")
+        }
+        repeat {
+            select.items.append(try parseSelectItem())
+        } while acceptSymbol(.comma)
+        if acceptWord("from") {
+            select.from = try parseTableRef()
+            if isSymbol(.comma) || isWord("join") || isWord("inner") || isWord("left") || isWord("right")
+                || isWord("full") || isWord("cross") || isWord("natural") {
+                throw error("joins are not supported", at: current)
+            }
+        }
+        if acceptWord("where") { select.whereClause = try parseExpr() }
+        if acceptWord("group") {
+            try expectWord("by")
+            repeat {
+                select.groupBy.append(try parseExpr())
+            } while acceptSymbol(.comma)
+        }
+        if acceptWord("having") { select.having = try parseExpr() }
+        if acceptWord("qualify") { select.qualify = try parseExpr() }
+        return select
+    }
+
+    private mutating func parseSelectItem() throws(SQLError) -> SelectItem {
+        if acceptSymbol(.star) { return .wildcard(table: nil) }
+        let t = current
+        if isIdentifierStart(t), isSymbol(.dot, 1), isSymbol(.star, 2) {
+            _ = advance(); _ = advance(); _ = advance()
+            return .wildcard(table: t.text)
+        }
+        let e = try parseExpr()
+        if acceptWord("as") {
+            return .expr(e, alias: try parseIdentifier("alias"))
+        }
+        let a = current
+        if isIdentifierStart(a) {
+            _ = advance()
+            try checkMisspelledKeyword(alias: a)
+            return .expr(e, alias: a.text)
+        }
+        return .expr(e, alias: nil)
+    }
+
+    private mutating func parseTableRef() throws(SQLError) -> TableRef {
+        let start = current.start
+        var ref: TableRef
+        if acceptSymbol(.lparen) {
+            let q = try parseQuery()
+            try expectSymbol(.rparen, ")")
+            ref = TableRef(kind: .subquery(q))
+        } else {
+            ref = TableRef(kind: .table(name: try parseTableName(), final: false))
+        }
+        var final = acceptWord("final")
+        if acceptWord("as") {
+            ref.alias = try parseIdentifier("alias")
+        } else if isIdentifierStart(current), !(current.kind == .word && tableAliasStopWords.contains(current.text)) {
+            let a = advance()
+            try checkMisspelledKeyword(alias: a)
+            ref.alias = a.text
+        }
+        if !final { final = acceptWord("final") }
+        if final {
+            guard case .table(let name, _) = ref.kind else {
+                throw SQLError("FINAL applies to tables only", offset: start)
+            }
+            ref.kind = .table(name: name, final: true)
+        }
+        ref.range = SourceRange(start: start, end: previousEnd)
+        return ref
+    }
+
+    private mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
+        var items: [OrderItem] = []
+        repeat {
+            let e = try parseExpr()
+            var item = OrderItem(expr: e)
+            if acceptWord("desc") {
+                item.descending = true
+            } else {
+                _ = acceptWord("asc")
+            }
+            if acceptWord("nulls") {
+                if acceptWord("first") {
+                    item.nullsFirst = true
+                } else if acceptWord("last") {
+                    item.nullsFirst = false
+                } else {
+                    throw expected("FIRST or LAST")
+                }
+            }
+            items.append(item)
+        } while acceptSymbol(.comma)
+        return items
+    }
+
+    // MARK: Expressions
+
+    mutating func parseExpr() throws(SQLError) -> Expr {
+        try enter()
+        defer { leave() }
+        return try parseOr()
+    }
+
+    private mutating func parseOr() throws(SQLError) -> Expr {
+        var left = try parseAnd()
+        while acceptWord("or") {
+            let right = try parseAnd()
+            left = try make(.binary(.or, left, right), from: left.range.start)
+        }
+        return left
+    }
+
+    private mutating func parseAnd() throws(SQLError) -> Expr {
+        var left = try parseNot()
+        while acceptWord("and") {
+            let right = try parseNot()
+            left = try make(.binary(.and, left, right), from: left.range.start)
+        }
+        return left
+    }
+
+    private mutating func parseNot() throws(SQLError) -> Expr {
+        let t = current
+        if acceptWord("not") {
+            try enter()
+            defer { leave() }
+            let operand = try parseNot()
+            return try make(.unary(.not, operand), from: t.start)
+        }
+        return try parseComparison()
+    }
+
+    private func comparisonOp(_ t: Token) -> BinaryOp? {
+        switch t.kind {
+        case .symbol(.eq), .symbol(.eqeq): return .eq
+        case .symbol(.neq), .symbol(.ltgt): return .neq
+        case .symbol(.lt): return .lt
+        case .symbol(.le): return .le
+        case .symbol(.gt): return .gt
+        case .symbol(.ge): return .ge
+        default: return nil
+        }
+    }
+
+    private mutating func parseComparison() throws(SQLError) -> Expr {
+        var left = try parseConcat()
+        while true {
+            let start = left.range.start
+            if let op = comparisonOp(current) {
+                _ = advance()
+                let right = try parseConcat()
+                left = try make(.binary(op, left, right), from: start)
+                continue
+            }
+            if acceptWord("is") {
+                let negated = acceptWord("not")
+                if acceptWord("null") {
+                    left = try make(.isNull(left, negated: negated), from: start)
+                } else if acceptWord("true") {
+                    left = try make(.isBoolean(left, value: true, negated: negated), from: start)
+                } else if acceptWord("false") {
+                    left = try make(.isBoolean(left, value: false, negated: negated), from: start)
+                } else {
+                    throw expected("NULL, TRUE or FALSE")
+                }
+                continue
+            }
+            var negated = false
+            if isWord("not") && (isWord("in", 1) || isWord("between", 1) || isWord("like", 1) || isWord("ilike", 1)) {
+                _ = advance()
+                negated = true
+            }
+            if acceptWord("in") {
+                try expectSymbol(.lparen, "(")
+                if isWord("select") || isWord("with") {
+                    let q = try parseQuery()
+                    try expectSymbol(.rparen, ")")
+                    left = try make(.inSubquery(left, q, negated: negated), from: start)
+                    continue
+                }
+                var list: [Expr] = []
+                repeat {
+                    list.append(try parseExpr())
+                } while acceptSymbol(.comma)
+                try expectSymbol(.rparen, ")")
+                left = try make(.inList(left, list, negated: negated), from: start)
+                continue
+            }
+            if acceptWord("between") {
+                let low = try parseConcat()
+                try expectWord("and")
+                let high = try parseConcat()
+                left = try make(.between(left, low: low, high: high, negated: negated), from: start)
+                continue
+            }
+            if isWord("like") || isWord("ilike") {
+                let insensitive = advance().text == "ilike"
+                let pattern = try parseConcat()
+                left = try make(.like(left, pattern: pattern, caseInsensitive: insensitive, negated: negated), from: start)
+                continue
+            }
+            return left
+        }
+    }
+
+    private mutating func parseConcat() throws(SQLError) -> Expr {
+        var left = try parseAdditive()
+        while acceptSymbol(.concat) {
+            let right = try parseAdditive()
+            left = try make(.binary(.concat, left, right), from: left.range.start)
+        }
+        return left
+    }
+
+    private mutating func parseAdditive() throws(SQLError) -> Expr {
+        var left = try parseMultiplicative()
+        while true {
+            let op: BinaryOp
+            if acceptSymbol(.plus) { op = .add } else if acceptSymbol(.minus) { op = .subtract } else { return left }
+            let right = try parseMultiplicative()
+            left = try make(.binary(op, left, right), from: left.range.start)
+        }
+    }
+
+    private mutating func parseMultiplicative() throws(SQLError) -> Expr {
+        var left = try parseUnary()
+        while true {
+            let op: BinaryOp
+            if acceptSymbol(.star) { op = .multiply }
+            else if acceptSymbol(.slash) { op = .divide }
+            else if acceptSymbol(.percent) { op = .modulo }
+            else { return left }
+            let right = try parseUnary()
+            left = try make(.binary(op, left, right), from: left.range.start)
+        }
+    }
+
+    private mutating func parseUnary() throws(SQLError) -> Expr {
+        let t = current
+        if t.kind == .symbol(.minus) || t.kind == .symbol(.plus) {
+            let n = token(at: 1)
+            if t.kind == .symbol(.minus), n.kind == .integer || n.kind == .number, !isSymbol(.coloncolon, 2) {
+                _ = advance()
+                _ = advance()
+                return try make(.literal(try numericLiteral(n, negative: true)), from: t.start)
+            }
+            _ = advance()
+            try enter()
+            defer { leave() }
+            let operand = try parseUnary()
+            if t.kind == .symbol(.plus) {
+                return Expr(operand.kind, range: SourceRange(start: t.start, end: operand.range.end))
+            }
+            return try make(.unary(.negate, operand), from: t.start)
+        }
+        return try parsePostfix()
+    }
+
+    private mutating func parsePostfix() throws(SQLError) -> Expr {
+        var e = try parsePrimary()
+        while acceptSymbol(.coloncolon) {
+            let type = try parseType()
+            e = try make(.cast(e, type, isTry: false), from: e.range.start)
+        }
+        return e
+    }
+
+    private func numericLiteral(_ t: Token, negative: Bool) throws(SQLError) -> Literal {
+        let text = negative ? "-" + t.text : t.text
+        if t.kind == .integer, let v = Int64(text) { return .integer(v) }
+        guard let d = Double(text), d.isFinite else {
+            throw error("numeric literal out of range", at: t)
+        }
+        return .double(d)
+    }
+
+    private mutating func parsePrimary() throws(SQLError) -> Expr {
+        let t = current
+        switch t.kind {
+        case .integer, .number:
+            _ = advance()
+            return try make(.literal(try numericLiteral(t, negative: false)), from: t.start)
+        case .string:
+            _ = advance()
+            return try make(.literal(.string(t.text)), from: t.start)
+        case .symbol(.lparen):
+            _ = advance()
+            if isWord("select") || isWord("with") {
+                let q = try parseQuery()
+                try expectSymbol(.rparen, ")")
+                return try make(.subquery(q), from: t.start)
+            }
+            let inner = try parseExpr()
+            try expectSymbol(.rparen, ")")
+            return Expr(inner.kind, range: SourceRange(start: t.start, end: previousEnd))
+        case .quotedIdentifier:
+            return try parseNameExpression()
+        case .word:
+            break
+        default:
+            throw expected("expression")
+        }
+        let next = token(at: 1)
+        let callLike = next.kind == .symbol(.lparen)
+        switch t.text {
+        case "null":
+            _ = advance()
+            return try make(.literal(.null), from: t.start)
+        case "true", "false":
+            _ = advance()
+            return try make(.literal(.boolean(t.text == "true")), from: t.start)
+        case "case":
+            return try parseCase()
+        case "cast" where callLike, "try_cast" where callLike:
+            _ = advance()
+            _ = advance()
+            let value = try parseExpr()
+            try expectWord("as")
+            let type = try parseType()
+            try expectSymbol(.rparen, ")")
+            return try make(.cast(value, type, isTry: t.text == "try_cast"), from: t.start)
+        case "extract" where callLike:
+            _ = advance()
+            _ = advance()
+            let f = current
+            let parts = "a date part (YEAR, QUARTER, MONTH, WEEK, DAY, DOW, ISODOW, DOY, HOUR, MINUTE, SECOND, EPOCH)"
+            guard f.kind == .word || f.kind == .string else { throw expected(parts) }
+            let fieldName = f.kind == .string ? f.text.lowercased() : f.text
+            guard let field = DateField(rawValue: fieldName) ?? DateField.alias(fieldName) else {
+                throw expected(parts)
+            }
+            _ = advance()
+            try expectWord("from")
+            let value = try parseExpr()
+            try expectSymbol(.rparen, ")")
+            return try make(.extract(field, value), from: t.start)
+        case "timestamp" where next.kind == .string, "datetime" where next.kind == .string,
+             "date" where next.kind == .string:
+            _ = advance()
+            _ = advance()
+            return try make(.literal(t.text == "date" ? .date(next.text) : .timestamp(next.text)), from: t.start)
+        case "interval" where next.kind == .string || next.kind == .integer
+            || (next.kind == .symbol(.minus) && token(at: 2).kind == .integer):
+            return try parseInterval()
+        case "exists" where callLike:
+            throw error("EXISTS is not supported", at: t)
+        default:
+            if reservedWords.contains(t.text) {
+                throw expected("expression")
+            }
+            return try parseNameExpression()
+        }
+    }
+
+    /// Column reference `name` / `t.name` or function call `name(...)`.
+    private mutating func parseNameExpression() throws(SQLError) -> Expr {
+        let t = advance()
+        if isSymbol(.lparen) {
+            return try parseFunctionCall(name: t.text, start: t.start)
+        }
+        if acceptSymbol(.dot) {
+            let c = current
+            guard c.kind == .word || c.kind == .quotedIdentifier else {
+                throw expected("column name after '.'")
+            }
+            _ = advance()
+            return try make(.column(table: t.text, name: c.text), from: t.start)
+        }
+        return try make(.column(table: nil, name: t.text), from: t.start)
+    }
+
+    private mutating func parseFunctionCall(name: String, start: Int) throws(SQLError) -> Expr {
+        try expectSymbol(.lparen, "(")
+        var call = FunctionCall(name: name)
+        if isSymbol(.star) && isSymbol(.rparen, 1) {
+            _ = advance()
+            call.isStar = true
+        } else if !isSymbol(.rparen) {
+            if acceptWord("distinct") {
+                call.distinct = true
+            } else {
+                _ = acceptWord("all")
+            }
+            repeat {
+                call.args.append(try parseExpr())
+            } while acceptSymbol(.comma)
+        }
+        if !acceptSymbol(.rparen) {
+            throw expected(call.isStar || call.args.isEmpty ? "')'" : "')' or ','")
+        }
+        if isWord("filter") && isSymbol(.lparen, 1) {
+            _ = advance()
+            _ = advance()
+            try expectWord("where")
+            call.filter = try parseExpr()
+            try expectSymbol(.rparen, ")")
+        }
+        if acceptWord("over") {
+            try expectSymbol(.lparen, "(")
+            var spec = WindowSpec()
+            if acceptWord("partition") {
+                try expectWord("by")
+                repeat {
+                    spec.partitionBy.append(try parseExpr())
+                } while acceptSymbol(.comma)
+            }
+            if acceptWord("order") {
+                try expectWord("by")
+                spec.orderBy = try parseOrderItems()
+            }
+            if isWord("rows") || isWord("range") || isWord("groups") {
+                throw error("window frames are not supported", at: current)
+            }
+            try expectSymbol(.rparen, ")")
+            call.over = spec
+        }
+        return try make(.function(call), from: start)
+    }
+
+    private mutating func parseCase() throws(SQLError) -> Expr {
+        let start = advance().start
+        var c = CaseExpr(branches: [])
+        if isWord("end") { throw expected("WHEN") }
+        if !isWord("when") { c.operand = try parseExpr() }
+        while acceptWord("when") {
+            let condition = try parseExpr()
+            try expectWord("then")
+            let result = try parseExpr()
+            c.branches.append(CaseBranch(condition: condition, result: result))
+        }
+        if c.branches.isEmpty { throw expected("WHEN") }
+        if acceptWord("else") { c.elseResult = try parseExpr() }
+        if !acceptWord("end") {
+            throw expected(c.elseResult == nil ? "WHEN, ELSE or END" : "END")
+        }
+        return try make(.caseWhen(c), from: start)
+    }
+
+    private mutating func parseInterval() throws(SQLError) -> Expr {
+        let start = advance().start
+        let v = current
+        let unitList = "an interval unit (MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)"
+        let count: Int64
+        var unit: IntervalUnit?
+        if v.kind == .string {
+            _ = advance()
+            // '7', '-7', '7 days', '7 DAY'
+            let parts = splitIntervalText(v.text)
+            guard let number = parts.number, let n = Int64(number) else {
+                throw error("invalid interval literal '\(v.text)'", at: v)
+            }
+            count = n
+            if let u = parts.unit {
+                guard let parsed = IntervalUnit.parse(u) else {
+                    throw error("invalid interval unit '\(u)'", at: v)
+                }
+                unit = parsed
+            }
+        } else {
+            let negative = acceptSymbol(.minus)
+            let n = current
+            guard n.kind == .integer, let value = Int64((negative ? "-" : "") + n.text) else {
+                throw error("interval value out of range", at: n)
+            }
+            _ = advance()
+            count = value
+        }
+        if unit == nil {
+            guard current.kind == .word, let parsed = IntervalUnit.parse(current.text) else {
+                throw expected(unitList)
+            }
+            _ = advance()
+            unit = parsed
+        }
+        guard let resolved = unit else { throw expected(unitList) }
+        return try make(.literal(.interval(count, resolved)), from: start)
+    }
+
+    private func splitIntervalText(_ text: String) -> (number: String?, unit: String?) {
+        var number = ""
+        var unit = ""
+        var seenDigit = false
+        var inUnit = false
+        for ch in text {
+            if inUnit {
+                if ch == " " || ch == "\t" {
+                    if !unit.isEmpty { return (nil, nil) }
+                    continue
+                }
+                unit.append(ch)
+            } else if ch == " " || ch == "\t" {
+                if seenDigit { inUnit = true }
+            } else if ch.isASCII && ch.isNumber {
+                number.append(ch)
+                seenDigit = true
+            } else if (ch == "-" || ch == "+") && number.isEmpty {
+                number.append(ch)
+            } else if seenDigit && ch.isLetter {
+                inUnit = true
+                unit.append(ch)
+            } else {
+                return (nil, nil)
+            }
+        }
+        guard seenDigit else { return (nil, nil) }
+        return (number, unit.isEmpty ? nil : unit.lowercased())
+    }
+}
+
+extension DateField {
+    /// Alternative spellings accepted by EXTRACT.
+    static func alias(_ name: String) -> DateField? {
+        switch name {
+        case "dayofweek", "weekday": return .dow
+        case "dayofyear": return .doy
+        case "dayofmonth": return .day
+        default: return nil
+        }
+    }
+}
+
+extension IntervalUnit {
+    /// Parses a unit name, singular or plural, lower-case.
+    static func parse(_ text: String) -> IntervalUnit? {
+        if let u = IntervalUnit(rawValue: text) { return u }
+        if text.hasSuffix("s"), let u = IntervalUnit(rawValue: String(text.dropLast())) { return u }
+        return nil
+    }
+}
+
+/// True when `a` and `b` differ by at most one insertion, deletion, substitution
+/// or adjacent transposition (ASCII case-insensitive).
+func editDistanceAtMostOne(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 0x20 : c }
+    let x = a.map(lower), y = b.map(lower)
+    if x == y { return true }
+    if x.count == y.count {
+        var diffs: [Int] = []
+        for i in 0..<x.count where x[i] != y[i] {
+            diffs.append(i)
+            if diffs.count > 2 { return false }
+        }
+        if diffs.count == 1 { return true }
+        if diffs.count == 2, diffs[1] == diffs[0] + 1,
+           x[diffs[0]] == y[diffs[1]], x[diffs[1]] == y[diffs[0]] {
+            return true
+        }
+        return false
+    }
+    let (short, long) = x.count < y.count ? (x, y) : (y, x)
+    guard long.count - short.count == 1 else { return false }
+    var i = 0, j = 0, skipped = false
+    while i < short.count && j < long.count {
+        if short[i] == long[j] {
+            i += 1
+            j += 1
+        } else {
+            if skipped { return false }
+            skipped = true
+            j += 1
+        }
+    }
+    return true
+}
