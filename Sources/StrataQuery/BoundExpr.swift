@@ -1,7 +1,7 @@
 import Foundation
 import StrataText
 
-public enum BinaryOp: Sendable { case add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, concat }
+public enum BOp: Sendable { case add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, concat }
 
 public enum TimeField: String, Sendable {
     case year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, epoch, millisecond, microsecond
@@ -42,7 +42,7 @@ public indirect enum BExpr: Sendable {
     case column(Int, DataType)
     case literal(Value, DataType)
     case negate(BExpr)
-    case binary(BinaryOp, BExpr, BExpr, DataType)
+    case binary(BOp, BExpr, BExpr, DataType)
     case and([BExpr])
     case or([BExpr])
     case not(BExpr)

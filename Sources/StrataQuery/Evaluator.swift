@@ -129,7 +129,7 @@ public struct Evaluator: @unchecked Sendable {
         return v.ints
     }
 
-    func binary(_ op: BinaryOp, _ a: Vec, _ b: Vec, _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
+    func binary(_ op: BOp, _ a: Vec, _ b: Vec, _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
         let out = Vec(type: t, count: n)
         let bothConst = a.isConst && b.isConst
         out.isConst = bothConst
@@ -228,7 +228,7 @@ public struct Evaluator: @unchecked Sendable {
         return x.withUTF8 { p in y.withUTF8 { q in StrataFormatBridge.compare(p, q) } }
     }
 
-    func cmpResult(_ op: BinaryOp, _ c: Int) -> Bool {
+    func cmpResult(_ op: BOp, _ c: Int) -> Bool {
         switch op {
         case .eq: return c == 0
         case .ne: return c != 0

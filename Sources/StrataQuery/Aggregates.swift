@@ -1,0 +1,353 @@
+import Foundation
+import StrataText
+
+/// Global ids for strings within one query, so keys from different segment dictionaries
+/// (and threads) compare equal. Dictionary mappings are cached per dictionary.
+final class StringInterner: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String: Int64] = [:]
+    private(set) var strings: [String] = []
+    private var dictMaps: [ObjectIdentifier: [Int64]] = [:]
+
+    func id(_ s: String) -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = ids[s] { return i }
+        let i = Int64(strings.count)
+        ids[s] = i
+        strings.append(s)
+        return i
+    }
+
+    func string(_ id: Int64) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        return strings[Int(id)]
+    }
+
+    /// code → global id for every entry of `d`.
+    func map(_ d: DictRef) -> [Int64] {
+        let key = ObjectIdentifier(d)
+        lock.lock()
+        if let m = dictMaps[key] { lock.unlock(); return m }
+        var m = [Int64](repeating: 0, count: d.count)
+        for i in 0..<d.count {
+            let s = d.dict[i]
+            if let x = ids[s] { m[i] = x } else {
+                let x = Int64(strings.count)
+                ids[s] = x
+                strings.append(s)
+                m[i] = x
+            }
+        }
+        dictMaps[key] = m
+        lock.unlock()
+        return m
+    }
+}
+
+/// Encodes vectors as Int64 key words (group keys, distinct values).
+struct KeyEncoder {
+    let interner: StringInterner
+
+    /// Appends word `k` of each row: out[r * stride + k]. Returns per-row null flags via `nulls`.
+    func encode(_ v: Vec, n: Int, into out: inout [Int64], stride: Int, k: Int, nullMask: inout [Int64], bit: Int64) {
+        var words = [Int64](repeating: 0, count: v.isConst ? 1 : n)
+        switch v.type {
+        case .varchar:
+            if let d = v.dict {
+                let m = interner.map(d)
+                for i in 0..<words.count { words[i] = m[Int(v.ints[i])] }
+            } else {
+                for i in 0..<words.count where !v.isNull(i) { words[i] = interner.id(v.strs[i]) }
+            }
+        case .double:
+            for i in 0..<words.count {
+                var d = v.dbls[i]
+                if d == 0 { d = 0 }          // -0.0 groups with 0.0
+                if d.isNaN { d = .nan }      // one NaN
+                words[i] = Int64(bitPattern: d.bitPattern)
+            }
+        case .null:
+            break
+        default:
+            words = v.ints.isEmpty ? words : Array(v.ints.prefix(words.count))
+        }
+        out.withUnsafeMutableBufferPointer { o in
+            if v.isConst {
+                let x = words[0]
+                for r in 0..<n { o[r * stride + k] = x }
+            } else {
+                for r in 0..<n { o[r * stride + k] = words[r] }
+            }
+        }
+        if v.type == .null {
+            for r in 0..<n { nullMask[r] |= bit }
+        } else if v.valid != nil {
+            for r in 0..<n where v.isNull(r) {
+                nullMask[r] |= bit
+                out[r * stride + k] = 0
+            }
+        }
+    }
+
+    func decode(_ word: Int64, isNull: Bool, type: DataType) -> Value {
+        if isNull { return .null }
+        switch type {
+        case .varchar: return .string(interner.string(word))
+        case .double: return .double(Double(bitPattern: UInt64(bitPattern: word)))
+        case .boolean: return .bool(word != 0)
+        case .timestamp: return .timestamp(word)
+        case .date: return .date(word)
+        case .null: return .null
+        case .interval: return .interval(0, word)
+        case .bigint: return .int(word)
+        }
+    }
+}
+
+public enum AggKind: Sendable, Equatable {
+    case countStar, count, sum, avg, min, max, countDistinct, approxCountDistinct, any, argMin, argMax
+    case quantile(Double), countIf, sumIf
+}
+
+/// A bound aggregate: kind, argument(s), optional FILTER, result type.
+public struct AggSpec: Sendable {
+    public var kind: AggKind
+    public var args: [BExpr]
+    public var filter: BExpr?
+    public var type: DataType
+}
+
+/// State of one aggregate for all groups (arrays indexed by group id).
+final class AggState {
+    let spec: AggSpec
+    let inputType: DataType
+    var counts: [Int64] = []
+    var isum: [Int64] = []
+    var dsum: [Double] = []
+    var ext: [Value] = []
+    var argKey: [Value] = []
+    var lists: [[Double]] = []
+    var hll: [[UInt8]?] = []
+    var pairs: GroupTable?
+    var overflow = false
+
+    init(_ spec: AggSpec) {
+        self.spec = spec
+        inputType = spec.args.first?.type ?? .null
+        if spec.kind == .countDistinct { pairs = GroupTable(width: 2, capacity: 4096) }
+    }
+
+    func grow(_ groups: Int) {
+        let add = groups - counts.count
+        guard add > 0 else { return }
+        counts.append(contentsOf: repeatElement(0, count: add))
+        switch spec.kind {
+        case .sum, .avg, .sumIf:
+            if inputType == .double || spec.kind == .avg { dsum.append(contentsOf: repeatElement(0, count: add)) }
+            else { isum.append(contentsOf: repeatElement(0, count: add)) }
+        case .min, .max, .any: ext.append(contentsOf: repeatElement(.null, count: add))
+        case .argMin, .argMax:
+            ext.append(contentsOf: repeatElement(.null, count: add))
+            argKey.append(contentsOf: repeatElement(.null, count: add))
+        case .quantile: lists.append(contentsOf: repeatElement([], count: add))
+        case .approxCountDistinct: hll.append(contentsOf: repeatElement(nil, count: add))
+        default: break
+        }
+    }
+
+    /// `rows`: selected rows of the batch (indexes into the argument vectors) and their group ids.
+    func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
+        let n = gids.count
+        @inline(__always) func take(_ i: Int) -> Bool {
+            if let mask, mask.isNull(i) || mask.ints[mask.idx(i)] == 0 { return false }
+            return true
+        }
+        switch spec.kind {
+        case .countStar:
+            if mask == nil { for g in gids { counts[Int(g)] += 1 } } else { for i in 0..<n where take(i) { counts[Int(gids[i])] += 1 } }
+        case .count:
+            let v = args[0]
+            for i in 0..<n where take(i) && !v.isNull(i) { counts[Int(gids[i])] += 1 }
+        case .countIf:
+            let v = args[0]
+            for i in 0..<n where take(i) && !v.isNull(i) && v.ints[v.idx(i)] != 0 { counts[Int(gids[i])] += 1 }
+        case .sum, .avg, .sumIf:
+            let v = args[0]
+            let cond: Vec? = spec.kind == .sumIf ? args[1] : nil
+            let useDouble = inputType == .double || spec.kind == .avg
+            for i in 0..<n where take(i) && !v.isNull(i) {
+                if let c = cond, c.isNull(i) || c.ints[c.idx(i)] == 0 { continue }
+                let g = Int(gids[i])
+                counts[g] += 1
+                let j = v.idx(i)
+                if useDouble {
+                    dsum[g] += v.type == .double ? v.dbls[j] : Double(v.ints[j])
+                } else {
+                    let (s, o) = isum[g].addingReportingOverflow(v.ints[j])
+                    isum[g] = s
+                    if o { overflow = true }
+                }
+            }
+        case .min, .max:
+            let v = args[0]
+            let isMin = spec.kind == .min
+            for i in 0..<n where take(i) && !v.isNull(i) {
+                let g = Int(gids[i])
+                let x = v.value(i)
+                if ext[g].isNull { ext[g] = x; continue }
+                let c = Evaluator.compareValues(x, ext[g])
+                if isMin ? c < 0 : c > 0 { ext[g] = x }
+            }
+        case .any:
+            let v = args[0]
+            for i in 0..<n where take(i) && !v.isNull(i) {
+                let g = Int(gids[i])
+                if ext[g].isNull { ext[g] = v.value(i) }
+            }
+        case .argMin, .argMax:
+            let v = args[0], k = args[1]
+            let isMin = spec.kind == .argMin
+            for i in 0..<n where take(i) && !k.isNull(i) {
+                let g = Int(gids[i])
+                let key = k.value(i)
+                if argKey[g].isNull {
+                    argKey[g] = key; ext[g] = v.value(i); continue
+                }
+                let c = Evaluator.compareValues(key, argKey[g])
+                if isMin ? c < 0 : c > 0 { argKey[g] = key; ext[g] = v.value(i) }
+            }
+        case .quantile:
+            let v = args[0]
+            for i in 0..<n where take(i) && !v.isNull(i) {
+                let j = v.idx(i)
+                lists[Int(gids[i])].append(v.type == .double ? v.dbls[j] : Double(v.ints[j]))
+            }
+        case .countDistinct:
+            let v = args[0]
+            var words = [Int64](repeating: 0, count: n)
+            var nulls = [Int64](repeating: 0, count: n)
+            keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
+            var pair = [Int64](repeating: 0, count: 2)
+            for i in 0..<n where take(i) && nulls[i] == 0 {
+                pair[0] = Int64(gids[i])
+                pair[1] = words[i]
+                if pair.withUnsafeBufferPointer({ pairs!.insert($0.baseAddress!) }) { counts[Int(gids[i])] += 1 }
+            }
+        case .approxCountDistinct:
+            let v = args[0]
+            var words = [Int64](repeating: 0, count: n)
+            var nulls = [Int64](repeating: 0, count: n)
+            keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
+            for i in 0..<n where take(i) && nulls[i] == 0 {
+                let g = Int(gids[i])
+                if hll[g] == nil { hll[g] = [UInt8](repeating: 0, count: HLL.registers) }
+                HLL.add(&hll[g]!, words[i])
+            }
+        }
+    }
+
+    /// Folds `other` into `self`; `map[g]` is the group id in `self` of `other`'s group g.
+    func merge(_ other: AggState, _ map: [Int32]) {
+        for g in 0..<map.count {
+            let t = Int(map[g])
+            switch spec.kind {
+            case .countStar, .count, .countIf: counts[t] += other.counts[g]
+            case .sum, .avg, .sumIf:
+                counts[t] += other.counts[g]
+                if !dsum.isEmpty { dsum[t] += other.dsum[g] } else {
+                    let (s, o) = isum[t].addingReportingOverflow(other.isum[g])
+                    isum[t] = s
+                    if o { overflow = true }
+                }
+            case .min, .max:
+                let x = other.ext[g]
+                if x.isNull { continue }
+                if ext[t].isNull { ext[t] = x; continue }
+                let c = Evaluator.compareValues(x, ext[t])
+                if spec.kind == .min ? c < 0 : c > 0 { ext[t] = x }
+            case .any:
+                if ext[t].isNull { ext[t] = other.ext[g] }
+            case .argMin, .argMax:
+                let k = other.argKey[g]
+                if k.isNull { continue }
+                if argKey[t].isNull { argKey[t] = k; ext[t] = other.ext[g]; continue }
+                let c = Evaluator.compareValues(k, argKey[t])
+                if spec.kind == .argMin ? c < 0 : c > 0 { argKey[t] = k; ext[t] = other.ext[g] }
+            case .quantile: lists[t].append(contentsOf: other.lists[g])
+            case .approxCountDistinct:
+                guard let o = other.hll[g] else { continue }
+                if hll[t] == nil { hll[t] = o } else { for r in 0..<HLL.registers { hll[t]![r] = max(hll[t]![r], o[r]) } }
+            case .countDistinct:
+                break  // handled below
+            }
+        }
+        if spec.kind == .countDistinct, let op = other.pairs {
+            var pair = [Int64](repeating: 0, count: 2)
+            for p in 0..<op.count {
+                pair[0] = Int64(map[Int(op.key(p, 0))])
+                pair[1] = op.key(p, 1)
+                if pair.withUnsafeBufferPointer({ pairs!.insert($0.baseAddress!) }) { counts[Int(pair[0])] += 1 }
+            }
+        }
+        overflow = overflow || other.overflow
+    }
+
+    func finalize(_ g: Int) throws(QueryError) -> Value {
+        switch spec.kind {
+        case .countStar, .count, .countIf, .countDistinct: return .int(counts[g])
+        case .sum, .sumIf:
+            if counts[g] == 0 { return .null }
+            if !dsum.isEmpty { return .double(dsum[g]) }
+            if overflow { throw QueryError("integer overflow in sum(): the total does not fit in BIGINT; cast the argument to DOUBLE") }
+            return .int(isum[g])
+        case .avg:
+            return counts[g] == 0 ? .null : .double(dsum[g] / Double(counts[g]))
+        case .min, .max, .any, .argMin, .argMax: return ext[g]
+        case .quantile(let p):
+            var xs = lists[g]
+            if xs.isEmpty { return .null }
+            xs.sort()
+            // DuckDB quantile_cont: linear interpolation between closest ranks
+            let pos = p * Double(xs.count - 1)
+            let lo = Int(pos.rounded(.down)), hi = min(lo + 1, xs.count - 1)
+            let v = xs[lo] + (xs[hi] - xs[lo]) * (pos - Double(lo))
+            return .double(v)
+        case .approxCountDistinct:
+            guard let r = hll[g] else { return .int(0) }
+            return .int(HLL.estimate(r))
+        }
+    }
+}
+
+/// HyperLogLog with 2^12 registers (standard error 1.04/sqrt(4096) ≈ 1.6%).
+enum HLL {
+    static let precision = 12
+    static let registers = 1 << precision
+
+    static func add(_ r: inout [UInt8], _ word: Int64) {
+        var h = UInt64(bitPattern: word) &* 0x9E37_79B9_7F4A_7C15  // wrapping: hash mixing
+        h ^= h >> 31
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 29
+        let idx = Int(h >> UInt64(64 - precision))
+        let rest = (h << UInt64(precision)) | (1 << UInt64(precision - 1))
+        let rank = UInt8(rest.leadingZeroBitCount + 1)
+        if rank > r[idx] { r[idx] = rank }
+    }
+
+    static func estimate(_ r: [UInt8]) -> Int64 {
+        let m = Double(registers)
+        var sum = 0.0
+        var zeros = 0
+        for x in r {
+            sum += pow(2.0, -Double(x))
+            if x == 0 { zeros += 1 }
+        }
+        let alpha = 0.7213 / (1 + 1.079 / m)
+        var e = alpha * m * m / sum
+        if e <= 2.5 * m && zeros > 0 { e = m * log(m / Double(zeros)) }  // linear counting for small sets
+        return Int64(e.rounded())
+    }
+}

@@ -1,0 +1,418 @@
+import Dispatch
+import Foundation
+import StrataFormat
+import StrataStore
+import StrataText
+
+/// Where a SELECT reads from: a table snapshot or an in-memory relation (subquery, CTE).
+enum Source {
+    case table(Snapshot)
+    case relation(ResultSet)
+
+    var types: [DataType] {
+        switch self {
+        case .table(let s): return s.definition.columns.map { DataType($0.type) }
+        case .relation(let r): return r.types
+        }
+    }
+}
+
+struct OrderKey {
+    var expr: BExpr
+    var descending: Bool
+    var nullsFirst: Bool
+}
+
+/// Per-column value range implied by the WHERE clause, for pruning segments and blocks.
+struct PruneRange {
+    var lo: Int64 = .min
+    var hi: Int64 = .max
+    var strings: Set<String>?
+}
+
+/// A bound SELECT core, ready to execute.
+struct SelectPlan {
+    var source: Source
+    var slots: [Int]                  // source columns needed
+    var filter: BExpr?
+    var filterSlots: [Int]            // decoded before the filter
+    var prune: [Int: PruneRange] = [:]
+    var isAggregate: Bool
+    var groups: [BExpr] = []
+    var aggs: [AggSpec] = []
+    // post stage: over [groups..., aggs...] for aggregates, else over source slots
+    var having: BExpr?
+    var outputs: [BExpr]
+    var names: [String]
+    var order: [OrderKey] = []
+    var distinct = false
+    var limit: Int?
+    var offset: Int = 0
+}
+
+/// Runs plans: parallel block scan with late materialization, partial aggregation per
+/// thread, merge, then the post stage (HAVING, projection, DISTINCT, ORDER BY, LIMIT).
+final class Executor: @unchecked Sendable {
+    let eval: Evaluator
+    let threads: Int
+    let interner = StringInterner()
+
+    init(eval: Evaluator, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.eval = eval
+        self.threads = max(1, threads)
+    }
+
+    /// Work unit: one block of one segment (or one chunk of a relation).
+    struct Unit {
+        var segment: Int
+        var block: Int
+    }
+
+    func run(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
+        if plan.isAggregate {
+            return try post(plan, try aggregate(plan))
+        }
+        return try post(plan, try project(plan))
+    }
+
+    // MARK: - scanning
+
+    final class Worker {
+        let scratch = DecodeScratch()
+        var blocks: [Int: BlockVector] = [:]
+        var table: GroupTable?
+        var states: [AggState] = []
+        var rows: [[Value]] = []   // projection outputs (column-major)
+        var error: QueryError?
+    }
+
+    /// Units surviving pruning.
+    func units(_ plan: SelectPlan, _ snap: Snapshot) throws(QueryError) -> [Unit] {
+        var out: [Unit] = []
+        let def = snap.definition
+        let tcol = def.timeColumnIndex
+        for (si, s) in snap.segments.enumerated() where s.rows > 0 {
+            if let t = tcol, let r = plan.prune[t], def.columns[t].type == .timestamp, s.maxTime < r.lo || s.minTime > r.hi { continue }
+            let reader: SegmentReader
+            do throws(StoreError) { reader = try snap.reader(s) } catch { throw QueryError(error.message, kind: .corrupt) }
+            // string equality: the value must be in the segment dictionary; prune by code range
+            var codeRanges: [Int: (Int64, Int64)] = [:]
+            var skip = false
+            for (slot, r) in plan.prune {
+                guard let set = r.strings, def.columns[slot].type == .varchar else { continue }
+                let d: StringDictionary
+                do throws(FormatError) { d = try reader.dictionary(column: slot) } catch { throw QueryError(error.description, kind: .corrupt) }
+                var lo = Int64.max, hi = Int64.min
+                for s in set {
+                    if let c = Executor.find(d, s) { lo = min(lo, Int64(c)); hi = max(hi, Int64(c)) }
+                }
+                if lo > hi { skip = true; break }
+                codeRanges[slot] = (lo, hi)
+            }
+            if skip { continue }
+            for b in 0..<reader.blockCount {
+                var keep = true
+                for (slot, r) in plan.prune {
+                    let m = reader.footer.columns[slot].blocks[b]
+                    if m.nullCount == UInt32(reader.footer.rows(inBlock: b)) { keep = false; break }
+                    if let (lo, hi) = codeRanges[slot] {
+                        if m.maxBits < lo || m.minBits > hi { keep = false; break }
+                    } else if r.strings == nil && DataType(def.columns[slot].type).isIntLane {
+                        if m.maxBits < r.lo || m.minBits > r.hi { keep = false; break }
+                    }
+                }
+                if keep { out.append(Unit(segment: si, block: b)) }
+            }
+        }
+        return out
+    }
+
+    static func find(_ d: StringDictionary, _ s: String) -> Int? {
+        var s = s
+        return s.withUTF8 { key -> Int? in
+            var lo = 0, hi = d.count - 1
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                let c = d.withEntry(mid) { compareBytes($0, key) }
+                if c == 0 { return mid }
+                if c < 0 { lo = mid + 1 } else { hi = mid - 1 }
+            }
+            return nil
+        }
+    }
+
+    /// Calls `body` on each surviving batch (filtered, only needed slots loaded), spread over
+    /// threads. `body` gets the worker's private state.
+    func scan(_ plan: SelectPlan, _ workers: [Worker], _ body: @escaping (Worker, Batch) throws(QueryError) -> Void) throws(QueryError) {
+        switch plan.source {
+        case .relation(let rel):
+            let w = workers[0]
+            let chunk = 65_536
+            var start = 0
+            repeat {
+                let end = min(start + chunk, rel.rowCount)
+                var cols = [Vec?](repeating: nil, count: rel.columns.count)
+                for s in plan.slots { cols[s] = Vec.from(rel.columns[s][start..<end], type: rel.types[s]) }
+                let b = Batch(columns: cols, count: end - start)
+                if let f = plan.filter {
+                    let sel = try eval.select(f, b)
+                    if sel.count < b.count {
+                        for s in plan.slots { cols[s] = cols[s]!.gather(sel) }
+                        try body(w, Batch(columns: cols, count: sel.count))
+                    } else {
+                        try body(w, b)
+                    }
+                } else {
+                    try body(w, b)
+                }
+                start = end
+            } while start < rel.rowCount
+        case .table(let snap):
+            let units = try self.units(plan, snap)
+            let lock = NSLock()
+            var next = 0
+            let readers: [SegmentReader]
+            do throws(StoreError) { readers = try snap.segments.map { (s) throws(StoreError) in try snap.reader(s) } } catch {
+                throw QueryError(error.message, kind: .corrupt)
+            }
+            let typeOf = snap.definition.columns.map { DataType($0.type) }
+            let restSlots = plan.slots.filter { !plan.filterSlots.contains($0) }
+            let work: (Int) -> Void = { wi in
+                let w = workers[wi]
+                while true {
+                    lock.lock()
+                    if next >= units.count || workers.contains(where: { $0.error != nil }) { lock.unlock(); return }
+                    let u = units[next]
+                    next += 1
+                    lock.unlock()
+                    do throws(QueryError) {
+                        let r = readers[u.segment]
+                        let n = r.footer.rows(inBlock: u.block)
+                        var cols = [Vec?](repeating: nil, count: typeOf.count)
+                        func load(_ slot: Int) throws(QueryError) {
+                            let bv = w.blocks[slot] ?? BlockVector()
+                            w.blocks[slot] = bv
+                            do throws(FormatError) { try r.decode(column: slot, block: u.block, into: bv, scratch: w.scratch) } catch {
+                                throw QueryError(error.description, kind: .corrupt)
+                            }
+                            let v = Vec(type: typeOf[slot], count: n)
+                            switch typeOf[slot] {
+                            case .double:
+                                v.dbls = bv.doubles; bv.doubles = []
+                                if v.dbls.count > n { v.dbls.removeLast(v.dbls.count - n) }
+                            case .boolean:
+                                v.ints = bv.bools.prefix(n).map { Int64($0) }
+                            default:
+                                v.ints = bv.ints; bv.ints = []
+                                if v.ints.count > n { v.ints.removeLast(v.ints.count - n) }
+                            }
+                            if typeOf[slot] == .varchar {
+                                do throws(FormatError) { v.dict = try self.dictRef(r, slot) } catch { throw QueryError(error.description, kind: .corrupt) }
+                            }
+                            if bv.hasNulls { v.valid = Array(bv.validity.prefix(n)) }
+                            cols[slot] = v
+                        }
+                        for s in plan.filterSlots { try load(s) }
+                        var sel: [Int32]? = nil
+                        if let f = plan.filter {
+                            let s = try self.eval.select(f, Batch(columns: cols, count: n))
+                            if s.isEmpty { continue }
+                            if s.count < n { sel = s }
+                        }
+                        for s in restSlots { try load(s) }
+                        if let sel {
+                            for s in plan.slots { cols[s] = cols[s]!.gather(sel) }
+                            try body(w, Batch(columns: cols, count: sel.count))
+                        } else {
+                            try body(w, Batch(columns: cols, count: n))
+                        }
+                    } catch {
+                        lock.lock()
+                        w.error = error
+                        lock.unlock()
+                        return
+                    }
+                }
+            }
+            if workers.count == 1 || units.count < 2 {
+                work(0)
+            } else {
+                let box = UncheckedBox(work)
+                DispatchQueue.concurrentPerform(iterations: workers.count) { box.value($0) }
+            }
+            if let e = workers.first(where: { $0.error != nil })?.error { throw e }
+        }
+    }
+
+    private let dictLock = NSLock()
+    private var dicts: [ObjectIdentifier: [Int: DictRef]] = [:]
+
+    /// One DictRef per (segment, column) so caches keyed by dictionary identity work.
+    func dictRef(_ r: SegmentReader, _ column: Int) throws(FormatError) -> DictRef {
+        let key = ObjectIdentifier(r)
+        dictLock.lock()
+        if let d = dicts[key]?[column] { dictLock.unlock(); return d }
+        dictLock.unlock()
+        let d = DictRef(try r.dictionary(column: column))
+        dictLock.lock()
+        defer { dictLock.unlock() }
+        if let existing = dicts[key]?[column] { return existing }
+        dicts[key, default: [:]][column] = d
+        return d
+    }
+
+    // MARK: - aggregation
+
+    func aggregate(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
+        let groupTypes = plan.groups.map(\.type)
+        let names = groupTypes.indices.map { "g\($0)" } + plan.aggs.indices.map { "a\($0)" }
+        let types = groupTypes + plan.aggs.map(\.type)
+        // count(*) with no filter and no groups: answered from the manifest
+        if case .table(let snap) = plan.source, plan.filter == nil, plan.groups.isEmpty,
+           !plan.aggs.isEmpty, plan.aggs.allSatisfy({ $0.kind == .countStar && $0.filter == nil }) {
+            let n = Int64(snap.manifest.rowCount)
+            return ResultSet(names: names, types: types, columns: plan.aggs.map { _ in [.int(n)] })
+        }
+        let width = plan.groups.count + 1
+        let nWorkers: Int
+        if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
+        let workers = (0..<nWorkers).map { _ -> Worker in
+            let w = Worker()
+            w.table = GroupTable(width: width)
+            w.states = plan.aggs.map { AggState($0) }
+            return w
+        }
+        let keys = KeyEncoder(interner: interner)
+        try scan(plan, workers) { (w, b) throws(QueryError) in
+            let n = b.count
+            if n == 0 { return }
+            var rowKeys = [Int64](repeating: 0, count: n * width)
+            var nulls = [Int64](repeating: 0, count: n)
+            for (k, g) in plan.groups.enumerated() {
+                let v = try self.eval.eval(g, b)
+                keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+            }
+            for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
+            var gids = [Int32](repeating: 0, count: n)
+            let table = w.table!
+            rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
+                table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+            } }
+            for s in w.states {
+                s.grow(table.count)
+                let args = try s.spec.args.map { (a) throws(QueryError) -> Vec in try self.eval.eval(a, b) }
+                let mask = try s.spec.filter.map { (f) throws(QueryError) -> Vec in try self.eval.eval(f, b) }
+                s.update(gids, args, mask, keys)
+            }
+        }
+        // merge partials into worker 0
+        let final = workers[0]
+        let table = final.table!
+        for w in workers.dropFirst() {
+            let other = w.table!
+            guard other.count > 0 else { continue }
+            var map = [Int32](repeating: 0, count: other.count)
+            other.keys.withUnsafeBufferPointer { kp in map.withUnsafeMutableBufferPointer { mp in
+                table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!)
+            } }
+            for (s, o) in zip(final.states, w.states) {
+                s.grow(table.count)
+                o.grow(other.count)
+                s.merge(o, map)
+            }
+        }
+        if plan.groups.isEmpty && table.count == 0 {
+            var zero = [Int64](repeating: 0, count: width)
+            _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
+        }
+        for s in final.states { s.grow(table.count) }
+        var columns: [[Value]] = Array(repeating: [], count: types.count)
+        for c in columns.indices { columns[c].reserveCapacity(table.count) }
+        for g in 0..<table.count {
+            let mask = table.key(g, width - 1)
+            for k in 0..<plan.groups.count {
+                columns[k].append(keys.decode(table.key(g, k), isNull: mask & (1 << Int64(k)) != 0, type: groupTypes[k]))
+            }
+            for (a, s) in final.states.enumerated() { columns[plan.groups.count + a].append(try s.finalize(g)) }
+        }
+        return ResultSet(names: names, types: types, columns: columns)
+    }
+
+    // MARK: - projection
+
+    func project(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
+        let nWorkers: Int
+        if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
+        let workers = (0..<nWorkers).map { _ in Worker() }
+        let types = plan.source.types
+        // without ORDER BY / DISTINCT a LIMIT bounds how many rows are worth collecting
+        let cap = plan.order.isEmpty && !plan.distinct ? plan.limit.map { $0 + plan.offset } : nil
+        try scan(plan, workers) { (w, b) throws(QueryError) in
+            if w.rows.isEmpty { w.rows = Array(repeating: [], count: plan.slots.count) }
+            if let cap, (w.rows.first?.count ?? 0) >= cap { return }
+            for (k, s) in plan.slots.enumerated() {
+                let v = b.columns[s]!
+                for i in 0..<b.count { w.rows[k].append(v.value(i)) }
+            }
+        }
+        var columns: [[Value]] = Array(repeating: [], count: types.count)
+        for w in workers where !w.rows.isEmpty {
+            for (k, s) in plan.slots.enumerated() { columns[s].append(contentsOf: w.rows[k]) }
+        }
+        let n = plan.slots.first.map { columns[$0].count } ?? 0
+        for c in columns.indices where !plan.slots.contains(c) { columns[c] = Array(repeating: .null, count: n) }
+        if plan.slots.isEmpty {
+            // e.g. SELECT 1 FROM t: one row per source row
+            var count = 0
+            if case .table(let snap) = plan.source {
+                if plan.filter == nil { count = snap.manifest.rowCount }
+            } else if case .relation(let r) = plan.source { count = r.rowCount }
+            if !columns.isEmpty { columns[0] = Array(repeating: .null, count: count) }
+        }
+        return ResultSet(names: types.indices.map { "c\($0)" }, types: types, columns: columns)
+    }
+
+    // MARK: - post stage
+
+    func post(_ plan: SelectPlan, _ input: ResultSet) throws(QueryError) -> ResultSet {
+        var cols = (0..<input.columns.count).map { Vec.from(input.columns[$0][...], type: input.types[$0]) as Vec? }
+        var b = Batch(columns: cols, count: input.rowCount)
+        if let h = plan.having {
+            let sel = try eval.select(h, b)
+            cols = cols.map { $0?.gather(sel) }
+            b = Batch(columns: cols, count: sel.count)
+        }
+        let n = b.count
+        let outVecs = try plan.outputs.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b) }
+        var rows = Array(0..<n)
+        if plan.distinct {
+            var seen = Set<[Value]>()
+            rows = rows.filter { i in seen.insert(outVecs.map { $0.value(i) }).inserted }
+        }
+        if !plan.order.isEmpty {
+            let keyVecs = try plan.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b) }
+            let keyVals = keyVecs.map { v in (0..<n).map { v.value($0) } }
+            rows.sort { x, y in
+                for (k, o) in plan.order.enumerated() {
+                    let a = keyVals[k][x], c = keyVals[k][y]
+                    if a.isNull || c.isNull {
+                        if a.isNull && c.isNull { continue }
+                        return a.isNull == o.nullsFirst
+                    }
+                    let r = Evaluator.compareValues(a, c)
+                    if r != 0 { return o.descending ? r > 0 : r < 0 }
+                }
+                return x < y
+            }
+        }
+        if plan.offset > 0 { rows = Array(rows.dropFirst(plan.offset)) }
+        if let l = plan.limit, rows.count > l { rows = Array(rows.prefix(l)) }
+        let columns = outVecs.map { v in rows.map { v.value($0) } }
+        return ResultSet(names: plan.names, types: plan.outputs.map(\.type), columns: columns)
+    }
+}
+
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ v: T) { value = v }
+}
