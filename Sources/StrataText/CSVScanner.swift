@@ -276,12 +276,10 @@ public enum CSVScanner {
         let delim = dialect.delimiter, quote = dialect.quote
         let lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
         // Byte classes for the unquoted-field loop: nonzero = stop byte.
-        var table = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &table) { t in
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { t in
+            t.initialize(repeating: 0)
             t[Int(delim)] = 1; t[Int(quote)] = 1; t[Int(lf)] = 1; t[Int(cr)] = 1
-        }
-        try withUnsafeBytes(of: &table) { t in
-            let cls = t.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let cls = UnsafePointer(t.baseAddress!)
             let end = range.upperBound
             var i = range.lowerBound
             var line = firstLine

@@ -297,7 +297,7 @@ public final class InputChunkReader {
                              reason: "line \(line): row exceeds the maximum row size of \(maxRowSize) bytes"
                                 + (framing == .lines ? "" : " (unterminated quoted field?)"))
         }
-        let newSize = min(max(buf.count * 2, 64), maxRowSize + blockSize)
+        let newSize = min(buf.count * 2, maxRowSize + blockSize)
         let nb = UnsafeMutableRawBufferPointer.allocate(byteCount: newSize, alignment: 64)
         nb.baseAddress!.copyMemory(from: buf.baseAddress!, byteCount: filled)
         buf.deallocate()

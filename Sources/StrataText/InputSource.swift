@@ -66,6 +66,7 @@ public final class InputSource {
     private var gzipMemberEnded = false
     private var zstd: OpaquePointer? = nil
     private var zstdLastResult: Int = 0
+    private var released = false
 
     /// Size of the raw staging buffer used for compressed input.
     public static let rawBufferSize = 1 << 18
@@ -118,6 +119,8 @@ public final class InputSource {
 
     private func cleanup() {
         close()
+        if released { return }
+        released = true
         if let z = zs {
             inflateEnd(z)
             z.deallocate()
@@ -328,8 +331,10 @@ public final class InputSource {
         while produced < count {
             if rawEnd == rawStart {
                 if try !refillRaw() {
-                    // EOF of the compressed file. zstdLastResult == 0 means the last frame
-                    // was complete; but the decoder may still hold buffered output.
+                    // EOF of the compressed file. zstdLastResult == 0 means the last frame was
+                    // completely decoded and flushed; otherwise the decoder may still hold
+                    // buffered output, or the frame is truncated.
+                    if zstdLastResult == 0 { break }
                     var inBuf = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
                     var outBuf = ZSTD_outBuffer(dst: dst + produced, size: count - produced, pos: 0)
                     let rc = ZSTD_decompressStream(d, &outBuf, &inBuf)
