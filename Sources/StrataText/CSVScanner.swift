@@ -275,6 +275,13 @@ public enum CSVScanner {
         let p = raw.assumingMemoryBound(to: UInt8.self)
         let delim = dialect.delimiter, quote = dialect.quote
         let lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let dPat = ones &* UInt64(delim), qPat = ones &* UInt64(quote)
+        let lfPat = ones &* UInt64(lf), crPat = ones &* UInt64(cr)
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 {
+            ~(((x & low7) &+ low7) | x | low7)  // high bit set exactly in zero bytes (little-endian order)
+        }
         // Byte classes for the unquoted-field loop: nonzero = stop byte.
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { t in
             t.initialize(repeating: 0)
@@ -334,6 +341,14 @@ public enum CSVScanner {
                     } else {
                         let fs = i
                         while true {
+                            // 8 bytes at a time to the first delimiter/quote/CR/LF, then bytewise.
+                            while i + 8 <= end {
+                                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                                let m = zeroBytes(w ^ dPat) | zeroBytes(w ^ qPat) | zeroBytes(w ^ lfPat)
+                                    | zeroBytes(w ^ crPat)
+                                if m != 0 { i += m.trailingZeroBitCount >> 3; break }
+                                i += 8
+                            }
                             while i < end && cls[Int(p[i])] == 0 { i += 1 }
                             if i >= end {
                                 out.appendField(fs, end, 0)

@@ -182,7 +182,10 @@ public enum InputSplitter {
 }
 
 /// One row-aligned chunk handed out by `InputChunkReader`.
-public struct InputChunk {
+///
+/// `@unchecked Sendable`: an immutable view that may be handed to worker threads; the bytes stay
+/// valid as documented on `bytes`.
+public struct InputChunk: @unchecked Sendable {
     /// The chunk bytes: whole rows only (the last row may lack its newline at end of input).
     /// Valid until the second following call to `InputChunkReader.next()` (double-buffered, so
     /// the next chunk can be read while this one is being scanned).
@@ -208,8 +211,9 @@ public struct InputChunk {
 ///   counting pass that finds the chunk end.
 /// * Two buffers alternate, so a chunk stays valid until the second following `next()`.
 ///
-/// Peak memory ≈ 2 × (blockSize + longest row). Not thread-safe: call `next()` from one thread.
-public final class InputChunkReader {
+/// Peak memory ≈ 2 × (blockSize + longest row). Not thread-safe: call `next()` from one thread
+/// at a time (it may be moved to a dedicated reader thread, hence `@unchecked Sendable`).
+public final class InputChunkReader: @unchecked Sendable {
     /// The source being read.
     public let source: InputSource
     /// Row framing used to find boundaries.

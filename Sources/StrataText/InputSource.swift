@@ -33,8 +33,12 @@ public enum InputCompression: String, Sendable, Equatable {
 /// * Every delivered (decompressed) byte is fed to an XXH64 `InputHasher` when `hashContent`
 ///   is true; read the digest with `contentHash`.
 ///
-/// Not thread-safe: one reader thread at a time.
-public final class InputSource {
+/// Not thread-safe: one reader thread at a time (it may be moved to a dedicated reader thread,
+/// hence `@unchecked Sendable`).
+///
+/// Trailing bytes after the last gzip member that are not another gzip member (e.g. zero
+/// padding) are reported as a corrupt stream.
+public final class InputSource: @unchecked Sendable {
     /// The path as given (`-` for stdin).
     public let path: String
     /// Name used in error messages: the path, or `<stdin>`.

@@ -365,3 +365,64 @@ func scanError(_ text: String, k: Int = 1) -> String? {
         #expect(got == truth, "seed \(seed) block \(block) k \(k)")
     }
 }
+
+@Test func arbitraryByteValuesInFields() throws {
+    // Every byte value except delimiter/quote/CR/LF in unquoted fields (exercises the 8-byte
+    // skipping loop, including bytes ≥ 0x80 and 0x00), every byte value in quoted fields.
+    for seed in 0..<100 {
+        var rng = SeededRNG(seed: UInt64(seed) + 777)
+        var bytes: [UInt8] = []
+        var truth: [ExpectedRow] = []
+        var line = 1
+        for _ in 0..<Int(rng.next() % 20 + 1) {
+            var fields: [ExpectedField] = []
+            let rowLine = line
+            for f in 0..<Int(rng.next() % 5 + 1) {
+                if f > 0 { bytes.append(44) }
+                let len = Int(rng.next() % 40) + 1
+                if rng.next() % 2 == 0 {
+                    var v: [UInt8] = []
+                    while v.count < len {
+                        let b = UInt8(truncatingIfNeeded: rng.next())
+                        if b != 44 && b != 34 && b != 10 && b != 13 { v.append(b) }
+                    }
+                    bytes += v
+                    fields.append(ExpectedField(value: v, quoted: false))
+                } else {
+                    let v = (0..<len).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                    bytes.append(34)
+                    for b in v { bytes.append(b); if b == 34 { bytes.append(34) } }
+                    bytes.append(34)
+                    line += v.filter { $0 == 10 }.count
+                    fields.append(ExpectedField(value: v, quoted: true))
+                }
+            }
+            bytes.append(10)
+            line += 1
+            truth.append(ExpectedRow(line: rowLine, fields: fields))
+        }
+        #expect(try referenceDecode(bytes) == truth, "seed \(seed)")
+        for k in [1, 3, 8] {
+            #expect(try scanAll(bytes, k: k) == truth, "seed \(seed) k \(k)")
+        }
+    }
+}
+
+@Test func swarByteCountingIsExact() {
+    for seed in 0..<50 {
+        var rng = SeededRNG(seed: UInt64(seed))
+        let n = Int(rng.next() % 500)
+        let bytes = (0..<n).map { _ -> UInt8 in
+            let r = rng.next() % 4
+            return r == 0 ? 34 : r == 1 ? 10 : UInt8(truncatingIfNeeded: rng.next())
+        }
+        bytes.withUnsafeBufferPointer { b in
+            let s = n > 0 ? Int(rng.next() % UInt64(n)) : 0
+            let (q, nl) = InputSplitter.countBytes(b.baseAddress ?? UnsafePointer(bitPattern: 8)!, s, n, 34, true)
+            #expect(q == bytes[s...].filter { $0 == 34 }.count)
+            #expect(nl == bytes[s...].filter { $0 == 10 }.count)
+            let (_, nl2) = InputSplitter.countBytes(b.baseAddress ?? UnsafePointer(bitPattern: 8)!, s, n, 34, false)
+            #expect(nl2 == nl)
+        }
+    }
+}
