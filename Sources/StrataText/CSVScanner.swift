@@ -309,6 +309,20 @@ public enum CSVScanner {
                         let fs = i
                         var flags = CSVField.quotedFlag
                         while true {
+                            // 8 bytes at a time to the next quote, counting newlines passed.
+                            while i + 8 <= end {
+                                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                                let mq = zeroBytes(w ^ qPat)
+                                let ml = zeroBytes(w ^ lfPat)
+                                if mq != 0 {
+                                    let tz = mq.trailingZeroBitCount
+                                    line += (ml & ((1 << UInt64(tz)) &- 1)).nonzeroBitCount
+                                    i += tz >> 3
+                                    break
+                                }
+                                line += ml.nonzeroBitCount
+                                i += 8
+                            }
                             while i < end {
                                 let c = p[i]
                                 if c == quote { break }

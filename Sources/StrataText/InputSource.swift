@@ -36,8 +36,8 @@ public enum InputCompression: String, Sendable, Equatable {
 /// Not thread-safe: one reader thread at a time (it may be moved to a dedicated reader thread,
 /// hence `@unchecked Sendable`).
 ///
-/// Trailing bytes after the last gzip member that are not another gzip member (e.g. zero
-/// padding) are reported as a corrupt stream.
+/// Zero bytes after the last gzip member are ignored (as gzip(1) does); other trailing bytes
+/// that do not form a gzip member are reported as a corrupt stream.
 public final class InputSource: @unchecked Sendable {
     /// The path as given (`-` for stdin).
     public let path: String
@@ -293,6 +293,15 @@ public final class InputSource: @unchecked Sendable {
                 }
             }
             if gzipMemberEnded {
+                // Zero padding after the last member is ignored (as gzip(1) does).
+                let rb = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                if rb[rawStart] == 0 {
+                    while rawStart < rawEnd && rb[rawStart] == 0 { rawStart += 1 }
+                    if rawStart < rawEnd {
+                        throw InputError(file: displayName, reason: "corrupt gzip stream (trailing garbage after last member)")
+                    }
+                    continue
+                }
                 // Another member follows: reset the decoder for it.
                 let rc = inflateReset(z)
                 if rc != Z_OK {

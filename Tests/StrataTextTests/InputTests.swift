@@ -339,3 +339,16 @@ func collectChunks(_ reader: InputChunkReader) throws -> (bytes: [UInt8], starts
     #expect(chunks == ["{\"a\":\"\\\"\"}\n\n", "{\"b\":1}\n", "{\"c\":2}"])
     #expect(lines == [1, 3, 4])
 }
+
+@Test func gzipTrailingZeroPaddingIgnoredGarbageRejected() throws {
+    let dir = try makeTempDir()
+    let data = randomBytes(3000, seed: 8)
+    let padded = try writeFile(dir, "padded.gz", gzipCompress(data) + [UInt8](repeating: 0, count: 1000))
+    #expect(try readAll(try InputSource(path: padded)) == data)
+    let garbage = try writeFile(dir, "garbage.gz", gzipCompress(data) + [0, 0, 0x41])
+    #expect(errorDescription { _ = try readAll(try InputSource(path: garbage)) }
+        == "'\(garbage)': corrupt gzip stream (trailing garbage after last member)")
+    let garbage2 = try writeFile(dir, "garbage2.gz", gzipCompress(data) + Array("hello".utf8))
+    #expect(errorDescription { _ = try readAll(try InputSource(path: garbage2)) }
+        == "'\(garbage2)': corrupt gzip stream (incorrect header check)")
+}
