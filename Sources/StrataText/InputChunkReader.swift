@@ -240,13 +240,13 @@ public final class InputChunkReader: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - blockSize: bytes read per block (default 32 MiB; minimum 1, tiny values are for tests).
-    ///   - maxRowSize: largest accepted row (default 256 MiB). `blockSize + 2 * maxRowSize` must
-    ///     stay below 2 GiB so field offsets fit `Int32`.
+    ///   - maxRowSize: largest accepted row (default 256 MiB). `2 * blockSize + maxRowSize` must
+    ///     stay below 2 GiB so field offsets fit `Int32` (chunks never exceed that size).
     ///   - parallelism: pieces per chunk (≥ 1).
     public init(source: InputSource, framing: InputFraming, blockSize: Int = 32 << 20,
                 maxRowSize: Int = 256 << 20, parallelism: Int = 1) {
         precondition(blockSize >= 1 && maxRowSize >= 1 && parallelism >= 1)
-        precondition(blockSize + 2 * maxRowSize < Int(Int32.max), "chunk offsets must fit Int32")
+        precondition(2 * blockSize + maxRowSize < Int(Int32.max) - 16, "chunk offsets must fit Int32")
         self.source = source
         self.framing = framing
         self.blockSize = blockSize
@@ -335,7 +335,9 @@ public final class InputChunkReader: @unchecked Sendable {
                              reason: "line \(line): row exceeds the maximum row size of \(maxRowSize) bytes"
                                 + (framing == .lines ? "" : " (unterminated quoted field?)"))
         }
-        let newSize = min(buf.count * 2, maxRowSize + blockSize)
+        // Double (capped), but always leave room for at least one more block after `filled`
+        // (the buffer may already exceed the cap after carrying over a long tail).
+        let newSize = max(min(buf.count * 2, maxRowSize + blockSize), filled + blockSize)
         let nb = UnsafeMutableRawBufferPointer.allocate(byteCount: newSize, alignment: 64)
         nb.baseAddress!.copyMemory(from: buf.baseAddress!, byteCount: filled)
         buf.deallocate()

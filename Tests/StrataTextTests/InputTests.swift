@@ -352,3 +352,25 @@ func collectChunks(_ reader: InputChunkReader) throws -> (bytes: [UInt8], starts
     #expect(errorDescription { _ = try readAll(try InputSource(path: garbage2)) }
         == "'\(garbage2)': corrupt gzip stream (incorrect header check)")
 }
+
+@Test func chunkReaderRowsNearMaxRowSize() throws {
+    // Rows up to just below maxRowSize with tiny blocks: exercises growth and carrying long
+    // tails across the growth cap.
+    let dir = try makeTempDir()
+    for seed in 0..<40 {
+        var rng = SeededRNG(seed: UInt64(seed) + 300)
+        let maxRow = 64
+        var text: [UInt8] = []
+        for _ in 0..<Int(rng.next() % 30 + 1) {
+            let len = Int(rng.next() % UInt64(maxRow - 2)) + 1
+            text += [UInt8](repeating: UInt8(ascii: "a") + UInt8(rng.next() % 26), count: len) + [10]
+        }
+        let path = try writeFile(dir, "m\(seed).csv", text)
+        let block = Int(rng.next() % 20) + 1
+        let reader = InputChunkReader(source: try InputSource(path: path), framing: .csv(quote: 34),
+                                      blockSize: block, maxRowSize: maxRow, parallelism: 2)
+        let r = try collectChunks(reader)
+        #expect(r.bytes == text, "seed \(seed) block \(block)")
+        #expect(r.pieceOK)
+    }
+}
