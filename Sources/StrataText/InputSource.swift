@@ -79,23 +79,37 @@ public final class InputSource: @unchecked Sendable {
     ///
     /// - Parameter hashContent: feed delivered bytes to the XXH64 content hash.
     /// - Throws: `InputError` (`cannot open 'x.csv': No such file or directory`, bad magic, ...).
-    public init(path: String, hashContent: Bool = true) throws {
-        self.path = path
-        self.hashContent = hashContent
+    public convenience init(path: String, hashContent: Bool = true) throws {
         if path == "-" {
-            displayName = "<stdin>"
-            fd = 0
-            ownsFD = false
-        } else {
-            displayName = path
-            var f: Int32
-            repeat { f = open(path, O_RDONLY | O_CLOEXEC) } while f < 0 && errno == EINTR
-            if f < 0 {
-                throw InputError(file: path, reason: InputSource.errnoString(errno), isOpenFailure: true)
-            }
-            fd = f
-            ownsFD = true
+            try self.init(fd: 0, ownsFD: false, path: path, displayName: "<stdin>", hashContent: hashContent)
+            return
         }
+        var f: Int32
+        repeat { f = open(path, O_RDONLY | O_CLOEXEC) } while f < 0 && errno == EINTR
+        if f < 0 {
+            throw InputError(file: path, reason: InputSource.errnoString(errno), isOpenFailure: true)
+        }
+        try self.init(fd: f, ownsFD: true, path: path, displayName: path, hashContent: hashContent)
+    }
+
+    /// Reads from an already open file descriptor (a pipe, socket or file); compression is
+    /// detected from the magic bytes and from the extension of `name`.
+    ///
+    /// - Parameters:
+    ///   - name: display name for errors (and extension-based checks).
+    ///   - closeWhenDone: close `fileDescriptor` in `close()`/`deinit`.
+    public convenience init(fileDescriptor: Int32, name: String, closeWhenDone: Bool = false,
+                            hashContent: Bool = true) throws {
+        try self.init(fd: fileDescriptor, ownsFD: closeWhenDone, path: name, displayName: name,
+                      hashContent: hashContent)
+    }
+
+    private init(fd: Int32, ownsFD: Bool, path: String, displayName: String, hashContent: Bool) throws {
+        self.path = path
+        self.displayName = displayName
+        self.hashContent = hashContent
+        self.fd = fd
+        self.ownsFD = ownsFD
         var st = stat()
         let statOK = fstat(fd, &st) == 0
         if statOK && (st.st_mode & S_IFMT) == S_IFDIR {

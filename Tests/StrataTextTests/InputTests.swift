@@ -374,3 +374,30 @@ func collectChunks(_ reader: InputChunkReader) throws -> (bytes: [UInt8], starts
         #expect(r.pieceOK)
     }
 }
+
+@Test func pipeInputWithGzipDetectedByMagic() throws {
+    var fds: [Int32] = [0, 0]
+    #expect(pipe(&fds) == 0)
+    let data = randomBytes(300_000, seed: 9)
+    let compressed = gzipCompress(data)
+    let writeFD = fds[1]
+    let writer = Thread {
+        compressed.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = write(writeFD, b.baseAddress! + off, min(4096, b.count - off))
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        close(writeFD)
+    }
+    writer.start()
+    let src = try InputSource(fileDescriptor: fds[0], name: "<pipe>", closeWhenDone: true)
+    #expect(src.compression == .gzip)
+    #expect(src.totalCompressedBytes == nil)
+    #expect(try readAll(src, bufferSize: 100_000) == data)
+    #expect(src.compressedBytesRead == Int64(compressed.count))
+    #expect(src.contentHash == data.withUnsafeBytes { InputHasher.hash($0) })
+}
+
