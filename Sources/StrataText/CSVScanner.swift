@@ -406,11 +406,13 @@ public enum CSVScanner {
     /// Scans the pieces of one chunk concurrently (one thread per piece, via
     /// `DispatchQueue.concurrentPerform`), piece `j` into `buffers[j]`.
     ///
-    /// Rows of the chunk in order are `buffers[0].rows`, then `buffers[1].rows`, ...
+    /// Rows of the chunk in order are `buffers[0].rows`, then `buffers[1].rows`, ... Buffers
+    /// beyond `pieces.count` are cleared, so iterating all of them is safe.
     /// Throws the error of the earliest failing piece (which is the first error of the chunk).
     public static func scan(_ chunk: UnsafeRawBufferPointer, pieces: [InputPiece], dialect: CSVDialect = .csv,
                             into buffers: [CSVRowBuffer]) throws {
         precondition(buffers.count >= pieces.count, "need one buffer per piece")
+        for j in pieces.count..<buffers.count { buffers[j].removeAll() }
         if pieces.count == 1 {
             try scan(chunk, range: pieces[0].range, firstLine: pieces[0].firstLine, dialect: dialect,
                      into: buffers[0])

@@ -75,7 +75,8 @@ public final class InputSource: @unchecked Sendable {
     /// Size of the raw staging buffer used for compressed input.
     public static let rawBufferSize = 1 << 18
 
-    /// Opens `path` (`-` = standard input) and detects its compression.
+    /// Opens `path` (`-` = standard input) and detects its compression. Detection reads the
+    /// first bytes, so for stdin/pipes this blocks until 4 bytes (or EOF) are available.
     ///
     /// - Parameter hashContent: feed delivered bytes to the XXH64 content hash.
     /// - Throws: `InputError` (`cannot open 'x.csv': No such file or directory`, bad magic, ...).
