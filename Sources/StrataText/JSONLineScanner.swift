@@ -223,112 +223,187 @@ public enum JSONLineScanner {
     public static func scan(_ line: UnsafeRawBufferPointer, lineNumber: Int, into out: JSONObjectBuffer) throws -> Bool {
         out.reset(line: line, lineNumber: lineNumber)
         guard let raw = line.baseAddress, line.count > 0 else { return false }
-        let p = raw.assumingMemoryBound(to: UInt8.self)
-        let n = line.count
-        let scratch = out.scratchBase.assumingMemoryBound(to: UInt8.self)
-        var i = 0
+        var c = JSONCursor(p: raw.assumingMemoryBound(to: UInt8.self), n: line.count,
+                           scratch: out.scratchBase.assumingMemoryBound(to: UInt8.self),
+                           scratchUsed: 0, lineNumber: lineNumber)
+        let found = try c.parseObject(into: out)
+        out.scratchUsed = c.scratchUsed
+        return found
+    }
+}
 
-        func fail(_ at: Int, _ message: String) -> JSONError {
-            JSONError(line: lineNumber, column: at + 1, key: nil, message: message)
+/// Parser state for one line. A value type with inlined methods so the hot loop keeps the
+/// cursor in registers (no captured-variable boxes, no allocation).
+struct JSONCursor {
+    let p: UnsafePointer<UInt8>
+    let n: Int
+    let scratch: UnsafeMutablePointer<UInt8>
+    var scratchUsed: Int
+    let lineNumber: Int
+    var i = 0
+
+    init(p: UnsafePointer<UInt8>, n: Int, scratch: UnsafeMutablePointer<UInt8>, scratchUsed: Int, lineNumber: Int) {
+        self.p = p
+        self.n = n
+        self.scratch = scratch
+        self.scratchUsed = scratchUsed
+        self.lineNumber = lineNumber
+    }
+
+    @inline(never)
+    func fail(_ at: Int, _ message: String) -> JSONError {
+        JSONError(line: lineNumber, column: at + 1, key: nil, message: message)
+    }
+
+    @inline(__always)
+    mutating func skipWS() {
+        while i < n {
+            let c = p[i]
+            if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A { i += 1 } else { break }
         }
-        @inline(__always) func skipWS() {
-            while i < n {
-                let c = p[i]
-                if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A { i += 1 } else { break }
+    }
+
+    @inline(__always)
+    func isDigit(_ at: Int) -> Bool { at < n && p[at] &- 0x30 < 10 }
+
+    func hex(_ at: Int) throws -> UInt32 {
+        guard at + 4 <= n else { throw fail(at - 2, "invalid \\u escape") }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            let c = p[at + k]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: throw fail(at - 2, "invalid \\u escape")
             }
+            v = v << 4 | d
         }
-        func hex(_ at: Int) throws -> UInt32 {
-            guard at + 4 <= n else { throw fail(at - 2, "invalid \\u escape") }
-            var v: UInt32 = 0
-            for k in 0..<4 {
-                let c = p[at + k]
-                let d: UInt32
-                switch c {
-                case 0x30...0x39: d = UInt32(c - 0x30)
-                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-                default: throw fail(at - 2, "invalid \\u escape")
-                }
-                v = v << 4 | d
-            }
-            return v
-        }
-        /// Parses a string whose opening quote is at `i`. Returns span and whether it is in scratch.
-        func parseString() throws -> (Int, Int, Bool) {
-            let open = i
+        return v
+    }
+
+    /// Parses a string whose opening quote is at `i`; returns (start, end, inScratch).
+    @inline(__always)
+    mutating func parseString() throws -> (Int, Int, Bool) {
+        let open = i
+        i += 1
+        let start = i
+        // Fast path: no escapes.
+        while i < n {
+            let c = p[i]
+            if c == 0x22 { let e = i; i += 1; return (start, e, false) }
+            if c == 0x5C || c < 0x20 { break }
             i += 1
-            let start = i
-            // Fast path: no escapes.
-            while i < n {
-                let c = p[i]
-                if c == 0x22 { let e = i; i += 1; return (start, e, false) }
-                if c == 0x5C { break }
-                if c < 0x20 { throw fail(i, "control character in string") }
+        }
+        if i >= n { throw fail(open, "unterminated string") }
+        return try parseEscapedString(open: open, start: start)
+    }
+
+    /// Slow path: copies the prefix, then decodes escapes into scratch.
+    @inline(never)
+    mutating func parseEscapedString(open: Int, start: Int) throws -> (Int, Int, Bool) {
+        let sStart = scratchUsed
+        var o = sStart
+        let prefix = i - start
+        if prefix > 0 { (scratch + o).update(from: p + start, count: prefix); o += prefix }
+        while i < n {
+            let c = p[i]
+            if c == 0x22 {
                 i += 1
+                scratchUsed = o
+                return (sStart, o, true)
             }
-            if i >= n { throw fail(open, "unterminated string") }
-            // Slow path: copy the prefix, then decode escapes into scratch.
-            let sStart = out.scratchUsed
-            var o = sStart
-            let prefix = i - start
-            if prefix > 0 { (scratch + o).update(from: p + start, count: prefix); o += prefix }
-            while i < n {
-                let c = p[i]
-                if c == 0x22 {
-                    i += 1
-                    out.scratchUsed = o
-                    return (sStart, o, true)
-                }
-                if c < 0x20 { throw fail(i, "control character in string") }
-                if c != 0x5C { scratch[o] = c; o += 1; i += 1; continue }
-                guard i + 1 < n else { break }
-                let e = p[i + 1]
-                switch e {
-                case 0x22, 0x5C, 0x2F: scratch[o] = e; o += 1; i += 2
-                case 0x62: scratch[o] = 0x08; o += 1; i += 2
-                case 0x66: scratch[o] = 0x0C; o += 1; i += 2
-                case 0x6E: scratch[o] = 0x0A; o += 1; i += 2
-                case 0x72: scratch[o] = 0x0D; o += 1; i += 2
-                case 0x74: scratch[o] = 0x09; o += 1; i += 2
-                case 0x75:
-                    let escAt = i
-                    var cp = try hex(i + 2)
-                    i += 6
-                    if cp >= 0xD800 && cp <= 0xDBFF {
-                        guard i + 6 <= n, p[i] == 0x5C, p[i + 1] == 0x75 else {
-                            throw fail(escAt, "unpaired surrogate in \\u escape")
-                        }
-                        let lo = try hex(i + 2)
-                        guard lo >= 0xDC00 && lo <= 0xDFFF else { throw fail(escAt, "unpaired surrogate in \\u escape") }
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
-                        i += 6
-                    } else if cp >= 0xDC00 && cp <= 0xDFFF {
+            if c < 0x20 { throw fail(i, "control character in string") }
+            if c != 0x5C { scratch[o] = c; o += 1; i += 1; continue }
+            guard i + 1 < n else { break }
+            let e = p[i + 1]
+            switch e {
+            case 0x22, 0x5C, 0x2F: scratch[o] = e; o += 1; i += 2
+            case 0x62: scratch[o] = 0x08; o += 1; i += 2
+            case 0x66: scratch[o] = 0x0C; o += 1; i += 2
+            case 0x6E: scratch[o] = 0x0A; o += 1; i += 2
+            case 0x72: scratch[o] = 0x0D; o += 1; i += 2
+            case 0x74: scratch[o] = 0x09; o += 1; i += 2
+            case 0x75:
+                let escAt = i
+                var cp = try hex(i + 2)
+                i += 6
+                if cp >= 0xD800 && cp <= 0xDBFF {
+                    guard i + 6 <= n, p[i] == 0x5C, p[i + 1] == 0x75 else {
                         throw fail(escAt, "unpaired surrogate in \\u escape")
                     }
-                    // UTF-8 encode (never longer than the 6+ escape bytes consumed).
-                    if cp < 0x80 {
-                        scratch[o] = UInt8(cp); o += 1
-                    } else if cp < 0x800 {
-                        scratch[o] = UInt8(0xC0 | cp >> 6); scratch[o + 1] = UInt8(0x80 | cp & 0x3F); o += 2
-                    } else if cp < 0x10000 {
-                        scratch[o] = UInt8(0xE0 | cp >> 12); scratch[o + 1] = UInt8(0x80 | (cp >> 6) & 0x3F)
-                        scratch[o + 2] = UInt8(0x80 | cp & 0x3F); o += 3
-                    } else {
-                        scratch[o] = UInt8(0xF0 | cp >> 18); scratch[o + 1] = UInt8(0x80 | (cp >> 12) & 0x3F)
-                        scratch[o + 2] = UInt8(0x80 | (cp >> 6) & 0x3F); scratch[o + 3] = UInt8(0x80 | cp & 0x3F)
-                        o += 4
-                    }
-                default:
-                    throw fail(i, "invalid escape sequence")
+                    let lo = try hex(i + 2)
+                    guard lo >= 0xDC00 && lo <= 0xDFFF else { throw fail(escAt, "unpaired surrogate in \\u escape") }
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                    i += 6
+                } else if cp >= 0xDC00 && cp <= 0xDFFF {
+                    throw fail(escAt, "unpaired surrogate in \\u escape")
                 }
+                // UTF-8 encode (never longer than the escape text consumed).
+                if cp < 0x80 {
+                    scratch[o] = UInt8(cp); o += 1
+                } else if cp < 0x800 {
+                    scratch[o] = UInt8(0xC0 | cp >> 6); scratch[o + 1] = UInt8(0x80 | cp & 0x3F); o += 2
+                } else if cp < 0x10000 {
+                    scratch[o] = UInt8(0xE0 | cp >> 12); scratch[o + 1] = UInt8(0x80 | (cp >> 6) & 0x3F)
+                    scratch[o + 2] = UInt8(0x80 | cp & 0x3F); o += 3
+                } else {
+                    scratch[o] = UInt8(0xF0 | cp >> 18); scratch[o + 1] = UInt8(0x80 | (cp >> 12) & 0x3F)
+                    scratch[o + 2] = UInt8(0x80 | (cp >> 6) & 0x3F); scratch[o + 3] = UInt8(0x80 | cp & 0x3F)
+                    o += 4
+                }
+            default:
+                throw fail(i, "invalid escape sequence")
             }
-            throw fail(open, "unterminated string")
         }
-        func keyString(_ s: Int, _ e: Int, _ inScratch: Bool) -> String {
-            let base = inScratch ? UnsafePointer(scratch) : p
-            return String(decoding: UnsafeBufferPointer(start: base + s, count: e - s), as: UTF8.self)
-        }
+        throw fail(open, "unterminated string")
+    }
 
+    func keyString(_ s: Int, _ e: Int, _ inScratch: Bool) -> String {
+        let base = inScratch ? UnsafePointer(scratch) : p
+        return String(decoding: UnsafeBufferPointer(start: base + s, count: e - s), as: UTF8.self)
+    }
+
+    /// Validates a JSON number starting at `i`; returns its start.
+    @inline(__always)
+    mutating func parseNumber() throws -> Int {
+        let s = i
+        if p[i] == 0x2D { i += 1 }
+        guard isDigit(i) else { throw fail(s, "invalid number") }
+        if p[i] == 0x30 { i += 1 } else { while isDigit(i) { i += 1 } }
+        if i < n && p[i] == 0x2E {
+            i += 1
+            guard isDigit(i) else { throw fail(s, "invalid number") }
+            while isDigit(i) { i += 1 }
+        }
+        if i < n && (p[i] == 0x65 || p[i] == 0x45) {
+            i += 1
+            if i < n && (p[i] == 0x2B || p[i] == 0x2D) { i += 1 }
+            guard isDigit(i) else { throw fail(s, "invalid number") }
+            while isDigit(i) { i += 1 }
+        }
+        // A number must be followed by a separator, not e.g. `12abc` or `012`.
+        if i < n {
+            let t = p[i]
+            if !(t == 0x2C || t == 0x7D || t == 0x20 || t == 0x09 || t == 0x0D) {
+                throw fail(s, "invalid number")
+            }
+        }
+        return s
+    }
+
+    /// Matches the literal `word` at `i`.
+    @inline(__always)
+    mutating func literal(_ w0: UInt8, _ w1: UInt8, _ w2: UInt8, _ w3: UInt8, _ w4: UInt8?) -> Bool {
+        let len = w4 == nil ? 4 : 5
+        guard i + len <= n, p[i] == w0, p[i + 1] == w1, p[i + 2] == w2, p[i + 3] == w3 else { return false }
+        if let w4, p[i + 4] != w4 { return false }
+        i += len
+        return true
+    }
+
+    mutating func parseObject(into out: JSONObjectBuffer) throws -> Bool {
         skipWS()
         if i == n { return false }
         guard p[i] == 0x7B else { throw fail(i, "expected '{' at start of object") }
@@ -347,46 +422,33 @@ public enum JSONLineScanner {
                 skipWS()
                 guard i < n else { throw fail(i, "unexpected end of line, expected a value") }
                 let c = p[i]
-                var member = JSONMember(keyStart: Int32(ks), keyEnd: Int32(ke), valueStart: 0, valueEnd: 0,
-                                        kind: .null, flags: kScratch ? 1 : 0)
+                var member = JSONMember(keyStart: Int32(truncatingIfNeeded: ks), keyEnd: Int32(truncatingIfNeeded: ke),
+                                        valueStart: 0, valueEnd: 0, kind: .null, flags: kScratch ? 1 : 0)
                 switch c {
                 case 0x22:
                     let (vs, ve, vScratch) = try parseString()
-                    member.valueStart = Int32(vs); member.valueEnd = Int32(ve); member.kind = .string
+                    member.valueStart = Int32(truncatingIfNeeded: vs)
+                    member.valueEnd = Int32(truncatingIfNeeded: ve)
+                    member.kind = .string
                     if vScratch { member.flags |= 2 }
                 case 0x2D, 0x30...0x39:
-                    let s = i
-                    if p[i] == 0x2D { i += 1 }
-                    guard i < n, p[i] >= 0x30 && p[i] <= 0x39 else { throw fail(s, "invalid number") }
-                    if p[i] == 0x30 { i += 1 } else { while i < n && p[i] >= 0x30 && p[i] <= 0x39 { i += 1 } }
-                    if i < n && p[i] == 0x2E {
-                        i += 1
-                        guard i < n, p[i] >= 0x30 && p[i] <= 0x39 else { throw fail(s, "invalid number") }
-                        while i < n && p[i] >= 0x30 && p[i] <= 0x39 { i += 1 }
-                    }
-                    if i < n && (p[i] == 0x65 || p[i] == 0x45) {
-                        i += 1
-                        if i < n && (p[i] == 0x2B || p[i] == 0x2D) { i += 1 }
-                        guard i < n, p[i] >= 0x30 && p[i] <= 0x39 else { throw fail(s, "invalid number") }
-                        while i < n && p[i] >= 0x30 && p[i] <= 0x39 { i += 1 }
-                    }
-                    // A number must be followed by a separator, not e.g. `12abc` or `012`.
-                    if i < n {
-                        let t = p[i]
-                        if !(t == 0x2C || t == 0x7D || t == 0x20 || t == 0x09 || t == 0x0D) {
-                            throw fail(s, "invalid number")
-                        }
-                    }
-                    member.valueStart = Int32(s); member.valueEnd = Int32(i); member.kind = .number
+                    let s = try parseNumber()
+                    member.valueStart = Int32(truncatingIfNeeded: s)
+                    member.valueEnd = Int32(truncatingIfNeeded: i)
+                    member.kind = .number
                 case 0x74, 0x66, 0x6E:
-                    let (word, kind): (StaticString, JSONValueKind) =
-                        c == 0x74 ? ("true", .true) : c == 0x66 ? ("false", .false) : ("null", .null)
-                    let len = word.utf8CodeUnitCount
-                    guard i + len <= n, memcmp(p + i, word.utf8Start, len) == 0 else {
-                        throw fail(i, "invalid literal, expected a value")
+                    let s = i
+                    let ok: Bool
+                    if c == 0x74 {
+                        ok = literal(0x74, 0x72, 0x75, 0x65, nil); member.kind = .true
+                    } else if c == 0x66 {
+                        ok = literal(0x66, 0x61, 0x6C, 0x73, 0x65); member.kind = .false
+                    } else {
+                        ok = literal(0x6E, 0x75, 0x6C, 0x6C, nil); member.kind = .null
                     }
-                    member.valueStart = Int32(i); member.valueEnd = Int32(i + len); member.kind = kind
-                    i += len
+                    guard ok else { throw fail(s, "invalid literal, expected a value") }
+                    member.valueStart = Int32(truncatingIfNeeded: s)
+                    member.valueEnd = Int32(truncatingIfNeeded: i)
                 case 0x7B:
                     throw JSONError(line: lineNumber, column: i + 1, key: keyString(ks, ke, kScratch),
                                     message: "nested objects are not supported")
