@@ -401,3 +401,21 @@ func collectChunks(_ reader: InputChunkReader) throws -> (bytes: [UInt8], starts
     #expect(src.contentHash == data.withUnsafeBytes { InputHasher.hash($0) })
 }
 
+
+@Test func chunkReaderEmptyAndBOMOnlyInputs() throws {
+    let dir = try makeTempDir()
+    for (name, content) in [("empty.csv", [UInt8]()), ("bom.csv", [0xEF, 0xBB, 0xBF]), ("nl.csv", [10, 10])] {
+        let reader = InputChunkReader(source: try InputSource(path: try writeFile(dir, name, content)),
+                                      framing: .csv(quote: 34), blockSize: 2)
+        if content == [10, 10] {
+            let c = try #require(try reader.next())
+            #expect(Array(c.bytes) == [10, 10])
+            let buf = CSVRowBuffer()
+            try CSVScanner.scan(c.bytes, pieces: c.pieces, into: [buf])
+            #expect(buf.rowCount == 0)
+            #expect(buf.endLine == 3)
+        }
+        #expect(try reader.next() == nil, "\(name)")
+        #expect(try reader.next() == nil, "\(name)")
+    }
+}
