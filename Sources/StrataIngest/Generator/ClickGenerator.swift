@@ -1,0 +1,561 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors raised by ``ClickGenerator``.
+public enum ClickGeneratorError: Error, Equatable, Sendable {
+    /// The options are out of range; the message names the offending option.
+    case invalidOptions(String)
+    /// An I/O call failed; carries the path and `errno`.
+    case io(path: String, errno: Int32)
+}
+
+/// Deterministic synthetic click-log generator (link-in-bio / marketing analytics), the
+/// engine behind `strata gen clicks`.
+///
+/// Output has the 20 columns of ``columns`` (header line first for CSV), one row per event,
+/// in *arrival* order: mostly ascending `ts`, with ~3% late arrivals up to 4 hours late.
+/// The same ``Options`` produce byte-identical output on every machine: all randomness comes
+/// from SplitMix64 streams and all math is integer or basic IEEE arithmetic.
+///
+/// The catalog (profiles, links, titles, URLs, campaigns, user agents) depends only on
+/// ``Options/catalogSeed``, ``Options/profiles`` and ``Options/links``, so e.g. the most popular
+/// profile id (see ``popularProfiles(_:)``) is the same for every `rows`/`seed`/`start`/`days`.
+public struct ClickGenerator: Sendable {
+    /// Output encodings.
+    public enum Format: String, Sendable, CaseIterable {
+        /// RFC 4180 CSV with a header line; `\n` line ends; fields quoted only when they contain
+        /// a comma, a double quote or a line break (inner quotes doubled).
+        case csv
+        /// One JSON object per line with the column names as keys in column order;
+        /// `profile_id`, `link_id` and `revenue` are JSON numbers, everything else strings.
+        case ndjson
+    }
+
+    /// Generation parameters.
+    public struct Options: Sendable, Equatable {
+        /// Exact number of event rows to write (header not counted). Must be >= 0.
+        public var rows: Int
+        /// Event stream seed.
+        public var seed: UInt64
+        /// First day of the period as days since 1970-01-01 (UTC).
+        public var startDay: Int
+        /// Length of the period in days; every `ts` lies in `[startDay, startDay + days)`. Must be >= 1.
+        public var days: Int
+        /// Output encoding.
+        public var format: Format
+        /// Catalog seed (profiles, links, campaigns, user agents). Default 1.
+        public var catalogSeed: UInt64
+        /// Number of profiles (ids `1...profiles`). Default 2000.
+        public var profiles: Int
+        /// Number of links (ids `1...links`, each owned by one profile). Default 20000; must be >= profiles.
+        public var links: Int
+
+        /// Default start day: 2024-01-01.
+        public static let defaultStartDay = 19723
+
+        /// Creates options; defaults mirror the peer benchmark generator (2024-01-01 + 182 days, CSV).
+        public init(rows: Int, seed: UInt64 = 42, startDay: Int = Options.defaultStartDay, days: Int = 182,
+                    format: Format = .csv, catalogSeed: UInt64 = 1, profiles: Int = 2000, links: Int = 20000) {
+            self.rows = rows
+            self.seed = seed
+            self.startDay = startDay
+            self.days = days
+            self.format = format
+            self.catalogSeed = catalogSeed
+            self.profiles = profiles
+            self.links = links
+        }
+
+        /// Sets ``startDay`` from a proleptic Gregorian calendar date.
+        public mutating func setStart(year: Int, month: Int, day: Int) {
+            startDay = ClickGenerator.daysSinceEpoch(year: year, month: month, day: day)
+        }
+    }
+
+    /// Summary of one ``write(to:)`` call.
+    public struct Stats: Sendable, Equatable {
+        /// Event rows written (equals ``Options/rows``).
+        public var rows: Int
+        /// Total bytes written, header included.
+        public var bytes: Int
+    }
+
+    /// Column names in output order.
+    public static let columns: [String] = [
+        "ts", "event", "profile_id", "link_id", "link_title", "link_url", "content_type", "visitor_id",
+        "session_id", "referrer", "source", "utm_source", "utm_medium", "utm_campaign", "device", "os",
+        "browser", "country", "user_agent", "revenue",
+    ]
+    /// Values of the `event` column.
+    public static let events: [String] = ClickCatalog.events
+    /// Values of the `source` column.
+    public static let sources: [String] = ClickCatalog.sources
+    /// Values of the non-empty `content_type` column.
+    public static let contentTypes: [String] = ClickCatalog.contentTypes
+    /// Values of the `device` column.
+    public static let devices: [String] = ClickCatalog.devices
+    /// The 150 ISO-3166 alpha-2 codes of the `country` column, most frequent first.
+    public static let countries: [String] = ClickCatalog.countries
+    /// Output buffer size: the sink receives chunks of about this many bytes (the last one smaller).
+    public static let chunkSize = 1 << 20
+
+    /// The options this generator was created with.
+    public let options: Options
+    let catalog: ClickCatalog
+
+    /// Validates `options` and builds the catalog (a few tens of milliseconds).
+    public init(options: Options) throws {
+        guard options.rows >= 0 else { throw ClickGeneratorError.invalidOptions("rows must be >= 0") }
+        guard options.days >= 1 && options.days <= 36_500 else {
+            throw ClickGeneratorError.invalidOptions("days must be in 1...36500")
+        }
+        guard options.startDay >= -719_162 && options.startDay <= 2_932_896 - options.days else {
+            throw ClickGeneratorError.invalidOptions("start must be between 0001-01-01 and 9999-12-31")
+        }
+        guard options.profiles >= 1 && options.profiles <= 10_000_000 else {
+            throw ClickGeneratorError.invalidOptions("profiles must be in 1...10000000")
+        }
+        guard options.links >= options.profiles && options.links <= 100_000_000 else {
+            throw ClickGeneratorError.invalidOptions("links must be >= profiles and <= 100000000")
+        }
+        self.options = options
+        catalog = ClickCatalog(seed: options.catalogSeed, profiles: options.profiles, links: options.links)
+    }
+
+    /// The `n` most popular profile ids (1-based), most popular first. Depends only on the catalog options.
+    public func popularProfiles(_ n: Int) -> [Int] {
+        catalog.profilesByPopularity.prefix(max(0, n)).map { $0 + 1 }
+    }
+
+    // MARK: calendar helpers
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (month 1...12, day 1...31).
+    public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Calendar date of a day number (inverse of ``daysSinceEpoch(year:month:day:)``).
+    public static func civilDate(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// Parses a strict `YYYY-MM-DD` date into days since 1970-01-01; `nil` if malformed or invalid.
+    public static func parseDate(_ text: String) -> Int? {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        var v = [Int]()
+        for range in [0..<4, 5..<7, 8..<10] {
+            var n = 0
+            for i in range {
+                guard b[i] >= 48 && b[i] <= 57 else { return nil }
+                n = n * 10 + Int(b[i] - 48)
+            }
+            v.append(n)
+        }
+        guard v[0] >= 1, v[1] >= 1, v[1] <= 12, v[2] >= 1 else { return nil }
+        let leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0
+        let dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][v[1] - 1]
+        guard v[2] <= dim else { return nil }
+        return daysSinceEpoch(year: v[0], month: v[1], day: v[2])
+    }
+
+    // MARK: output
+
+    /// Writes the whole file to `path`, or to standard output when `path` is `nil` or `"-"`.
+    @discardableResult
+    public func write(toPath path: String?) throws -> Stats {
+        let toStdout = path == nil || path == "-"
+        let name = toStdout ? "<stdout>" : path!
+        let fd: Int32 = toStdout ? 1 : open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw ClickGeneratorError.io(path: name, errno: errno) }
+        defer { if !toStdout { _ = close(fd) } }
+        return try write { chunk in
+            var off = 0
+            while off < chunk.count {
+                let n = Glibc.write(fd, chunk.baseAddress! + off, chunk.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ClickGeneratorError.io(path: name, errno: errno)
+                }
+                off += n
+            }
+        }
+    }
+
+    /// Streams the generated file into `sink` in chunks of about ``chunkSize`` bytes.
+    /// The buffer passed to `sink` is only valid during the call. Errors thrown by `sink` abort generation.
+    @discardableResult
+    public func write(to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Stats {
+        var engine = EventEngine(options: options, catalog: catalog)
+        return try engine.run(sink)
+    }
+}
+
+/// A generated event waiting in the arrival-order heap.
+struct PendingEvent {
+    var arrival: Int64
+    var seq: UInt64
+    var ts: Int64
+    var visitor: UInt64
+    var session: UInt64
+    var link: Int32 // link index, -1 for views
+    var revenue: Int32 // cents
+    var profile: Int32
+    var referrer: Int32
+    var utmSource: Int32
+    var utmMedium: Int32
+    var utmCampaign: Int32
+    var agent: Int32
+    var source: UInt8
+    var event: UInt8
+    var country: UInt8
+
+    @inline(__always)
+    static func before(_ a: PendingEvent, _ b: PendingEvent) -> Bool {
+        a.arrival < b.arrival || (a.arrival == b.arrival && a.seq < b.seq)
+    }
+}
+
+/// Visitor device/os/browser choice tables resolved to user-agent slot pools.
+struct AgentChooser {
+    struct OSChoice {
+        var browsers: WeightedTable
+        var pools: [[Int32]]
+        /// In-app browser pools for Instagram, TikTok, Facebook (empty when not available).
+        var inApp: [[Int32]]
+    }
+    var deviceTable = WeightedTable([0.70, 0.255, 0.045])
+    var osTables: [WeightedTable] = []
+    var oses: [[OSChoice]] = []
+
+    init(catalog: ClickCatalog) {
+        let devOS: [[(String, Double)]] = [
+            [("iOS", 0.52), ("Android", 0.48)],
+            [("Windows", 0.60), ("macOS", 0.30), ("Linux", 0.05), ("ChromeOS", 0.05)],
+            [("iPadOS", 0.72), ("Android", 0.28)],
+        ]
+        let osBrowser: [String: [(String, Double)]] = [
+            "mobile|iOS": [("Safari", 0.82), ("Chrome", 0.18)],
+            "mobile|Android": [("Chrome", 0.78), ("Samsung Internet", 0.22)],
+            "desktop|Windows": [("Chrome", 0.66), ("Edge", 0.22), ("Firefox", 0.12)],
+            "desktop|macOS": [("Safari", 0.45), ("Chrome", 0.47), ("Firefox", 0.08)],
+            "desktop|Linux": [("Chrome", 0.55), ("Firefox", 0.45)],
+            "desktop|ChromeOS": [("Chrome", 1.0)],
+            "tablet|iPadOS": [("Safari", 0.85), ("Chrome", 0.15)],
+            "tablet|Android": [("Chrome", 1.0)],
+        ]
+        for (d, dev) in ClickCatalog.devices.enumerated() {
+            osTables.append(WeightedTable(devOS[d].map(\.1)))
+            var list: [OSChoice] = []
+            for (os, _) in devOS[d] {
+                let key = dev + "|" + os
+                let br = osBrowser[key]!
+                let pools = br.map { catalog.agentGroups[key + "|" + $0.0]! }
+                let apps = ["Instagram", "TikTok", "Facebook"].map { catalog.agentGroups[key + "|" + $0] ?? [] }
+                list.append(OSChoice(browsers: WeightedTable(br.map(\.1)), pools: pools, inApp: apps))
+            }
+            oses.append(list)
+        }
+    }
+}
+
+/// The streaming event engine: sessions are generated hour by hour, their events pass through
+/// a min-heap keyed by arrival time, and rows are formatted into a large byte buffer.
+struct EventEngine {
+    static let msHour: Int64 = 3_600_000
+    static let msDay: Int64 = 86_400_000
+    static let maxLateness: Int64 = 4 * 3_600_000
+
+    let options: Options
+    let cat: ClickCatalog
+    typealias Options = ClickGenerator.Options
+    var rng: SplitMix64
+    let seedMix: UInt64
+    let startMs: Int64
+    let endMs: Int64
+    let periodMs: Int64
+    let visitorPool: Int
+    let agents: AgentChooser
+    let campaignStart: [Int64]
+    let campaignEnd: [Int64]
+    let linkActive: [Int64]
+    var heap: [PendingEvent] = []
+    var seq: UInt64 = 0
+    var sessionCounter: UInt64 = 0
+
+    init(options: Options, catalog: ClickCatalog) {
+        self.options = options
+        cat = catalog
+        rng = SplitMix64(options.seed, 0xE7E27)
+        seedMix = SplitMix64.mix(options.seed ^ 0x1F3D_5B79_A5A5_0F0F)
+        startMs = Int64(options.startDay) * Self.msDay
+        periodMs = Int64(options.days) * Self.msDay
+        endMs = startMs + periodMs
+        visitorPool = max(1000, options.rows / 10 * 3)
+        agents = AgentChooser(catalog: catalog)
+        let start = startMs, period = periodMs
+        campaignStart = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM) }
+        campaignEnd = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM + $0.lengthPPM) }
+        linkActive = catalog.linkActivePPM.map { start + period / 1_000_000 * Int64($0) }
+    }
+
+    /// Rows per hour: hourly intensity = weekly x diurnal x growth x daily noise, apportioned exactly.
+    mutating func hourlyQuota() -> [Int] {
+        let hours = options.days * 24
+        let weekly = [0.92, 0.95, 0.97, 1.0, 1.05, 1.13, 1.10] // Monday first
+        var diurnal = [Double](repeating: 0, count: 24)
+        for h in 0..<24 {
+            func bump(_ c: Double, _ s: Double) -> Double {
+                let a = abs(Double(h) - c)
+                let d = min(a, 24 - a) / s
+                return DetMath.exp(-0.5 * d * d)
+            }
+            diurnal[h] = 0.25 + 0.55 * bump(1, 4) + 0.35 * bump(19, 3) + 0.15 * bump(12, 3)
+        }
+        var cum = [UInt64](repeating: 0, count: hours + 1)
+        var noise = 1.0
+        for h in 0..<hours {
+            let day = h / 24
+            if h % 24 == 0 { noise = DetMath.exp(0.07 * rng.normal()) }
+            let dow = ((options.startDay + day + 3) % 7 + 7) % 7
+            let growth = options.days > 1 ? 1 + 0.9 * Double(day) / Double(options.days - 1) : 1
+            let lam = weekly[dow] * diurnal[h % 24] * growth * noise
+            cum[h + 1] = cum[h] + UInt64((lam * 1_000_000).rounded())
+        }
+        let total = cum[hours]
+        let n = UInt64(options.rows)
+        var quota = [Int](repeating: 0, count: hours)
+        var prev: UInt64 = 0
+        for h in 0..<hours {
+            let p = n.multipliedFullWidth(by: cum[h + 1])
+            let next = total.dividingFullWidth((p.high, p.low)).quotient
+            quota[h] = Int(next - prev)
+            prev = next
+        }
+        return quota
+    }
+
+    // MARK: heap
+
+    @inline(__always)
+    mutating func push(_ e: PendingEvent) {
+        heap.append(e)
+        heap.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            let x = h[i]
+            while i > 0 {
+                let parent = (i - 1) >> 1
+                if !PendingEvent.before(x, h[parent]) { break }
+                h[i] = h[parent]
+                i = parent
+            }
+            h[i] = x
+        }
+    }
+
+    @inline(__always)
+    mutating func popMin() -> PendingEvent {
+        let top = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap.withUnsafeMutableBufferPointer { h in
+                let n = h.count
+                var i = 0
+                while true {
+                    var c = 2 * i + 1
+                    if c >= n { break }
+                    if c + 1 < n && PendingEvent.before(h[c + 1], h[c]) { c += 1 }
+                    if !PendingEvent.before(h[c], last) { break }
+                    h[i] = h[c]
+                    i = c
+                }
+                h[i] = last
+            }
+        }
+        return top
+    }
+
+    // MARK: sessions
+
+    static let conversionRate: [Double] = [0.06, 0.01, 0.20, 0.03, 0.08].map { $0 * 1.3 }
+    static let musicPrices: [Int32] = [99, 129, 999, 1499, 2499, 3499]
+    static let musicTable = WeightedTable([0.35, 0.15, 0.15, 0.15, 0.12, 0.08])
+    static let videoPrices: [Int32] = [299, 499, 999]
+    static let videoTable = WeightedTable([0.3, 0.5, 0.2])
+    static let lnMerch = DetMath.ln(3800)
+    static let lnOther = DetMath.ln(1200)
+
+    mutating func revenueCents(content: Int) -> Int32 {
+        let c: Int32
+        switch content {
+        case 0: c = Self.musicPrices[Self.musicTable.sample(&rng)]
+        case 1: c = 499
+        case 2: c = Int32(min(1000.0, (rng.logNormal(mu: Self.lnMerch, sigma: 0.55) / 100).rounded())) * 100 - 1
+        case 3: c = Self.videoPrices[Self.videoTable.sample(&rng)]
+        default: c = Int32(min(100_000.0, rng.logNormal(mu: Self.lnOther, sigma: 0.7).rounded()))
+        }
+        return min(max(c, 99), 99_999)
+    }
+
+    @inline(__always)
+    mutating func drawLink(profile p: Int) -> Int {
+        Int(cat.linkStart[p]) + cat.linkTable[p].sample(&rng)
+    }
+
+    /// Generates one session starting at `t0` and pushes up to `limit` of its events; returns the count pushed.
+    mutating func session(at t0: Int64, limit: Int) -> Int {
+        sessionCounter += 1
+        let sessionHash = SplitMix64.mix(sessionCounter &* 0x9E37_79B9 &+ seedMix &+ 0xABCDEF)
+        var template = PendingEvent(arrival: 0, seq: 0, ts: 0, visitor: 0, session: sessionHash, link: -1,
+                                    revenue: 0, profile: 0, referrer: cat.emptyID, utmSource: cat.emptyID,
+                                    utmMedium: cat.emptyID, utmCampaign: cat.emptyID, agent: 0, source: 6,
+                                    event: 0, country: 0)
+        let isBot = rng.chance(0.004)
+        var profile: Int
+        var nViews = rng.chance(0.08) ? 2 : 1
+        var nClicks = 0
+        var converts = false
+        var lastLink = -1
+        if isBot {
+            let b = cat.botTable.sample(&rng)
+            template.visitor = SplitMix64.mix(SplitMix64.mix(UInt64(visitorPool + b) ^ seedMix) ^ 0x5DEECE66D)
+            template.agent = Int32(cat.botAgentBase + b)
+            template.country = rng.chance(0.7) ? 0 : UInt8(cat.countryTable.sample(&rng))
+            profile = cat.profileTable.sample(&rng)
+            nViews = 1
+        } else {
+            // heavy-tailed visitor activity: index = V * u^1.8 (low indices are frequent visitors)
+            let u = rng.unitOpen()
+            let v = min(visitorPool - 1, Int(Double(visitorPool) * DetMath.exp(1.8 * DetMath.ln(u))))
+            template.visitor = SplitMix64.mix(SplitMix64.mix(UInt64(v) ^ seedMix) ^ 0x5DEECE66D)
+            var vr = SplitMix64(UInt64(v) ^ seedMix, 0x715)
+            let home = cat.profileTable.sample(&vr)
+            template.country = vr.chance(0.45) ? cat.profileCountry[home] : UInt8(cat.countryTable.sample(&vr))
+            let device = agents.deviceTable.sample(&vr)
+            let osChoice = agents.oses[device][agents.osTables[device].sample(&vr)]
+            let pool = osChoice.pools[osChoice.browsers.sample(&vr)]
+            let slot = Int(vr.next() >> 52) // 0..<4096
+            template.agent = pool[slot]
+            profile = rng.chance(0.85) ? home : cat.profileTable.sample(&rng)
+
+            var source = cat.profileSource[profile].sample(&rng)
+            var campaign = -1
+            for c in cat.campaignsByProfile[profile] where t0 >= campaignStart[c] && t0 < campaignEnd[c] {
+                if rng.chance(cat.campaigns[c].uptake) { campaign = c; break }
+            }
+            if campaign >= 0 {
+                let ch = cat.campaigns[campaign].channel
+                source = ClickCatalog.channels[ch].2
+                template.utmSource = cat.channelUtmSource[ch]
+                template.utmMedium = cat.channelUtmMedium[ch]
+                template.utmCampaign = cat.campaigns[campaign].name
+            } else if source <= 4 && rng.chance(0.07) {
+                template.utmSource = rng.chance(0.3) ? cat.linkinbioID : cat.genericUtmSource[source]
+                template.utmMedium = rng.chance(0.5) ? cat.utmMediumSocial : cat.utmMediumBio
+            }
+            template.source = UInt8(source)
+            if source == 2 {
+                template.referrer = cat.tcoIDs[cat.tcoTable.sample(&rng)]
+            } else if let table = cat.referrerTables[source] {
+                template.referrer = cat.referrerIDs[source][table.sample(&rng)]
+            }
+            // in-app browsers for social traffic on phones and tablets
+            if device != 1 {
+                let app = source == 0 ? 0 : source == 1 ? 1 : source == 3 ? 2 : -1
+                if app >= 0 && !osChoice.inApp[app].isEmpty && rng.chance([0.62, 0.72, 0.5][app]) {
+                    template.agent = osChoice.inApp[app][slot]
+                }
+            }
+            nClicks = rng.chance(0.665) ? 0 : rng.geometric(0.694)
+            lastLink = drawLink(profile: profile)
+            if nClicks > 0 {
+                var rate = Self.conversionRate[Int(cat.linkContent[lastLink])]
+                if campaign >= 0 { rate *= 1.8 }
+                converts = rng.chance(rate)
+            }
+        }
+        template.profile = Int32(profile)
+
+        let total = min(limit, nViews + nClicks + (converts ? 1 : 0))
+        var t = t0
+        for j in 0..<total {
+            var e = template
+            if j > 0 {
+                if j < nViews {
+                    t += Int64(rng.exponential(mean: 35_000))
+                } else if j < nViews + nClicks {
+                    t += 1500 + Int64(rng.exponential(mean: 14_000))
+                } else {
+                    t += 20_000 + Int64(rng.exponential(mean: 240_000))
+                }
+            }
+            var ts = t
+            if ts >= endMs { ts = max(startMs, endMs - 1 - Int64(rng.below(120_000))) }
+            e.ts = ts
+            if j >= nViews {
+                let isConversion = j >= nViews + nClicks
+                e.event = isConversion ? 2 : 1
+                var link = (isConversion || j == nViews + nClicks - 1) ? lastLink : drawLink(profile: profile)
+                if ts < linkActive[link] { link = Int(cat.linkStart[profile]) }
+                e.link = Int32(link)
+                if isConversion { e.revenue = revenueCents(content: Int(cat.linkContent[link])) }
+            }
+            var arrival = ts
+            if rng.chance(0.03) {
+                arrival += min(Int64(rng.exponential(mean: 35 * 60_000)) + 60_000, Self.maxLateness)
+            }
+            e.arrival = arrival
+            e.seq = seq
+            seq += 1
+            push(e)
+        }
+        return total
+    }
+
+    // MARK: driver
+
+    mutating func run(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> ClickGenerator.Stats {
+        let quota = hourlyQuota()
+        var out = RowFormatter(catalog: cat, format: options.format)
+        defer { out.release() }
+        out.header()
+        var written = 0
+        for (h, q) in quota.enumerated() {
+            let hourStart = startMs + Int64(h) * Self.msHour
+            var remaining = q
+            while remaining > 0 {
+                remaining -= session(at: hourStart + Int64(rng.below(Int(Self.msHour))), limit: remaining)
+            }
+            let next = hourStart + Self.msHour
+            while let top = heap.first, top.arrival < next {
+                out.row(popMin())
+                written += 1
+                if out.count >= ClickGenerator.chunkSize { try out.flush(sink) }
+            }
+        }
+        while !heap.isEmpty {
+            out.row(popMin())
+            written += 1
+            if out.count >= ClickGenerator.chunkSize { try out.flush(sink) }
+        }
+        try out.flush(sink)
+        precondition(written == options.rows, "row accounting")
+        return ClickGenerator.Stats(rows: written, bytes: out.totalBytes)
+    }
+}
