@@ -232,19 +232,70 @@ struct PendingEvent {
     }
 }
 
-/// Visitor device/os/browser choice tables resolved to user-agent slot pools.
-struct AgentChooser {
-    struct OSChoice {
-        var browsers: WeightedTable
-        var pools: [[Int32]]
-        /// In-app browser pools for Instagram, TikTok, Facebook (empty when not available).
-        var inApp: [[Int32]]
-    }
-    var deviceTable = WeightedTable([0.70, 0.255, 0.045])
-    var osTables: [WeightedTable] = []
-    var oses: [[OSChoice]] = []
+/// Flat, pointer-based copies of the catalog tables used on the per-session/per-event hot path
+/// (no array bounds checks or reference counting in the inner loop).
+final class EngineTables {
+    static let maxOS = 4
+    static let maxBrowser = 3
+    let profiles: Int
+    let profileCum: UnsafeMutablePointer<UInt64>
+    let profileCountry: UnsafeMutablePointer<UInt8>
+    /// `sources.count` cumulative weights per profile.
+    let sourceCum: UnsafeMutablePointer<UInt64>
+    /// Per-profile blocks of cumulative link weights (block p = `linkStart[p] ..< linkStart[p+1]`).
+    let linkCum: UnsafeMutablePointer<UInt64>
+    let linkStart: UnsafeMutablePointer<Int32>
+    let linkContent: UnsafeMutablePointer<UInt8>
+    /// Epoch ms from which a link exists (earlier clicks fall back to the profile's first link).
+    let linkActive: UnsafeMutablePointer<Int64>
+    let countries: Int
+    let countryCum: UnsafeMutablePointer<UInt64>
+    let deviceCum: UnsafeMutablePointer<UInt64>
+    /// `maxOS` slots per device; `osCount[d]` used.
+    let osCum: UnsafeMutablePointer<UInt64>
+    let osCount: UnsafeMutablePointer<Int>
+    /// `maxBrowser` slots per (device, os); `browserCount[d * maxOS + o]` used.
+    let browserCum: UnsafeMutablePointer<UInt64>
+    let browserCount: UnsafeMutablePointer<Int>
+    /// Offset into `slots` of the 4096-slot agent pool per (device, os, browser).
+    let browserPool: UnsafeMutablePointer<Int>
+    /// Offset into `slots` of the in-app pools (Instagram, TikTok, Facebook) per (device, os); -1 if none.
+    let inAppPool: UnsafeMutablePointer<Int>
+    let slots: UnsafeMutablePointer<Int32>
+    let tcoCum: UnsafeMutablePointer<UInt64>
+    let tcoCount: Int
+    /// Campaigns of profile p are `campaignList[campaignFirst[p] ..< campaignFirst[p+1]]`.
+    let campaignFirst: UnsafeMutablePointer<Int32>
+    let campaignList: UnsafeMutablePointer<Int32>
 
-    init(catalog: ClickCatalog) {
+    private static func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+        a.withUnsafeBufferPointer { if !$0.isEmpty { p.initialize(from: $0.baseAddress!, count: $0.count) } }
+        return p
+    }
+
+    init(catalog cat: ClickCatalog, startMs: Int64, periodMs: Int64) {
+        profiles = cat.profileCount
+        profileCum = Self.copy(cat.profileTable.cum)
+        profileCountry = Self.copy(cat.profileCountry)
+        sourceCum = Self.copy(cat.profileSource.flatMap(\.cum))
+        linkCum = Self.copy(cat.linkTable.flatMap(\.cum))
+        linkStart = Self.copy(cat.linkStart)
+        linkContent = Self.copy(cat.linkContent)
+        linkActive = Self.copy(cat.linkActivePPM.map { startMs + periodMs / 1_000_000 * Int64($0) })
+        countries = cat.countryTable.count
+        countryCum = Self.copy(cat.countryTable.cum)
+        tcoCum = Self.copy(cat.tcoTable.cum)
+        tcoCount = cat.tcoTable.count
+        var first: [Int32] = [0]
+        var list: [Int32] = []
+        for cs in cat.campaignsByProfile {
+            list += cs.map { Int32($0) }
+            first.append(Int32(list.count))
+        }
+        campaignFirst = Self.copy(first)
+        campaignList = Self.copy(list)
+
         let devOS: [[(String, Double)]] = [
             [("iOS", 0.52), ("Android", 0.48)],
             [("Windows", 0.60), ("macOS", 0.30), ("Linux", 0.05), ("ChromeOS", 0.05)],
@@ -260,18 +311,60 @@ struct AgentChooser {
             "tablet|iPadOS": [("Safari", 0.85), ("Chrome", 0.15)],
             "tablet|Android": [("Chrome", 1.0)],
         ]
+        let nd = ClickCatalog.devices.count
+        deviceCum = Self.copy(WeightedTable([0.70, 0.255, 0.045]).cum)
+        var osC = [UInt64](repeating: 0, count: nd * Self.maxOS)
+        var osN = [Int](repeating: 0, count: nd)
+        var brC = [UInt64](repeating: 0, count: nd * Self.maxOS * Self.maxBrowser)
+        var brN = [Int](repeating: 0, count: nd * Self.maxOS)
+        var brPool = [Int](repeating: -1, count: nd * Self.maxOS * Self.maxBrowser)
+        var apps = [Int](repeating: -1, count: nd * Self.maxOS * 3)
+        var slotList: [Int32] = []
         for (d, dev) in ClickCatalog.devices.enumerated() {
-            osTables.append(WeightedTable(devOS[d].map(\.1)))
-            var list: [OSChoice] = []
-            for (os, _) in devOS[d] {
+            let ot = WeightedTable(devOS[d].map(\.1))
+            osN[d] = ot.count
+            for (o, c) in ot.cum.enumerated() { osC[d * Self.maxOS + o] = c }
+            for (o, (os, _)) in devOS[d].enumerated() {
                 let key = dev + "|" + os
                 let br = osBrowser[key]!
-                let pools = br.map { catalog.agentGroups[key + "|" + $0.0]! }
-                let apps = ["Instagram", "TikTok", "Facebook"].map { catalog.agentGroups[key + "|" + $0] ?? [] }
-                list.append(OSChoice(browsers: WeightedTable(br.map(\.1)), pools: pools, inApp: apps))
+                let bt = WeightedTable(br.map(\.1))
+                let g = d * Self.maxOS + o
+                brN[g] = bt.count
+                for (b, c) in bt.cum.enumerated() { brC[g * Self.maxBrowser + b] = c }
+                for (b, (name, _)) in br.enumerated() {
+                    brPool[g * Self.maxBrowser + b] = slotList.count
+                    slotList += cat.agentGroups[key + "|" + name]!
+                }
+                for (a, app) in ["Instagram", "TikTok", "Facebook"].enumerated() {
+                    if let pool = cat.agentGroups[key + "|" + app] {
+                        apps[g * 3 + a] = slotList.count
+                        slotList += pool
+                    }
+                }
             }
-            oses.append(list)
         }
+        osCum = Self.copy(osC)
+        osCount = Self.copy(osN)
+        browserCum = Self.copy(brC)
+        browserCount = Self.copy(brN)
+        browserPool = Self.copy(brPool)
+        inAppPool = Self.copy(apps)
+        slots = Self.copy(slotList)
+    }
+
+    deinit {
+        for p in [profileCum, sourceCum, linkCum, countryCum, deviceCum, osCum, browserCum, tcoCum] { p.deallocate() }
+        profileCountry.deallocate()
+        linkStart.deallocate()
+        linkContent.deallocate()
+        linkActive.deallocate()
+        osCount.deallocate()
+        browserCount.deallocate()
+        browserPool.deallocate()
+        inAppPool.deallocate()
+        slots.deallocate()
+        campaignFirst.deallocate()
+        campaignList.deallocate()
     }
 }
 
@@ -291,10 +384,9 @@ struct EventEngine {
     let endMs: Int64
     let periodMs: Int64
     let visitorPool: Int
-    let agents: AgentChooser
+    let t: EngineTables
     let campaignStart: [Int64]
     let campaignEnd: [Int64]
-    let linkActive: [Int64]
     var heap: [PendingEvent] = []
     var seq: UInt64 = 0
     var sessionCounter: UInt64 = 0
@@ -308,11 +400,10 @@ struct EventEngine {
         periodMs = Int64(options.days) * Self.msDay
         endMs = startMs + periodMs
         visitorPool = max(1000, options.rows / 10 * 3)
-        agents = AgentChooser(catalog: catalog)
         let start = startMs, period = periodMs
+        t = EngineTables(catalog: catalog, startMs: start, periodMs: period)
         campaignStart = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM) }
         campaignEnd = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM + $0.lengthPPM) }
-        linkActive = catalog.linkActivePPM.map { start + period / 1_000_000 * Int64($0) }
     }
 
     /// Rows per hour: hourly intensity = weekly x diurnal x growth x daily noise, apportioned exactly.
@@ -400,6 +491,7 @@ struct EventEngine {
     static let videoTable = WeightedTable([0.3, 0.5, 0.2])
     static let lnMerch = DetMath.ln(3800)
     static let lnOther = DetMath.ln(1200)
+    static let lnClickQ = DetMath.ln(1 - 0.694)
 
     mutating func revenueCents(content: Int) -> Int32 {
         let c: Int32
@@ -415,7 +507,8 @@ struct EventEngine {
 
     @inline(__always)
     mutating func drawLink(profile p: Int) -> Int {
-        Int(cat.linkStart[p]) + cat.linkTable[p].sample(&rng)
+        let lo = Int(t.linkStart[p])
+        return lo + WeightedTable.sample(t.linkCum + lo, Int(t.linkStart[p + 1]) - lo, &rng)
     }
 
     /// Generates one session starting at `t0` and pushes up to `limit` of its events; returns the count pushed.
@@ -436,28 +529,36 @@ struct EventEngine {
             let b = cat.botTable.sample(&rng)
             template.visitor = SplitMix64.mix(SplitMix64.mix(UInt64(visitorPool + b) ^ seedMix) ^ 0x5DEECE66D)
             template.agent = Int32(cat.botAgentBase + b)
-            template.country = rng.chance(0.7) ? 0 : UInt8(cat.countryTable.sample(&rng))
-            profile = cat.profileTable.sample(&rng)
+            template.country = rng.chance(0.7) ? 0 : UInt8(WeightedTable.sample(t.countryCum, t.countries, &rng))
+            profile = WeightedTable.sample(t.profileCum, t.profiles, &rng)
             nViews = 1
         } else {
             // heavy-tailed visitor activity: index = V * u^1.8 (low indices are frequent visitors)
             let u = rng.unitOpen()
             let v = min(visitorPool - 1, Int(Double(visitorPool) * DetMath.exp(1.8 * DetMath.ln(u))))
             template.visitor = SplitMix64.mix(SplitMix64.mix(UInt64(v) ^ seedMix) ^ 0x5DEECE66D)
+            // visitor attributes come from a per-visitor stream, so they repeat across sessions
             var vr = SplitMix64(UInt64(v) ^ seedMix, 0x715)
-            let home = cat.profileTable.sample(&vr)
-            template.country = vr.chance(0.45) ? cat.profileCountry[home] : UInt8(cat.countryTable.sample(&vr))
-            let device = agents.deviceTable.sample(&vr)
-            let osChoice = agents.oses[device][agents.osTables[device].sample(&vr)]
-            let pool = osChoice.pools[osChoice.browsers.sample(&vr)]
+            let home = WeightedTable.sample(t.profileCum, t.profiles, &vr)
+            template.country = vr.chance(0.45) ? t.profileCountry[home]
+                : UInt8(WeightedTable.sample(t.countryCum, t.countries, &vr))
+            let device = WeightedTable.sample(t.deviceCum, 3, &vr)
+            let g = device * EngineTables.maxOS
+                + WeightedTable.sample(t.osCum + device * EngineTables.maxOS, t.osCount[device], &vr)
+            let b = WeightedTable.sample(t.browserCum + g * EngineTables.maxBrowser, t.browserCount[g], &vr)
             let slot = Int(vr.next() >> 52) // 0..<4096
-            template.agent = pool[slot]
-            profile = rng.chance(0.85) ? home : cat.profileTable.sample(&rng)
+            template.agent = t.slots[t.browserPool[g * EngineTables.maxBrowser + b] + slot]
+            profile = rng.chance(0.85) ? home : WeightedTable.sample(t.profileCum, t.profiles, &rng)
 
-            var source = cat.profileSource[profile].sample(&rng)
+            var source = WeightedTable.sample(t.sourceCum + profile * ClickCatalog.sources.count,
+                                              ClickCatalog.sources.count, &rng)
             var campaign = -1
-            for c in cat.campaignsByProfile[profile] where t0 >= campaignStart[c] && t0 < campaignEnd[c] {
-                if rng.chance(cat.campaigns[c].uptake) { campaign = c; break }
+            for k in Int(t.campaignFirst[profile]) ..< Int(t.campaignFirst[profile + 1]) {
+                let c = Int(t.campaignList[k])
+                if t0 >= campaignStart[c] && t0 < campaignEnd[c] && rng.chance(cat.campaigns[c].uptake) {
+                    campaign = c
+                    break
+                }
             }
             if campaign >= 0 {
                 let ch = cat.campaigns[campaign].channel
@@ -471,21 +572,24 @@ struct EventEngine {
             }
             template.source = UInt8(source)
             if source == 2 {
-                template.referrer = cat.tcoIDs[cat.tcoTable.sample(&rng)]
+                template.referrer = cat.tcoIDs[WeightedTable.sample(t.tcoCum, t.tcoCount, &rng)]
             } else if let table = cat.referrerTables[source] {
                 template.referrer = cat.referrerIDs[source][table.sample(&rng)]
             }
             // in-app browsers for social traffic on phones and tablets
             if device != 1 {
                 let app = source == 0 ? 0 : source == 1 ? 1 : source == 3 ? 2 : -1
-                if app >= 0 && !osChoice.inApp[app].isEmpty && rng.chance([0.62, 0.72, 0.5][app]) {
-                    template.agent = osChoice.inApp[app][slot]
+                if app >= 0 {
+                    let pool = t.inAppPool[g * 3 + app]
+                    if pool >= 0 && rng.chance(app == 0 ? 0.62 : app == 1 ? 0.72 : 0.5) {
+                        template.agent = t.slots[pool + slot]
+                    }
                 }
             }
-            nClicks = rng.chance(0.665) ? 0 : rng.geometric(0.694)
+            nClicks = rng.chance(0.665) ? 0 : rng.geometric(lnQ: Self.lnClickQ)
             lastLink = drawLink(profile: profile)
             if nClicks > 0 {
-                var rate = Self.conversionRate[Int(cat.linkContent[lastLink])]
+                var rate = Self.conversionRate[Int(t.linkContent[lastLink])]
                 if campaign >= 0 { rate *= 1.8 }
                 converts = rng.chance(rate)
             }
@@ -493,28 +597,28 @@ struct EventEngine {
         template.profile = Int32(profile)
 
         let total = min(limit, nViews + nClicks + (converts ? 1 : 0))
-        var t = t0
+        var clock = t0
         for j in 0..<total {
             var e = template
             if j > 0 {
                 if j < nViews {
-                    t += Int64(rng.exponential(mean: 35_000))
+                    clock += Int64(rng.exponential(mean: 35_000))
                 } else if j < nViews + nClicks {
-                    t += 1500 + Int64(rng.exponential(mean: 14_000))
+                    clock += 1500 + Int64(rng.exponential(mean: 14_000))
                 } else {
-                    t += 20_000 + Int64(rng.exponential(mean: 240_000))
+                    clock += 20_000 + Int64(rng.exponential(mean: 240_000))
                 }
             }
-            var ts = t
+            var ts = clock
             if ts >= endMs { ts = max(startMs, endMs - 1 - Int64(rng.below(120_000))) }
             e.ts = ts
             if j >= nViews {
                 let isConversion = j >= nViews + nClicks
                 e.event = isConversion ? 2 : 1
                 var link = (isConversion || j == nViews + nClicks - 1) ? lastLink : drawLink(profile: profile)
-                if ts < linkActive[link] { link = Int(cat.linkStart[profile]) }
+                if ts < t.linkActive[link] { link = Int(t.linkStart[profile]) }
                 e.link = Int32(link)
-                if isConversion { e.revenue = revenueCents(content: Int(cat.linkContent[link])) }
+                if isConversion { e.revenue = revenueCents(content: Int(t.linkContent[link])) }
             }
             var arrival = ts
             if rng.chance(0.03) {

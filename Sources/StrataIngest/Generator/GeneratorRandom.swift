@@ -69,8 +69,12 @@ struct SplitMix64: Sendable {
     mutating func logNormal(mu: Double, sigma: Double) -> Double { DetMath.exp(mu + sigma * normal()) }
 
     /// Geometric variate on {1, 2, ...}: number of Bernoulli(p) trials up to the first success.
-    mutating func geometric(_ p: Double) -> Int {
-        let g = DetMath.ln(unitOpen()) / DetMath.ln(1 - p)
+    mutating func geometric(_ p: Double) -> Int { geometric(lnQ: DetMath.ln(1 - p)) }
+
+    /// Geometric variate given `lnQ = ln(1 - p)` (precomputed by hot loops).
+    @inline(__always)
+    mutating func geometric(lnQ: Double) -> Int {
+        let g = DetMath.ln(unitOpen()) / lnQ
         return Int(g < 1e6 ? g : 1e6) + 1
     }
 
@@ -98,16 +102,20 @@ enum DetMath {
         var m = x.significand // [1, 2)
         if m > 1.4142135623730951 { m *= 0.5; e += 1 }
         let s = (m - 1) / (m + 1) // |s| <= 0.1716
-        let s2 = s * s
-        // 2 * atanh(s) = 2 (s + s^3/3 + s^5/5 + ...)
-        var term = s
-        var sum = s
-        var k = 3.0
-        while k < 40 {
-            term *= s2
-            sum += term / k
-            k += 2
-        }
+        let z = s * s
+        // 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), Horner in z = s^2 (terms to s^23: error < 1e-19)
+        var q = 1.0 / 23
+        q = q * z + 1.0 / 21
+        q = q * z + 1.0 / 19
+        q = q * z + 1.0 / 17
+        q = q * z + 1.0 / 15
+        q = q * z + 1.0 / 13
+        q = q * z + 1.0 / 11
+        q = q * z + 1.0 / 9
+        q = q * z + 1.0 / 7
+        q = q * z + 1.0 / 5
+        q = q * z + 1.0 / 3
+        let sum = s + s * z * q
         return Double(e) * ln2Hi + (Double(e) * ln2Lo + 2 * sum)
     }
 
@@ -117,14 +125,25 @@ enum DetMath {
         if x > 709 { return .infinity }
         let k = (x / ln2).rounded()
         let r = (x - k * ln2Hi) - k * ln2Lo // |r| <= 0.347
-        var term = 1.0
-        var sum = 1.0
-        var i = 1.0
-        while i < 20 {
-            term *= r / i
-            sum += term
-            i += 1
-        }
+        // Taylor series to r^17/17! in Horner form (|r| <= 0.347: error < 1e-19)
+        var q = 1.0 / 355_687_428_096_000 // 1/17!
+        q = q * r + 1.0 / 20_922_789_888_000
+        q = q * r + 1.0 / 1_307_674_368_000
+        q = q * r + 1.0 / 87_178_291_200
+        q = q * r + 1.0 / 6_227_020_800
+        q = q * r + 1.0 / 479_001_600
+        q = q * r + 1.0 / 39_916_800
+        q = q * r + 1.0 / 3_628_800
+        q = q * r + 1.0 / 362_880
+        q = q * r + 1.0 / 40320
+        q = q * r + 1.0 / 5040
+        q = q * r + 1.0 / 720
+        q = q * r + 1.0 / 120
+        q = q * r + 1.0 / 24
+        q = q * r + 1.0 / 6
+        q = q * r + 0.5
+        q = q * r + 1
+        let sum = q * r + 1
         return Double(sign: .plus, exponent: Int(k), significand: 1) * sum
     }
 
@@ -154,6 +173,19 @@ struct WeightedTable: Sendable {
     }
 
     var count: Int { cum.count }
+
+    /// Draws an index in `0..<n` from cumulative weights at `cum` (total = `cum[n-1]`).
+    @inline(__always)
+    static func sample(_ cum: UnsafePointer<UInt64>, _ n: Int, _ rng: inout SplitMix64) -> Int {
+        let r = rng.next().multipliedFullWidth(by: cum[n - 1]).high
+        var lo = 0
+        var hi = n - 1
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if cum[mid] > r { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
     var total: UInt64 { cum[cum.count - 1] }
 
     /// Draws an index.

@@ -3,6 +3,8 @@
 struct RowFormatter {
     static let slack = 64 * 1024 // every row is far smaller than this
     let format: ClickGenerator.Format
+    /// `format == .csv`, cached as a plain Bool for the hot path.
+    let isCSV: Bool
     let cat: ClickCatalog
     let buffer: UnsafeMutablePointer<UInt8>
     let arena: UnsafeMutablePointer<UInt8>
@@ -12,15 +14,41 @@ struct RowFormatter {
     let hexPairs: UnsafeMutablePointer<UInt8>
     let jsonKeys: [[UInt8]]
     let jsonKeyArena: UnsafeMutablePointer<UInt8>
-    let jsonKeySpans: [(Int, Int)]
+    let jsonKeySpans: UnsafeMutablePointer<(Int, Int)>
+    let linkID: UnsafeMutablePointer<Int32>
+    let linkTitle: UnsafeMutablePointer<Int32>
+    let linkURL: UnsafeMutablePointer<Int32>
+    /// String id of each link's content type.
+    let linkContent: UnsafeMutablePointer<Int32>
+    let agents: UnsafeMutablePointer<UserAgentEntry>
+    let eventIDs: UnsafeMutablePointer<Int32>
+    let sourceIDs: UnsafeMutablePointer<Int32>
+    let countryIDs: UnsafeMutablePointer<Int32>
+    let emptyID: Int32
     var count = 0
     var totalBytes = 0
     var cachedDay = Int64.min
     var dayText: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
+    private static func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+        a.withUnsafeBufferPointer { if !$0.isEmpty { p.initialize(from: $0.baseAddress!, count: $0.count) } }
+        return p
+    }
+
     init(catalog: ClickCatalog, format: ClickGenerator.Format) {
         self.format = format
+        isCSV = format == .csv
         cat = catalog
+        linkID = Self.copy(catalog.linkID)
+        linkTitle = Self.copy(catalog.linkTitle)
+        linkURL = Self.copy(catalog.linkURL)
+        linkContent = Self.copy(catalog.linkContent.map { catalog.contentIDs[Int($0)] })
+        agents = Self.copy(catalog.agents)
+        eventIDs = Self.copy(catalog.eventIDs)
+        sourceIDs = Self.copy(catalog.sourceIDs)
+        countryIDs = Self.copy(catalog.countryIDs)
+        emptyID = catalog.emptyID
         buffer = .allocate(capacity: ClickGenerator.chunkSize + Self.slack)
         let st = catalog.strings
         arenaCount = st.arena.count
@@ -50,7 +78,7 @@ struct RowFormatter {
         jsonKeyArena = .allocate(capacity: total)
         var o = 0
         for k in keys { for b in k { jsonKeyArena[o] = b; o += 1 } }
-        jsonKeySpans = ks
+        jsonKeySpans = Self.copy(ks)
     }
 
     func release() {
@@ -59,6 +87,9 @@ struct RowFormatter {
         spans.deallocate()
         hexPairs.deallocate()
         jsonKeyArena.deallocate()
+        jsonKeySpans.deallocate()
+        for p in [linkID, linkTitle, linkURL, linkContent, eventIDs, sourceIDs, countryIDs] { p.deallocate() }
+        agents.deallocate()
     }
 
     mutating func flush(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -83,8 +114,15 @@ struct RowFormatter {
     @inline(__always)
     mutating func string(_ id: Int32) {
         let (off, len) = spans[Int(id)]
-        (buffer + count).update(from: arena + Int(off), count: Int(len))
-        count += Int(len)
+        let n = Int(len)
+        if n <= 24 {
+            let src = arena + Int(off)
+            let dst = buffer + count
+            for i in 0..<n { dst[i] = src[i] }
+        } else {
+            (buffer + count).update(from: arena + Int(off), count: n)
+        }
+        count += n
     }
 
     @inline(__always)
@@ -121,7 +159,7 @@ struct RowFormatter {
 
     @inline(__always)
     mutating func hex16(_ v: UInt64) {
-        if format == .ndjson { put(34) }
+        if !isCSV { put(34) }
         var shift: UInt64 = 56
         for _ in 0..<8 {
             let b = Int((v >> shift) & 0xFF)
@@ -130,7 +168,7 @@ struct RowFormatter {
             count += 2
             shift &-= 8
         }
-        if format == .ndjson { put(34) }
+        if !isCSV { put(34) }
     }
 
     /// `YYYY-MM-DD HH:MM:SS.mmm` (UTC) of epoch milliseconds.
@@ -146,7 +184,7 @@ struct RowFormatter {
             dayText = (UInt8(48 + yy / 1000), UInt8(48 + yy / 100 % 10), UInt8(48 + yy / 10 % 10), UInt8(48 + yy % 10),
                        45, UInt8(48 + m / 10), UInt8(48 + m % 10), 45, UInt8(48 + d / 10), UInt8(48 + d % 10))
         }
-        if format == .ndjson { put(34) }
+        if !isCSV { put(34) }
         withUnsafeBytes(of: dayText) { (buffer + count).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 10) }
         count += 10
         put(32)
@@ -160,12 +198,12 @@ struct RowFormatter {
         let milli = r % 1000
         put(UInt8(48 + milli / 100))
         two(milli % 100)
-        if format == .ndjson { put(34) }
+        if !isCSV { put(34) }
     }
 
     @inline(__always)
     mutating func separator(_ column: Int) {
-        if format == .csv {
+        if isCSV {
             if column > 0 { put(44) }
         } else {
             key(column)
@@ -176,25 +214,25 @@ struct RowFormatter {
     mutating func row(_ e: PendingEvent) {
         let hasLink = e.link >= 0
         let link = Int(e.link)
-        let agent = cat.agents[Int(e.agent)]
+        let agent = agents[Int(e.agent)]
         separator(0); timestamp(e.ts)
-        separator(1); string(cat.eventIDs[Int(e.event)])
+        separator(1); string(eventIDs[Int(e.event)])
         separator(2); decimal(UInt64(e.profile) + 1)
-        separator(3); decimal(hasLink ? UInt64(cat.linkID[link]) : 0)
-        separator(4); string(hasLink ? cat.linkTitle[link] : cat.emptyID)
-        separator(5); string(hasLink ? cat.linkURL[link] : cat.emptyID)
-        separator(6); string(hasLink ? cat.contentIDs[Int(cat.linkContent[link])] : cat.emptyID)
+        separator(3); decimal(hasLink ? UInt64(linkID[link]) : 0)
+        separator(4); string(hasLink ? linkTitle[link] : emptyID)
+        separator(5); string(hasLink ? linkURL[link] : emptyID)
+        separator(6); string(hasLink ? linkContent[link] : emptyID)
         separator(7); hex16(e.visitor)
         separator(8); hex16(e.session)
         separator(9); string(e.referrer)
-        separator(10); string(cat.sourceIDs[Int(e.source)])
+        separator(10); string(sourceIDs[Int(e.source)])
         separator(11); string(e.utmSource)
         separator(12); string(e.utmMedium)
         separator(13); string(e.utmCampaign)
         separator(14); string(agent.device)
         separator(15); string(agent.os)
         separator(16); string(agent.browser)
-        separator(17); string(cat.countryIDs[Int(e.country)])
+        separator(17); string(countryIDs[Int(e.country)])
         separator(18); string(agent.text)
         separator(19)
         if e.revenue == 0 {
@@ -204,7 +242,7 @@ struct RowFormatter {
             put(46)
             two(Int(e.revenue % 100))
         }
-        if format == .ndjson { put(125) }
+        if !isCSV { put(125) }
         put(10)
     }
 }
