@@ -139,8 +139,8 @@ private let column = Dictionary(uniqueKeysWithValues: ClickGenerator.columns.enu
 }
 
 private enum GeneratorGolden {
-    static let bytes = 910_927
-    static let fnv1a: UInt64 = 16_208_668_227_309_493_192
+    static let bytes = 927_446
+    static let fnv1a: UInt64 = 13_094_740_347_646_467_010
 }
 
 @Test func catalogIsIndependentOfRowsAndSeed() throws {
@@ -216,8 +216,8 @@ private enum GeneratorGolden {
     let v = events["view"] ?? 0, c = events["click"] ?? 0, cv = events["conversion"] ?? 0
     #expect(v + c + cv == recs.count)
     #expect(v > c && c > cv && cv > 0)
-    #expect(Double(v) / Double(recs.count) > 0.55 && Double(v) / Double(recs.count) < 0.80)
-    #expect(Double(cv) / Double(recs.count) > 0.008 && Double(cv) / Double(recs.count) < 0.04)
+    #expect(Double(v) / Double(recs.count) > 0.62 && Double(v) / Double(recs.count) < 0.74)
+    #expect(Double(cv) / Double(recs.count) > 0.012 && Double(cv) / Double(recs.count) < 0.03)
     // visitors repeat, sessions group a few events
     #expect(visitors.count < recs.count / 2)
     #expect(visitors.values.max()! >= 20)
@@ -249,6 +249,28 @@ private enum GeneratorGolden {
     #expect(byHour[19] > byHour[8] * 3 / 2 && byHour[1] > byHour[8] * 3 / 2)
     // weekly: Saturday (index 5) beats Monday (index 0) despite growth noise over 2 weeks
     #expect(byDow[5] > byDow[0])
+}
+
+@Test func viralSpikesConcentrateTraffic() throws {
+    let o = ClickGenerator.Options(rows: 50000, seed: 2, days: 30)
+    let gen = try ClickGenerator(options: o)
+    #expect(gen.catalog.spikes.count == 40)
+    let top500 = Set(gen.catalog.profilesByPopularity.prefix(500))
+    for sp in gen.catalog.spikes { #expect(top500.contains(sp.profile)) }
+    let spikeProfiles = Set(gen.catalog.spikes.map { String($0.profile + 1) })
+    var perHour: [Int64: [String: Int]] = [:]
+    for r in parseCSV(try generate(o)).dropFirst() {
+        perHour[parseTS(r[0])! / 3_600_000, default: [:]][r[2], default: 0] += 1
+    }
+    // in some busy hours one spiking profile takes a large share of all traffic
+    var dominated = 0
+    for (_, counts) in perHour {
+        let total = counts.values.reduce(0, +)
+        guard total >= 40 else { continue }
+        let best = counts.max { $0.value < $1.value }!
+        if best.value * 4 >= total && spikeProfiles.contains(best.key) { dominated += 1 }
+    }
+    #expect(dominated >= 5)
 }
 
 // MARK: NDJSON

@@ -80,6 +80,18 @@ struct Campaign: Sendable {
     var name: Int32
 }
 
+/// A viral moment: for a few hours a share of all sessions lands on one profile from one source.
+struct Spike: Sendable {
+    var profile: Int
+    /// Start as a fraction of the generated period in 1/1_000_000 units.
+    var startPPM: Int
+    /// Exponential decay time constant in milliseconds.
+    var tauMs: Int64
+    var source: Int
+    /// Probability that a session at the spike's start is redirected to it (decays as exp(-dt/tau)).
+    var peak: Double
+}
+
 /// The immutable catalog. Built once per generator.
 final class ClickCatalog: Sendable {
     static let syllables = ("ka lo mi ra ze tu no vi sa le da ri po ma ne lu ko ta be si ja mo re fa "
@@ -179,6 +191,7 @@ final class ClickCatalog: Sendable {
     /// Link creation time as a fraction of the period in ppm (0 = active from the start).
     let linkActivePPM: [Int32]
     let campaigns: [Campaign]
+    let spikes: [Spike]
     let campaignsByProfile: [[Int]]
     let countryTable: WeightedTable
     let countryIDs: [Int32]
@@ -315,6 +328,14 @@ final class ClickCatalog: Sendable {
             camps.append(c)
         }
         campaigns = camps
+        // viral spikes on the 500 most popular profiles
+        let top500 = Array(byPop.prefix(500))
+        let spikeSource = WeightedTable([0.5, 0.3, 0.1, 0.1])
+        spikes = (0..<40).map { _ in
+            Spike(profile: top500[rng.below(top500.count)], startPPM: rng.range(0, 990_000),
+                  tauMs: Int64(3_600_000 * (3 + 15 * rng.unit())), source: [1, 0, 2, 4][spikeSource.sample(&rng)],
+                  peak: 0.15 + 0.35 * rng.unit())
+        }
         campaignsByProfile = byProf
         channelUtmSource = Self.channels.map { st.intern($0.0) }
         channelUtmMedium = Self.channels.map { st.intern($0.1) }

@@ -4,6 +4,12 @@ import Glibc
 import Darwin
 #endif
 
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
 /// Errors raised by ``ClickGenerator``.
 public enum ClickGeneratorError: Error, Equatable, Sendable {
     /// The options are out of range; the message names the offending option.
@@ -188,7 +194,7 @@ public struct ClickGenerator: Sendable {
         return try write { chunk in
             var off = 0
             while off < chunk.count {
-                let n = Glibc.write(fd, chunk.baseAddress! + off, chunk.count - off)
+                let n = systemWrite(fd, chunk.baseAddress! + off, chunk.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw ClickGeneratorError.io(path: name, errno: errno)
@@ -371,6 +377,7 @@ final class EngineTables {
 /// The streaming event engine: sessions are generated hour by hour, their events pass through
 /// a min-heap keyed by arrival time, and rows are formatted into a large byte buffer.
 struct EventEngine {
+    static let msMinute: Int64 = 60_000
     static let msHour: Int64 = 3_600_000
     static let msDay: Int64 = 86_400_000
     static let maxLateness: Int64 = 4 * 3_600_000
@@ -387,6 +394,10 @@ struct EventEngine {
     let t: EngineTables
     let campaignStart: [Int64]
     let campaignEnd: [Int64]
+    let spikeStart: [Int64]
+    /// Spikes possibly active during hour h: `spikeList[spikeFirst[h] ..< spikeFirst[h+1]]`.
+    let spikeFirst: [Int32]
+    let spikeList: [Int32]
     var heap: [PendingEvent] = []
     var seq: UInt64 = 0
     var sessionCounter: UInt64 = 0
@@ -402,6 +413,22 @@ struct EventEngine {
         visitorPool = max(1000, options.rows / 10 * 3)
         let start = startMs, period = periodMs
         t = EngineTables(catalog: catalog, startMs: start, periodMs: period)
+        let spikeStart = catalog.spikes.map { start + period / 1_000_000 * Int64($0.startPPM) }
+        self.spikeStart = spikeStart
+        // about 40 spikes per half year: shorter periods use a prefix of the catalog's spikes
+        let activeSpikes = min(catalog.spikes.count, max(1, (catalog.spikes.count * options.days + 181) / 182))
+        var first: [Int32] = [0]
+        var list: [Int32] = []
+        for h in 0..<options.days * 24 {
+            let lo = start + Int64(h) * Self.msHour, hi = lo + Self.msHour
+            for (i, sp) in catalog.spikes.prefix(activeSpikes).enumerated()
+            where spikeStart[i] < hi && spikeStart[i] + 5 * sp.tauMs > lo {
+                list.append(Int32(i))
+            }
+            first.append(Int32(list.count))
+        }
+        spikeFirst = first
+        spikeList = list
         campaignStart = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM) }
         campaignEnd = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM + $0.lengthPPM) }
     }
@@ -533,9 +560,28 @@ struct EventEngine {
             profile = WeightedTable.sample(t.profileCum, t.profiles, &rng)
             nViews = 1
         } else {
-            // heavy-tailed visitor activity: index = V * u^1.8 (low indices are frequent visitors)
-            let u = rng.unitOpen()
-            let v = min(visitorPool - 1, Int(Double(visitorPool) * DetMath.exp(1.8 * DetMath.ln(u))))
+            // is this session part of a viral spike?
+            var spike = -1
+            let hour = Int((t0 - startMs) / Self.msHour)
+            for k in Int(spikeFirst[hour]) ..< Int(spikeFirst[hour + 1]) {
+                let sp = Int(spikeList[k])
+                let dt = t0 - spikeStart[sp]
+                let info = cat.spikes[sp]
+                if dt >= 0 && dt < 5 * info.tauMs
+                    && rng.chance(info.peak * DetMath.exp(-Double(dt) / Double(info.tauMs))) {
+                    spike = sp
+                    break
+                }
+            }
+            // heavy-tailed visitor activity: index = V * u^1.8 (low indices are frequent visitors);
+            // spike traffic is mostly casual visitors drawn uniformly
+            let v: Int
+            if spike >= 0 && rng.chance(0.7) {
+                v = rng.below(visitorPool)
+            } else {
+                let u = rng.unitOpen()
+                v = min(visitorPool - 1, Int(Double(visitorPool) * DetMath.exp(1.8 * DetMath.ln(u))))
+            }
             template.visitor = SplitMix64.mix(SplitMix64.mix(UInt64(v) ^ seedMix) ^ 0x5DEECE66D)
             // visitor attributes come from a per-visitor stream, so they repeat across sessions
             var vr = SplitMix64(UInt64(v) ^ seedMix, 0x715)
@@ -548,17 +594,24 @@ struct EventEngine {
             let b = WeightedTable.sample(t.browserCum + g * EngineTables.maxBrowser, t.browserCount[g], &vr)
             let slot = Int(vr.next() >> 52) // 0..<4096
             template.agent = t.slots[t.browserPool[g * EngineTables.maxBrowser + b] + slot]
-            profile = rng.chance(0.85) ? home : WeightedTable.sample(t.profileCum, t.profiles, &rng)
+            if spike >= 0 {
+                profile = cat.spikes[spike].profile
+            } else {
+                profile = rng.chance(0.85) ? home : WeightedTable.sample(t.profileCum, t.profiles, &rng)
+            }
 
             var source = WeightedTable.sample(t.sourceCum + profile * ClickCatalog.sources.count,
                                               ClickCatalog.sources.count, &rng)
             var campaign = -1
-            for k in Int(t.campaignFirst[profile]) ..< Int(t.campaignFirst[profile + 1]) {
+            if spike >= 0 && rng.chance(0.8) { source = cat.spikes[spike].source }
+            if spike < 0 {
+              for k in Int(t.campaignFirst[profile]) ..< Int(t.campaignFirst[profile + 1]) {
                 let c = Int(t.campaignList[k])
                 if t0 >= campaignStart[c] && t0 < campaignEnd[c] && rng.chance(cat.campaigns[c].uptake) {
                     campaign = c
                     break
                 }
+              }
             }
             if campaign >= 0 {
                 let ch = cat.campaigns[campaign].channel
@@ -587,6 +640,7 @@ struct EventEngine {
                 }
             }
             nClicks = rng.chance(0.665) ? 0 : rng.geometric(lnQ: Self.lnClickQ)
+            if spike >= 0 && rng.chance(0.75) { nClicks = 0 } // viral traffic bounces
             lastLink = drawLink(profile: profile)
             if nClicks > 0 {
                 var rate = Self.conversionRate[Int(t.linkContent[lastLink])]
@@ -640,17 +694,27 @@ struct EventEngine {
         defer { out.release() }
         out.header()
         var written = 0
+        // Sessions are generated minute by minute until the cumulative row target of the minute is
+        // reached (the hour's quota spread evenly); a session may overshoot into the next minute's
+        // target, so only the very last session of the file is truncated. The heap therefore holds
+        // about a minute of traffic plus open sessions and late arrivals.
+        var generated = 0
+        var target = 0
         for (h, q) in quota.enumerated() {
             let hourStart = startMs + Int64(h) * Self.msHour
-            var remaining = q
-            while remaining > 0 {
-                remaining -= session(at: hourStart + Int64(rng.below(Int(Self.msHour))), limit: remaining)
-            }
-            let next = hourStart + Self.msHour
-            while let top = heap.first, top.arrival < next {
-                out.row(popMin())
-                written += 1
-                if out.count >= ClickGenerator.chunkSize { try out.flush(sink) }
+            for m in 0..<60 {
+                let minuteStart = hourStart + Int64(m) * Self.msMinute
+                target += q * (m + 1) / 60 - q * m / 60
+                while generated < target {
+                    let at = minuteStart + Int64(rng.below(Int(Self.msMinute)))
+                    generated += session(at: at, limit: options.rows - generated)
+                }
+                let next = minuteStart + Self.msMinute
+                while let top = heap.first, top.arrival < next {
+                    out.row(popMin())
+                    written += 1
+                    if out.count >= ClickGenerator.chunkSize { try out.flush(sink) }
+                }
             }
         }
         while !heap.isEmpty {
