@@ -158,6 +158,15 @@ private enum GeneratorGolden {
     #expect(a.popularProfiles(5).map(String.init).contains(top.key))
 }
 
+@Test func formatFromPath() {
+    #expect(ClickGenerator.defaultFormat(forPath: "x/clicks.NDJSON") == .ndjson)
+    #expect(ClickGenerator.defaultFormat(forPath: "clicks.jsonl") == .ndjson)
+    #expect(ClickGenerator.defaultFormat(forPath: "clicks.csv") == .csv)
+    #expect(ClickGenerator.defaultFormat(forPath: nil) == .csv)
+    #expect(ClickGenerator.Format(rawValue: "ndjson") == .ndjson)
+    #expect(ClickGenerator.campaignNames.count == 50)
+}
+
 @Test func invalidOptionsThrow() {
     #expect(throws: ClickGeneratorError.self) { try ClickGenerator(options: .init(rows: -1)) }
     #expect(throws: ClickGeneratorError.self) { try ClickGenerator(options: .init(rows: 1, days: 0)) }
@@ -335,7 +344,7 @@ private enum GeneratorGolden {
 func propertyRandomOptions(_ k: Int) throws {
     var rng = SplitMix64(seed: UInt64(k) &* 7919)
     let rows = rng.range(0, 2500)
-    let o = ClickGenerator.Options(rows: rows, seed: rng.next(), startDay: rng.range(0, 30000), days: rng.range(1, 60),
+    let o = ClickGenerator.Options(rows: rows, seed: rng.next(), startDay: rng.range(-3000, 30000), days: rng.range(1, 60),
                                    format: rng.chance(0.5) ? .csv : .ndjson, profiles: rng.range(1, 300),
                                    links: 0)
     var opts = o

@@ -105,6 +105,9 @@ public struct ClickGenerator: Sendable {
     public static let devices: [String] = ClickCatalog.devices
     /// The 150 ISO-3166 alpha-2 codes of the `country` column, most frequent first.
     public static let countries: [String] = ClickCatalog.countries
+    /// The 50 `utm_campaign` values.
+    public static let campaignNames: [String] = ClickCatalog.campaignNames
+
     /// Output buffer size: the sink receives chunks of about this many bytes (the last one smaller).
     public static let chunkSize = 1 << 20
 
@@ -134,6 +137,13 @@ public struct ClickGenerator: Sendable {
     /// The `n` most popular profile ids (1-based), most popular first. Depends only on the catalog options.
     public func popularProfiles(_ n: Int) -> [Int] {
         catalog.profilesByPopularity.prefix(max(0, n)).map { $0 + 1 }
+    }
+
+    /// Format implied by an output path: `.ndjson` / `.jsonl` (case-insensitive) mean NDJSON, anything else
+    /// (including `nil` / stdout) CSV.
+    public static func defaultFormat(forPath path: String?) -> Format {
+        guard let p = path?.lowercased() else { return .csv }
+        return p.hasSuffix(".ndjson") || p.hasSuffix(".jsonl") ? .ndjson : .csv
     }
 
     // MARK: calendar helpers
