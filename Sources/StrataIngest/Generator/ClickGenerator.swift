@@ -298,7 +298,7 @@ final class EngineTables {
         linkCum = Self.copy(cat.linkTable.flatMap(\.cum))
         linkStart = Self.copy(cat.linkStart)
         linkContent = Self.copy(cat.linkContent)
-        linkActive = Self.copy(cat.linkActivePPM.map { startMs + periodMs / 1_000_000 * Int64($0) })
+        linkActive = Self.copy(cat.linkActivePPM.map { startMs + periodMs * Int64($0) / 1_000_000 })
         countries = cat.countryTable.count
         countryCum = Self.copy(cat.countryTable.cum)
         tcoCum = Self.copy(cat.tcoTable.cum)
@@ -423,24 +423,27 @@ struct EventEngine {
         visitorPool = max(1000, options.rows / 10 * 3)
         let start = startMs, period = periodMs
         t = EngineTables(catalog: catalog, startMs: start, periodMs: period)
-        let spikeStart = catalog.spikes.map { start + period / 1_000_000 * Int64($0.startPPM) }
+        let spikeStart = catalog.spikes.map { start + period * Int64($0.startPPM) / 1_000_000 }
         self.spikeStart = spikeStart
         // about 40 spikes per half year: shorter periods use a prefix of the catalog's spikes
         let activeSpikes = min(catalog.spikes.count, max(1, (catalog.spikes.count * options.days + 181) / 182))
+        let hours = options.days * 24
+        var buckets = [[Int32]](repeating: [], count: hours)
+        for (i, sp) in catalog.spikes.prefix(activeSpikes).enumerated() {
+            let from = Int((spikeStart[i] - start) / Self.msHour)
+            let to = min(hours - 1, Int((spikeStart[i] + 5 * sp.tauMs - 1 - start) / Self.msHour))
+            if from <= to { for h in from...to { buckets[h].append(Int32(i)) } }
+        }
         var first: [Int32] = [0]
         var list: [Int32] = []
-        for h in 0..<options.days * 24 {
-            let lo = start + Int64(h) * Self.msHour, hi = lo + Self.msHour
-            for (i, sp) in catalog.spikes.prefix(activeSpikes).enumerated()
-            where spikeStart[i] < hi && spikeStart[i] + 5 * sp.tauMs > lo {
-                list.append(Int32(i))
-            }
+        for b in buckets {
+            list += b
             first.append(Int32(list.count))
         }
         spikeFirst = first
         spikeList = list
-        campaignStart = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM) }
-        campaignEnd = catalog.campaigns.map { start + period / 1_000_000 * Int64($0.startPPM + $0.lengthPPM) }
+        campaignStart = catalog.campaigns.map { start + period * Int64($0.startPPM) / 1_000_000 }
+        campaignEnd = catalog.campaigns.map { start + period * Int64($0.startPPM + $0.lengthPPM) / 1_000_000 }
     }
 
     /// Rows per hour: hourly intensity = weekly x diurnal x growth x daily noise, apportioned exactly.
