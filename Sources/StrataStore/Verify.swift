@@ -11,6 +11,8 @@ public struct VerifyReport: Sendable {
 
     public var isSound: Bool { problems.isEmpty }
 
+    public init() {}
+
     public mutating func merge(_ o: VerifyReport) {
         problems += o.problems
         notes += o.notes

@@ -1,0 +1,107 @@
+import Foundation
+import StrataQuery
+import StrataText
+
+/// Result rendering for `--format table|csv|tsv|json|ndjson`.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case table, csv, tsv, json, ndjson
+}
+
+public enum Output {
+    /// Text of a cell: timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`, dates `YYYY-MM-DD`.
+    public static func text(_ v: Value) -> String {
+        switch v {
+        case .null: return ""
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return Values.formatDouble(d)
+        case .string(let s): return s
+        case .timestamp(let t): return Civil.formatTimestamp(t)
+        case .date(let d): return Civil.formatDate(d)
+        case .interval: return Evaluator.text(v)
+        }
+    }
+
+    static func csvField(_ s: String, delimiter: Character) -> String {
+        if s.contains(delimiter) || s.contains("\"") || s.contains("\n") || s.contains("\r") {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func json(_ v: Value) -> String {
+        switch v {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? Values.formatDouble(d) : jsonString(Values.formatDouble(d))
+        default: return jsonString(text(v))
+        }
+    }
+
+    /// Renders a whole result. `maxRows` limits table output (the rest is summarized).
+    public static func render(_ r: ResultSet, format: OutputFormat, maxRows: Int? = nil) -> String {
+        var out = ""
+        let n = r.rowCount
+        switch format {
+        case .csv, .tsv:
+            let d: Character = format == .csv ? "," : "\t"
+            out += r.names.map { csvField($0, delimiter: d) }.joined(separator: String(d)) + "\n"
+            for i in 0..<n {
+                out += r.columns.map { csvField(text($0[i]), delimiter: d) }.joined(separator: String(d)) + "\n"
+            }
+        case .json:
+            out += "["
+            for i in 0..<n {
+                out += (i == 0 ? "\n" : ",\n") + "  {" + zip(r.names, r.columns).map { "\(jsonString($0)): \(json($1[i]))" }.joined(separator: ", ") + "}"
+            }
+            out += n == 0 ? "]\n" : "\n]\n"
+        case .ndjson:
+            for i in 0..<n {
+                out += "{" + zip(r.names, r.columns).map { "\(jsonString($0)): \(json($1[i]))" }.joined(separator: ", ") + "}\n"
+            }
+        case .table:
+            let shown = min(n, maxRows ?? n)
+            var cells = r.columns.map { col in col.prefix(shown).map { $0.isNull ? "NULL" : text($0) } }
+            var widths = r.names.indices.map { c in max(r.names[c].count, cells[c].map(\.count).max() ?? 0) }
+            for c in widths.indices { widths[c] = min(widths[c], 80) }
+            let right = r.types.map { $0 == .bigint || $0 == .double }
+            func pad(_ s: String, _ c: Int) -> String {
+                var s = s
+                if s.count > widths[c] { s = String(s.prefix(widths[c] - 1)) + "…" }
+                let fill = String(repeating: " ", count: widths[c] - s.count)
+                return right[c] ? fill + s : s + fill
+            }
+            let sep = "+" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "+\n"
+            out += sep
+            out += "| " + r.names.indices.map { c -> String in
+                let s = r.names[c]
+                return s.count > widths[c] ? String(s.prefix(widths[c])) : s + String(repeating: " ", count: widths[c] - s.count)
+            }.joined(separator: " | ") + " |\n"
+            out += sep
+            for i in 0..<shown {
+                out += "| " + cells.indices.map { pad(cells[$0][i], $0) }.joined(separator: " | ") + " |\n"
+            }
+            out += sep
+            if shown < n { out += "(\(n) rows, \(shown) shown)\n" } else { out += "(\(n) row\(n == 1 ? "" : "s"))\n" }
+            cells.removeAll()
+        }
+        return out
+    }
+}

@@ -1,7 +1,0 @@
-import ArgumentParser
-
-public enum StrataMain {
-    public static func run() {
-        print("strata")
-    }
-}

@@ -1,0 +1,201 @@
+import Foundation
+import StrataFormat
+import StrataSQL
+import StrataStore
+import StrataText
+
+/// A user-facing query failure with the statement and a caret under the position when known.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case user, corrupt, `internal` }
+    public var kind: Kind
+    /// One line: what went wrong.
+    public var message: String
+    /// Statement excerpt with a caret (may be empty).
+    public var detail: String
+
+    public var description: String { detail.isEmpty ? message : message + "\n" + detail }
+
+    static func caret(_ sql: String, _ offset: Int?) -> String {
+        guard let offset else { return "" }
+        let bytes = Array(sql.utf8)
+        let off = max(0, min(offset, bytes.count))
+        var lineStart = off
+        while lineStart > 0 && bytes[lineStart - 1] != 10 { lineStart -= 1 }
+        var lineEnd = off
+        while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
+        let line = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self)
+        let col = String(decoding: bytes[lineStart..<off], as: UTF8.self).count
+        let lineNo = bytes[0..<lineStart].filter { $0 == 10 }.count + 1
+        return "  at line \(lineNo), column \(col + 1):\n  \(line)\n  \(String(repeating: " ", count: col))^"
+    }
+}
+
+/// Result of one statement.
+public struct StatementResult: Sendable {
+    public var result: ResultSet
+    public var seconds: Double
+    /// True for statements that produce rows to print (queries, SHOW, DESCRIBE, EXPLAIN).
+    public var isQuery: Bool
+}
+
+/// Runs SQL (queries, DDL, SET) against a store.
+public final class QueryEngine: @unchecked Sendable {
+    public let store: Store
+    public private(set) var timeZone: TimeZoneRules
+    public var threads: Int
+
+    public init(store: Store, timeZone: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(EngineError) {
+        self.store = store
+        self.threads = threads
+        self.timeZone = .utc
+        if let timeZone { try setTimeZone(timeZone) }
+    }
+
+    public func setTimeZone(_ name: String) throws(EngineError) {
+        guard let tz = TimeZoneRules(identifier: name) else {
+            throw EngineError(kind: .user, message: "unknown time zone '\(name)' (use an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00)", detail: "")
+        }
+        timeZone = tz
+    }
+
+    /// Parses and runs every statement of `sql` in order.
+    public func execute(_ sql: String) throws(EngineError) -> [StatementResult] {
+        let stmts: [LocatedStatement]
+        do throws(SQLError) { stmts = try parseScriptLocated(sql) } catch {
+            let rendered = error.rendered(sql: sql)
+            let lines = rendered.split(separator: "\n", maxSplits: 1).map(String.init)
+            throw EngineError(kind: .user, message: lines[0], detail: lines.count > 1 ? lines[1] : "")
+        }
+        var out: [StatementResult] = []
+        for s in stmts { out.append(try run(s.statement, sql: sql)) }
+        return out
+    }
+
+    /// Runs one parsed statement (`sql` is used for error carets).
+    public func run(_ statement: Statement, sql: String) throws(EngineError) -> StatementResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func done(_ r: ResultSet, query: Bool) -> StatementResult {
+            StatementResult(result: r, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, isQuery: query)
+        }
+        do throws(QueryError) {
+            switch statement {
+            case .query(let q):
+                let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
+                let binder = Binder(store: store, executor: ex)
+                return done(try binder.run(q), query: true)
+            case .explain(let q):
+                return done(try explain(q), query: true)
+            case .createTable(let c):
+                try createTable(c)
+                return done(.message("result", ["created table \(c.name)"]), query: false)
+            case .dropTable(let name, let ifExists):
+                do throws(StoreError) { try store.dropTable(name, ifExists: ifExists) } catch { throw QueryError(error.message) }
+                return done(.message("result", ["dropped table \(name)"]), query: false)
+            case .showTables:
+                return done(ResultSet(names: ["name"], types: [.varchar], columns: [store.tableNames().map { .string($0) }]), query: true)
+            case .describe(let name):
+                return done(try describe(name), query: true)
+            case .set(let name, let value):
+                switch (name.lowercased(), value) {
+                case ("timezone", .string(let tz)), ("time_zone", .string(let tz)), ("timezone", .identifier(let tz)):
+                    do throws(EngineError) { try setTimeZone(tz) } catch { throw QueryError(error.message) }
+                case ("threads", .integer(let n)) where n >= 1 && n <= 256:
+                    threads = Int(n)
+                default:
+                    throw QueryError("unknown setting '\(name)' (settings: timezone, threads)")
+                }
+                return done(.message("result", ["set \(name)"]), query: false)
+            case .delete:
+                throw QueryError("DELETE is not supported by this build; rows can only be removed by dropping the table")
+            }
+        } catch {
+            let kind: EngineError.Kind = error.kind == .corrupt ? .corrupt : (error.kind == .internal ? .internal : .user)
+            let prefix = error.kind == .corrupt ? "corrupt data: " : "error: "
+            throw EngineError(kind: kind, message: prefix + error.message, detail: EngineError.caret(sql, error.offset))
+        }
+    }
+
+    func createTable(_ c: CreateTable) throws(QueryError) {
+        var cols: [ColumnSchema] = []
+        for col in c.columns {
+            let t: ColumnType
+            switch col.type {
+            case .timestamp: t = .timestamp
+            case .integer: t = .integer
+            case .bigint: t = .bigint
+            case .double: t = .double
+            case .boolean: t = .boolean
+            case .varchar: t = .varchar
+            case .date: t = .date
+            }
+            cols.append(ColumnSchema(name: col.name, type: t, nullable: !col.notNull))
+        }
+        var def = TableDefinition(name: c.name, columns: cols, timeColumn: c.partitionBy?.column,
+                                  granularity: c.partitionBy.map { Granularity(rawValue: $0.granularity.rawValue)! } ?? .none,
+                                  sortKey: c.orderBy)
+        for o in c.options {
+            let text: String
+            switch o.value {
+            case .string(let s): text = s
+            case .integer(let i): text = String(i)
+            case .double(let d): text = Values.formatDouble(d)
+            case .boolean(let b): text = b ? "true" : "false"
+            case .identifier(let s): text = s
+            case .identifierList(let l): text = l.joined(separator: ",")
+            }
+            switch o.key.lowercased() {
+            case "codec", "compression":
+                guard let codec = Codec(name: text) else { throw QueryError("unknown codec '\(text)' (use zstd, lz4 or none)") }
+                def.codec.codec = codec
+            case "level", "compression_level":
+                guard let l = Int32(text), (1...22).contains(l) else { throw QueryError("level must be an integer between 1 and 22") }
+                def.codec.level = l
+            case "block_rows":
+                guard let n = Int(text) else { throw QueryError("block_rows must be an integer") }
+                def.blockRows = n
+            default:
+                def.options[o.key.lowercased()] = text
+            }
+        }
+        do throws(StoreError) { try store.createTable(def, ifNotExists: c.ifNotExists) } catch { throw QueryError(error.message) }
+    }
+
+    func describe(_ name: String) throws(QueryError) -> ResultSet {
+        let def: TableDefinition
+        do throws(StoreError) { def = try store.table(name).definition } catch { throw QueryError(error.message) }
+        let keys = Set(def.sortKey.map { $0.lowercased() })
+        var rows: [[Value]] = []
+        for c in def.columns {
+            var extra: [String] = []
+            if c.name.lowercased() == def.timeColumn?.lowercased() { extra.append("partition \(def.granularity.rawValue)") }
+            if keys.contains(c.name.lowercased()) { extra.append("sort key") }
+            rows.append([.string(c.name), .string(c.type.sqlName), .string(c.nullable ? "YES" : "NO"), .string(extra.joined(separator: ", "))])
+        }
+        return ResultSet(names: ["column_name", "column_type", "null", "extra"], types: [.varchar, .varchar, .varchar, .varchar],
+                         columns: (0..<4).map { i in rows.map { $0[i] } })
+    }
+
+    func explain(_ q: Query) throws(QueryError) -> ResultSet {
+        var lines = ["query: " + q.sqlText]
+        if q.body.count == 1, case .select(let s) = q.body[0], let from = s.from, case .table(let name, _) = from.kind {
+            let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
+            let binder = Binder(store: store, executor: ex)
+            let (src, scope) = try binder.source(from)
+            if case .table(let snap) = src {
+                var plan = SelectPlan(source: src, slots: [], filter: nil, filterSlots: [], isAggregate: false, outputs: [], names: [])
+                if let w = s.whereClause { plan.prune = binder.pruneRanges(w, scope) }
+                let units = try ex.units(plan, snap)
+                var total = 0
+                for seg in snap.segments {
+                    do throws(StoreError) { total += try snap.reader(seg).blockCount } catch { throw QueryError(error.message) }
+                }
+                lines.append("table \(name): \(snap.segments.count) segments, \(total) blocks; \(units.count) blocks to scan after pruning")
+                for (slot, r) in plan.prune.sorted(by: { $0.key < $1.key }) {
+                    let col = snap.definition.columns[slot].name
+                    if let s = r.strings { lines.append("  prune \(col) IN \(s.sorted())") } else { lines.append("  prune \(col) in [\(r.lo), \(r.hi)]") }
+                }
+            }
+        }
+        return .message("plan", lines)
+    }
+}
