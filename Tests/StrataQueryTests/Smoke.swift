@@ -1,4 +1,0 @@
-import Testing
-@testable import StrataQuery
-
-@Test func moduleLoads() { #expect(Bool(true)) }
