@@ -172,7 +172,6 @@ final class Binder {
 
     func runSelect(_ s: Select, orderBy: [OrderItem], limit: Int64?, offset: Int64?) throws(QueryError) -> ResultSet {
         let (src, scope) = try source(s.from)
-        if s.qualify != nil { throw QueryError("QUALIFY is not supported") }
         // expand select items
         var items: [(Expr, String)] = []
         for it in s.items {
@@ -183,9 +182,6 @@ final class Binder {
             case .expr(let e, let alias):
                 items.append((e, alias ?? it.outputName ?? e.sqlText))
             }
-        }
-        for (e, _) in items where e.contains(where: { if case .function(let f) = $0.kind { return f.over != nil } else { return false } }) {
-            throw QueryError("window functions (OVER) are not supported yet", offset: e.range.start)
         }
         var plan = SelectPlan(source: src, slots: [], filter: nil, filterSlots: [], isAggregate: false, outputs: [], names: items.map(\.1))
         plan.distinct = s.distinct
@@ -227,23 +223,96 @@ final class Binder {
             }
             var post = PostContext(groups: groupExprs, groupTypes: plan.groups.map(\.type), scope: scope)
             for (e, _) in items { plan.outputs.append(try bindPost(e, &post)) }
-            if let h = s.having { plan.having = try bindPost(h, &post) }
+            if let h = s.having {
+                if h.contains(where: { if case .function(let f) = $0.kind { return f.over != nil } else { return false } }) {
+                    throw QueryError("window functions are not allowed in HAVING (use QUALIFY)", offset: h.range.start)
+                }
+                plan.having = try bindPost(h, &post)
+            }
+            if let q = s.qualify { plan.qualify = try bindPost(q, &post) }
             for o in orderBy { plan.order.append(try orderKey(o, items: items, plan: plan, bind: { (e) throws(QueryError) in try self.bindPost(e, &post) })) }
             plan.aggs = post.aggs
+            plan.windows = post.windows.specs
+            finishWindows(&plan, base: plan.groups.count + plan.aggs.count)
             for g in plan.groups { g.collectColumns(into: &used) }
             for a in plan.aggs {
                 for x in a.args { x.collectColumns(into: &used) }
                 a.filter?.collectColumns(into: &used)
             }
         } else {
-            for (e, _) in items { plan.outputs.append(try bindScalar(e, scope)) }
-            for o in orderBy { plan.order.append(try orderKey(o, items: items, plan: plan, bind: { (e) throws(QueryError) in try self.bindScalar(e, scope) })) }
+            let windows = WindowCollector()
+            for (e, _) in items { plan.outputs.append(try bindScalar(e, scope, windows: windows)) }
+            if let q = s.qualify { plan.qualify = try bindScalar(q, scope, windows: windows) }
+            for o in orderBy { plan.order.append(try orderKey(o, items: items, plan: plan, bind: { (e) throws(QueryError) in try self.bindScalar(e, scope, windows: windows) })) }
+            plan.windows = windows.specs
             for e in plan.outputs { e.collectColumns(into: &used) }
             for o in plan.order { o.expr.collectColumns(into: &used) }
+            plan.qualify?.collectColumns(into: &used)
+            for w in plan.windows {
+                for x in w.args + w.partition { x.collectColumns(into: &used) }
+                for o in w.order { o.expr.collectColumns(into: &used) }
+            }
+            used = used.filter { $0 < WindowCollector.base }
+            finishWindows(&plan, base: scope.names.count)
             if s.having != nil { throw QueryError("HAVING needs GROUP BY or an aggregate") }
         }
         plan.slots = used.sorted()
         return try executor.run(plan)
+    }
+
+    /// Moves provisional window slots to `base + k` everywhere they are referenced.
+    func finishWindows(_ plan: inout SelectPlan, base: Int) {
+        guard !plan.windows.isEmpty || plan.qualify != nil else { return }
+        let f: (Int) -> Int = { $0 >= WindowCollector.base ? base + ($0 - WindowCollector.base) : $0 }
+        plan.outputs = plan.outputs.map { $0.remapColumns(f) }
+        plan.order = plan.order.map { OrderKey(expr: $0.expr.remapColumns(f), descending: $0.descending, nullsFirst: $0.nullsFirst) }
+        plan.qualify = plan.qualify?.remapColumns(f)
+        plan.windowBase = base
+    }
+
+    func bindWindow(_ f: FunctionCall, _ x: Expr, _ c: WindowCollector, _ sub: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> BExpr {
+        if let k = c.exprs.firstIndex(of: x) { return .column(WindowCollector.base + k, c.specs[k].type) }
+        guard let over = f.over else { throw QueryError("internal: window without OVER", kind: .internal) }
+        let name = f.name.lowercased()
+        let args = try f.args.map { (a) throws(QueryError) -> BExpr in try sub(a) }
+        let partition = try over.partitionBy.map { (a) throws(QueryError) -> BExpr in try sub(a) }
+        let order = try over.orderBy.map { (o) throws(QueryError) -> OrderKey in
+            OrderKey(expr: try sub(o.expr), descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending)
+        }
+        let fn: WindowFn
+        var type: DataType = .bigint
+        switch name {
+        case "row_number": fn = .rowNumber
+        case "rank": fn = .rank
+        case "dense_rank": fn = .denseRank
+        case "count": fn = f.isStar || args.isEmpty ? .countStar : .count
+        case "sum":
+            guard args.count == 1, args[0].type.isNumeric else { throw QueryError("sum() OVER needs one numeric argument", offset: x.range.start) }
+            fn = .sum; type = args[0].type
+        case "avg":
+            guard args.count == 1, args[0].type.isNumeric else { throw QueryError("avg() OVER needs one numeric argument", offset: x.range.start) }
+            fn = .avg; type = .double
+        case "min", "max":
+            guard args.count == 1 else { throw QueryError("\(name)() OVER needs one argument", offset: x.range.start) }
+            fn = name == "min" ? .min : .max; type = args[0].type
+        case "lag", "lead":
+            guard (1...3).contains(args.count) else { throw QueryError("\(name)() takes 1 to 3 arguments", offset: x.range.start) }
+            var k = 1
+            if args.count >= 2 {
+                guard case .literal(.int(let n), _) = args[1], n >= 0 else { throw QueryError("\(name)() offset must be a non-negative integer constant", offset: x.range.start) }
+                k = Int(n)
+            }
+            fn = name == "lag" ? .lag(k) : .lead(k); type = args[0].type
+        case "first_value", "last_value":
+            guard args.count == 1 else { throw QueryError("\(name)() takes one argument", offset: x.range.start) }
+            fn = name == "first_value" ? .firstValue : .lastValue; type = args[0].type
+        default:
+            throw QueryError("unknown window function \(name)() (row_number, rank, dense_rank, count, sum, avg, min, max, lag, lead, first_value, last_value)", offset: x.range.start)
+        }
+        if [.rowNumber, .rank, .denseRank].contains(fn) && !args.isEmpty { throw QueryError("\(name)() takes no arguments", offset: x.range.start) }
+        c.specs.append(WindowSpecBound(fn: fn, args: args, partition: partition, order: order, type: type))
+        c.exprs.append(x)
+        return .column(WindowCollector.base + c.specs.count - 1, type)
     }
 
     func orderKey(_ o: OrderItem, items: [(Expr, String)], plan: SelectPlan, bind: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> OrderKey {
@@ -354,10 +423,14 @@ final class Binder {
         var scope: Scope
         var aggs: [AggSpec] = []
         var aggExprs: [Expr] = []
+        var windows = WindowCollector()
     }
 
-    func bindScalar(_ e: Expr, _ scope: Scope) throws(QueryError) -> BExpr {
+    func bindScalar(_ e: Expr, _ scope: Scope, windows: WindowCollector? = nil) throws(QueryError) -> BExpr {
         try bind(e) { (x) throws(QueryError) -> BExpr? in
+            if let windows, case .function(let f) = x.kind, f.over != nil {
+                return try self.bindWindow(f, x, windows) { (y) throws(QueryError) in try self.bindScalar(y, scope, windows: windows) }
+            }
             switch x.kind {
             case .column(let t, let n):
                 let (i, ty) = try scope.resolve(t, n, x.range)
@@ -375,6 +448,9 @@ final class Binder {
         defer { ctx = c }
         return try bind(e) { (x) throws(QueryError) -> BExpr? in
             if let i = c.groups.firstIndex(of: x) { return .column(i, c.groupTypes[i]) }
+            if case .function(let f) = x.kind, f.over != nil {
+                return try self.bindWindow(f, x, c.windows) { (y) throws(QueryError) in try self.bindPost(y, &c) }
+            }
             if case .function(let f) = x.kind, f.over == nil, Binder.aggregateNames.contains(f.name) {
                 if let k = c.aggExprs.firstIndex(of: x) { return .column(c.groups.count + k, c.aggs[k].type) }
                 let spec = try self.bindAggregate(f, x, c.scope)
@@ -678,7 +754,7 @@ final class Binder {
     func scalarFunction(_ f: FunctionCall, _ e: Expr, _ sub: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> BExpr {
         let name = f.name.lowercased()
         let at = e.range.start
-        if f.over != nil { throw QueryError("window functions (OVER) are not supported yet", offset: at) }
+        if f.over != nil { throw QueryError("window functions are only allowed in SELECT, QUALIFY and ORDER BY", offset: at) }
         if f.filter != nil { throw QueryError("FILTER applies only to aggregate functions", offset: at) }
         let args = try f.args.map { (a) throws(QueryError) -> BExpr in try sub(a) }
         func need(_ n: Int) throws(QueryError) {

@@ -42,6 +42,9 @@ struct SelectPlan {
     var aggs: [AggSpec] = []
     // post stage: over [groups..., aggs...] for aggregates, else over source slots
     var having: BExpr?
+    var windows: [WindowSpecBound] = []
+    var windowBase = 0
+    var qualify: BExpr?
     var outputs: [BExpr]
     var names: [String]
     var order: [OrderKey] = []
@@ -379,6 +382,17 @@ final class Executor: @unchecked Sendable {
         var b = Batch(columns: cols, count: input.rowCount)
         if let h = plan.having {
             let sel = try eval.select(h, b)
+            cols = cols.map { $0?.gather(sel) }
+            b = Batch(columns: cols, count: sel.count)
+        }
+        if !plan.windows.isEmpty {
+            let wv = try evaluateWindows(plan.windows, b)
+            while cols.count < plan.windowBase { cols.append(nil) }
+            cols = Array(cols.prefix(plan.windowBase)) + wv.map { $0 as Vec? }
+            b = Batch(columns: cols, count: b.count)
+        }
+        if let q = plan.qualify {
+            let sel = try eval.select(q, b)
             cols = cols.map { $0?.gather(sel) }
             b = Batch(columns: cols, count: sel.count)
         }
