@@ -229,11 +229,23 @@ final class AggState {
             var words = [Int64](repeating: 0, count: n)
             var nulls = [Int64](repeating: 0, count: n)
             keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
-            var pair = [Int64](repeating: 0, count: 2)
+            // (group, value) pairs of the rows that count; a pair id beyond the table's previous
+            // size is a new distinct value of that group
+            var pairs = [Int64]()
+            pairs.reserveCapacity(2 * n)
             for i in 0..<n where take(i) && nulls[i] == 0 {
-                pair[0] = Int64(gids[i])
-                pair[1] = words[i]
-                if pair.withUnsafeBufferPointer({ pairs!.insert($0.baseAddress!) }) { counts[Int(gids[i])] += 1 }
+                pairs.append(Int64(gids[i]))
+                pairs.append(words[i])
+            }
+            let m = pairs.count / 2
+            let table = self.pairs!
+            let before = table.count
+            var ids = [Int32](repeating: 0, count: m)
+            pairs.withUnsafeBufferPointer { p in ids.withUnsafeMutableBufferPointer { table.findOrInsert(p.baseAddress!, m, into: $0.baseAddress!) } }
+            var nextNew = Int32(before)  // new ids are handed out in order of first occurrence
+            for j in 0..<m where ids[j] == nextNew {
+                counts[Int(pairs[2 * j])] += 1
+                nextNew += 1
             }
         case .approxCountDistinct:
             let v = args[0]

@@ -315,9 +315,8 @@ final class Executor: @unchecked Sendable {
             let other = w.table!
             guard other.count > 0 else { continue }
             var map = [Int32](repeating: 0, count: other.count)
-            other.keys.withUnsafeBufferPointer { kp in map.withUnsafeMutableBufferPointer { mp in
-                table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!)
-            } }
+            let kp = other.keys
+            map.withUnsafeMutableBufferPointer { mp in _ = table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
             for (s, o) in zip(final.states, w.states) {
                 s.grow(table.count)
                 o.grow(other.count)

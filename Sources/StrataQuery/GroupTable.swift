@@ -1,10 +1,13 @@
 /// Open-addressing hash table from fixed-width keys (`width` Int64 words) to dense group ids.
 /// Keys are stored flat (structure of arrays), so aggregate state can be indexed by group id.
+/// Storage is manually managed so the probe loop touches raw pointers only.
 final class GroupTable {
     let width: Int
-    private(set) var keys: [Int64] = []
-    private var hashes: [UInt64] = []
-    private var slots: [Int32]
+    private var keyStore: UnsafeMutablePointer<Int64>
+    private var keyCapacity: Int
+    private var hashStore: UnsafeMutablePointer<UInt64>
+    private var slots: UnsafeMutablePointer<Int32>
+    private var slotCount: Int
     private var mask: Int
     private(set) var count = 0
 
@@ -12,9 +15,23 @@ final class GroupTable {
         self.width = width
         var cap = 16
         while cap < capacity * 2 { cap <<= 1 }
-        slots = [Int32](repeating: -1, count: cap)
+        slotCount = cap
         mask = cap - 1
+        slots = .allocate(capacity: cap)
+        slots.initialize(repeating: -1, count: cap)
+        keyCapacity = max(16, capacity)
+        keyStore = .allocate(capacity: keyCapacity * width)
+        hashStore = .allocate(capacity: keyCapacity)
     }
+
+    deinit {
+        slots.deallocate()
+        keyStore.deallocate()
+        hashStore.deallocate()
+    }
+
+    /// Keys of all groups, row-major (count × width).
+    var keys: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: keyStore, count: count * width) }
 
     @inline(__always) static func hash(_ p: UnsafePointer<Int64>, _ w: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -26,56 +43,64 @@ final class GroupTable {
         return h ^ (h >> 32)
     }
 
-    private func grow() {
-        let cap = slots.count * 2
-        slots = [Int32](repeating: -1, count: cap)
+    private func growSlots() {
+        let cap = slotCount * 2
+        slots.deallocate()
+        slots = .allocate(capacity: cap)
+        slots.initialize(repeating: -1, count: cap)
+        slotCount = cap
         mask = cap - 1
-        slots.withUnsafeMutableBufferPointer { s in
-            for g in 0..<count {
-                var i = Int(truncatingIfNeeded: hashes[g]) & mask
-                while s[i] >= 0 { i = (i + 1) & mask }
-                s[i] = Int32(g)
-            }
+        for g in 0..<count {
+            var i = Int(truncatingIfNeeded: hashStore[g]) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(g)
         }
     }
 
+    private func growKeys() {
+        let cap = keyCapacity * 2
+        let k = UnsafeMutablePointer<Int64>.allocate(capacity: cap * width)
+        k.update(from: keyStore, count: count * width)
+        keyStore.deallocate()
+        keyStore = k
+        let h = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
+        h.update(from: hashStore, count: count)
+        hashStore.deallocate()
+        hashStore = h
+        keyCapacity = cap
+    }
+
     /// Group id of each of `n` keys laid out row-major in `rowKeys` (n × width), inserting
-    /// new keys. Returns how many groups were created.
+    /// new keys (new groups get ids `count, count+1, ...` in order). Returns how many groups
+    /// were created.
     @discardableResult
     func findOrInsert(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
         let w = width
         let before = count
         for r in 0..<n {
-            if (count + 1) * 2 > slots.count { grow() }
+            if (count + 1) * 2 > slotCount { growSlots() }
             let key = rowKeys + r * w
             let h = GroupTable.hash(key, w)
             var i = Int(truncatingIfNeeded: h) & mask
-            var found: Int32 = -1
-            slots.withUnsafeMutableBufferPointer { s in
-                keys.withUnsafeBufferPointer { kp in
-                    while true {
-                        let g = s[i]
-                        if g < 0 { break }
-                        if hashes[Int(g)] == h {
-                            let base = Int(g) * w
-                            var eq = true
-                            for k in 0..<w where kp[base + k] != key[k] { eq = false; break }
-                            if eq { found = g; break }
-                        }
-                        i = (i + 1) & mask
-                    }
+            while true {
+                let g = Int(slots[i])
+                if g < 0 {
+                    if count == keyCapacity { growKeys() }
+                    (keyStore + count * w).update(from: key, count: w)
+                    hashStore[count] = h
+                    slots[i] = Int32(count)
+                    gids[r] = Int32(count)
+                    count += 1
+                    break
                 }
-                if found < 0 {
-                    found = Int32(count)
-                    s[i] = found
+                if hashStore[g] == h {
+                    let base = keyStore + g * w
+                    var eq = true
+                    for k in 0..<w where base[k] != key[k] { eq = false; break }
+                    if eq { gids[r] = Int32(g); break }
                 }
+                i = (i + 1) & mask
             }
-            if Int(found) == count {
-                for k in 0..<w { keys.append(key[k]) }
-                hashes.append(h)
-                count += 1
-            }
-            gids[r] = found
         }
         return count - before
     }
@@ -86,5 +111,5 @@ final class GroupTable {
         return findOrInsert(key, 1, into: &g) == 1
     }
 
-    func key(_ g: Int, _ k: Int) -> Int64 { keys[g * width + k] }
+    @inline(__always) func key(_ g: Int, _ k: Int) -> Int64 { keyStore[g * width + k] }
 }
