@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the `strata` binary built next to the test bundle.
+struct CLI {
+    static var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let p = candidate.appendingPathComponent("strata").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/strata").path
+    }
+
+    let store: String
+
+    init() {
+        store = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
+    }
+
+    @discardableResult
+    func run(_ args: [String], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["STRATA_STORE"] = store
+        p.environment = env
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+        inp.fileHandleForWriting.closeFile()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Test func binaryExists() {
+    #expect(FileManager.default.isExecutableFile(atPath: CLI.binary), "strata binary not found at \(CLI.binary)")
+}
+
+@Test func ddlDescribeAndErrors() throws {
+    let cli = CLI()
+    var r = try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, revenue DOUBLE) PARTITION BY month(ts) ORDER BY (profile_id, ts) WITH (codec = 'lz4')"])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["tables"])
+    #expect(r.out == "clicks\n")
+    r = try cli.run(["query", "--format", "csv", "DESCRIBE clicks"])
+    #expect(r.out.hasPrefix("column_name,column_type,null,extra\nts,TIMESTAMP,YES,partition month, sort key\n") || r.out.contains("ts,TIMESTAMP,YES,\"partition month, sort key\""))
+    r = try cli.run(["describe", "clicks"])
+    #expect(r.out.contains("codec: lz4"))
+    // user errors exit 1 with the message first and a caret under the position
+    r = try cli.run(["query", "SELECT count(*) FORM clicks"])
+    #expect(r.code == 1)
+    #expect(r.err.hasPrefix("syntax error at line 1, column 17: expected FROM, found 'FORM'"))
+    #expect(r.err.contains("^"))
+    r = try cli.run(["query", "SELECT evnt FROM clicks"])
+    #expect(r.code == 1)
+    #expect(r.err.hasPrefix("error: unknown column 'evnt' (did you mean 'event'?)"))
+    r = try cli.run(["query", "SELECT * FROM nope"])
+    #expect(r.code == 1)
+    r = try cli.run(["query", "CREATE TABLE \"../x\" (ts TIMESTAMP)"])
+    #expect(r.code == 1)
+    #expect(r.err.contains("invalid table name"))
+    r = try cli.run(["query", "--format", "json", "SELECT count(*) AS n, sum(revenue) AS r FROM clicks"])
+    #expect(r.out == "[\n  {\"n\": 0, \"r\": null}\n]\n")
+    r = try cli.run(["stats", "clicks", "--format", "json"])
+    let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+    #expect(json?["rows"] as? Int == 0 && json?["segments"] as? Int == 0 && json?["partitions"] as? Int == 0 && json?["bytes"] as? Int == 0)
+    // statements from stdin
+    r = try cli.run(["query", "--format", "csv"], stdin: "SELECT 1 AS a; SELECT 'x' AS b;")
+    #expect(r.out == "a\n1\nb\nx\n")
+}
+
+@Test func generatorIsDeterministic() throws {
+    let cli = CLI()
+    let a = try cli.run(["gen", "clicks", "--rows", "500", "--seed", "3"])
+    let b = try cli.run(["gen", "clicks", "--rows", "500", "--seed", "3"])
+    #expect(a.code == 0 && a.out == b.out)
+    #expect(a.out.split(separator: "\n").count == 501)
+    #expect(a.out.hasPrefix("ts,event,profile_id,link_id,"))
+}
+
+@Test func inspectAndVerifyNameCorruptFiles() throws {
+    let cli = CLI()
+    let csv = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max)).csv"
+    try cli.run(["gen", "clicks", "--rows", "3000", "--seed", "5", "--out", csv])
+    try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, link_id INTEGER, link_title VARCHAR, link_url VARCHAR, content_type VARCHAR, visitor_id VARCHAR, session_id VARCHAR, referrer VARCHAR, source VARCHAR, utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, device VARCHAR, os VARCHAR, browser VARCHAR, country VARCHAR, user_agent VARCHAR, revenue DOUBLE) PARTITION BY month(ts) ORDER BY (profile_id, ts)"])
+    var r = try cli.run(["ingest", "clicks", csv])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) FROM clicks"])
+    #expect(r.out == "count(*)\n3000\n")
+    r = try cli.run(["verify"])
+    #expect(r.code == 0, "\(r.out)\(r.err)")
+    // corrupt one segment: verify names it and exits 2; inspect too
+    let tableDir = cli.store + "/clicks"
+    let part = try FileManager.default.contentsOfDirectory(atPath: tableDir).first { $0.hasPrefix("month=") }!
+    let seg = try FileManager.default.contentsOfDirectory(atPath: tableDir + "/" + part).first!
+    let path = tableDir + "/" + part + "/" + seg
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    bytes[bytes.count / 2] ^= 0xFF
+    try bytes.write(to: URL(fileURLWithPath: path))
+    r = try cli.run(["verify"])
+    #expect(r.code == 2)
+    #expect(r.out.contains(path))
+    r = try cli.run(["inspect", path])
+    #expect(r.code == 2)
+    #expect(r.err.contains(seg))
+    r = try cli.run(["query", "--format", "csv", "SELECT * FROM clicks"])
+    #expect(r.code == 2, "a corrupt file is reported, never a wrong answer")
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import StrataCLI
-
-@Test func moduleLoads() { #expect(Bool(true)) }
