@@ -55,7 +55,11 @@ struct KeyEncoder {
         var words = [Int64](repeating: 0, count: v.isConst ? 1 : n)
         switch v.type {
         case .varchar:
-            if let d = v.dict {
+            if let d = v.dict, let hw = d.hexWords {
+                hw.withUnsafeBufferPointer { h in v.ints.withUnsafeBufferPointer { c in
+                    for i in 0..<words.count { words[i] = h[Int(c[i])] }
+                } }
+            } else if let d = v.dict {
                 let m = interner.map(d)
                 for i in 0..<words.count { words[i] = m[Int(v.ints[i])] }
             } else {
@@ -91,8 +95,12 @@ struct KeyEncoder {
         }
     }
 
-    func decode(_ word: Int64, isNull: Bool, type: DataType) -> Value {
+    func decode(_ word: Int64, isNull: Bool, type: DataType, hex: Bool = false) -> Value {
         if isNull { return .null }
+        if hex {
+            let s = String(UInt64(bitPattern: word), radix: 16)
+            return .string(String(repeating: "0", count: 16 - s.count) + s)
+        }
         switch type {
         case .varchar: return .string(interner.string(word))
         case .double: return .double(Double(bitPattern: UInt64(bitPattern: word)))

@@ -179,6 +179,7 @@ final class Executor: @unchecked Sendable {
                 throw QueryError(error.message, kind: .corrupt)
             }
             let typeOf = snap.definition.columns.map { DataType($0.type) }
+            let hex = hexSlots(snap)
             let restSlots = plan.slots.filter { !plan.filterSlots.contains($0) }
             let work: (Int) -> Void = { wi in
                 let w = workers[wi]
@@ -210,7 +211,7 @@ final class Executor: @unchecked Sendable {
                                 if v.ints.count > n { v.ints.removeLast(v.ints.count - n) }
                             }
                             if typeOf[slot] == .varchar {
-                                do throws(FormatError) { v.dict = try self.dictRef(r, slot) } catch { throw QueryError(error.description, kind: .corrupt) }
+                                do throws(FormatError) { v.dict = try self.dictRef(r, slot, hex: hex.contains(slot)) } catch { throw QueryError(error.description, kind: .corrupt) }
                             }
                             if bv.hasNulls { v.valid = Array(bv.validity.prefix(n)) }
                             cols[slot] = v
@@ -249,14 +250,41 @@ final class Executor: @unchecked Sendable {
 
     private let dictLock = NSLock()
     private var dicts: [ObjectIdentifier: [Int: DictRef]] = [:]
+    private var hexCache: [ObjectIdentifier: Set<Int>] = [:]
+
+    /// VARCHAR columns whose dictionaries are 16-hex-digit ids in every segment of `snap`:
+    /// their values serve as exact 64-bit keys.
+    func hexSlots(_ snap: Snapshot) -> Set<Int> {
+        let key = ObjectIdentifier(snap)
+        dictLock.lock()
+        if let s = hexCache[key] { dictLock.unlock(); return s }
+        dictLock.unlock()
+        var out = Set<Int>()
+        let def = snap.definition
+        for (i, c) in def.columns.enumerated() where c.type == .varchar {
+            var all = true
+            for seg in snap.segments where seg.rows > 0 {
+                guard let r = try? snap.reader(seg), let d = r.footer.columns[i].dictionary, d.layout == .hex, d.entryLength == 16 else {
+                    all = false
+                    break
+                }
+            }
+            if all { out.insert(i) }
+        }
+        dictLock.lock()
+        hexCache[key] = out
+        dictLock.unlock()
+        return out
+    }
 
     /// One DictRef per (segment, column) so caches keyed by dictionary identity work.
-    func dictRef(_ r: SegmentReader, _ column: Int) throws(FormatError) -> DictRef {
+    func dictRef(_ r: SegmentReader, _ column: Int, hex: Bool) throws(FormatError) -> DictRef {
         let key = ObjectIdentifier(r)
         dictLock.lock()
         if let d = dicts[key]?[column] { dictLock.unlock(); return d }
         dictLock.unlock()
         let d = DictRef(try r.dictionary(column: column))
+        if hex { d.computeHexWords() }
         dictLock.lock()
         defer { dictLock.unlock() }
         if let existing = dicts[key]?[column] { return existing }
@@ -286,6 +314,11 @@ final class Executor: @unchecked Sendable {
             return w
         }
         let keys = KeyEncoder(interner: interner)
+        var hexKey = [Bool](repeating: false, count: plan.groups.count)
+        if case .table(let snap) = plan.source {
+            let hs = hexSlots(snap)
+            for (k, g) in plan.groups.enumerated() { if case .column(let s, .varchar) = g, hs.contains(s) { hexKey[k] = true } }
+        }
         try scan(plan, workers) { (w, b) throws(QueryError) in
             let n = b.count
             if n == 0 { return }
@@ -333,7 +366,7 @@ final class Executor: @unchecked Sendable {
         for g in 0..<table.count {
             let mask = table.key(g, width - 1)
             for k in 0..<plan.groups.count {
-                columns[k].append(keys.decode(table.key(g, k), isNull: mask & (1 << Int64(k)) != 0, type: groupTypes[k]))
+                columns[k].append(keys.decode(table.key(g, k), isNull: mask & (1 << Int64(k)) != 0, type: groupTypes[k], hex: hexKey[k]))
             }
             for (a, s) in final.states.enumerated() { columns[plan.groups.count + a].append(try s.finalize(g)) }
         }
