@@ -125,6 +125,17 @@ public struct AggSpec: Sendable {
     public var args: [BExpr]
     public var filter: BExpr?
     public var type: DataType
+    /// `sum(CASE WHEN c THEN x ELSE 0 END)` rewritten to a conditional aggregate: the result
+    /// is 0 when no row matches and NULL only when there are no rows at all (as sum's).
+    public var fromSumCase = false
+
+    public init(kind: AggKind, args: [BExpr], filter: BExpr?, type: DataType, fromSumCase: Bool = false) {
+        self.kind = kind
+        self.args = args
+        self.filter = filter
+        self.type = type
+        self.fromSumCase = fromSumCase
+    }
 }
 
 /// State of one aggregate for all groups (arrays indexed by group id).
@@ -314,7 +325,11 @@ final class AggState {
         overflow = overflow || other.overflow
     }
 
-    func finalize(_ g: Int) throws(QueryError) -> Value {
+    func finalize(_ g: Int, emptyInput: Bool = false) throws(QueryError) -> Value {
+        if spec.fromSumCase {
+            if emptyInput { return .null }
+            if counts[g] == 0 { return spec.type == .double ? .double(0) : .int(0) }
+        }
         switch spec.kind {
         case .countStar, .count, .countIf, .countDistinct: return .int(counts[g])
         case .sum, .sumIf:

@@ -498,6 +498,19 @@ final class Binder {
         case "sum":
             try need(1); try numeric(0)
             if f.distinct { throw QueryError("sum(DISTINCT ...) is not supported", offset: x.range.start) }
+            // sum(CASE WHEN c THEN 1 ELSE 0 END) counts; sum(CASE WHEN c THEN x ELSE 0 END) sums
+            // conditionally: no per-row CASE evaluation
+            if case .caseWhen(let whens, let els, let t) = args[0], whens.count == 1, let els, case .literal(let z, _) = els,
+               z == .int(0) || z == .double(0) {
+                let (cond, val) = whens[0]
+                if case .literal(.int(1), _) = val, t == .bigint {
+                    return AggSpec(kind: .countIf, args: [cond], filter: filter, type: .bigint, fromSumCase: true)
+                }
+                if val.type.isNumeric {
+                    let v: BExpr = val.type == t ? val : .cast(val, t)
+                    return AggSpec(kind: .sumIf, args: [v, cond], filter: filter, type: t, fromSumCase: true)
+                }
+            }
             return AggSpec(kind: .sum, args: args, filter: filter, type: args[0].type == .double ? .double : .bigint)
         case "avg", "mean":
             try need(1); try numeric(0)

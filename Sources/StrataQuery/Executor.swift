@@ -356,7 +356,8 @@ final class Executor: @unchecked Sendable {
                 s.merge(o, map)
             }
         }
-        if plan.groups.isEmpty && table.count == 0 {
+        let emptyInput = plan.groups.isEmpty && table.count == 0
+        if emptyInput {
             var zero = [Int64](repeating: 0, count: width)
             _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
         }
@@ -368,7 +369,7 @@ final class Executor: @unchecked Sendable {
             for k in 0..<plan.groups.count {
                 columns[k].append(keys.decode(table.key(g, k), isNull: mask & (1 << Int64(k)) != 0, type: groupTypes[k], hex: hexKey[k]))
             }
-            for (a, s) in final.states.enumerated() { columns[plan.groups.count + a].append(try s.finalize(g)) }
+            for (a, s) in final.states.enumerated() { columns[plan.groups.count + a].append(try s.finalize(g, emptyInput: emptyInput)) }
         }
         return ResultSet(names: names, types: types, columns: columns)
     }
