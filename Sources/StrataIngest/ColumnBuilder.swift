@@ -1,0 +1,258 @@
+import StrataFormat
+
+/// Fast 64-bit hash of a byte span (8-byte words, multiply-xorshift mixing). Not a content
+/// hash for persistence: only for in-memory interning tables.
+@inline(__always)
+func spanHash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: n &+ 1)
+    guard let p else { return h }
+    let raw = UnsafeRawPointer(p)
+    var i = 0
+    while i + 8 <= n {
+        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 31
+        i += 8
+    }
+    if i < n {
+        var w: UInt64 = 0
+        var k = 0
+        while i + k < n {
+            w |= UInt64(p[i + k]) << UInt64(8 * k)
+            k += 1
+        }
+        h = (h ^ w) &* 0x94D0_49BB_1331_11EB
+    }
+    h ^= h >> 29
+    h = h &* 0xBF58_476D_1CE4_E5B9
+    h ^= h >> 32
+    return h
+}
+
+/// Interns byte strings into an insertion-ordered dictionary (contiguous bytes + offsets),
+/// with an open-addressing table of codes keyed by the bytes. No per-value allocation: the
+/// bytes are appended to one growing buffer.
+struct StringInterner {
+    private(set) var bytes: [UInt8] = []
+    private(set) var offsets: [UInt32] = [0]
+    /// Slot → code + 1 (0 = empty).
+    private var slots: [UInt32]
+    /// Per code: high 32 bits of its hash (cheap pre-check before comparing bytes).
+    private var tags: [UInt32] = []
+    private var mask: Int
+
+    init(capacity: Int = 1024) {
+        var c = 64
+        while c < capacity * 2 { c <<= 1 }
+        slots = [UInt32](repeating: 0, count: c)
+        mask = c - 1
+    }
+
+    var count: Int { offsets.count - 1 }
+
+    /// The code of `p[0..<n]`, adding it if new.
+    @inline(__always)
+    mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt32 {
+        let h = spanHash(p, n)
+        let tag = UInt32(truncatingIfNeeded: h >> 32)
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let v = slots[s]
+            if v == 0 { break }
+            let code = Int(v - 1)
+            if tags[code] == tag {
+                let lo = Int(offsets[code]), hi = Int(offsets[code + 1])
+                if hi - lo == n {
+                    let same = n == 0 || bytes.withUnsafeBufferPointer { b in
+                        bytesEqual(b.baseAddress! + lo, p!, n)
+                    }
+                    if same { return UInt32(code) }
+                }
+            }
+            s = (s + 1) & mask
+        }
+        let code = UInt32(count)
+        if n > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
+        precondition(bytes.count <= Int(UInt32.max), "string dictionary exceeds 4 GiB")
+        offsets.append(UInt32(bytes.count))
+        tags.append(tag)
+        slots[s] = code + 1
+        if count * 2 > mask { grow() }
+        return code
+    }
+
+    private mutating func grow() {
+        let c = (mask + 1) * 2
+        var ns = [UInt32](repeating: 0, count: c)
+        let m = c - 1
+        bytes.withUnsafeBufferPointer { b in
+            for code in 0..<count {
+                let lo = Int(offsets[code]), hi = Int(offsets[code + 1])
+                let h = spanHash(b.baseAddress.map { $0 + lo }, hi - lo)
+                var s = Int(truncatingIfNeeded: h) & m
+                while ns[s] != 0 { s = (s + 1) & m }
+                ns[s] = UInt32(code + 1)
+            }
+        }
+        slots = ns
+        mask = m
+    }
+
+    /// Calls `body` with entry `code`'s bytes.
+    @inline(__always)
+    func withEntry<R>(_ code: Int, _ body: (UnsafePointer<UInt8>?, Int) -> R) -> R {
+        let lo = Int(offsets[code]), hi = Int(offsets[code + 1])
+        return bytes.withUnsafeBufferPointer { b in body(b.baseAddress.map { $0 + lo }, hi - lo) }
+    }
+
+    /// The dictionary (consumes the interner's storage).
+    consuming func dictionary() -> StringDictionary {
+        StringDictionary(bytes: bytes, offsets: offsets)
+    }
+}
+
+/// Byte equality of two spans of length `n`.
+@inline(__always)
+func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var i = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    while i + 8 <= n {
+        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            return false
+        }
+        i += 8
+    }
+    while i < n {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
+}
+
+/// Values of one table column accumulated by one parsing thread.
+///
+/// Physical storage by type; NULLs tracked lazily (the validity array is materialized at the
+/// first NULL). Strings are interned per builder.
+struct ColumnBuilder {
+    let physical: PhysicalType
+    var ints: [Int64] = []
+    var doubles: [Double] = []
+    var bools: [UInt8] = []
+    var codes: [UInt32] = []
+    var interner = StringInterner()
+    var validity: [UInt8] = []
+    var hasNulls = false
+    private(set) var count = 0
+    private var emptyCode: UInt32 = UInt32.max
+
+    init(physical: PhysicalType) {
+        self.physical = physical
+    }
+
+    @inline(__always)
+    private mutating func markValid() {
+        if hasNulls { validity.append(1) }
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func appendInt(_ v: Int64) {
+        ints.append(v)
+        markValid()
+    }
+
+    @inline(__always)
+    mutating func appendDouble(_ v: Double) {
+        doubles.append(v)
+        markValid()
+    }
+
+    @inline(__always)
+    mutating func appendBool(_ v: Bool) {
+        bools.append(v ? 1 : 0)
+        markValid()
+    }
+
+    @inline(__always)
+    mutating func appendString(_ p: UnsafePointer<UInt8>?, _ n: Int) {
+        codes.append(interner.intern(p, n))
+        markValid()
+    }
+
+    mutating func appendNull() {
+        if !hasNulls {
+            validity = [UInt8](repeating: 1, count: count)
+            hasNulls = true
+        }
+        switch physical {
+        case .int64: ints.append(0)
+        case .double: doubles.append(0)
+        case .bool: bools.append(0)
+        case .string:
+            if emptyCode == UInt32.max { emptyCode = interner.intern(nil, 0) }
+            codes.append(emptyCode)
+        }
+        validity.append(0)
+        count += 1
+    }
+
+    /// Forgets all values and frees their memory.
+    mutating func reset() {
+        self = ColumnBuilder(physical: physical)
+    }
+}
+
+/// Concatenates row ranges of several builders (in the given order) into one column;
+/// string dictionaries are merged and codes remapped.
+func mergeColumn(_ builders: [ColumnBuilder], runs: [(worker: Int, lo: Int, hi: Int)]) -> Column {
+    let total = runs.reduce(0) { $0 + $1.hi - $1.lo }
+    let physical = builders[0].physical
+    var validity: [UInt8]? = nil
+    let anyNulls = runs.contains { builders[$0.worker].hasNulls }
+    if anyNulls {
+        var v = [UInt8]()
+        v.reserveCapacity(total)
+        for r in runs {
+            let b = builders[r.worker]
+            if b.hasNulls { v.append(contentsOf: b.validity[r.lo..<r.hi]) } else { v.append(contentsOf: repeatElement(1, count: r.hi - r.lo)) }
+        }
+        validity = v
+    }
+    func concat<T>(_ key: KeyPath<ColumnBuilder, [T]>) -> [T] {
+        var out = [T]()
+        out.reserveCapacity(total)
+        for r in runs { out.append(contentsOf: builders[r.worker][keyPath: key][r.lo..<r.hi]) }
+        return out
+    }
+    switch physical {
+    case .int64: return Column(.int64(concat(\.ints)), validity: validity)
+    case .double: return Column(.double(concat(\.doubles)), validity: validity)
+    case .bool: return Column(.bool(concat(\.bools)), validity: validity)
+    case .string:
+        let used = Set(runs.map(\.worker))
+        if used.count == 1, let w = used.first {
+            return Column(.string(codes: concat(\.codes), dictionary: builders[w].interner.dictionary()), validity: validity)
+        }
+        var merged = StringInterner(capacity: builders.reduce(0) { max($0, $1.interner.count) })
+        var remaps = [[UInt32]](repeating: [], count: builders.count)
+        for w in used.sorted() {
+            let it = builders[w].interner
+            var remap = [UInt32](repeating: 0, count: it.count)
+            for code in 0..<it.count {
+                remap[code] = it.withEntry(code) { p, n in merged.intern(p, n) }
+            }
+            remaps[w] = remap
+        }
+        var out = [UInt32]()
+        out.reserveCapacity(total)
+        for r in runs {
+            let remap = remaps[r.worker]
+            builders[r.worker].codes.withUnsafeBufferPointer { src in
+                remap.withUnsafeBufferPointer { m in
+                    for i in r.lo..<r.hi { out.append(m[Int(src[i])]) }
+                }
+            }
+        }
+        return Column(.string(codes: out, dictionary: merged.dictionary()), validity: validity)
+    }
+}

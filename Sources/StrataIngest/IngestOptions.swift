@@ -1,0 +1,198 @@
+import Foundation
+import StrataFormat
+import StrataStore
+import StrataText
+
+/// Input format of an ingest file.
+public enum IngestFormat: String, Sendable, Equatable {
+    /// Decide per file: by extension (`.csv`, `.tsv`, `.ndjson`, `.jsonl`, `.json`, also under
+    /// `.gz`/`.zst`), else by content (first non-blank byte `{` → NDJSON, else CSV).
+    case auto
+    /// RFC 4180 CSV (delimiter from `IngestOptions.delimiter`).
+    case csv
+    /// One flat JSON object per line.
+    case ndjson
+}
+
+/// What to do with input columns (CSV header names, NDJSON keys) the table does not have.
+public enum ExtraColumnsPolicy: String, Sendable, Equatable {
+    /// Refuse: for CSV the whole file (the message lists the columns); for NDJSON the row.
+    case error
+    /// Skip their values silently.
+    case ignore
+}
+
+/// Progress report: decompressed-independent raw bytes read so far (all files), total raw
+/// bytes when every file size is known (`nil` for pipes/stdin), and rows parsed so far.
+public typealias IngestProgress = @Sendable (_ bytesRead: Int64, _ totalBytes: Int64?, _ rows: Int) -> Void
+
+/// Options of one `Ingestor.ingest` call (`strata ingest` flags).
+public struct IngestOptions: Sendable {
+    /// Input format; `.auto` detects per file.
+    public var format: IngestFormat = .auto
+    /// CSV field delimiter (default `,`; a `.tsv` file under `.auto` uses tab).
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// The CSV's first row is a header mapped to columns by name (case-insensitive). When
+    /// `false`, fields map to table columns by position.
+    public var header: Bool = true
+    /// Input columns the table lacks: refuse (default) or ignore.
+    public var extraColumns: ExtraColumnsPolicy = .error
+    /// Unquoted empty CSV fields (and empty JSON strings) are NULL for VARCHAR columns too.
+    /// A quoted empty field `""` stays the empty string. Non-string columns always read an
+    /// empty field as NULL.
+    public var emptyAsNull: Bool = false
+    /// How TIMESTAMP values are read (`.auto`: ISO text or epoch seconds/ms/µs by digit count).
+    public var timeFormat: TimeFormat = .auto
+    /// Bad rows tolerated (skipped and reported); one more refuses the whole batch.
+    public var maxErrors: Int = 0
+    /// Where skipped rows are written as CSV `file,line,column,reason,raw` (also written when
+    /// the batch is refused, for diagnosis). `nil`: not written.
+    public var rejectsPath: String? = nil
+    /// Ledger id of this batch; `nil`: a content hash of all inputs plus the table name.
+    public var batchID: String? = nil
+    /// Load even if the batch id is already in the table's ledger.
+    public var force: Bool = false
+    /// Create the table from the input when it does not exist.
+    public var createIfMissing: Bool = true
+    /// Partition granularity of an auto-created table (used when it has a TIMESTAMP column).
+    public var granularity: Granularity = .day
+    /// Click-log enrichment profile (`"clicks"`); `nil`: the table option `enrich` decides.
+    public var enrich: String? = nil
+    /// Keep the `ip` column's values when enriching (by default it is stored as NULL).
+    public var keepIP: Bool = false
+    /// Salt of the derived `visitor_id` hash; `nil`: table option `visitor_salt`, else a fixed
+    /// default.
+    public var visitorSalt: String? = nil
+    /// Parsing threads (default: active cores).
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Rows buffered in memory before they are staged as segments (bounds memory).
+    public var flushRows: Int = 2_000_000
+    /// Bytes read per input block (tuning / tests; rows longer than this grow the buffer).
+    public var blockSize: Int = 16 << 20
+    /// Called on the calling thread after every parsed block.
+    public var progress: IngestProgress? = nil
+    /// The library never prints; carried for the CLI (suppress progress and summary).
+    public var quiet: Bool = false
+
+    /// Default options.
+    public init() {}
+}
+
+/// Result of a successful (or skipped) ingest.
+public struct IngestSummary: Sendable {
+    /// Rows made visible by this batch (0 when skipped as duplicate).
+    public var rowsLoaded: Int = 0
+    /// Bad rows skipped under `maxErrors`.
+    public var rowsRejected: Int = 0
+    /// Distinct partitions that received rows.
+    public var partitionsTouched: Int = 0
+    /// Wall seconds of the whole call.
+    public var seconds: Double = 0
+    /// `rowsLoaded / seconds` (rows parsed when skipped).
+    public var rowsPerSecond: Double = 0
+    /// Raw (possibly compressed) input bytes read.
+    public var bytesRead: Int64 = 0
+    /// The batch id was already in the ledger: nothing was loaded.
+    public var skippedAsDuplicate: Bool = false
+    /// Definition of the table this call created, if it did.
+    public var createdTable: TableDefinition? = nil
+    /// Ledger id of the batch.
+    public var batchID: String = ""
+    /// Segments committed.
+    public var segmentsWritten: Int = 0
+    /// Manifest version after the commit (unchanged when skipped).
+    public var manifestVersion: UInt64 = 0
+}
+
+/// One bad input row.
+///
+/// `description`: `clicks.csv:11: column ts: invalid timestamp '2024-13-45 99:00:00'`, or
+/// without a column: `clicks.csv:5: expected 4 fields, found 3`.
+public struct RowError: Sendable, Equatable, CustomStringConvertible {
+    /// File display name (`<stdin>` for `-`).
+    public var file: String
+    /// 1-based physical line where the row starts.
+    public var line: Int
+    /// Column (table column or input key) concerned, if any.
+    public var column: String?
+    /// Reason, e.g. `invalid timestamp`.
+    public var reason: String
+    /// Offending value (full), if any; shown quoted and truncated to 80 bytes.
+    public var value: String?
+    /// The raw row text (for the rejects file), at most 64 KiB.
+    public var raw: String
+
+    public init(file: String, line: Int, column: String?, reason: String, value: String?, raw: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.reason = reason
+        self.value = value
+        self.raw = raw
+    }
+
+    public var description: String {
+        var s = "\(file):\(line): "
+        if let column { s += "column \(column): " }
+        s += reason
+        if let value { s += " '\(RowError.truncated(value))'" }
+        return s
+    }
+
+    /// `v` cut to at most 80 bytes (on a UTF-8 boundary) with `...` appended when cut.
+    static func truncated(_ v: String) -> String {
+        let u = Array(v.utf8)
+        guard u.count > 80 else { return v }
+        var n = 77
+        while n > 0 && u[n] & 0xC0 == 0x80 { n -= 1 }
+        return String(decoding: u[0..<n], as: UTF8.self) + "..."
+    }
+}
+
+/// Why an ingest failed. `description` is the message to print.
+public struct IngestError: Error, Sendable, CustomStringConvertible {
+    /// Failure classes (the CLI maps `.user`/`.refused` to exit 1, `.corrupt` to 2, others 3).
+    public enum Kind: Sendable, Equatable {
+        /// Bad input (first bad row with `maxErrors` 0, malformed CSV, bad header), bad options,
+        /// missing table.
+        case user
+        /// More bad rows than `maxErrors`.
+        case refused
+        /// File system / read / decompression failure.
+        case io
+        /// Store corruption.
+        case corrupt
+        /// The table's writer lock was not obtained in time.
+        case locked
+        /// A concurrent commit conflicted.
+        case conflict
+    }
+
+    /// Class of failure.
+    public var kind: Kind
+    /// The message.
+    public var message: String
+    /// Bad rows seen before the failure (in input order; at most `maxErrors + 1`).
+    public var rowErrors: [RowError]
+
+    public init(_ kind: Kind, _ message: String, rowErrors: [RowError] = []) {
+        self.kind = kind
+        self.message = message
+        self.rowErrors = rowErrors
+    }
+
+    /// User-input errors (bad rows, bad header, malformed CSV, options) vs. system failures.
+    public var isUserError: Bool { kind == .user || kind == .refused }
+
+    public var description: String { message }
+
+    init(_ e: StoreError) {
+        switch e.kind {
+        case .user: self.init(.user, e.message)
+        case .corrupt: self.init(.corrupt, e.message)
+        case .io: self.init(.io, e.message)
+        case .locked: self.init(.locked, e.message)
+        case .conflict: self.init(.conflict, e.message)
+        }
+    }
+}

@@ -1,0 +1,467 @@
+import Dispatch
+import Foundation
+import StrataFormat
+import StrataStore
+import StrataText
+
+/// Bulk ingestion of CSV / NDJSON files (plain, gzip or zstd) into a table as one atomic,
+/// idempotent batch.
+public enum Ingestor {
+    /// Loads `files` (paths, `-` = stdin) into `table` of `store` as ONE batch.
+    ///
+    /// * Rows are parsed in parallel (`options.threads` pieces per input block) into typed
+    ///   column builders, staged as segments every `options.flushRows` rows, and made visible by
+    ///   a single manifest commit at the end: a failure or interrupt anywhere leaves the table
+    ///   unchanged (staged files are removed, or collected by `Table.collectGarbage`).
+    /// * The batch id is `options.batchID`, else `xxh64-<hex>` over the table name and every
+    ///   file's content hash; an id already in the ledger skips the batch
+    ///   (`skippedAsDuplicate`) unless `options.force`.
+    /// * A missing table is created from the input (`createIfMissing`), see `SchemaDetection`;
+    ///   `IngestSummary.createdTable` tells what was created. If the batch then fails, the
+    ///   created table is dropped again.
+    ///
+    /// - Throws: `IngestError` only.
+    public static func ingest(store: Store, table name: String, files: [String],
+                              options: IngestOptions) throws -> IngestSummary {
+        var run = try IngestRun(store: store, name: name, files: files, options: options)
+        return try run.execute()
+    }
+
+    /// The content-derived batch id for `table` and the content hashes of its files, in order.
+    public static func contentBatchID(table: String, hashes: [UInt64]) -> String {
+        var h = InputHasher(seed: 0x696E_6765_7374)
+        var t = table.lowercased()
+        t.withUTF8 { h.update(UnsafeRawBufferPointer($0)) }
+        for var x in hashes {
+            x = x.littleEndian
+            withUnsafeBytes(of: &x) { h.update($0) }
+        }
+        let hex = String(h.finalize(), radix: 16)
+        return "xxh64-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Format of `path` under `.auto` from its name alone (`nil`: decide by content).
+    static func formatFromName(_ path: String) -> (IngestFormat, tsv: Bool)? {
+        var n = path.lowercased()
+        for ext in [".gz", ".gzip", ".zst", ".zstd"] where n.hasSuffix(ext) {
+            n.removeLast(ext.count)
+            break
+        }
+        if n.hasSuffix(".csv") { return (.csv, false) }
+        if n.hasSuffix(".tsv") || n.hasSuffix(".tab") { return (.csv, true) }
+        if n.hasSuffix(".ndjson") || n.hasSuffix(".jsonl") || n.hasSuffix(".json") { return (.ndjson, false) }
+        return nil
+    }
+}
+
+/// Writes the rejects CSV (`file,line,column,reason,raw`, RFC 4180 quoting).
+enum RejectsWriter {
+    static func field(_ s: String, into out: inout [UInt8]) {
+        let u = Array(s.utf8)
+        let needs = u.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        if !needs {
+            out.append(contentsOf: u)
+            return
+        }
+        out.append(0x22)
+        for b in u {
+            if b == 0x22 { out.append(0x22) }
+            out.append(b)
+        }
+        out.append(0x22)
+    }
+
+    static func write(_ errors: [RowError], to path: String) throws {
+        var out = Array("file,line,column,reason,raw\n".utf8)
+        for e in errors {
+            field(e.file, into: &out); out.append(0x2C)
+            out.append(contentsOf: String(e.line).utf8); out.append(0x2C)
+            field(e.column ?? "", into: &out); out.append(0x2C)
+            let reason = e.value.map { "\(e.reason) '\(RowError.truncated($0))'" } ?? e.reason
+            field(reason, into: &out); out.append(0x2C)
+            field(e.raw, into: &out); out.append(0x0A)
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(out)) else {
+            throw IngestError(.io, "cannot write rejects file '\(path)'")
+        }
+    }
+}
+
+/// State of one ingest call.
+struct IngestRun {
+    let store: Store
+    let name: String
+    let files: [String]
+    let options: IngestOptions
+    let threads: Int
+
+    var table: Table?
+    var plan: TablePlan?
+    var workers: [Worker] = []
+    var createdTable: TableDefinition?
+    var staged: [Table.StagedSegment] = []
+    var runs: [(worker: Int, lo: Int, hi: Int)] = []
+    var buffered = 0
+    var rowsLoaded = 0
+    var rowsParsed = 0
+    var rejected: [RowError] = []
+    var hashes: [UInt64] = []
+    var bytesDone: Int64 = 0
+    var totalBytes: Int64?
+    let start = Date()
+
+    init(store: Store, name: String, files: [String], options: IngestOptions) throws {
+        guard !files.isEmpty else { throw IngestError(.user, "no input files") }
+        guard options.maxErrors >= 0 else { throw IngestError(.user, "--max-errors must be at least 0") }
+        guard options.flushRows >= 1 else { throw IngestError(.user, "flush row limit must be at least 1") }
+        guard options.blockSize >= 1 && options.blockSize <= 512 << 20 else { throw IngestError(.user, "block size must be 1 byte to 512 MiB") }
+        let d = options.delimiter
+        guard d != 0x22 && d != 0x0A && d != 0x0D else {
+            throw IngestError(.user, "invalid delimiter (cannot be a quote or a line break)")
+        }
+        if files.filter({ $0 == "-" }).count > 1 { throw IngestError(.user, "stdin ('-') can be read only once") }
+        self.store = store
+        self.name = name
+        self.files = files
+        self.options = options
+        threads = max(1, min(options.threads, 64))
+        var total: Int64 = 0
+        var known = true
+        for f in files {
+            var st = stat()
+            if f != "-", stat(f, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_size) } else { known = false }
+        }
+        totalBytes = known ? total : nil
+    }
+
+    mutating func execute() throws -> IngestSummary {
+        do {
+            try Store.checkName(name, what: "table")
+        } catch { throw IngestError(error) }
+        if store.tableExists(name) {
+            do {
+                let t = try store.table(name)
+                table = t
+                let m = try t.currentManifest()
+                if let id = options.batchID, !options.force, m.batches.contains(where: { $0.id == id }) {
+                    var s = IngestSummary()
+                    s.skippedAsDuplicate = true
+                    s.batchID = id
+                    s.seconds = Date().timeIntervalSince(start)
+                    s.manifestVersion = m.version
+                    return s
+                }
+                plan = try TablePlan(def: m.table, options: options)
+            } catch let e as StoreError { throw IngestError(e) }
+        } else if !options.createIfMissing {
+            do { _ = try store.table(name) } catch { throw IngestError(error) }
+        }
+        if let plan { workers = (0..<threads).map { _ in Worker(plan: plan) } }
+        do {
+            for f in files { try ingestFile(f) }
+            try flush()
+            let id = options.batchID ?? Ingestor.contentBatchID(table: name, hashes: hashes)
+            if let path = options.rejectsPath { try RejectsWriter.write(rejected, to: path) }
+            guard let table else {
+                // no rows and no table: nothing to create from
+                throw IngestError(.user, "cannot create table '\(name)' from empty input")
+            }
+            let manifest: Manifest?
+            do {
+                manifest = try table.commit(adding: staged, batch: BatchRecord(id: id, rows: rowsLoaded,
+                                                                              committedAt: Date().timeIntervalSince1970),
+                                            force: options.force)
+            } catch { throw IngestError(error) }
+            var s = IngestSummary()
+            s.seconds = Date().timeIntervalSince(start)
+            s.batchID = id
+            s.bytesRead = bytesDone
+            s.rowsRejected = rejected.count
+            s.createdTable = createdTable
+            if let manifest {
+                s.rowsLoaded = rowsLoaded
+                s.partitionsTouched = Set(staged.map(\.entry.partition)).count
+                s.segmentsWritten = staged.count
+                s.manifestVersion = manifest.version
+            } else {
+                s.skippedAsDuplicate = true
+                s.manifestVersion = (try? table.currentManifest().version) ?? 0
+            }
+            s.rowsPerSecond = s.seconds > 0 ? Double(manifest == nil ? rowsParsed : rowsLoaded) / s.seconds : 0
+            staged = []
+            return s
+        } catch {
+            for s in staged { unlink(s.tmpPath) }
+            staged = []
+            if let created = createdTable { try? store.dropTable(created.name, ifExists: true) }
+            if let e = error as? IngestError { throw e }
+            if let e = error as? InputError { throw IngestError(e.isOpenFailure ? .user : .io, e.description) }
+            if let e = error as? StoreError { throw IngestError(e) }
+            throw IngestError(.io, "\(error)")
+        }
+    }
+
+    // MARK: files
+
+    mutating func ingestFile(_ path: String) throws {
+        let source = try InputSource(path: path)
+        let display = source.displayName
+        var format = options.format
+        var dialect = CSVDialect(delimiter: options.delimiter)
+        if format == .auto {
+            if let (f, tsv) = Ingestor.formatFromName(path) {
+                format = f
+                if tsv && options.delimiter == UInt8(ascii: ",") { dialect = .tsv }
+            }
+        }
+        // Content sniffing needs the first block; framing depends on the format, so read the
+        // first block with line framing when undecided (a CSV row boundary is a line boundary
+        // only outside quotes; re-split below).
+        let framing: InputFraming
+        if format == .auto {
+            format = try sniff(path: path, source: source)
+        }
+        framing = format == .csv ? dialect.framing : .lines
+        let reader = InputChunkReader(source: source, framing: framing, blockSize: options.blockSize,
+                                      parallelism: threads)
+        guard var chunk = try reader.next() else {
+            hashes.append(source.contentHash)
+            bytesDone += source.compressedBytesRead
+            return
+        }
+        // header / mapping / schema from the first chunk
+        var pieces = chunk.pieces
+        var header: [String]? = nil
+        if format == .csv && options.header {
+            let (names, end, endLine) = try parseHeader(chunk, dialect: dialect, file: display)
+            header = names
+            pieces = Self.dropPrefix(pieces, end: end, endLine: endLine)
+        }
+        if plan == nil {
+            let detected: [(name: String, type: ColumnType)]
+            if format == .csv {
+                let names = header ?? Self.positionalNames(chunk, pieces: pieces, dialect: dialect)
+                let buf = CSVRowBuffer()
+                if let first = pieces.first {
+                    let sampleEnd = Self.sampleEnd(chunk, from: first.range.lowerBound, framing: framing, firstLine: first.firstLine)
+                    do {
+                        try CSVScanner.scan(chunk.bytes, range: first.range.lowerBound..<sampleEnd, firstLine: first.firstLine,
+                                            dialect: dialect, into: buf)
+                    } catch let e as CSVError {
+                        throw IngestError(.user, "\(display):\(e.line): \(e.message)")
+                    }
+                }
+                detected = SchemaDetection.detectCSV(header: names, rows: buf, chunk: chunk.bytes, dialect: dialect)
+            } else {
+                let lo = pieces.first?.range.lowerBound ?? 0
+                let sampleEnd = Self.sampleEnd(chunk, from: lo, framing: framing, firstLine: chunk.firstLine)
+                detected = SchemaDetection.detectNDJSON(chunk: chunk.bytes, range: lo..<sampleEnd, firstLine: chunk.firstLine)
+            }
+            guard !detected.isEmpty else { throw IngestError(.user, "\(display): cannot detect columns for table '\(name)'") }
+            var def = SchemaDetection.definition(table: name, columns: detected, granularity: options.granularity)
+            if let e = options.enrich { def.options["enrich"] = e }
+            do {
+                table = try store.createTable(def)
+                def = try table!.definition
+            } catch { throw IngestError(error) }
+            createdTable = def
+            let p = try TablePlan(def: def, options: options)
+            plan = p
+            workers = (0..<threads).map { _ in Worker(plan: p) }
+        }
+        let ctx = try fileContext(display: display, isCSV: format == .csv, dialect: dialect, header: header)
+        // parse: workers on the pieces of a chunk while the next chunk is read
+        while true {
+            let group = DispatchGroup()
+            let file = ctx
+            let current = chunk
+            for (j, piece) in pieces.enumerated() {
+                let w = workers[j]
+                w.errors.removeAll()
+                DispatchQueue.global().async(group: group) { w.process(current, piece, file) }
+            }
+            var next: InputChunk? = nil
+            var readError: Error? = nil
+            do { next = try reader.next() } catch { readError = error }
+            group.wait()
+            try collect(pieceCount: pieces.count)
+            if let p = options.progress {
+                p(bytesDone + source.compressedBytesRead, totalBytes, rowsParsed)
+            }
+            if buffered >= options.flushRows { try flush() }
+            if let readError { throw readError }
+            guard let n = next else { break }
+            chunk = n
+            pieces = n.pieces
+        }
+        hashes.append(source.contentHash)
+        bytesDone += source.compressedBytesRead
+    }
+
+    /// Gathers the rows, bad rows and structural errors of the last chunk in input order.
+    mutating func collect(pieceCount: Int) throws {
+        for j in 0..<pieceCount {
+            let w = workers[j]
+            rowsParsed += w.seen
+            for e in w.errors {
+                if rejected.count >= options.maxErrors {
+                    if let path = options.rejectsPath { try? RejectsWriter.write(rejected + [e], to: path) }
+                    let first = rejected.first ?? e
+                    if options.maxErrors == 0 { throw IngestError(.user, e.description, rowErrors: [e]) }
+                    throw IngestError(.refused, "ingest refused: \(options.maxErrors + 1) bad rows exceed --max-errors \(options.maxErrors); first: \(first)",
+                                      rowErrors: rejected + [e])
+                }
+                rejected.append(e)
+            }
+            if let f = w.fatal {
+                if let path = options.rejectsPath { try? RejectsWriter.write(rejected, to: path) }
+                throw IngestError(f.kind, f.message, rowErrors: rejected)
+            }
+            let lo = runs.last(where: { $0.worker == j })?.hi ?? 0
+            let hi = w.rows
+            if hi > lo {
+                runs.append((j, lo, hi))
+                buffered += hi - lo
+            }
+        }
+    }
+
+    /// Merges buffered rows and stages them as segments.
+    mutating func flush() throws {
+        guard buffered > 0, let plan, let table else { return }
+        var cols: [Column] = []
+        cols.reserveCapacity(plan.ncols)
+        for c in 0..<plan.ncols {
+            cols.append(mergeColumn(workers.map { $0.builders[c] }, runs: runs))
+            for w in workers { w.resetColumn(c) }
+        }
+        for w in workers { w.resetRows() }
+        runs = []
+        let n = buffered
+        buffered = 0
+        do {
+            staged += try PartitionWriter.stage(table: table, definition: plan.def, columns: cols)
+        } catch { throw IngestError(error) }
+        rowsLoaded += n
+    }
+
+    // MARK: helpers
+
+    /// Decides CSV vs NDJSON from the first bytes of a file (reopened; stdin: CSV).
+    func sniff(path: String, source: InputSource) throws -> IngestFormat {
+        if path == "-" { return .csv }
+        let probe = try InputSource(path: path, hashContent: false)
+        defer { probe.close() }
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { buf.deallocate() }
+        let n = try probe.read(into: buf)
+        var i = 0
+        if n >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { i = 3 }
+        while i < n && (buf[i] == 0x20 || buf[i] == 0x09 || buf[i] == 0x0A || buf[i] == 0x0D) { i += 1 }
+        return i < n && buf[i] == UInt8(ascii: "{") ? .ndjson : .csv
+    }
+
+    /// Parses the header row at the start of `chunk`: names, end offset and line after it.
+    func parseHeader(_ chunk: InputChunk, dialect: CSVDialect, file: String) throws -> ([String], Int, Int) {
+        let bytes = chunk.bytes
+        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let buf = CSVRowBuffer(fieldCapacity: 64, rowCapacity: 16)
+        var pos = 0
+        var line = chunk.firstLine
+        while pos < bytes.count {
+            var e = pos
+            var quotes = 0
+            while e < bytes.count {
+                if p[e] == dialect.quote { quotes += 1 } else if p[e] == 0x0A && quotes & 1 == 0 { e += 1; break }
+                e += 1
+            }
+            do {
+                try CSVScanner.scan(bytes, range: pos..<e, firstLine: line, dialect: dialect, into: buf)
+            } catch let err as CSVError {
+                throw IngestError(.user, "\(file):\(err.line): header: \(err.message)")
+            }
+            line = buf.endLine
+            pos = e
+            if let row = buf.rows.first {
+                let scratch = CSVScratch()
+                let names = buf.fields(of: row).map { f -> String in
+                    var b = f.bytes(in: bytes)
+                    if f.needsUnescape { b = scratch.unescape(b, quote: dialect.quote) }
+                    return String(decoding: b, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                }
+                return (names, e, line)
+            }
+        }
+        return ([], pos, line)
+    }
+
+    /// Pieces after removing everything before `end` (the header).
+    static func dropPrefix(_ pieces: [InputPiece], end: Int, endLine: Int) -> [InputPiece] {
+        var out: [InputPiece] = []
+        for p in pieces where p.range.upperBound > end {
+            if p.range.lowerBound < end {
+                out.append(InputPiece(range: end..<p.range.upperBound, firstLine: endLine))
+            } else {
+                out.append(p)
+            }
+        }
+        return out
+    }
+
+    /// End of a ~4 MiB row-aligned sample starting at `from`.
+    static func sampleEnd(_ chunk: InputChunk, from: Int, framing: InputFraming, firstLine: Int) -> Int {
+        let limit = 4 << 20
+        if chunk.bytes.count - from <= limit { return chunk.bytes.count }
+        let region = UnsafeRawBufferPointer(rebasing: chunk.bytes[from..<(from + limit)])
+        let s = InputSplitter.split(region, into: 1, framing: framing, firstLine: firstLine, atEndOfInput: false)
+        return s.end == 0 ? chunk.bytes.count : from + s.end
+    }
+
+    /// `column1`, `column2`, ... for a headerless CSV, from its first row.
+    static func positionalNames(_ chunk: InputChunk, pieces: [InputPiece], dialect: CSVDialect) -> [String] {
+        guard let first = pieces.first else { return [] }
+        let buf = CSVRowBuffer(fieldCapacity: 64, rowCapacity: 16)
+        let e = sampleEnd(chunk, from: first.range.lowerBound, framing: dialect.framing, firstLine: first.firstLine)
+        try? CSVScanner.scan(chunk.bytes, range: first.range.lowerBound..<min(e, first.range.upperBound),
+                             firstLine: first.firstLine, dialect: dialect, into: buf)
+        guard let row = buf.rows.first else { return [] }
+        return (1...Int(row.fieldCount)).map { "column\($0)" }
+    }
+
+    /// Field → slot mapping of one file.
+    func fileContext(display: String, isCSV: Bool, dialect: CSVDialect, header: [String]?) throws -> FileContext {
+        guard let plan else { throw IngestError(.user, "table '\(name)' does not exist") }
+        guard isCSV else {
+            return FileContext(name: display, isCSV: false, dialect: dialect, fieldSlots: [], expectedFields: 0,
+                               allowMoreFields: false)
+        }
+        guard let header else {
+            return FileContext(name: display, isCSV: true, dialect: dialect, fieldSlots: Array(0..<plan.ncols),
+                               expectedFields: plan.ncols, allowMoreFields: plan.ignoreExtra)
+        }
+        var slots = [Int](repeating: -1, count: header.count)
+        var used = [Bool](repeating: false, count: plan.slotCount)
+        var extra: [String] = []
+        for (f, h) in header.enumerated() {
+            let key = SchemaDetection.columnName(h).lowercased()
+            guard let s = plan.slotIndex[h.lowercased()] ?? plan.slotIndex[key] else {
+                extra.append(h)
+                continue
+            }
+            if used[s] { throw IngestError(.user, "\(display): header names column '\(plan.slotNames[s])' twice") }
+            used[s] = true
+            slots[f] = s
+        }
+        if !extra.isEmpty && !plan.ignoreExtra {
+            throw IngestError(.user, "\(display): columns not in table '\(plan.def.name)': \(extra.joined(separator: ", "))")
+        }
+        for c in 0..<plan.ncols where !used[c] && plan.notNull[c] {
+            if c == plan.timeColumn {
+                throw IngestError(.user, "\(display): header lacks column '\(plan.slotNames[c])' (the table's time column)")
+            }
+            throw IngestError(.user, "\(display): header lacks NOT NULL column '\(plan.slotNames[c])'")
+        }
+        return FileContext(name: display, isCSV: true, dialect: dialect, fieldSlots: slots, expectedFields: header.count,
+                           allowMoreFields: false)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import StrataFormat
+import StrataStore
+import StrataText
+
+/// Infers a table definition from sample rows (used when ingesting into a missing table).
+public enum SchemaDetection {
+    /// Rows examined for type detection.
+    public static let sampleRows = 10_000
+
+    /// Candidate-type bits.
+    static let intBit: UInt8 = 1, doubleBit: UInt8 = 2, boolBit: UInt8 = 4, dateBit: UInt8 = 8, tsBit: UInt8 = 16
+
+    /// Bits of the types a text value could have.
+    static func candidates(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt8 {
+        var m: UInt8 = 0
+        if Values.parseInt64(p, n) != nil { m |= intBit }
+        if Values.parseDouble(p, n) != nil { m |= doubleBit }
+        if ClickEnrichment.equalsCI(p, n, "true") || ClickEnrichment.equalsCI(p, n, "false") { m |= boolBit }
+        if Civil.parseDate(p, n) != nil { m |= dateBit }
+        if n >= 10 && p[4] == UInt8(ascii: "-") && Civil.parseTimestamp(p, n, format: .iso) != nil { m |= tsBit }
+        return m
+    }
+
+    /// Accumulates candidate types of one column.
+    struct Accumulator {
+        var mask: UInt8 = 0xFF
+        var sawValue = false
+
+        mutating func add(_ bits: UInt8) {
+            mask &= bits
+            sawValue = true
+        }
+
+        var type: ColumnType {
+            guard sawValue else { return .varchar }
+            if mask & intBit != 0 { return .bigint }
+            if mask & doubleBit != 0 { return .double }
+            if mask & boolBit != 0 { return .boolean }
+            if mask & dateBit != 0 { return .date }
+            if mask & tsBit != 0 { return .timestamp }
+            return .varchar
+        }
+    }
+
+    /// A valid column name from an input name: bytes other than ASCII letters, digits and `_`
+    /// become `_`, a leading digit gets a `_` prefix, at most 128 bytes; empty → `column`.
+    public static func columnName(_ s: String) -> String {
+        var out: [UInt8] = []
+        for b in s.trimmingCharacters(in: .whitespaces).utf8 {
+            let ok = (b &- 65 < 26) || (b &- 97 < 26) || (b &- 48 < 10) || b == 95
+            out.append(ok ? b : 95)
+        }
+        if out.isEmpty { return "column" }
+        if out[0] &- 48 < 10 { out.insert(95, at: 0) }
+        return String(decoding: out.prefix(128), as: UTF8.self)
+    }
+
+    /// The definition for detected columns: time column = a TIMESTAMP named `ts`, `timestamp`,
+    /// `time` or `event_time`, else the first TIMESTAMP; partitioned by `granularity` and sorted
+    /// by the time column; no TIMESTAMP → unpartitioned, unsorted.
+    public static func definition(table: String, columns: [(name: String, type: ColumnType)],
+                                  granularity: Granularity) -> TableDefinition {
+        var seen = Set<String>()
+        var cols: [ColumnSchema] = []
+        for (n, t) in columns {
+            var name = columnName(n)
+            var k = 2
+            while seen.contains(name.lowercased()) {
+                name = columnName(n) + "_\(k)"
+                k += 1
+            }
+            seen.insert(name.lowercased())
+            cols.append(ColumnSchema(name: name, type: t, nullable: true))
+        }
+        let preferred = ["ts", "timestamp", "time", "event_time"]
+        var time: String? = nil
+        for p in preferred {
+            if let c = cols.first(where: { $0.type == .timestamp && $0.name.lowercased() == p }) { time = c.name; break }
+        }
+        if time == nil { time = cols.first(where: { $0.type == .timestamp })?.name }
+        return TableDefinition(name: table.lowercased(), columns: cols, timeColumn: time,
+                               granularity: time == nil ? .none : (granularity == .none ? .day : granularity),
+                               sortKey: time.map { [$0] } ?? [])
+    }
+
+    /// Detects column types of CSV rows in `buffer` (fields unescaped with `dialect.quote`).
+    static func detectCSV(header: [String], rows buffer: CSVRowBuffer, chunk: UnsafeRawBufferPointer,
+                          dialect: CSVDialect) -> [(name: String, type: ColumnType)] {
+        var acc = [Accumulator](repeating: Accumulator(), count: header.count)
+        let scratch = CSVScratch()
+        for row in buffer.rows.prefix(sampleRows) {
+            let fields = buffer.fields(of: row)
+            for (f, fld) in fields.enumerated() where f < header.count {
+                var b = fld.bytes(in: chunk)
+                if fld.needsUnescape { b = scratch.unescape(b, quote: dialect.quote) }
+                b = Values.trimmingSpaces(b)
+                guard b.count > 0 else { continue }
+                acc[f].add(candidates(b.baseAddress!.assumingMemoryBound(to: UInt8.self), b.count))
+            }
+        }
+        return zip(header, acc).map { ($0, $1.type) }
+    }
+
+    /// Detects keys (in order of first appearance) and types of NDJSON lines in `range`.
+    static func detectNDJSON(chunk: UnsafeRawBufferPointer, range: Range<Int>, firstLine: Int) -> [(name: String, type: ColumnType)] {
+        var names: [String] = []
+        var index: [String: Int] = [:]
+        var acc: [Accumulator] = []
+        let buf = JSONObjectBuffer()
+        var lines = NDJSONLines(chunk, range: range, firstLine: firstLine)
+        var count = 0
+        while count < sampleRows, let (bytes, line) = lines.next() {
+            guard (try? JSONLineScanner.scan(bytes, lineNumber: line, into: buf)) == true else { continue }
+            count += 1
+            for m in buf.members {
+                let key = String(decoding: buf.key(m), as: UTF8.self)
+                let lk = columnName(key).lowercased()
+                let i: Int
+                if let k = index[lk] { i = k } else {
+                    i = names.count
+                    index[lk] = i
+                    names.append(key)
+                    acc.append(Accumulator())
+                }
+                let v = buf.value(m)
+                switch m.kind {
+                case .null: continue
+                case .true, .false: acc[i].add(boolBit)
+                case .number, .string:
+                    let t = Values.trimmingSpaces(v)
+                    if t.count == 0 { continue }
+                    var bits = candidates(t.baseAddress!.assumingMemoryBound(to: UInt8.self), t.count)
+                    if m.kind == .number { bits &= intBit | doubleBit }
+                    acc[i].add(bits)
+                }
+            }
+        }
+        return zip(names, acc).map { ($0, $1.type) }
+    }
+}
