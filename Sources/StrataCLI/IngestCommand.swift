@@ -1,13 +1,132 @@
 import ArgumentParser
 import Foundation
+import StrataIngest
+import StrataStore
+import StrataText
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct IngestCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Load CSV or NDJSON files (plain, .gz, .zst, or - for stdin) into a table in one atomic batch.")
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load CSV or NDJSON files (plain, .gz, .zst, or - for stdin) into a table as one atomic, idempotent batch.")
+
     @OptionGroup var storeOption: StoreOption
-    @Argument var table: String
-    @Argument var files: [String]
+    @Argument(help: "Table (created from the input when it does not exist).") var table: String
+    @Argument(help: "Input files; - reads standard input.") var files: [String]
+    @Option(name: .long, help: "csv, ndjson or auto (by extension / content).") var format: String = "auto"
+    @Option(name: .long, help: "CSV delimiter: one character, or tab.") var delimiter: String?
+    @Flag(name: .long, help: "The CSV has no header row: columns map by position.") var noHeader = false
+    @Flag(name: .long, help: "Ignore input columns the table does not have (default: refuse).") var ignoreExtraColumns = false
+    @Flag(name: .long, help: "Empty strings load as NULL.") var emptyAsNull = false
+    @Option(name: .long, help: "Timestamps: auto, iso, epoch_s, epoch_ms, epoch_us.") var timeFormat: String = "auto"
+    @Option(name: .long, help: "Skip up to N bad rows (default 0: any bad row refuses the batch).") var maxErrors: Int = 0
+    @Option(name: .long, help: "Write skipped rows to this CSV (file,line,column,reason,raw).") var rejects: String?
+    @Option(name: .long, help: "Idempotency key (default: a hash of the input content).") var batchId: String?
+    @Flag(name: .long, help: "Load even if this batch was already applied.") var force = false
+    @Option(name: .long, help: "Partitioning of a table created from the input: hour, day or month.") var partitionBy: String = "day"
+    @Option(name: .long, help: "Click-log enrichment profile (clicks).") var enrich: String?
+    @Flag(name: .long, help: "Keep the ip column when enriching.") var keepIp = false
+    @Option(name: .long, help: "Parser threads (default: all cores).") var threads: Int?
+    @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
     func run() throws {
-        Exit.fail("error: ingest is being wired to the loader", code: 3)
+        let store = storeOption.open()
+        var o = IngestOptions()
+        guard let f = IngestFormat(rawValue: format.lowercased()) else { Exit.fail("error: --format must be csv, ndjson or auto", code: 1) }
+        o.format = f
+        if let d = delimiter {
+            if d == "\\t" || d == "tab" || d == "\t" { o.delimiter = 9 } else {
+                guard d.utf8.count == 1 else { Exit.fail("error: --delimiter must be one character", code: 1) }
+                o.delimiter = d.utf8.first!
+            }
+        }
+        o.header = !noHeader
+        o.extraColumns = ignoreExtraColumns ? .ignore : .error
+        o.emptyAsNull = emptyAsNull
+        switch timeFormat.lowercased() {
+        case "auto": o.timeFormat = .auto
+        case "iso": o.timeFormat = .iso
+        case "epoch_s", "epoch", "epoch_seconds": o.timeFormat = .epochSeconds
+        case "epoch_ms", "epoch_millis": o.timeFormat = .epochMillis
+        case "epoch_us", "epoch_micros": o.timeFormat = .epochMicros
+        default: Exit.fail("error: --time-format must be auto, iso, epoch_s, epoch_ms or epoch_us", code: 1)
+        }
+        o.maxErrors = max(0, maxErrors)
+        o.rejectsPath = rejects
+        o.batchID = batchId
+        o.force = force
+        guard let g = Granularity(rawValue: partitionBy.lowercased()), g != .none else {
+            Exit.fail("error: --partition-by must be hour, day or month", code: 1)
+        }
+        o.granularity = g
+        o.enrich = enrich
+        o.keepIP = keepIp
+        if let threads { o.threads = max(1, threads) }
+        o.quiet = quiet
+        let progress = !quiet && isatty(2) != 0 ? ProgressBar() : nil
+        if let progress { o.progress = { b, t, r in progress.update(bytes: b, total: t, rows: r) } }
+        let summary: IngestSummary
+        do {
+            summary = try Ingestor.ingest(store: store, table: table, files: files, options: o)
+        } catch let e as IngestError {
+            progress?.finish()
+            switch e.kind {
+            case .user, .refused, .locked, .conflict: Exit.fail("error: \(e.message)", code: 1)
+            case .corrupt: Exit.fail("corrupt data: \(e.message)", code: 2)
+            case .io: Exit.fail("error: \(e.message)", code: e.message.contains("cannot open") ? 1 : 3)
+            }
+        }
+        progress?.finish()
+        if quiet { return }
+        var err = ""
+        if let def = summary.createdTable {
+            err += "created table \(def.name) (\(def.columns.map { "\($0.name) \($0.type.sqlName)" }.joined(separator: ", ")))"
+            err += " PARTITION BY \(def.granularity.rawValue)(\(def.timeColumn ?? "-")) ORDER BY (\(def.sortKey.joined(separator: ", ")))\n"
+        }
+        if summary.skippedAsDuplicate {
+            err += "skipped: batch \(summary.batchID) was already loaded into \(table) (use --force to load it again)\n"
+        } else {
+            err += String(format: "loaded %d rows (%d rejected) into %@: %d partitions, %d segments, %.2f s, %.0f rows/s\n",
+                          summary.rowsLoaded, summary.rowsRejected, table, summary.partitionsTouched, summary.segmentsWritten,
+                          summary.seconds, summary.rowsPerSecond)
+        }
+        FileHandle.standardError.write(err.data(using: .utf8)!)
+    }
+}
+
+/// A one-line progress bar on stderr: bytes, rows/s and ETA.
+final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private let start = Date()
+    private var last = Date.distantPast
+    private var drawn = false
+
+    func update(bytes: Int64, total: Int64?, rows: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 0.2 else { return }
+        last = now
+        let secs = max(now.timeIntervalSince(start), 0.001)
+        let rate = Double(rows) / secs
+        var line = String(format: "%8.1f MB  %10d rows  %9.0f rows/s", Double(bytes) / 1e6, rows, rate)
+        if let total, total > 0 {
+            let frac = min(1, Double(bytes) / Double(total))
+            let width = 30
+            let filled = Int(frac * Double(width))
+            let eta = frac > 0 ? secs * (1 - frac) / frac : 0
+            line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                + String(format: "%3.0f%%  ", frac * 100) + line + String(format: "  ETA %4.0f s", eta)
+        }
+        FileHandle.standardError.write(("\r" + line).data(using: .utf8)!)
+        drawn = true
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
     }
 }
