@@ -5,6 +5,9 @@
 //   StrataText (value parsing/formatting, compressed input) and StrataSQL (lexer/parser) are leaves.
 import PackageDescription
 
+// Hot loops mutate class-held buffers; dynamic exclusivity checks cost more than the work.
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
 let package = Package(
     name: "Strata",
     products: [
@@ -26,12 +29,12 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CStrataKernels", path: "Sources/CStrataKernels",
                 cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "StrataFormat", dependencies: ["CZstd", "CLZ4", "CStrataKernels"]),
-        .target(name: "StrataText", dependencies: ["CZlib", "CZstd"]),
+        .target(name: "StrataFormat", dependencies: ["CZstd", "CLZ4", "CStrataKernels"], swiftSettings: fast),
+        .target(name: "StrataText", dependencies: ["CZlib", "CZstd"], swiftSettings: fast),
         .target(name: "StrataSQL"),
-        .target(name: "StrataStore", dependencies: ["StrataFormat", "StrataText"]),
-        .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"]),
-        .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL"]),
+        .target(name: "StrataStore", dependencies: ["StrataFormat", "StrataText"], swiftSettings: fast),
+        .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
+        .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
             "StrataStore", "StrataFormat", "StrataText", "StrataIngest", "StrataQuery", "StrataSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

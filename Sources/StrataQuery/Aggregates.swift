@@ -149,13 +149,13 @@ final class AggState {
     var argKey: [Value] = []
     var lists: [[Double]] = []
     var hll: [[UInt8]?] = []
-    var pairs: GroupTable?
+    var pairs: PairSet?
     var overflow = false
 
     init(_ spec: AggSpec) {
         self.spec = spec
         inputType = spec.args.first?.type ?? .null
-        if spec.kind == .countDistinct { pairs = GroupTable(width: 2, capacity: 4096) }
+        if spec.kind == .countDistinct { pairs = PairSet() }
     }
 
     func grow(_ groups: Int) {
@@ -176,8 +176,76 @@ final class AggState {
         }
     }
 
+    /// Vectorized paths for the common shapes (flat, no NULLs, no FILTER). Returns false when
+    /// the general path must run.
+    func updateFast(_ gids: [Int32], _ args: [Vec], _ mask: Vec?) -> Bool {
+        guard mask == nil else { return false }
+        let n = gids.count
+        switch spec.kind {
+        case .countStar:
+            counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in
+                for i in 0..<n { c[Int(g[i])] &+= 1 }
+            } }
+            return true
+        case .countIf:
+            let v = args[0]
+            guard !v.isConst, v.valid == nil else { return false }
+            counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in v.ints.withUnsafeBufferPointer { x in
+                for i in 0..<n { c[Int(g[i])] &+= x[i] }  // x is 0/1
+            } } }
+            return true
+        case .sum, .avg, .sumIf:
+            let v = args[0]
+            guard !v.isConst, v.valid == nil else { return false }
+            var cond: UnsafeBufferPointer<Int64>? = nil
+            var condArray: [Int64] = []
+            if spec.kind == .sumIf {
+                let c = args[1]
+                guard !c.isConst, c.valid == nil else { return false }
+                condArray = c.ints
+            }
+            return condArray.withUnsafeBufferPointer { cp -> Bool in
+                if spec.kind == .sumIf { cond = cp }
+                let useDouble = inputType == .double || spec.kind == .avg
+                counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in
+                    if useDouble {
+                        dsum.withUnsafeMutableBufferPointer { s in
+                            if v.type == .double {
+                                v.dbls.withUnsafeBufferPointer { x in
+                                    if let cond { for i in 0..<n where cond[i] != 0 { let k = Int(g[i]); c[k] &+= 1; s[k] += x[i] } }
+                                    else { for i in 0..<n { let k = Int(g[i]); c[k] &+= 1; s[k] += x[i] } }
+                                }
+                            } else {
+                                v.ints.withUnsafeBufferPointer { x in
+                                    if let cond { for i in 0..<n where cond[i] != 0 { let k = Int(g[i]); c[k] &+= 1; s[k] += Double(x[i]) } }
+                                    else { for i in 0..<n { let k = Int(g[i]); c[k] &+= 1; s[k] += Double(x[i]) } }
+                                }
+                            }
+                        }
+                    } else {
+                        var o = false
+                        isum.withUnsafeMutableBufferPointer { s in v.ints.withUnsafeBufferPointer { x in
+                            for i in 0..<n where cond == nil || cond![i] != 0 {
+                                let k = Int(g[i])
+                                c[k] &+= 1
+                                let (r, of) = s[k].addingReportingOverflow(x[i])
+                                s[k] = r
+                                o = o || of
+                            }
+                        } }
+                        if o { overflow = true }
+                    }
+                } }
+                return true
+            }
+        default:
+            return false
+        }
+    }
+
     /// `rows`: selected rows of the batch (indexes into the argument vectors) and their group ids.
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
+        if updateFast(gids, args, mask) { return }
         let n = gids.count
         @inline(__always) func take(_ i: Int) -> Bool {
             if let mask, mask.isNull(i) || mask.ints[mask.idx(i)] == 0 { return false }
@@ -248,24 +316,18 @@ final class AggState {
             var words = [Int64](repeating: 0, count: n)
             var nulls = [Int64](repeating: 0, count: n)
             keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
-            // (group, value) pairs of the rows that count; a pair id beyond the table's previous
-            // size is a new distinct value of that group
-            var pairs = [Int64]()
-            pairs.reserveCapacity(2 * n)
-            for i in 0..<n where take(i) && nulls[i] == 0 {
-                pairs.append(Int64(gids[i]))
-                pairs.append(words[i])
-            }
-            let m = pairs.count / 2
-            let table = self.pairs!
-            let before = table.count
-            var ids = [Int32](repeating: 0, count: m)
-            pairs.withUnsafeBufferPointer { p in ids.withUnsafeMutableBufferPointer { table.findOrInsert(p.baseAddress!, m, into: $0.baseAddress!) } }
-            var nextNew = Int32(before)  // new ids are handed out in order of first occurrence
-            for j in 0..<m where ids[j] == nextNew {
-                counts[Int(pairs[2 * j])] += 1
-                nextNew += 1
-            }
+            let set = pairs!
+            counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in
+                if mask == nil {
+                    for i in 0..<n where nulls[i] == 0 {
+                        if set.insert(group: g[i], value: w[i]) { c[Int(g[i])] &+= 1 }
+                    }
+                } else {
+                    for i in 0..<n where take(i) && nulls[i] == 0 {
+                        if set.insert(group: g[i], value: w[i]) { c[Int(g[i])] &+= 1 }
+                    }
+                }
+            } } }
         case .approxCountDistinct:
             let v = args[0]
             var words = [Int64](repeating: 0, count: n)
@@ -315,11 +377,10 @@ final class AggState {
             }
         }
         if spec.kind == .countDistinct, let op = other.pairs {
-            var pair = [Int64](repeating: 0, count: 2)
-            for p in 0..<op.count {
-                pair[0] = Int64(map[Int(op.key(p, 0))])
-                pair[1] = op.key(p, 1)
-                if pair.withUnsafeBufferPointer({ pairs!.insert($0.baseAddress!) }) { counts[Int(pair[0])] += 1 }
+            let set = pairs!
+            op.forEach { g, v in
+                let t = map[Int(g)]
+                if set.insert(group: t, value: v) { counts[Int(t)] += 1 }
             }
         }
         overflow = overflow || other.overflow

@@ -86,6 +86,7 @@ final class Executor: @unchecked Sendable {
         var table: GroupTable?
         var states: [AggState] = []
         var rows: [[Value]] = []   // projection outputs (column-major)
+        var sawRows = false
         var error: QueryError?
     }
 
@@ -322,18 +323,27 @@ final class Executor: @unchecked Sendable {
         try scan(plan, workers) { (w, b) throws(QueryError) in
             let n = b.count
             if n == 0 { return }
-            var rowKeys = [Int64](repeating: 0, count: n * width)
-            var nulls = [Int64](repeating: 0, count: n)
-            for (k, g) in plan.groups.enumerated() {
-                let v = try self.eval.eval(g, b)
-                keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
-            }
-            for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
-            var gids = [Int32](repeating: 0, count: n)
             let table = w.table!
-            rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
-                table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
-            } }
+            var gids = [Int32](repeating: 0, count: n)
+            w.sawRows = true
+            if plan.groups.isEmpty {
+                // one group: no hashing
+                if table.count == 0 {
+                    var zero = [Int64](repeating: 0, count: width)
+                    _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
+                }
+            } else {
+                var rowKeys = [Int64](repeating: 0, count: n * width)
+                var nulls = [Int64](repeating: 0, count: n)
+                for (k, g) in plan.groups.enumerated() {
+                    let v = try self.eval.eval(g, b)
+                    keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+                }
+                for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
+                rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
+                    table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+                } }
+            }
             for s in w.states {
                 s.grow(table.count)
                 let args = try s.spec.args.map { (a) throws(QueryError) -> Vec in try self.eval.eval(a, b) }
@@ -356,8 +366,8 @@ final class Executor: @unchecked Sendable {
                 s.merge(o, map)
             }
         }
-        let emptyInput = plan.groups.isEmpty && table.count == 0
-        if emptyInput {
+        let emptyInput = plan.groups.isEmpty && !workers.contains { $0.sawRows }
+        if plan.groups.isEmpty && table.count == 0 {
             var zero = [Int64](repeating: 0, count: width)
             _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
         }

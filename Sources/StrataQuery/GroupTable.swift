@@ -6,7 +6,9 @@ final class GroupTable {
     private var keyStore: UnsafeMutablePointer<Int64>
     private var keyCapacity: Int
     private var hashStore: UnsafeMutablePointer<UInt64>
-    private var slots: UnsafeMutablePointer<Int32>
+    /// 0 = empty, else (upper 32 bits of the hash) << 32 | (group id + 1): a probe compares the
+    /// stored hash bits before touching the key.
+    private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount: Int
     private var mask: Int
     private(set) var count = 0
@@ -18,7 +20,7 @@ final class GroupTable {
         slotCount = cap
         mask = cap - 1
         slots = .allocate(capacity: cap)
-        slots.initialize(repeating: -1, count: cap)
+        slots.initialize(repeating: 0, count: cap)
         keyCapacity = max(16, capacity)
         keyStore = .allocate(capacity: keyCapacity * width)
         hashStore = .allocate(capacity: keyCapacity)
@@ -43,17 +45,20 @@ final class GroupTable {
         return h ^ (h >> 32)
     }
 
+    @inline(__always) static func slotValue(_ h: UInt64, _ g: Int) -> UInt64 { (h & 0xFFFF_FFFF_0000_0000) | UInt64(g + 1) }
+
     private func growSlots() {
         let cap = slotCount * 2
         slots.deallocate()
         slots = .allocate(capacity: cap)
-        slots.initialize(repeating: -1, count: cap)
+        slots.initialize(repeating: 0, count: cap)
         slotCount = cap
         mask = cap - 1
         for g in 0..<count {
-            var i = Int(truncatingIfNeeded: hashStore[g]) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(g)
+            let h = hashStore[g]
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = GroupTable.slotValue(h, g)
         }
     }
 
@@ -82,18 +87,20 @@ final class GroupTable {
             let key = rowKeys + r * w
             let h = GroupTable.hash(key, w)
             var i = Int(truncatingIfNeeded: h) & mask
+            let tag = h & 0xFFFF_FFFF_0000_0000
             while true {
-                let g = Int(slots[i])
-                if g < 0 {
+                let sv = slots[i]
+                if sv == 0 {
                     if count == keyCapacity { growKeys() }
                     (keyStore + count * w).update(from: key, count: w)
                     hashStore[count] = h
-                    slots[i] = Int32(count)
+                    slots[i] = GroupTable.slotValue(h, count)
                     gids[r] = Int32(count)
                     count += 1
                     break
                 }
-                if hashStore[g] == h {
+                if sv & 0xFFFF_FFFF_0000_0000 == tag {
+                    let g = Int(sv & 0xFFFF_FFFF) - 1
                     let base = keyStore + g * w
                     var eq = true
                     for k in 0..<w where base[k] != key[k] { eq = false; break }
@@ -112,4 +119,73 @@ final class GroupTable {
     }
 
     @inline(__always) func key(_ g: Int, _ k: Int) -> Int64 { keyStore[g * width + k] }
+}
+
+/// A hash set of (group, value) pairs for exact count(DISTINCT): entries are stored inline
+/// (16 bytes, open addressing), so a probe costs one cache line. Group ids are stored + 1 so
+/// that 0 marks an empty slot.
+final class PairSet {
+    private var slots: UnsafeMutablePointer<UInt64>  // 2 words per slot
+    private var capacity: Int
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1 << 12) {
+        var cap = 16
+        while cap < capacity * 2 { cap <<= 1 }
+        self.capacity = cap
+        mask = cap - 1
+        slots = .allocate(capacity: 2 * cap)
+        slots.initialize(repeating: 0, count: 2 * cap)
+    }
+
+    deinit { slots.deallocate() }
+
+    @inline(__always) static func hash(_ g: UInt64, _ v: UInt64) -> UInt64 {
+        var h = (v ^ (g &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9  // wrapping: hash mixing
+        h ^= h >> 31
+        h = h &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 29)
+    }
+
+    private func grow() {
+        let old = slots, oldCap = capacity
+        capacity *= 2
+        mask = capacity - 1
+        slots = .allocate(capacity: 2 * capacity)
+        slots.initialize(repeating: 0, count: 2 * capacity)
+        for i in 0..<oldCap where old[2 * i] != 0 {
+            var j = Int(truncatingIfNeeded: PairSet.hash(old[2 * i], old[2 * i + 1])) & mask
+            while slots[2 * j] != 0 { j = (j + 1) & mask }
+            slots[2 * j] = old[2 * i]
+            slots[2 * j + 1] = old[2 * i + 1]
+        }
+        old.deallocate()
+    }
+
+    /// Inserts (group, value); true when it was not present.
+    @inline(__always) func insert(group: Int32, value: Int64) -> Bool {
+        if (count + 1) * 2 > capacity { grow() }
+        let g = UInt64(UInt32(bitPattern: group)) + 1
+        let v = UInt64(bitPattern: value)
+        var j = Int(truncatingIfNeeded: PairSet.hash(g, v)) & mask
+        while true {
+            let s = slots[2 * j]
+            if s == 0 {
+                slots[2 * j] = g
+                slots[2 * j + 1] = v
+                count += 1
+                return true
+            }
+            if s == g && slots[2 * j + 1] == v { return false }
+            j = (j + 1) & mask
+        }
+    }
+
+    /// Calls `body(group, value)` for every pair.
+    func forEach(_ body: (Int32, Int64) -> Void) {
+        for i in 0..<capacity where slots[2 * i] != 0 {
+            body(Int32(truncatingIfNeeded: slots[2 * i] - 1), Int64(bitPattern: slots[2 * i + 1]))
+        }
+    }
 }
