@@ -240,6 +240,21 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// For a dictionary stored in the hex layout with 16-digit entries: each entry's value as
+    /// an Int64 (big-endian bytes), without expanding to text. Nil for other layouts.
+    public func hexDictionaryValues(column: Int) throws(FormatError) -> [Int64]? {
+        let c = footer.columns[column]
+        guard let meta = c.dictionary, meta.layout == .hex, meta.entryLength == 16 else { return nil }
+        let scratch = DecodeScratch()
+        let page = try raw(meta.page, scratch: scratch, what: "column '\(c.name)' dictionary")
+        let n = Int(meta.entries)
+        guard page.count == n * 8 else { throw FormatError(.corrupt, "column '\(c.name)' dictionary: size does not match \(n) hex entries", path: path) }
+        return [Int64](unsafeUninitializedCapacity: n) { out, count in
+            for i in 0..<n { out[i] = Int64(bitPattern: UInt64(bigEndian: page.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
+            count = n
+        }
+    }
+
     /// Reads and checks every page (checksums, decompression, decoding). Throws the first problem.
     public func verify() throws(FormatError) {
         let scratch = DecodeScratch()

@@ -285,7 +285,7 @@ final class Executor: @unchecked Sendable {
         if let d = dicts[key]?[column] { dictLock.unlock(); return d }
         dictLock.unlock()
         let d = DictRef(try r.dictionary(column: column))
-        if hex { d.computeHexWords() }
+        if hex { d.hexWords = try r.hexDictionaryValues(column: column) }
         dictLock.lock()
         defer { dictLock.unlock() }
         if let existing = dicts[key]?[column] { return existing }
@@ -449,7 +449,7 @@ final class Executor: @unchecked Sendable {
         if !plan.order.isEmpty {
             let keyVecs = try plan.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b) }
             let keyVals = keyVecs.map { v in (0..<n).map { v.value($0) } }
-            rows.sort { x, y in
+            let less: (Int, Int) -> Bool = { x, y in
                 for (k, o) in plan.order.enumerated() {
                     let a = keyVals[k][x], c = keyVals[k][y]
                     if a.isNull || c.isNull {
@@ -460,6 +460,25 @@ final class Executor: @unchecked Sendable {
                     if r != 0 { return o.descending ? r > 0 : r < 0 }
                 }
                 return x < y
+            }
+            if let l = plan.limit, l + plan.offset < rows.count / 8 {
+                // top-N: keep the best `l + offset` rows in a sorted buffer
+                let k = l + plan.offset
+                var best: [Int] = []
+                best.reserveCapacity(k + 1)
+                for r in rows {
+                    if best.count == k, let worst = best.last, !less(r, worst) { continue }
+                    var lo = 0, hi = best.count
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if less(best[mid], r) { lo = mid + 1 } else { hi = mid }
+                    }
+                    best.insert(r, at: lo)
+                    if best.count > k { best.removeLast() }
+                }
+                rows = best
+            } else {
+                rows.sort(by: less)
             }
         }
         if plan.offset > 0 { rows = Array(rows.dropFirst(plan.offset)) }

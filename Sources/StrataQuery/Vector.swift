@@ -10,22 +10,7 @@ public final class DictRef: @unchecked Sendable {
     public var hexWords: [Int64]?
     public init(_ d: StringDictionary) { dict = d }
 
-    /// Parses every entry as 16 lowercase hex digits.
-    func computeHexWords() {
-        var out = [Int64](repeating: 0, count: dict.count)
-        dict.bytes.withUnsafeBufferPointer { b in
-            for i in 0..<dict.count {
-                let o = Int(dict.offsets[i])
-                var x: UInt64 = 0
-                for j in 0..<16 {
-                    let c = b[o + j]
-                    x = x << 4 | UInt64(c <= 57 ? c - 48 : c - 87)
-                }
-                out[i] = Int64(bitPattern: x)
-            }
-        }
-        hexWords = out
-    }
+
     public var count: Int { dict.count }
 }
 
