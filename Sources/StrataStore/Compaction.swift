@@ -300,8 +300,13 @@ public enum Compactor {
         return spec.survivingRows(columns)
     }
 
-    /// Test hook: called with the attempt number (1, 2) right before the commit of a run.
-    nonisolated(unsafe) public static var beforeCommit: ((Int) -> Void)?
+    /// Test hook: called with the attempt number (1, 2) right before the commit of a run,
+    /// for runs on the thread that installed it.
+    public static var beforeCommit: ((Int) -> Void)? {
+        get { beforeCommitHooks.current }
+        set { beforeCommitHooks.current = newValue }
+    }
+    static let beforeCommitHooks = ThreadHooks<(Int) -> Void>()
 
     // MARK: - internals
 
