@@ -254,8 +254,9 @@ public enum Compactor {
     }
 
     /// Runs compaction: applies the table option `retention` (if set), plans, merges each
-    /// selected run (one partition at a time: read inputs, merge dictionaries, deduplicate
-    /// for dedup tables, sort by the sort key, write outputs split at `targetRows`), then
+    /// selected run (one partition at a time: read inputs, merge dictionaries, merge the
+    /// sorted inputs by the sort key, deduplicate for dedup tables, write outputs split at
+    /// `targetRows`), then
     /// commits every output and removes every input in ONE manifest version. If a concurrent
     /// commit removed an input (another compaction, retention, delete), the run re-plans once
     /// and otherwise fails with a `.conflict` error; either way its staged files are removed.
@@ -439,9 +440,12 @@ public enum Compactor {
         }
     }
 
-    /// Reads the inputs of `task` (oldest first), merges their dictionaries, drops superseded
-    /// versions for dedup tables and stages the rows sorted by the sort key as segment(s) of
-    /// at most `targetRows` rows at the task's output level.
+    /// Reads the inputs of `task` (oldest first), merges their dictionaries, orders the rows
+    /// by the sort key with a stable merge of the already-sorted inputs (a full sort if some
+    /// input is not sorted), drops superseded versions for dedup tables and stages the rows
+    /// as segment(s) of at most `targetRows` rows at the task's output level. Columns are
+    /// decoded one at a time (key columns are kept), so memory is about the output plus one
+    /// input column.
     static func merge(_ task: MergeTask, snapshot: Snapshot, definition def: TableDefinition, policy: CompactionPolicy,
                       dedup: DedupSpec?) throws(StoreError) -> [Table.StagedSegment] {
         let inputs = task.inputs.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
@@ -457,40 +461,144 @@ public enum Compactor {
             }
             readers.append(r)
         }
-        var columns = try readConcatenated(readers, definition: def)
-        if let dedup, let n = columns.first?.count {
-            let keep = dedup.survivingRows(columns)
-            if keep.count < n { columns = keep.withUnsafeBufferPointer { p in columns.map { $0.gathered(p) } } }
-        }
-        guard (columns.first?.count ?? 0) > 0 else { return [] }
-        var out = try PartitionWriter.stage(table: snapshot.table, definition: def, columns: columns, maxRows: policy.targetRows)
-        for i in out.indices {
-            out[i].entry.level = task.outputLevel
-            if out[i].entry.partition != task.partition {
-                for s in out { unlink(s.tmpPath) }
-                throw StoreError(.corrupt, "rows of partition \(task.partition) fall into \(out[i].entry.partition); run strata verify")
-            }
-        }
-        return out
-    }
-
-    /// Decodes every column of `readers` and concatenates them in reader order; string
-    /// columns get one merged sorted dictionary.
-    static func readConcatenated(_ readers: [SegmentReader], definition def: TableDefinition) throws(StoreError) -> [Column] {
-        let total = readers.reduce(0) { $0 + $1.rowCount }
-        var result: [Column] = []
-        result.reserveCapacity(def.columns.count)
-        for (ci, schema) in def.columns.enumerated() {
+        var bounds = [0]
+        for r in readers { bounds.append(bounds.last! + r.rowCount) }
+        let total = bounds.last!
+        guard total > 0 else { return [] }
+        func read(_ column: Int) throws(StoreError) -> Column {
             var parts: [Column] = []
             parts.reserveCapacity(readers.count)
             do throws(FormatError) {
-                for r in readers { parts.append(try r.readColumn(ci)) }
+                for r in readers { parts.append(try r.readColumn(column)) }
             } catch {
                 throw StoreError(error)
             }
-            result.append(concatenate(parts, physical: schema.type.physical, total: total))
+            return concatenate(parts, physical: def.columns[column].type.physical, total: total)
         }
-        return result
+        let sortKey = def.sortKey.compactMap { def.columnIndex($0) }
+        var kept: [Int: Column] = [:]
+        for c in sortKey + (dedup?.keyColumns ?? []) + (dedup?.versionColumn.map { [$0] } ?? []) where kept[c] == nil {
+            kept[c] = try read(c)
+        }
+        var order = mergeOrder(keys: sortKey.map { kept[$0]! }, runs: bounds)
+        if let dedup {
+            let survivors = DedupSpec.survivingRows(keys: dedup.keyColumns.map { kept[$0]! },
+                                                    version: dedup.versionColumn.map { kept[$0]! })
+            if survivors.count < total {
+                var keep = [Bool](repeating: false, count: total)
+                for r in survivors { keep[Int(r)] = true }
+                order = order.filter { keep[Int($0)] }
+            }
+        }
+        // output chunks of at most targetRows rows, gathered column by column
+        var chunks: [Range<Int>] = []
+        var lo = 0
+        while lo < order.count {
+            let hi = min(lo + max(1, policy.targetRows), order.count)
+            chunks.append(lo..<hi)
+            lo = hi
+        }
+        var outputs = [[Column]](repeating: [], count: chunks.count)
+        for c in 0..<def.columns.count {
+            let column: Column
+            if let k = kept.removeValue(forKey: c) { column = k } else { column = try read(c) }
+            order.withUnsafeBufferPointer { o in
+                for (k, range) in chunks.enumerated() {
+                    outputs[k].append(column.gathered(UnsafeBufferPointer(rebasing: o[range])))
+                }
+            }
+        }
+        var staged: [Table.StagedSegment] = []
+        do throws(StoreError) {
+            for k in outputs.indices {
+                let columns = outputs[k]
+                outputs[k] = []
+                staged.append(try snapshot.table.stageSegment(definition: def, columns: columns, partitionStart: task.partitionStart,
+                                                              level: task.outputLevel))
+            }
+        } catch {
+            for s in staged { unlink(s.tmpPath) }
+            throw error
+        }
+        return staged
+    }
+
+    /// Row order by the sort key `keys` of the concatenation of sorted runs (`runs` holds the
+    /// run boundaries, first 0, last the row count): NULLs first, ties in concatenation order
+    /// (the order a stable sort gives). Runs are merged pairwise; if some run turns out not
+    /// to be sorted, the rows are sorted instead.
+    static func mergeOrder(keys: [Column], runs: [Int]) -> [Int32] {
+        let total = runs.last ?? 0
+        var order = Array(0..<Int32(total))
+        guard !keys.isEmpty, total > 1 else { return order }
+        // row-major matrix of comparable Int64s: per key column an optional validity slot
+        // (0 NULL, 1 value) and the value (0 for NULL)
+        var slots: [(values: [Int64], validity: [UInt8]?)] = keys.map { (DedupSpec.orderKeys($0), $0.validity) }
+        let width = slots.reduce(0) { $0 + ($1.validity == nil ? 1 : 2) }
+        var matrix = [Int64](repeating: 0, count: total * width)
+        var at = 0
+        for s in slots {
+            if let v = s.validity {
+                for i in 0..<total { matrix[i * width + at] = Int64(v[i] != 0 ? 1 : 0) }
+                for i in 0..<total where v[i] != 0 { matrix[i * width + at + 1] = s.values[i] }
+                at += 2
+            } else {
+                for i in 0..<total { matrix[i * width + at] = s.values[i] }
+                at += 1
+            }
+        }
+        slots.removeAll()
+        matrix.withUnsafeBufferPointer { m in
+            let base = m.baseAddress!
+            @inline(__always) func less(_ a: Int32, _ b: Int32) -> Bool {
+                let pa = base + Int(a) * width, pb = base + Int(b) * width
+                for j in 0..<width where pa[j] != pb[j] { return pa[j] < pb[j] }
+                return false
+            }
+            var sorted = true
+            for r in 0..<(runs.count - 1) where sorted {
+                var i = runs[r] + 1
+                while i < runs[r + 1] {
+                    if less(Int32(i), Int32(i - 1)) { sorted = false; break }
+                    i += 1
+                }
+            }
+            guard sorted else {
+                order.sort { less($0, $1) || (!less($1, $0) && $0 < $1) }
+                return
+            }
+            var bounds = runs.enumerated().filter { $0.offset == 0 || runs[$0.offset - 1] != $0.element }.map(\.element)
+            var other = [Int32](repeating: 0, count: total)
+            while bounds.count > 2 {
+                var next = [0]
+                order.withUnsafeBufferPointer { src in
+                    other.withUnsafeMutableBufferPointer { dst in
+                        var r = 0
+                        while r + 1 < bounds.count {
+                            let lo = bounds[r], mid = bounds[r + 1]
+                            if r + 2 < bounds.count {
+                                let hi = bounds[r + 2]
+                                var i = lo, j = mid, o = lo
+                                while i < mid && j < hi {
+                                    if less(src[j], src[i]) { dst[o] = src[j]; j += 1 } else { dst[o] = src[i]; i += 1 }
+                                    o += 1
+                                }
+                                while i < mid { dst[o] = src[i]; i += 1; o += 1 }
+                                while j < hi { dst[o] = src[j]; j += 1; o += 1 }
+                                next.append(hi)
+                            } else {
+                                for i in lo..<mid { dst[i] = src[i] }
+                                next.append(mid)
+                            }
+                            r += 2
+                        }
+                    }
+                }
+                swap(&order, &other)
+                bounds = next
+            }
+        }
+        return order
     }
 
     /// Concatenation of `parts`; validity only if some part has NULLs.

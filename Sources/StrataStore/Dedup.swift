@@ -67,10 +67,16 @@ public struct DedupSpec: Sendable, Equatable {
     /// Indexes (ascending) of the rows of `columns` (one per table column, equal lengths)
     /// that survive deduplication.
     public func survivingRows(_ columns: [Column]) -> [Int32] {
-        let n = columns.first?.count ?? 0
+        DedupSpec.survivingRows(keys: keyColumns.map { columns[$0] }, version: versionColumn.map { columns[$0] })
+    }
+
+    /// Rows (ascending) surviving deduplication by the key columns `keyColumns` and the
+    /// version column `version` (all of equal length).
+    static func survivingRows(keys keyColumns: [Column], version versionCol: Column?) -> [Int32] {
+        let n = keyColumns.first?.count ?? 0
         guard n > 1 else { return Array(0..<Int32(n)) }
-        let keys = keyColumns.map { DedupSpec.orderKeys(columns[$0]) }
-        let keyValid = keyColumns.map { columns[$0].validity }
+        let keys = keyColumns.map { DedupSpec.orderKeys($0) }
+        let keyValid = keyColumns.map { $0.validity }
         var order = Array(0..<Int32(n))
         if keys.count == 1 && keyValid[0] == nil {
             let k = keys[0]
@@ -99,8 +105,8 @@ public struct DedupSpec: Sendable, Equatable {
             }
             return true
         }
-        let version = versionColumn.map { DedupSpec.orderKeys(columns[$0]) }
-        let versionValid = versionColumn.flatMap { columns[$0].validity }
+        let version = versionCol.map { DedupSpec.orderKeys($0) }
+        let versionValid = versionCol?.validity
         var selected: [Int32] = []
         var i = 0
         while i < n {

@@ -550,3 +550,31 @@ func mergePreservesRowsAcrossSeeds(seed: Int) throws {
     for (key, v) in model { #expect(got[key].map { $0 == v } == true, "\(key)") }
     #expect(t.verify().isSound)
 }
+
+/// The merge of sorted runs gives exactly the order of a stable sort of their concatenation
+/// (NULL sources first, strings byte-wise, ties in input order), also when a run is unsorted.
+@Test(arguments: 1...20)
+func mergeOrderMatchesStableSort(seed: Int) {
+    var rng = TestRNG(UInt64(seed) &+ 1000)
+    let n = 1 + rng.below(3000)
+    let raw = eventColumns(n, rng: &rng, days: 1 + rng.below(3))
+    // cut into runs and sort each run on its own
+    var bounds = [0]
+    while bounds.last! < n { bounds.append(min(n, bounds.last! + rng.below(400))) }
+    if seed % 5 == 0 { bounds.insert(bounds[1], at: 1) }  // an empty run
+    var runOrder: [Int32] = []
+    for r in 0..<(bounds.count - 1) {
+        var rows = Array(Int32(bounds[r])..<Int32(bounds[r + 1]))
+        PartitionWriter.sortRows(&rows, eventsDef, raw)
+        runOrder += rows
+    }
+    let concatenated = runOrder.withUnsafeBufferPointer { p in raw.map { $0.gathered(p) } }
+    var expected = Array(0..<Int32(n))
+    PartitionWriter.sortRows(&expected, eventsDef, concatenated)
+    let keys = eventsDef.sortKey.map { concatenated[eventsDef.columnIndex($0)!] }
+    #expect(Compactor.mergeOrder(keys: keys, runs: bounds) == expected)
+    // unsorted input (the raw rows as one run) falls back to sorting
+    var rawExpected = Array(0..<Int32(n))
+    PartitionWriter.sortRows(&rawExpected, eventsDef, raw)
+    #expect(Compactor.mergeOrder(keys: eventsDef.sortKey.map { raw[eventsDef.columnIndex($0)!] }, runs: [0, n]) == rawExpected)
+}
