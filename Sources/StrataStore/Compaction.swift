@@ -567,38 +567,48 @@ public enum Compactor {
                 order.sort { less($0, $1) || (!less($1, $0) && $0 < $1) }
                 return
             }
-            var bounds = runs.enumerated().filter { $0.offset == 0 || runs[$0.offset - 1] != $0.element }.map(\.element)
-            var other = [Int32](repeating: 0, count: total)
-            while bounds.count > 2 {
-                var next = [0]
-                order.withUnsafeBufferPointer { src in
-                    other.withUnsafeMutableBufferPointer { dst in
-                        var r = 0
-                        while r + 1 < bounds.count {
-                            let lo = bounds[r], mid = bounds[r + 1]
-                            if r + 2 < bounds.count {
-                                let hi = bounds[r + 2]
-                                var i = lo, j = mid, o = lo
-                                while i < mid && j < hi {
-                                    if less(src[j], src[i]) { dst[o] = src[j]; j += 1 } else { dst[o] = src[i]; i += 1 }
-                                    o += 1
-                                }
-                                while i < mid { dst[o] = src[i]; i += 1; o += 1 }
-                                while j < hi { dst[o] = src[j]; j += 1; o += 1 }
-                                next.append(hi)
-                            } else {
-                                for i in lo..<mid { dst[i] = src[i] }
-                                next.append(mid)
-                            }
-                            r += 2
-                        }
-                    }
-                }
-                swap(&order, &other)
-                bounds = next
-            }
+            mergeSortedRuns(&order, runs: runs, less)
         }
         return order
+    }
+
+    /// Stable bottom-up merge of the sorted runs of `order` (`runs`: boundaries, first 0,
+    /// last `order.count`; empty runs allowed): ties keep the earlier run first.
+    @inline(__always)
+    static func mergeSortedRuns(_ order: inout [Int32], runs: [Int], _ less: (Int32, Int32) -> Bool) {
+        let total = order.count
+        var bounds = [0]
+        for b in runs.dropFirst() where b != bounds.last! { bounds.append(b) }
+        guard bounds.count > 2 else { return }
+        var other = [Int32](repeating: 0, count: total)
+        while bounds.count > 2 {
+            var next = [0]
+            order.withUnsafeBufferPointer { src in
+                other.withUnsafeMutableBufferPointer { dst in
+                    var r = 0
+                    while r + 1 < bounds.count {
+                        let lo = bounds[r], mid = bounds[r + 1]
+                        if r + 2 < bounds.count {
+                            let hi = bounds[r + 2]
+                            var i = lo, j = mid, o = lo
+                            while i < mid && j < hi {
+                                if less(src[j], src[i]) { dst[o] = src[j]; j += 1 } else { dst[o] = src[i]; i += 1 }
+                                o += 1
+                            }
+                            while i < mid { dst[o] = src[i]; i += 1; o += 1 }
+                            while j < hi { dst[o] = src[j]; j += 1; o += 1 }
+                            next.append(hi)
+                        } else {
+                            for i in lo..<mid { dst[i] = src[i] }
+                            next.append(mid)
+                        }
+                        r += 2
+                    }
+                }
+            }
+            swap(&order, &other)
+            bounds = next
+        }
     }
 
     /// Concatenation of `parts`; validity only if some part has NULLs.
@@ -655,12 +665,7 @@ public enum Compactor {
     /// Union of sorted (or unsorted) dictionaries as one byte-wise sorted dictionary without
     /// duplicates, and for each input a map from its codes to merged codes.
     static func mergeDictionaries(_ dicts: [StringDictionary]) -> (StringDictionary, [[UInt32]]) {
-        if dicts.count == 1 {
-            let d = dicts[0]
-            var sortedUnique = true
-            for i in 1..<max(d.count, 1) where d.compare(i - 1, i) >= 0 { sortedUnique = false; break }
-            if sortedUnique { return (d, [Array(0..<UInt32(d.count))]) }
-        }
+        if dicts.count == 1 && isSortedUnique(dicts[0]) { return (dicts[0], [Array(0..<UInt32(dicts[0].count))]) }
         var all = StringDictionary()
         all.bytes.reserveCapacity(dicts.reduce(0) { $0 + $1.bytes.count })
         all.offsets.reserveCapacity(dicts.reduce(1) { $0 + $1.count })
@@ -672,25 +677,39 @@ public enum Compactor {
             precondition(all.bytes.count <= Int(UInt32.max), "merged dictionary exceeds 4 GiB")
             for i in 1..<d.offsets.count { all.offsets.append(d.offsets[i] + shift) }
         }
-        // sort by an 8-byte big-endian prefix, then by full comparison
-        var keyed: [(UInt64, Int32)] = all.bytes.withUnsafeBufferPointer { bp in
-            (0..<all.count).map { e in
-                let lo = Int(all.offsets[e]), hi = Int(all.offsets[e + 1])
-                var k: UInt64 = 0
-                for j in 0..<8 { k = k << 8 | (lo + j < hi ? UInt64(bp[lo + j]) : 0) }
-                return (k, Int32(e))
+        var order = Array(0..<Int32(all.count))
+        if dicts.allSatisfy(isSortedUnique) {
+            // segment dictionaries are sorted: merge them
+            all.bytes.withUnsafeBufferPointer { bp in
+                all.offsets.withUnsafeBufferPointer { off in
+                    mergeSortedRuns(&order, runs: bases + [all.count]) { a, b in
+                        let la = Int(off[Int(a)]), ha = Int(off[Int(a) + 1]), lb = Int(off[Int(b)]), hb = Int(off[Int(b) + 1])
+                        return compareBytes(UnsafeBufferPointer(rebasing: bp[la..<ha]), UnsafeBufferPointer(rebasing: bp[lb..<hb])) < 0
+                    }
+                }
             }
-        }
-        keyed.sort { a, b in
-            if a.0 != b.0 { return a.0 < b.0 }
-            let c = all.compare(Int(a.1), Int(b.1))
-            return c != 0 ? c < 0 : a.1 < b.1
+        } else {
+            // sort by an 8-byte big-endian prefix, then by full comparison
+            var keyed: [(UInt64, Int32)] = all.bytes.withUnsafeBufferPointer { bp in
+                (0..<all.count).map { e in
+                    let lo = Int(all.offsets[e]), hi = Int(all.offsets[e + 1])
+                    var k: UInt64 = 0
+                    for j in 0..<8 { k = k << 8 | (lo + j < hi ? UInt64(bp[lo + j]) : 0) }
+                    return (k, Int32(e))
+                }
+            }
+            keyed.sort { a, b in
+                if a.0 != b.0 { return a.0 < b.0 }
+                let c = all.compare(Int(a.1), Int(b.1))
+                return c != 0 ? c < 0 : a.1 < b.1
+            }
+            order = keyed.map(\.1)
         }
         var merged = StringDictionary()
         merged.bytes.reserveCapacity(all.bytes.count)
         var remap = [UInt32](repeating: 0, count: all.count)
         var previous = -1
-        for (_, e) in keyed {
+        for e in order {
             if previous < 0 || all.compare(previous, Int(e)) != 0 {
                 all.withEntry(Int(e)) { merged.append($0) }
             }
@@ -700,6 +719,12 @@ public enum Compactor {
         var maps: [[UInt32]] = []
         for (k, d) in dicts.enumerated() { maps.append(Array(remap[bases[k]..<(bases[k] + d.count)])) }
         return (merged, maps)
+    }
+
+    /// Whether entries are strictly ascending byte-wise (as in every segment dictionary).
+    static func isSortedUnique(_ d: StringDictionary) -> Bool {
+        for i in 1..<max(d.count, 1) where d.compare(i - 1, i) >= 0 { return false }
+        return true
     }
 
     static func formatBytes(_ b: Int) -> String {

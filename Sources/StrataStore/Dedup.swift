@@ -144,6 +144,7 @@ public struct DedupSpec: Sendable, Equatable {
                 return b < 0 ? b ^ Int64.max : b
             }
         case .string(let codes, let dict):
+            if Compactor.isSortedUnique(dict) { return codes.map { Int64($0) } }
             var entries = Array(0..<Int32(dict.count))
             entries.sort { dict.compare(Int($0), Int($1)) < 0 }
             var rank = [Int64](repeating: 0, count: dict.count)
