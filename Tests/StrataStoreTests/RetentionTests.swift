@@ -136,3 +136,27 @@ func timedTable(_ store: Store, _ granularity: Granularity, times: [Int64], rows
     let b = try store.createTable(bad)
     #expect(throws: StoreError.self) { try Compactor.compact(table: b) }
 }
+
+@Test func retentionIsAtomicUnderCrashesAndKeepsReaders() throws {
+    struct Crash: Error {}
+    for point in ["write-manifest", "rename-manifest", "sync-manifest-dir"] {
+        let store = try newStore()
+        let t = try timedTable(store, .day, times: (1...4).map { utc(2024, 2, $0, 8) })
+        let reader = try t.snapshot()
+        Table.crashPoint = { if $0 == point { throw Crash() } }
+        #expect(throws: StoreError.self) {
+            try Retention.apply(table: t, keep: RetentionPeriod(1, .days), now: date(utc(2024, 2, 5)))
+        }
+        Table.crashPoint = nil
+        let m = try t.currentManifest()
+        // all three expired days go together, or none does
+        #expect(m.segments.count == (point == "sync-manifest-dir" ? 1 : 4), "\(point)")
+        #expect(t.verify().isSound, "\(point)")
+        // the open snapshot still reads every row of the dropped days
+        #expect(try segmentRows(reader).flatMap(\.1).count == 12, "\(point)")
+        reader.close()
+        let s = try Retention.apply(table: t, keep: RetentionPeriod(1, .days), now: date(utc(2024, 2, 5)))
+        #expect(s.dropped.count == (point == "sync-manifest-dir" ? 0 : 3), "\(point)")
+        #expect(try t.currentManifest().segments.map(\.partition) == ["day=2024-02-04"], "\(point)")
+    }
+}
