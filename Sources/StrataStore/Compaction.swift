@@ -498,15 +498,42 @@ public enum Compactor {
             chunks.append(lo..<hi)
             lo = hi
         }
-        var outputs = [[Column]](repeating: [], count: chunks.count)
-        for c in 0..<def.columns.count {
-            let column: Column
-            if let k = kept.removeValue(forKey: c) { column = k } else { column = try read(c) }
-            order.withUnsafeBufferPointer { o in
-                for (k, range) in chunks.enumerated() {
-                    outputs[k].append(column.gathered(UnsafeBufferPointer(rebasing: o[range])))
+        // decode, concatenate and gather the columns on all cores (one column per worker)
+        let columnCount = def.columns.count
+        let gathered = UnsafeMutableBufferPointer<[Column]>.allocate(capacity: columnCount)
+        gathered.initialize(repeating: [])
+        let failures = UnsafeMutableBufferPointer<StoreError?>.allocate(capacity: columnCount)
+        failures.initialize(repeating: nil)
+        defer {
+            gathered.deinitialize()
+            gathered.deallocate()
+            failures.deinitialize()
+            failures.deallocate()
+        }
+        let keyColumns = kept
+        kept.removeAll()
+        let work = { (c: Int) in
+            do throws(StoreError) {
+                let column: Column
+                if let k = keyColumns[c] { column = k } else { column = try read(c) }
+                gathered[c] = order.withUnsafeBufferPointer { o in
+                    chunks.map { column.gathered(UnsafeBufferPointer(rebasing: o[$0])) }
                 }
+            } catch {
+                failures[c] = error
             }
+        }
+        if columnCount > 1 && total > 65_536 {
+            let box = MergeWork(work)
+            DispatchQueue.concurrentPerform(iterations: columnCount) { box.run($0) }
+        } else {
+            for c in 0..<columnCount { work(c) }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+        var outputs = [[Column]](repeating: [], count: chunks.count)
+        for c in 0..<columnCount {
+            for k in chunks.indices { outputs[k].append(gathered[c][k]) }
+            gathered[c] = []
         }
         var staged: [Table.StagedSegment] = []
         do throws(StoreError) {
@@ -744,4 +771,12 @@ public enum Compactor {
         while frac.count < digits { frac = "0" + frac }
         return "\(r < 0 && whole == 0 ? "-" : "")\(whole).\(frac)"
     }
+}
+
+/// Carries a per-column merge closure into `DispatchQueue.concurrentPerform`; each worker
+/// writes only its own column's slots.
+private struct MergeWork: @unchecked Sendable {
+    let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
+    func run(_ i: Int) { body(i) }
 }

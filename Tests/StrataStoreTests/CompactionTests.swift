@@ -582,3 +582,24 @@ func mergeOrderMatchesStableSort(seed: Int) {
     PartitionWriter.sortRows(&rawExpected, eventsDef, raw)
     #expect(Compactor.mergeOrder(keys: eventsDef.sortKey.map { raw[eventsDef.columnIndex($0)!] }, runs: [0, n]) == rawExpected)
 }
+
+/// A merge large enough to decode and gather columns in parallel keeps every row and order.
+@Test func largeMergeKeepsRowsAndOrder() throws {
+    let store = try newStore()
+    let t = try store.createTable(eventsDef)
+    var rng = TestRNG(404)
+    let ingested = try ingest(t, eventsDef, loads: 10, rows: 7000...7000, rng: &rng, days: 1)
+    let s = try Compactor.compact(table: t)
+    #expect(s.rowsRead == 70_000 && s.inputSegments == 10 && s.outputSegments == 1)
+    let snap = try t.snapshot()
+    defer { snap.close() }
+    let segs = try segmentRows(snap)
+    #expect(segs.count == 1)
+    let rows = segs[0].1
+    for i in rows.indices.dropFirst() where !keyPrecedesOrEqual(rows[i - 1], rows[i]) {
+        Issue.record("row \(i) out of order")
+        break
+    }
+    #expect(sortedRows(rows) == sortedRows(ingested))
+    #expect(t.verify().isSound)
+}
