@@ -262,7 +262,8 @@ public enum Compactor {
     /// and otherwise fails with a `.conflict` error; either way its staged files are removed.
     /// Finishes with `collectGarbage()` (grace period, readers respected).
     ///
-    /// Memory: one merge holds at most `targetRows` input rows decoded, plus its output.
+    /// Memory: one merge takes in at most `targetRows` rows; it holds its output columns,
+    /// its key columns and one decoded input column per core.
     @discardableResult
     public static func compact(table: Table, policy: CompactionPolicy? = nil, partition: String? = nil,
                                dryRun: Bool = false, now: Date = Date()) throws(StoreError) -> CompactionSummary {
@@ -444,8 +445,8 @@ public enum Compactor {
     /// by the sort key with a stable merge of the already-sorted inputs (a full sort if some
     /// input is not sorted), drops superseded versions for dedup tables and stages the rows
     /// as segment(s) of at most `targetRows` rows at the task's output level. Columns are
-    /// decoded one at a time (key columns are kept), so memory is about the output plus one
-    /// input column.
+    /// decoded one per core at a time (sort/dedup key columns are kept throughout), so memory
+    /// is about the output plus one input column per core.
     static func merge(_ task: MergeTask, snapshot: Snapshot, definition def: TableDefinition, policy: CompactionPolicy,
                       dedup: DedupSpec?) throws(StoreError) -> [Table.StagedSegment] {
         let inputs = task.inputs.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
