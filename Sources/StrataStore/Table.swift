@@ -150,7 +150,13 @@ public final class Table: Sendable {
     }
 
     /// Test hook: called with the name of each commit step; throwing simulates a crash there.
-    nonisolated(unsafe) public static var crashPoint: ((String) throws -> Void)?
+    /// It applies only to commits on the thread that installed it, so tests running in
+    /// parallel do not crash each other's commits.
+    public static var crashPoint: ((String) throws -> Void)? {
+        get { crashHooks.current }
+        set { crashHooks.current = newValue }
+    }
+    static let crashHooks = ThreadHooks<(String) throws -> Void>()
 
     static func step(_ name: String) throws(StoreError) {
         guard let hook = crashPoint else { return }
