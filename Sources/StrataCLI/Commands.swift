@@ -48,7 +48,8 @@ public struct Strata: ParsableCommand {
         abstract: "Embedded columnar event store for click analytics.",
         discussion: "Exit codes: 0 success, 1 user error, 2 corrupt data found, 3 internal error.",
         subcommands: [QueryCommand.self, IngestCommand.self, GenCommand.self, TablesCommand.self, DescribeCommand.self,
-                      StatsCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self, GCCommand.self])
+                      StatsCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self, GCCommand.self,
+                      CompactCommand.self, RetentionCommand.self])
 
     public init() {}
 }

@@ -79,6 +79,15 @@ struct IngestCommand: ParsableCommand {
             }
         }
         progress?.finish()
+        // many small loads must not pile up segments: compact crowded partitions now
+        var compaction: CompactionSummary?
+        if !summary.skippedAsDuplicate {
+            do throws(StoreError) {
+                compaction = try Compactor.autoCompactIfNeeded(table: try store.table(table))
+            } catch {
+                FileHandle.standardError.write("warning: automatic compaction skipped: \(error.message)\n".data(using: .utf8)!)
+            }
+        }
         if quiet { return }
         var err = ""
         if let def = summary.createdTable {
@@ -92,6 +101,7 @@ struct IngestCommand: ParsableCommand {
                           summary.rowsLoaded, summary.rowsRejected, table, summary.partitionsTouched, summary.segmentsWritten,
                           summary.seconds, summary.rowsPerSecond)
         }
+        if let compaction { err += "auto-compaction: \(compaction.description)\n" }
         FileHandle.standardError.write(err.data(using: .utf8)!)
     }
 }

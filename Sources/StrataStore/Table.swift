@@ -143,8 +143,12 @@ public final class Table: Sendable {
         let tmp = "\(tmpDir)/\(id).seg"
         let footer: SegmentFooter, size: Int
         do throws(FormatError) { (footer, size) = try SegmentWriter.write(schema: def.columns, columns: columns, options: opts, to: tmp, sync: true) } catch { throw StoreError(error) }
+        // the manifest keeps time ranges in µs; a DATE time column's footer range is in days
+        let isDate = def.timeColumnIndex.map { def.columns[$0].type == .date } ?? false
+        let scale: Int64 = isDate && footer.rowCount > 0 ? 86_400_000_000 : 1
         let entry = SegmentEntry(id: id, partition: opts.partition, partitionStart: partitionStart, rows: Int(footer.rowCount),
-                                 bytes: size, minTime: footer.minTime, maxTime: footer.maxTime, level: level,
+                                 bytes: size, minTime: footer.minTime * scale,
+                                 maxTime: isDate && footer.rowCount > 0 ? (footer.maxTime + 1) * scale - 1 : footer.maxTime, level: level,
                                  createdAt: Date().timeIntervalSince1970)
         return StagedSegment(entry: entry, tmpPath: tmp)
     }

@@ -210,3 +210,17 @@ func allRows(_ t: Table) throws -> [[String]] {
     #expect(Granularity.month.label(Granularity.month.partitionStart(-1)) == "month=1969-12")
     #expect(Granularity.month.partitionEnd(Granularity.month.partitionStart(t)) == 1_717_200_000_000_000)
 }
+
+@Test func dateTimeColumnsKeepMicrosecondRanges() throws {
+    let store = try tempStore()
+    let def = TableDefinition(name: "daily", columns: [ColumnSchema(name: "d", type: .date), ColumnSchema(name: "n", type: .bigint)],
+                              timeColumn: "d", granularity: .month)
+    let t = try store.createTable(def)
+    // 2024-01-31 and 2024-02-01 as days since the epoch
+    let cols = [Column(.int64([19753, 19754])), Column(.int64([1, 2]))]
+    try t.commit(adding: try PartitionWriter.stage(table: t, definition: def, columns: cols))
+    let segs = try t.currentManifest().segments
+    #expect(segs.map(\.partition) == ["month=2024-01", "month=2024-02"])
+    #expect(segs[0].minTime == 19753 * 86_400_000_000 && segs[0].maxTime == 19754 * 86_400_000_000 - 1)
+    #expect(t.verify().isSound)
+}
