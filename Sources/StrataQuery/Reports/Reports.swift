@@ -146,87 +146,88 @@ public enum Reports {
         let day = "CAST(ts AS DATE)"
         switch kind {
         case .dailyClicks:
+            let clicks = filter(["event = 'click'"])
             return """
-            WITH per_source AS (
-              SELECT \(day) AS date, profile_id, link_id, source,
-                     count_if(event = 'click') AS clicks,
-                     count_if(event = 'view') AS views,
-                     max(link_title) FILTER (WHERE event = 'click') AS link_title,
-                     max(link_url) FILTER (WHERE event = 'click') AS link_url
-              FROM \(t)\(filter())
+            WITH per_link AS (
+              SELECT \(day) AS date, profile_id, link_id, max(link_title) AS link_title, max(link_url) AS link_url,
+                     count(*) AS clicks, count(DISTINCT visitor_id) AS unique_visitors
+              FROM \(t)\(clicks)
+              GROUP BY \(day), profile_id, link_id
+            ),
+            per_source AS (
+              SELECT \(day) AS date, profile_id, link_id, source, count(*) AS clicks
+              FROM \(t)\(clicks)
               GROUP BY \(day), profile_id, link_id, source
             ),
-            ranked AS (
-              SELECT date, profile_id, link_id, source, clicks, link_title, link_url,
-                     sum(views) OVER (PARTITION BY date, profile_id) AS page_views,
-                     row_number() OVER (PARTITION BY date, profile_id, link_id ORDER BY clicks DESC, source) AS source_rank
+            top_sources AS (
+              SELECT date, profile_id, link_id, source
               FROM per_source
+              QUALIFY row_number() OVER (PARTITION BY date, profile_id, link_id ORDER BY clicks DESC, source) = 1
             ),
-            per_link AS (
+            page_views AS (
+              SELECT \(day) AS date, profile_id, count(*) AS views
+              FROM \(t)\(filter(["event = 'view'"]))
+              GROUP BY \(day), profile_id
+            ),
+            merged AS (
               SELECT date, profile_id, link_id, max(link_title) AS link_title, max(link_url) AS link_url,
-                     sum(clicks) AS clicks, max(page_views) AS page_views,
-                     max(CASE WHEN source_rank = 1 THEN source END) AS top_source
-              FROM ranked
+                     max(clicks) AS clicks, max(unique_visitors) AS unique_visitors, max(top_source) AS top_source,
+                     max(views) AS views
+              FROM (
+                SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, NULL AS top_source, NULL AS views
+                FROM per_link
+                UNION ALL
+                SELECT date, profile_id, link_id, NULL, NULL, NULL, NULL, source, NULL
+                FROM top_sources
+                UNION ALL
+                SELECT date, profile_id, NULL, NULL, NULL, NULL, NULL, NULL, views
+                FROM page_views
+              ) AS parts
               GROUP BY date, profile_id, link_id
-              HAVING sum(clicks) > 0
             ),
-            link_visitors AS (
-              SELECT \(day) AS date, profile_id, link_id, count(DISTINCT visitor_id) AS unique_visitors
-              FROM \(t)\(filter(["event = 'click'"]))
-              GROUP BY \(day), profile_id, link_id
+            with_views AS (
+              SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source,
+                     max(views) OVER (PARTITION BY date, profile_id) AS page_views
+              FROM merged
             )
-            SELECT date, profile_id, link_id, max(link_title) AS link_title, max(link_url) AS link_url,
-                   max(clicks) AS clicks, max(unique_visitors) AS unique_visitors,
-                   max(clicks) / nullif(max(page_views), 0) AS click_rate,
-                   max(top_source) AS top_source
-            FROM (
-              SELECT date, profile_id, link_id, link_title, link_url, clicks, page_views, top_source, NULL AS unique_visitors
-              FROM per_link
-              UNION ALL
-              SELECT date, profile_id, link_id, NULL, NULL, NULL, NULL, NULL, unique_visitors
-              FROM link_visitors
-            ) AS merged
-            GROUP BY date, profile_id, link_id
+            SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors,
+                   clicks / page_views AS click_rate, top_source
+            FROM with_views
+            WHERE clicks IS NOT NULL
             ORDER BY date, profile_id, link_id
             """
         case .trafficSources:
             return """
-            WITH per_link AS (
-              SELECT \(day) AS date, source, link_id,
+            WITH per_source AS (
+              SELECT \(day) AS date, source,
                      count_if(event = 'view') AS views,
                      count_if(event = 'click') AS clicks,
                      count_if(event = 'conversion') AS conversions,
-                     max(link_title) FILTER (WHERE event = 'click') AS link_title
-              FROM \(t)\(filter())
-              GROUP BY \(day), source, link_id
-            ),
-            ranked AS (
-              SELECT date, source, link_id, views, clicks, conversions, link_title,
-                     row_number() OVER (PARTITION BY date, source ORDER BY clicks DESC, link_id) AS link_rank
-              FROM per_link
-            ),
-            per_source AS (
-              SELECT date, source, sum(views) AS views, sum(clicks) AS clicks, sum(conversions) AS conversions,
-                     max(CASE WHEN link_rank = 1 AND clicks > 0 THEN link_title END) AS top_link
-              FROM ranked
-              GROUP BY date, source
-            ),
-            source_visitors AS (
-              SELECT \(day) AS date, source, count(DISTINCT visitor_id) AS unique_visitors
+                     count(DISTINCT visitor_id) AS unique_visitors
               FROM \(t)\(filter())
               GROUP BY \(day), source
+            ),
+            per_link AS (
+              SELECT \(day) AS date, source, link_id, max(link_title) AS link_title, count(*) AS clicks
+              FROM \(t)\(filter(["event = 'click'"]))
+              GROUP BY \(day), source, link_id
+            ),
+            top_links AS (
+              SELECT date, source, link_title
+              FROM per_link
+              QUALIFY row_number() OVER (PARTITION BY date, source ORDER BY clicks DESC, link_id) = 1
             )
             SELECT date, source, max(views) AS views, max(clicks) AS clicks, max(unique_visitors) AS unique_visitors,
                    max(clicks) / nullif(max(views), 0) AS click_rate,
                    max(conversions) / nullif(max(clicks), 0) AS conversion_rate,
                    max(top_link) AS top_link
             FROM (
-              SELECT date, source, views, clicks, conversions, top_link, NULL AS unique_visitors
+              SELECT date, source, views, clicks, conversions, unique_visitors, NULL AS top_link
               FROM per_source
               UNION ALL
-              SELECT date, source, NULL, NULL, NULL, NULL, unique_visitors
-              FROM source_visitors
-            ) AS merged
+              SELECT date, source, NULL, NULL, NULL, NULL, link_title
+              FROM top_links
+            ) AS parts
             GROUP BY date, source
             ORDER BY date, source
             """
