@@ -437,8 +437,8 @@ func expectReport(_ r: ResultSet, _ expected: [[Value]], _ what: String) {
         }
     }
 
-    // Reports built on window functions: daily-clicks (sum OVER, row_number), traffic-sources
-    // (row_number), link-performance (row_number with QUALIFY, lag).
+    // Reports built on window functions: daily-clicks (max OVER, row_number), traffic-sources
+    // (row_number), link-performance (row_number, lag).
 
     @Test func dailyClicksMatchesReference() throws { try Self.check(.dailyClicks, seeds: 1...9) }
     @Test func trafficSourcesMatchesReference() throws { try Self.check(.trafficSources, seeds: 1...9) }

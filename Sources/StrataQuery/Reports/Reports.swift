@@ -161,8 +161,12 @@ public enum Reports {
             ),
             top_sources AS (
               SELECT date, profile_id, link_id, source
-              FROM per_source
-              QUALIFY row_number() OVER (PARTITION BY date, profile_id, link_id ORDER BY clicks DESC, source) = 1
+              FROM (
+                SELECT date, profile_id, link_id, source, clicks,
+                       row_number() OVER (PARTITION BY date, profile_id, link_id ORDER BY clicks DESC, source) AS click_rank
+                FROM per_source
+              ) AS ranked
+              WHERE click_rank = 1
             ),
             page_views AS (
               SELECT \(day) AS date, profile_id, count(*) AS views
@@ -214,8 +218,12 @@ public enum Reports {
             ),
             top_links AS (
               SELECT date, source, link_title
-              FROM per_link
-              QUALIFY row_number() OVER (PARTITION BY date, source ORDER BY clicks DESC, link_id) = 1
+              FROM (
+                SELECT date, source, link_title, clicks, link_id,
+                       row_number() OVER (PARTITION BY date, source ORDER BY clicks DESC, link_id) AS click_rank
+                FROM per_link
+              ) AS ranked
+              WHERE click_rank = 1
             )
             SELECT date, source, max(views) AS views, max(clicks) AS clicks, max(unique_visitors) AS unique_visitors,
                    max(clicks) / nullif(max(views), 0) AS click_rate,
@@ -249,8 +257,12 @@ public enum Reports {
             ),
             top_sources AS (
               SELECT month, profile_id, link_id, source
-              FROM per_source
-              QUALIFY row_number() OVER (PARTITION BY month, profile_id, link_id ORDER BY clicks DESC, source) = 1
+              FROM (
+                SELECT month, profile_id, link_id, source, clicks,
+                       row_number() OVER (PARTITION BY month, profile_id, link_id ORDER BY clicks DESC, source) AS click_rank
+                FROM per_source
+              ) AS ranked
+              WHERE click_rank = 1
             ),
             per_country AS (
               SELECT \(month) AS month, profile_id, link_id, country, count(*) AS clicks
@@ -259,8 +271,12 @@ public enum Reports {
             ),
             top_countries AS (
               SELECT month, profile_id, link_id, country
-              FROM per_country
-              QUALIFY row_number() OVER (PARTITION BY month, profile_id, link_id ORDER BY clicks DESC, country) = 1
+              FROM (
+                SELECT month, profile_id, link_id, country, clicks,
+                       row_number() OVER (PARTITION BY month, profile_id, link_id ORDER BY clicks DESC, country) AS click_rank
+                FROM per_country
+              ) AS ranked
+              WHERE click_rank = 1
             ),
             merged AS (
               SELECT month, profile_id, link_id, max(month_no) AS month_no, max(link_title) AS link_title,
@@ -277,13 +293,17 @@ public enum Reports {
                 FROM top_countries
               ) AS parts
               GROUP BY month, profile_id, link_id
+            ),
+            with_previous AS (
+              SELECT month, profile_id, link_id, month_no, link_title, clicks, unique_visitors, top_source, top_country,
+                     lag(month_no) OVER (PARTITION BY profile_id, link_id ORDER BY month) AS previous_month_no,
+                     lag(clicks) OVER (PARTITION BY profile_id, link_id ORDER BY month) AS previous_clicks
+              FROM merged
             )
             SELECT month, profile_id, link_id, link_title, clicks, unique_visitors,
-                   CASE WHEN lag(month_no) OVER (PARTITION BY profile_id, link_id ORDER BY month) = month_no - 1
-                        THEN clicks / lag(clicks) OVER (PARTITION BY profile_id, link_id ORDER BY month) - 1
-                   END AS growth,
+                   CASE WHEN previous_month_no = month_no - 1 THEN clicks / previous_clicks - 1 END AS growth,
                    top_source, top_country
-            FROM merged
+            FROM with_previous
             ORDER BY month, profile_id, link_id
             """
         case .campaigns:
