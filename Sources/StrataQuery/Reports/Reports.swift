@@ -7,12 +7,28 @@ import StrataText
 /// Every report is one plain SQL query (CTEs, subqueries, `UNION ALL`, conditional aggregates
 /// and window functions) over a table with the click-log columns; the same text runs on DuckDB
 /// when `ts` is a `TIMESTAMPTZ` and the session time zone is set alike.
+///
+/// Days, months, weekdays and hours are taken in the request's time zone; the window is
+/// `from <= ts < to`; "ties: alphabetical" means the byte-wise smallest string wins.
 public enum ReportKind: String, CaseIterable, Sendable {
+    /// Per day and link (click events): clicks, distinct visitors among them, clicks / page views
+    /// of the profile that day (NULL without views), source with most clicks (ties alphabetical).
     case dailyClicks = "daily-clicks"
+    /// Per day and source (all events): views, clicks, distinct visitors, clicks / views,
+    /// conversions / clicks (NULL on zero), title of the link with most clicks (ties: smallest
+    /// link_id; NULL without clicks).
     case trafficSources = "traffic-sources"
+    /// Per calendar month and link (click events): clicks, distinct visitors, clicks / previous
+    /// month's clicks - 1 (NULL when the previous month had none inside the window), top source
+    /// and top country (ties alphabetical).
     case linkPerformance = "link-performance"
+    /// Per non-empty utm_campaign, utm_source, utm_medium (all events): views, clicks,
+    /// conversions, sum of revenue (0 when none), click and conversion rates (NULL on zero).
     case campaigns
+    /// Per link (click events): clicks in `from..<to` and in the equally long window before,
+    /// change, change * 100 / previous (NULL when previous is 0); needs both bounds.
     case compare
+    /// Per ISO day of week (1 = Monday) and hour (click events): clicks, distinct visitors.
     case bestTime = "best-time"
 
     /// One line for `strata report --list`.
