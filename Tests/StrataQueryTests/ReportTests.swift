@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataFormat
+import StrataSQL
 import StrataStore
 import StrataText
 @testable import StrataQuery
@@ -9,7 +10,7 @@ import StrataText
 // from the generated events (time zones through Foundation's TimeZone, not the engine's rules).
 
 /// One generated click-log event.
-struct ClickEvent {
+struct ReportClickEvent {
     var ts: Int64
     var event: String
     var profileID: Int64
@@ -63,9 +64,9 @@ enum ReportFixture {
 
     /// Random sessions: a page view (usually), then clicks on the profile's links, sometimes a
     /// conversion. Times cluster near UTC and local midnights and DST changes.
-    static func events(seed: UInt64, sessions: Int) -> [ClickEvent] {
+    static func events(seed: UInt64, sessions: Int) -> [ReportClickEvent] {
         var rng = ReportRNG(seed)
-        var out: [ClickEvent] = []
+        var out: [ReportClickEvent] = []
         let anchors: [Int64] = [berlinDST, newYorkDST, periodStart + 40 * microsPerDay - 3_600 * microsPerSecond]
         for _ in 0..<sessions {
             var t: Int64
@@ -86,8 +87,8 @@ enum ReportFixture {
             let (campaign, utmSource, utmMedium) = rng.pick(campaigns)
             let device = rng.pick(["mobile", "desktop"])
             let country = rng.pick(countries)
-            func make(_ event: String, _ link: Int64, _ at: Int64, revenue: Double?) -> ClickEvent {
-                ClickEvent(ts: at, event: event, profileID: profile, linkID: link, linkTitle: link == 0 ? "" : "Link \(link)",
+            func make(_ event: String, _ link: Int64, _ at: Int64, revenue: Double?) -> ReportClickEvent {
+                ReportClickEvent(ts: at, event: event, profileID: profile, linkID: link, linkTitle: link == 0 ? "" : "Link \(link)",
                            linkURL: link == 0 ? "" : "https://example.com/l/\(link)", visitorID: visitor, source: source,
                            utmSource: utmSource, utmMedium: utmMedium, utmCampaign: campaign, device: device,
                            country: country, revenue: revenue)
@@ -114,10 +115,10 @@ enum ReportFixture {
         """
 
     /// Loads the events into table `name` (created with `createSQL`'s columns) in two commits.
-    static func load(_ events: [ClickEvent], into name: String, store: Store) throws {
+    static func load(_ events: [ReportClickEvent], into name: String, store: Store) throws {
         let t = try store.table(name)
         let def = try t.definition
-        func strings(_ get: (ClickEvent) -> String?) -> Column {
+        func strings(_ get: (ReportClickEvent) -> String?) -> Column {
             var dict = StringDictionary()
             var ids: [String: UInt32] = [:]
             var codes: [UInt32] = []
@@ -175,11 +176,11 @@ enum ReportFixture {
 
 /// The report definitions of issue 7, computed row by row from the events.
 struct ReportReference {
-    let events: [ClickEvent]
+    let events: [ReportClickEvent]
     let request: ReportRequest
     let zone: TimeZone
 
-    init(events: [ClickEvent], request: ReportRequest) {
+    init(events: [ReportClickEvent], request: ReportRequest) {
         self.request = request
         zone = TimeZone(identifier: request.timeZone)!
         self.events = events.filter { e in
@@ -329,7 +330,7 @@ struct ReportReference {
     }
 
     /// `all` are the unfiltered events: the previous window lies before `request.from`.
-    static func compare(_ all: [ClickEvent], _ request: ReportRequest) -> [[Value]] {
+    static func compare(_ all: [ReportClickEvent], _ request: ReportRequest) -> [[Value]] {
         let from = request.from!, to = request.to!, previous = from - (to - from)
         var current: [Int64: Int] = [:], before: [Int64: Int] = [:], titles: [Int64: String] = [:]
         for e in all where e.event == "click" && e.ts >= previous && e.ts < to && (request.profileID.map { e.profileID == $0 } ?? true) {
@@ -359,7 +360,7 @@ struct ReportReference {
         }
     }
 
-    static func expected(_ kind: ReportKind, _ all: [ClickEvent], _ request: ReportRequest) -> [[Value]] {
+    static func expected(_ kind: ReportKind, _ all: [ReportClickEvent], _ request: ReportRequest) -> [[Value]] {
         let r = ReportReference(events: all, request: request)
         switch kind {
         case .dailyClicks: return r.dailyClicks()
@@ -562,7 +563,7 @@ func expectReport(_ r: ResultSet, _ expected: [[Value]], _ what: String) {
         for kind in ReportKind.allCases {
             // every report parses, whatever the request
             let text = try Reports.sql(for: kind, request: ReportRequest(table: "t", from: 0, to: 1_000_000_000))
-            #expect(throws: Never.self) { try StrataSQLParse.check(text) }
+            #expect(throws: Never.self) { try ReportSQLParse.check(text) }
         }
     }
 
@@ -594,8 +595,6 @@ func expectReport(_ r: ResultSet, _ expected: [[Value]], _ what: String) {
     }
 }
 
-import StrataSQL
-
-enum StrataSQLParse {
+enum ReportSQLParse {
     static func check(_ sql: String) throws { _ = try parseScriptLocated(sql) }
 }
