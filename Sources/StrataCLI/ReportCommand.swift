@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import StrataQuery
+import StrataText
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - report
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Curated click-analytics reports over a table with the click-log columns.",
+        discussion: """
+            Reports: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")) (`strata report --list` describes them).
+            --from/--to select from <= ts < to; they are read as wall-clock time in --tz unless they carry
+            an offset (2024-03-01, 2024-03-01 08:00, 2024-03-01T08:00:00Z). Each report is plain SQL:
+            --show-sql prints it (with a SET timezone line when --tz is not UTC) for use with `strata query`.
+            """)
+
+    @OptionGroup var storeOption: StoreOption
+    @Flag(name: .long, help: "List the reports with one line each.") var list = false
+    @Argument(help: "Table with the click-log columns.") var table: String?
+    @Argument(help: "Report name (see --list).") var name: String?
+    @Option(name: .long, help: "Start of the window (inclusive): YYYY-MM-DD[ HH:MM[:SS]].") var from: String?
+    @Option(name: .long, help: "End of the window (exclusive): YYYY-MM-DD[ HH:MM[:SS]].") var to: String?
+    @Option(name: .long, help: "Only this profile's events.") var profile: Int64?
+    @Option(name: .long, help: "Time zone for days, months, weekdays and hours (default UTC).") var tz: String = "UTC"
+    @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson.") var format: String = "table"
+    @Option(name: .long, help: "Write the output to this file instead of stdout.") var out: String?
+    @Flag(name: .long, help: "Print the report's SQL before the result (on stderr when --out is not given and the format is not table).") var showSql = false
+    @Flag(name: .long, help: "Add a bar chart column for the main measure to table output (default on a terminal).") var chart = false
+
+    func run() throws {
+        if list {
+            let width = ReportKind.allCases.map(\.rawValue.count).max() ?? 0
+            for k in ReportKind.allCases {
+                writeOut(k.rawValue.padding(toLength: width + 2, withPad: " ", startingAt: 0) + k.summary + "\n")
+            }
+            return
+        }
+        guard let table, let name else {
+            Exit.fail("error: usage: strata report [--store S] TABLE NAME [--from T] [--to T] [--profile ID] [--tz ZONE] (or --list)", code: 1)
+        }
+        guard let kind = ReportKind(rawValue: name.lowercased()) else {
+            Exit.fail("error: unknown report '\(name)' (reports: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")))", code: 1)
+        }
+        guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
+            Exit.fail("error: unknown format '\(format)' (use table, csv, tsv, json or ndjson)", code: 1)
+        }
+        guard let zone = TimeZoneRules(identifier: tz) else {
+            Exit.fail("error: unknown time zone '\(tz)' (use an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00)", code: 1)
+        }
+        func time(_ text: String?, _ option: String) -> Int64? {
+            guard let text else { return nil }
+            guard let t = ReportRequest.parseTime(text, timeZone: zone) else {
+                Exit.fail("error: \(option) must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], got '\(text)'", code: 1)
+            }
+            return t
+        }
+        let request = ReportRequest(table: table, from: time(from, "--from"), to: time(to, "--to"), profileID: profile, timeZone: tz)
+        let store = storeOption.open(create: false)
+        let engine: QueryEngine
+        do throws(EngineError) { engine = try QueryEngine(store: store) } catch { Exit.engine(error) }
+
+        var text = ""
+        do throws(EngineError) {
+            if showSql {
+                let script = try Reports.script(for: kind, request: request)
+                if fmt == .table || out != nil {
+                    text += script + "\n"
+                } else {
+                    FileHandle.standardError.write(script.data(using: .utf8)!)
+                }
+            }
+            var result = try Reports.run(engine: engine, kind: kind, request: request)
+            if fmt == .table && (chart || (out == nil && isatty(1) != 0)) {
+                result = ReportChart.adding(to: result, measure: kind.mainMeasure)
+            }
+            text += Output.render(result, format: fmt)
+        } catch { Exit.engine(error) }
+
+        if let out {
+            guard FileManager.default.createFile(atPath: out, contents: text.data(using: .utf8)) else {
+                Exit.fail("error: cannot write '\(out)'", code: 1)
+            }
+        } else {
+            writeOut(text)
+        }
+    }
+}
