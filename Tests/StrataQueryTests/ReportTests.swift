@@ -111,7 +111,7 @@ enum ReportFixture {
         CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, link_id INTEGER, link_title VARCHAR,
           link_url VARCHAR, visitor_id VARCHAR, source VARCHAR, utm_source VARCHAR, utm_medium VARCHAR,
           utm_campaign VARCHAR, device VARCHAR, country VARCHAR, revenue DOUBLE)
-          PARTITION BY month(ts) ORDER BY (profile_id, ts)
+          PARTITION BY day(ts) ORDER BY (profile_id, ts)
         """
 
     /// Loads the events into table `name` (created with `createSQL`'s columns) in two commits.
