@@ -1,1 +1,0 @@
-// StrataText module

@@ -1,4 +1,0 @@
-import Testing
-@testable import StrataIngest
-
-@Test func moduleLoads() { #expect(Bool(true)) }

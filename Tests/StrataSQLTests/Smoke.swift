@@ -1,4 +1,0 @@
-import Testing
-@testable import StrataSQL
-
-@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import StrataText
-
-@Test func moduleLoads() { #expect(Bool(true)) }
