@@ -65,8 +65,9 @@ public struct IngestOptions: Sendable {
     public var visitorSalt: String? = nil
     /// Parsing threads (default: active cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Rows buffered in memory before they are staged as segments (bounds memory).
-    public var flushRows: Int = 2_000_000
+    /// Rows buffered in memory before they are staged as segments (bounds memory: at most
+    /// one buffered batch being parsed plus one being staged in the background).
+    public var flushRows: Int = 1_000_000
     /// Bytes read per input block (tuning / tests; rows longer than this grow the buffer).
     public var blockSize: Int = 16 << 20
     /// Called on the calling thread after every parsed block.

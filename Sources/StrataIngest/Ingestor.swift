@@ -87,6 +87,44 @@ enum RejectsWriter {
     }
 }
 
+/// Stages merged batches as segments on a background queue, one batch at a time, so parsing
+/// of the next rows overlaps the sort/encode/write of the previous ones (at most one batch in
+/// flight bounds memory).
+final class Stager: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "strata.ingest.stage")
+    private let group = DispatchGroup()
+    private var staged: [Table.StagedSegment] = []
+    private var error: Error?
+
+    /// Waits for the previous batch, then stages `columns` asynchronously.
+    func submit(table: Table, definition: TableDefinition, columns: [Column]) throws {
+        group.wait()
+        if let error { throw error }
+        queue.async(group: group) {
+            do {
+                let s = try PartitionWriter.stage(table: table, definition: definition, columns: columns)
+                self.staged += s
+            } catch {
+                self.error = error
+            }
+        }
+    }
+
+    /// Waits for the last batch; all staged segments.
+    func finish() throws -> [Table.StagedSegment] {
+        group.wait()
+        if let error { throw error }
+        return staged
+    }
+
+    /// Waits for the last batch and deletes every staged file.
+    func discard() {
+        group.wait()
+        for s in staged { unlink(s.tmpPath) }
+        staged = []
+    }
+}
+
 /// State of one ingest call.
 struct IngestRun {
     let store: Store
@@ -99,7 +137,7 @@ struct IngestRun {
     var plan: TablePlan?
     var workers: [Worker] = []
     var createdTable: TableDefinition?
-    var staged: [Table.StagedSegment] = []
+    let stager = Stager()
     var runs: [(worker: Int, lo: Int, hi: Int)] = []
     var buffered = 0
     var rowsLoaded = 0
@@ -160,6 +198,7 @@ struct IngestRun {
         do {
             for f in files { try ingestFile(f) }
             try flush()
+            let staged = try stager.finish()
             let id = options.batchID ?? Ingestor.contentBatchID(table: name, hashes: hashes)
             if let path = options.rejectsPath { try RejectsWriter.write(rejected, to: path) }
             guard let table else {
@@ -188,11 +227,9 @@ struct IngestRun {
                 s.manifestVersion = (try? table.currentManifest().version) ?? 0
             }
             s.rowsPerSecond = s.seconds > 0 ? Double(manifest == nil ? rowsParsed : rowsLoaded) / s.seconds : 0
-            staged = []
             return s
         } catch {
-            for s in staged { unlink(s.tmpPath) }
-            staged = []
+            stager.discard()
             if let created = createdTable { try? store.dropTable(created.name, ifExists: true) }
             if let e = error as? IngestError { throw e }
             if let e = error as? InputError { throw IngestError(e.isOpenFailure ? .user : .io, e.description) }
@@ -326,23 +363,24 @@ struct IngestRun {
         }
     }
 
-    /// Merges buffered rows and stages them as segments.
+    /// Merges buffered rows (columns in parallel) and hands them to the background stager.
     mutating func flush() throws {
         guard buffered > 0, let plan, let table else { return }
-        var cols: [Column] = []
-        cols.reserveCapacity(plan.ncols)
-        for c in 0..<plan.ncols {
-            cols.append(mergeColumn(workers.map { $0.builders[c] }, runs: runs))
-            for w in workers { w.resetColumn(c) }
+        let cols = UnsafeMutableBufferPointer<Column?>.allocate(capacity: plan.ncols)
+        cols.initialize(repeating: nil)
+        defer { cols.deinitialize(); cols.deallocate() }
+        let ws = workers
+        let rs = runs
+        nonisolated(unsafe) let out = cols
+        DispatchQueue.concurrentPerform(iterations: plan.ncols) { c in
+            out[c] = mergeColumn(ws.map { $0.builders[c] }, runs: rs)
+            for w in ws { w.resetColumn(c) }
         }
         for w in workers { w.resetRows() }
         runs = []
-        let n = buffered
+        rowsLoaded += buffered
         buffered = 0
-        do {
-            staged += try PartitionWriter.stage(table: table, definition: plan.def, columns: cols)
-        } catch { throw IngestError(error) }
-        rowsLoaded += n
+        try stager.submit(table: table, definition: plan.def, columns: cols.map { $0! })
     }
 
     // MARK: helpers
