@@ -439,3 +439,52 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// All files of one call are one batch: one manifest version, and a failure in a later file
+/// leaves nothing of the earlier ones.
+@Test func multipleFilesAreOneBatch() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try Store(root: dir + "/store")
+    let table = try makeTable(store)
+    let a = dir + "/a.csv", b = dir + "/b.ndjson", bad = dir + "/bad.csv"
+    writeFile(a, header + "2024-05-01 10:00:00,a,1,10,1.5,true\n")
+    writeFile(b, "{\"ts\":\"2024-05-02 10:00:00\",\"event\":\"b\",\"profile_id\":2}\n")
+    writeFile(bad, header + "2024-05-03 10:00:00,c,3,x,1,true\n")
+    // flushRows 1: the first files are already staged as segments when the third fails
+    let e = ingestError(store, "clicks", [a, b, bad], opts { $0.flushRows = 1 })
+    #expect(e?.description == "\(bad):2: column n: invalid integer 'x'")
+    #expect(try table.currentManifest().version == 1)
+    #expect(try readRows(table).isEmpty)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: table.dir + "/_tmp").isEmpty)
+    let s = try Ingestor.ingest(store: store, table: "clicks", files: [a, b], options: opts())
+    #expect(s.rowsLoaded == 2 && s.partitionsTouched == 2 && s.manifestVersion == 2)
+    #expect(s.batchID == Ingestor.contentBatchID(table: "clicks", hashes: [
+        Array((header + "2024-05-01 10:00:00,a,1,10,1.5,true\n").utf8).withUnsafeBytes { InputHasher.hash($0) },
+        Array("{\"ts\":\"2024-05-02 10:00:00\",\"event\":\"b\",\"profile_id\":2}\n".utf8).withUnsafeBytes { InputHasher.hash($0) },
+    ]))
+    // the bad row counts against max-errors across files
+    let s2 = try Ingestor.ingest(store: store, table: "clicks", files: [a, bad], options: opts { $0.maxErrors = 1; $0.force = true })
+    #expect(s2.rowsLoaded == 1 && s2.rowsRejected == 1)
+}
+
+@Test func inputFailuresAreClassified() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try Store(root: dir + "/store")
+    let table = try makeTable(store)
+    let missing = dir + "/missing.csv"
+    let e1 = ingestError(store, "clicks", [missing], opts())
+    #expect(e1?.kind == .user)
+    #expect(e1?.description == "cannot open '\(missing)': No such file or directory")
+    var body = header
+    for i in 0..<300 { body += "2024-05-01 10:00:00,e,\(i),1,1,true\n" }
+    let gz = gzipCompress(Array(body.utf8))
+    let truncated = dir + "/t.csv.gz"
+    writeBytes(truncated, Array(gz.prefix(gz.count / 2)))
+    let e2 = ingestError(store, "clicks", [truncated], opts())
+    #expect(e2?.kind == .io)
+    #expect(e2?.isUserError == false)
+    #expect(e2?.description.hasPrefix("'\(truncated)': ") == true)
+    #expect(try table.currentManifest().version == 1)
+}
