@@ -385,9 +385,11 @@ struct IngestRun {
 
     // MARK: helpers
 
-    /// Decides CSV vs NDJSON from the first bytes of a file (reopened; stdin: CSV).
+    /// Decides CSV vs NDJSON from the first bytes of a regular file (opened a second time);
+    /// stdin and pipes, which cannot be re-read, are CSV unless `format` says otherwise.
     func sniff(path: String, source: InputSource) throws -> IngestFormat {
-        if path == "-" { return .csv }
+        var st = stat()
+        if path == "-" || stat(path, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG { return .csv }
         let probe = try InputSource(path: path, hashContent: false)
         defer { probe.close() }
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
