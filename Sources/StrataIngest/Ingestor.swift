@@ -125,6 +125,62 @@ final class Stager: @unchecked Sendable {
     }
 }
 
+/// Dedicated parsing threads (not GCD: a caller on a GCD or Swift-concurrency thread must not
+/// make the pool run pieces one after another). `run` hands piece `j` to thread `j` and runs
+/// `whileWaiting` (reading the next block) on the calling thread meanwhile.
+final class ParsePool: @unchecked Sendable {
+    private let count: Int
+    private let start: [DispatchSemaphore]
+    private let done = DispatchSemaphore(value: 0)
+    private var job: ((Int) -> Void)?
+    private var active = 0
+    private var stopping = false
+    private var started = false
+
+    init(threads: Int) {
+        count = threads
+        start = (0..<threads).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    private func launch() {
+        started = true
+        for i in 0..<count {
+            let t = Thread { [self] in
+                while true {
+                    start[i].wait()
+                    if stopping { break }
+                    if i < active { job?(i) }
+                    done.signal()
+                }
+                done.signal()
+            }
+            t.stackSize = 4 << 20
+            t.start()
+        }
+    }
+
+    /// Runs `body(j)` for `j` in `0..<n` (n ≤ threads) on the pool threads, and
+    /// `whileWaiting` on the calling thread; returns when all are done.
+    func run(_ n: Int, _ body: @escaping (Int) -> Void, whileWaiting: () -> Void) {
+        precondition(n <= count)
+        if !started { launch() }
+        job = body
+        active = n
+        for i in 0..<n { start[i].signal() }
+        whileWaiting()
+        for _ in 0..<n { done.wait() }
+        job = nil
+    }
+
+    /// Stops the threads (idempotent).
+    func shutdown() {
+        guard started, !stopping else { return }
+        stopping = true
+        for s in start { s.signal() }
+        for _ in 0..<count { done.wait() }
+    }
+}
+
 /// State of one ingest call.
 struct IngestRun {
     let store: Store
@@ -138,6 +194,7 @@ struct IngestRun {
     var workers: [Worker] = []
     var createdTable: TableDefinition?
     let stager = Stager()
+    let pool: ParsePool
     var runs: [(worker: Int, lo: Int, hi: Int)] = []
     var buffered = 0
     var rowsLoaded = 0
@@ -163,6 +220,7 @@ struct IngestRun {
         self.files = files
         self.options = options
         threads = max(1, min(options.threads, 64))
+        pool = ParsePool(threads: threads)
         var total: Int64 = 0
         var known = true
         for f in files {
@@ -173,6 +231,7 @@ struct IngestRun {
     }
 
     mutating func execute() throws -> IngestSummary {
+        defer { pool.shutdown() }
         do {
             try Store.checkName(name, what: "table")
         } catch { throw IngestError(error) }
@@ -309,18 +368,16 @@ struct IngestRun {
         let ctx = try fileContext(display: display, isCSV: format == .csv, dialect: dialect, header: header)
         // parse: workers on the pieces of a chunk while the next chunk is read
         while true {
-            let group = DispatchGroup()
             let file = ctx
             let current = chunk
-            for (j, piece) in pieces.enumerated() {
-                let w = workers[j]
-                w.errors.removeAll()
-                DispatchQueue.global().async(group: group) { w.process(current, piece, file) }
-            }
             var next: InputChunk? = nil
             var readError: Error? = nil
-            do { next = try reader.next() } catch { readError = error }
-            group.wait()
+            let ws = workers, ps = pieces
+            pool.run(ps.count, { j in
+                ws[j].process(current, ps[j], file)
+            }, whileWaiting: {
+                do { next = try reader.next() } catch { readError = error }
+            })
             try collect(pieceCount: pieces.count)
             if let p = options.progress {
                 p(bytesDone + source.compressedBytesRead, totalBytes, rowsParsed)
