@@ -197,3 +197,29 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension IngestSummary {
+    /// One-line human summary, e.g. `loaded 1000 rows into clicks (2 rejected), 3 partitions,
+    /// 4 segments in 0.52 s (1923 rows/s)` or `skipped: batch xxh64-… was already loaded into
+    /// clicks (use --force to load it again)`.
+    public func text(table: String) -> String {
+        if skippedAsDuplicate {
+            return "skipped: batch \(batchID) was already loaded into \(table) (use --force to load it again)"
+        }
+        let rejected = rowsRejected > 0 ? " (\(rowsRejected) rejected)" : ""
+        let secs = (seconds * 100).rounded() / 100
+        return "loaded \(rowsLoaded) rows into \(table)\(rejected), \(partitionsTouched) partitions, "
+            + "\(segmentsWritten) segments in \(secs) s (\(Int(rowsPerSecond.rounded())) rows/s)"
+    }
+}
+
+extension TableDefinition {
+    /// DDL-like description of a table created by ingest, e.g.
+    /// `created table clicks (ts TIMESTAMP, n BIGINT) PARTITION BY day(ts) ORDER BY (ts)`.
+    public var createdDescription: String {
+        var s = "created table \(name) (" + columns.map { "\($0.name) \($0.type.sqlName)" }.joined(separator: ", ") + ")"
+        if let t = timeColumn, granularity != .none { s += " PARTITION BY \(granularity.rawValue)(\(t))" }
+        if !sortKey.isEmpty { s += " ORDER BY (\(sortKey.joined(separator: ", ")))" }
+        return s
+    }
+}

@@ -73,6 +73,18 @@ private let header = "ts,event,profile_id,n,revenue,ok\n"
     let s = try Ingestor.ingest(store: store, table: "clicks", files: [path], options: opts { $0.header = false })
     #expect(s.rowsLoaded == 1)
     #expect(try readRows(table) == [["2024-05-01 10:00:00", "v", "7", "8", "0.25", "false"]])
+    // explicit delimiter; positional rows with too few fields are bad rows
+    let semi = dir + "/p.txt"
+    writeFile(semi, "2024-05-02 10:00:00;\"a;b\";1;2;0.5;yes\n2024-05-02 10:00:00;x\n")
+    let s2 = try Ingestor.ingest(store: store, table: "clicks", files: [semi], options: opts {
+        $0.header = false
+        $0.delimiter = UInt8(ascii: ";")
+        $0.format = .csv
+        $0.maxErrors = 1
+    })
+    #expect(s2.rowsLoaded == 1 && s2.rowsRejected == 1)
+    #expect(s2.text(table: "clicks").hasPrefix("loaded 1 rows into clicks (1 rejected), 1 partitions, 1 segments in "))
+    #expect(try readRows(table).last == ["2024-05-02 10:00:00", "a;b", "1", "2", "0.5", "true"])
 }
 
 /// Each bad-row kind: exact message (file, physical line, column, reason, value) and the table
@@ -179,6 +191,7 @@ func badRowMessages(_ tail: String, _ expected: String) throws {
     #expect(s1.batchID == Ingestor.contentBatchID(table: "clicks", hashes: [Array(body.utf8).withUnsafeBytes { InputHasher.hash($0) }]))
     let s2 = try Ingestor.ingest(store: store, table: "clicks", files: [b], options: opts())
     #expect(s2.skippedAsDuplicate && s2.rowsLoaded == 0)
+    #expect(s2.text(table: "clicks") == "skipped: batch \(s1.batchID) was already loaded into clicks (use --force to load it again)")
     #expect(s2.batchID == s1.batchID)
     #expect(try readRows(table).count == 2)
     #expect(try table.currentManifest().version == s1.manifestVersion)
@@ -258,6 +271,7 @@ func badRowMessages(_ tail: String, _ expected: String) throws {
     #expect(def.granularity == .day)
     #expect(def.sortKey == ["created"])
     #expect(s.rowsLoaded == 2 && s.partitionsTouched == 2)
+    #expect(def.createdDescription == "created table auto (created TIMESTAMP, user_id BIGINT, price DOUBLE, flag BOOLEAN, day DATE, name VARCHAR, when TIMESTAMP, empty VARCHAR) PARTITION BY day(created) ORDER BY (created)")
     #expect(try readRows(store.table("auto")).first == ["2024-05-01 10:00:00", "1", "1.5", "true", "2024-05-01", "x", "2024-05-01 10:00:00", ""])
     // preferred name wins over the first timestamp; NDJSON keys; no timestamp → unpartitioned
     let nd = dir + "/a.ndjson"
