@@ -334,7 +334,7 @@ struct IngestRun {
             pieces = Self.dropPrefix(pieces, end: end, endLine: endLine)
         }
         if plan == nil {
-            let detected: [(name: String, type: ColumnType)]
+            var detected: [(name: String, type: ColumnType)]
             if format == .csv {
                 let names = header ?? Self.positionalNames(chunk, pieces: pieces, dialect: dialect)
                 let buf = CSVRowBuffer()
@@ -354,6 +354,9 @@ struct IngestRun {
                 detected = SchemaDetection.detectNDJSON(chunk: chunk.bytes, range: lo..<sampleEnd, firstLine: chunk.firstLine)
             }
             guard !detected.isEmpty else { throw IngestError(.user, "\(display): cannot detect columns for table '\(name)'") }
+            if let e = options.enrich?.lowercased(), e == "clicks" {
+                detected = SchemaDetection.withClickEnrichment(detected, keepIP: options.keepIP)
+            }
             var def = SchemaDetection.definition(table: name, columns: detected, granularity: options.granularity)
             if let e = options.enrich { def.options["enrich"] = e }
             do {

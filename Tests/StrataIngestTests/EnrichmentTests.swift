@@ -134,3 +134,18 @@ func userAgents(_ ua: String, _ device: String, _ os: String, _ browser: String,
     #expect(try readRows(raw).map { $0[1] }.sorted() == ["10.0.0.1", "10.0.0.1", "NULL"])
     #expect(ingestError(store, "raw", [p2], opts { $0.enrich = "web"; $0.force = true })?.description == "unknown enrichment 'web' (supported: clicks)")
 }
+
+/// Auto-creating a table with enrichment adds the derivable columns and leaves out `ip`.
+@Test func autoCreateWithEnrichment() throws {
+    let dir = tempDir("enrich-auto")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try Store(root: dir + "/store")
+    let path = dir + "/e.csv"
+    writeFile(path, "ts,referrer,user_agent,ip\n2024-05-01 10:00:00,https://www.youtube.com/,curl/8.0,192.0.2.1\n")
+    let s = try Ingestor.ingest(store: store, table: "web", files: [path], options: opts { $0.enrich = "clicks" })
+    let def = try #require(s.createdTable)
+    #expect(def.createdDescription == "created table web (ts TIMESTAMP, referrer VARCHAR, user_agent VARCHAR, source VARCHAR, device VARCHAR, os VARCHAR, browser VARCHAR, is_bot BOOLEAN, visitor_id VARCHAR) PARTITION BY day(ts) ORDER BY (ts)")
+    #expect(def.options["enrich"] == "clicks")
+    #expect(try readRows(store.table("web")) == [["2024-05-01 10:00:00", "https://www.youtube.com/", "curl/8.0", "youtube", "bot", "other", "bot", "true",
+                                                   ClickEnrichment.visitorID(ip: "192.0.2.1", userAgent: "curl/8.0")]])
+}
