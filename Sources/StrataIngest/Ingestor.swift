@@ -310,9 +310,8 @@ struct IngestRun {
                 if tsv && options.delimiter == UInt8(ascii: ",") { dialect = .tsv }
             }
         }
-        // Content sniffing needs the first block; framing depends on the format, so read the
-        // first block with line framing when undecided (a CSV row boundary is a line boundary
-        // only outside quotes; re-split below).
+        // The framing (quote-aware or plain lines) depends on the format, so an undecided
+        // format is sniffed from a second handle before the real read starts.
         let framing: InputFraming
         if format == .auto {
             format = try sniff(path: path, source: source)
