@@ -65,8 +65,9 @@ public struct IngestOptions: Sendable {
     public var visitorSalt: String? = nil
     /// Parsing threads (default: active cores).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Rows buffered in memory before they are staged as segments (bounds memory).
-    public var flushRows: Int = 2_000_000
+    /// Rows buffered in memory before they are staged as segments (bounds memory: at most
+    /// one buffered batch being parsed plus one being staged in the background).
+    public var flushRows: Int = 1_000_000
     /// Bytes read per input block (tuning / tests; rows longer than this grow the buffer).
     public var blockSize: Int = 16 << 20
     /// Called on the calling thread after every parsed block.
@@ -194,5 +195,31 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         case .locked: self.init(.locked, e.message)
         case .conflict: self.init(.conflict, e.message)
         }
+    }
+}
+
+extension IngestSummary {
+    /// One-line human summary, e.g. `loaded 1000 rows into clicks (2 rejected), 3 partitions,
+    /// 4 segments in 0.52 s (1923 rows/s)` or `skipped: batch xxh64-… was already loaded into
+    /// clicks (use --force to load it again)`.
+    public func text(table: String) -> String {
+        if skippedAsDuplicate {
+            return "skipped: batch \(batchID) was already loaded into \(table) (use --force to load it again)"
+        }
+        let rejected = rowsRejected > 0 ? " (\(rowsRejected) rejected)" : ""
+        let secs = (seconds * 100).rounded() / 100
+        return "loaded \(rowsLoaded) rows into \(table)\(rejected), \(partitionsTouched) partitions, "
+            + "\(segmentsWritten) segments in \(secs) s (\(Int(rowsPerSecond.rounded())) rows/s)"
+    }
+}
+
+extension TableDefinition {
+    /// DDL-like description of a table created by ingest, e.g.
+    /// `created table clicks (ts TIMESTAMP, n BIGINT) PARTITION BY day(ts) ORDER BY (ts)`.
+    public var createdDescription: String {
+        var s = "created table \(name) (" + columns.map { "\($0.name) \($0.type.sqlName)" }.joined(separator: ", ") + ")"
+        if let t = timeColumn, granularity != .none { s += " PARTITION BY \(granularity.rawValue)(\(t))" }
+        if !sortKey.isEmpty { s += " ORDER BY (\(sortKey.joined(separator: ", ")))" }
+        return s
     }
 }

@@ -87,6 +87,100 @@ enum RejectsWriter {
     }
 }
 
+/// Stages merged batches as segments on a background queue, one batch at a time, so parsing
+/// of the next rows overlaps the sort/encode/write of the previous ones (at most one batch in
+/// flight bounds memory).
+final class Stager: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "strata.ingest.stage")
+    private let group = DispatchGroup()
+    private var staged: [Table.StagedSegment] = []
+    private var error: Error?
+
+    /// Waits for the previous batch, then stages `columns` asynchronously.
+    func submit(table: Table, definition: TableDefinition, columns: [Column]) throws {
+        group.wait()
+        if let error { throw error }
+        queue.async(group: group) {
+            do {
+                let s = try PartitionWriter.stage(table: table, definition: definition, columns: columns)
+                self.staged += s
+            } catch {
+                self.error = error
+            }
+        }
+    }
+
+    /// Waits for the last batch; all staged segments.
+    func finish() throws -> [Table.StagedSegment] {
+        group.wait()
+        if let error { throw error }
+        return staged
+    }
+
+    /// Waits for the last batch and deletes every staged file.
+    func discard() {
+        group.wait()
+        for s in staged { unlink(s.tmpPath) }
+        staged = []
+    }
+}
+
+/// Dedicated parsing threads (not GCD: a caller on a GCD or Swift-concurrency thread must not
+/// make the pool run pieces one after another). `run` hands piece `j` to thread `j` and runs
+/// `whileWaiting` (reading the next block) on the calling thread meanwhile.
+final class ParsePool: @unchecked Sendable {
+    private let count: Int
+    private let start: [DispatchSemaphore]
+    private let done = DispatchSemaphore(value: 0)
+    private var job: ((Int) -> Void)?
+    private var active = 0
+    private var stopping = false
+    private var started = false
+
+    init(threads: Int) {
+        count = threads
+        start = (0..<threads).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    private func launch() {
+        started = true
+        for i in 0..<count {
+            let t = Thread { [self] in
+                while true {
+                    start[i].wait()
+                    if stopping { break }
+                    if i < active { job?(i) }
+                    done.signal()
+                }
+                done.signal()
+            }
+            t.stackSize = 4 << 20
+            t.start()
+        }
+    }
+
+    /// Runs `body(j)` for `j` in `0..<n` (n ≤ threads) on the pool threads, and
+    /// `whileWaiting` on the calling thread; returns when all are done.
+    func run(_ n: Int, _ body: @escaping (Int) -> Void, whileWaiting: () -> Void) {
+        precondition(n <= count)
+        if !started { launch() }
+        job = body
+        active = n
+        for i in 0..<n { start[i].signal() }
+        whileWaiting()
+        for _ in 0..<n { done.wait() }
+        job = nil
+    }
+
+    /// Stops the threads (idempotent).
+    func shutdown() {
+        guard started, !stopping else { return }
+        stopping = true
+        for s in start { s.signal() }
+        for _ in 0..<count { done.wait() }
+    }
+}
+
 /// State of one ingest call.
 struct IngestRun {
     let store: Store
@@ -99,7 +193,8 @@ struct IngestRun {
     var plan: TablePlan?
     var workers: [Worker] = []
     var createdTable: TableDefinition?
-    var staged: [Table.StagedSegment] = []
+    let stager = Stager()
+    let pool: ParsePool
     var runs: [(worker: Int, lo: Int, hi: Int)] = []
     var buffered = 0
     var rowsLoaded = 0
@@ -125,6 +220,7 @@ struct IngestRun {
         self.files = files
         self.options = options
         threads = max(1, min(options.threads, 64))
+        pool = ParsePool(threads: threads)
         var total: Int64 = 0
         var known = true
         for f in files {
@@ -135,6 +231,7 @@ struct IngestRun {
     }
 
     mutating func execute() throws -> IngestSummary {
+        defer { pool.shutdown() }
         do {
             try Store.checkName(name, what: "table")
         } catch { throw IngestError(error) }
@@ -160,6 +257,7 @@ struct IngestRun {
         do {
             for f in files { try ingestFile(f) }
             try flush()
+            let staged = try stager.finish()
             let id = options.batchID ?? Ingestor.contentBatchID(table: name, hashes: hashes)
             if let path = options.rejectsPath { try RejectsWriter.write(rejected, to: path) }
             guard let table else {
@@ -188,11 +286,9 @@ struct IngestRun {
                 s.manifestVersion = (try? table.currentManifest().version) ?? 0
             }
             s.rowsPerSecond = s.seconds > 0 ? Double(manifest == nil ? rowsParsed : rowsLoaded) / s.seconds : 0
-            staged = []
             return s
         } catch {
-            for s in staged { unlink(s.tmpPath) }
-            staged = []
+            stager.discard()
             if let created = createdTable { try? store.dropTable(created.name, ifExists: true) }
             if let e = error as? IngestError { throw e }
             if let e = error as? InputError { throw IngestError(e.isOpenFailure ? .user : .io, e.description) }
@@ -214,9 +310,8 @@ struct IngestRun {
                 if tsv && options.delimiter == UInt8(ascii: ",") { dialect = .tsv }
             }
         }
-        // Content sniffing needs the first block; framing depends on the format, so read the
-        // first block with line framing when undecided (a CSV row boundary is a line boundary
-        // only outside quotes; re-split below).
+        // The framing (quote-aware or plain lines) depends on the format, so an undecided
+        // format is sniffed from a second handle before the real read starts.
         let framing: InputFraming
         if format == .auto {
             format = try sniff(path: path, source: source)
@@ -238,7 +333,7 @@ struct IngestRun {
             pieces = Self.dropPrefix(pieces, end: end, endLine: endLine)
         }
         if plan == nil {
-            let detected: [(name: String, type: ColumnType)]
+            var detected: [(name: String, type: ColumnType)]
             if format == .csv {
                 let names = header ?? Self.positionalNames(chunk, pieces: pieces, dialect: dialect)
                 let buf = CSVRowBuffer()
@@ -258,6 +353,9 @@ struct IngestRun {
                 detected = SchemaDetection.detectNDJSON(chunk: chunk.bytes, range: lo..<sampleEnd, firstLine: chunk.firstLine)
             }
             guard !detected.isEmpty else { throw IngestError(.user, "\(display): cannot detect columns for table '\(name)'") }
+            if let e = options.enrich?.lowercased(), e == "clicks" {
+                detected = SchemaDetection.withClickEnrichment(detected, keepIP: options.keepIP)
+            }
             var def = SchemaDetection.definition(table: name, columns: detected, granularity: options.granularity)
             if let e = options.enrich { def.options["enrich"] = e }
             do {
@@ -272,18 +370,16 @@ struct IngestRun {
         let ctx = try fileContext(display: display, isCSV: format == .csv, dialect: dialect, header: header)
         // parse: workers on the pieces of a chunk while the next chunk is read
         while true {
-            let group = DispatchGroup()
             let file = ctx
             let current = chunk
-            for (j, piece) in pieces.enumerated() {
-                let w = workers[j]
-                w.errors.removeAll()
-                DispatchQueue.global().async(group: group) { w.process(current, piece, file) }
-            }
             var next: InputChunk? = nil
             var readError: Error? = nil
-            do { next = try reader.next() } catch { readError = error }
-            group.wait()
+            let ws = workers, ps = pieces
+            pool.run(ps.count, { j in
+                ws[j].process(current, ps[j], file)
+            }, whileWaiting: {
+                do { next = try reader.next() } catch { readError = error }
+            })
             try collect(pieceCount: pieces.count)
             if let p = options.progress {
                 p(bytesDone + source.compressedBytesRead, totalBytes, rowsParsed)
@@ -326,30 +422,33 @@ struct IngestRun {
         }
     }
 
-    /// Merges buffered rows and stages them as segments.
+    /// Merges buffered rows (columns in parallel) and hands them to the background stager.
     mutating func flush() throws {
         guard buffered > 0, let plan, let table else { return }
-        var cols: [Column] = []
-        cols.reserveCapacity(plan.ncols)
-        for c in 0..<plan.ncols {
-            cols.append(mergeColumn(workers.map { $0.builders[c] }, runs: runs))
-            for w in workers { w.resetColumn(c) }
+        let cols = UnsafeMutableBufferPointer<Column?>.allocate(capacity: plan.ncols)
+        cols.initialize(repeating: nil)
+        defer { cols.deinitialize(); cols.deallocate() }
+        let ws = workers
+        let rs = runs
+        nonisolated(unsafe) let out = cols
+        DispatchQueue.concurrentPerform(iterations: plan.ncols) { c in
+            out[c] = mergeColumn(ws.map { $0.builders[c] }, runs: rs)
+            for w in ws { w.resetColumn(c) }
         }
         for w in workers { w.resetRows() }
         runs = []
-        let n = buffered
+        rowsLoaded += buffered
         buffered = 0
-        do {
-            staged += try PartitionWriter.stage(table: table, definition: plan.def, columns: cols)
-        } catch { throw IngestError(error) }
-        rowsLoaded += n
+        try stager.submit(table: table, definition: plan.def, columns: cols.map { $0! })
     }
 
     // MARK: helpers
 
-    /// Decides CSV vs NDJSON from the first bytes of a file (reopened; stdin: CSV).
+    /// Decides CSV vs NDJSON from the first bytes of a regular file (opened a second time);
+    /// stdin and pipes, which cannot be re-read, are CSV unless `format` says otherwise.
     func sniff(path: String, source: InputSource) throws -> IngestFormat {
-        if path == "-" { return .csv }
+        var st = stat()
+        if path == "-" || stat(path, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG { return .csv }
         let probe = try InputSource(path: path, hashContent: false)
         defer { probe.close() }
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)

@@ -84,6 +84,29 @@ public enum SchemaDetection {
                                sortKey: time.map { [$0] } ?? [])
     }
 
+    /// Columns of a table auto-created with click enrichment: the detected ones without `ip`
+    /// (unless `keepIP`; the IP still feeds `visitor_id`), plus the derivable columns the input
+    /// lacks: `source` (from `referrer`), `utm_source/utm_medium/utm_campaign` (from `url`,
+    /// `landing_url` or `page_url`), `device/os/browser` VARCHAR and `is_bot` BOOLEAN (from
+    /// `user_agent`), `visitor_id` (from `ip`).
+    public static func withClickEnrichment(_ detected: [(name: String, type: ColumnType)],
+                                           keepIP: Bool) -> [(name: String, type: ColumnType)] {
+        let have = Set(detected.map { columnName($0.name).lowercased() })
+        var out = detected.filter { keepIP || columnName($0.name).lowercased() != "ip" }
+        func add(_ n: String, _ t: ColumnType = .varchar) {
+            if !have.contains(n) && !out.contains(where: { columnName($0.name).lowercased() == n }) { out.append((n, t)) }
+        }
+        if have.contains("referrer") || have.contains("referer") { add("source") }
+        if have.contains("url") || have.contains("landing_url") || have.contains("page_url") {
+            add("utm_source"); add("utm_medium"); add("utm_campaign")
+        }
+        if have.contains("user_agent") {
+            add("device"); add("os"); add("browser"); add("is_bot", .boolean)
+        }
+        if have.contains("ip") { add("visitor_id") }
+        return out
+    }
+
     /// Detects column types of CSV rows in `buffer` (fields unescaped with `dialect.quote`).
     static func detectCSV(header: [String], rows buffer: CSVRowBuffer, chunk: UnsafeRawBufferPointer,
                           dialect: CSVDialect) -> [(name: String, type: ColumnType)] {
