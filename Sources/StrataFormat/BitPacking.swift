@@ -36,6 +36,46 @@ public enum BitPacking {
         out.removeLast(8)
     }
 
+    /// Unpacks and maps in one pass: `out[i] = base + raw[i] * multiplier` (wrapping).
+    @inlinable
+    public static func unpackAffine(_ src: UnsafeRawBufferPointer, count: Int, width: Int, base: Int64, multiplier: Int64,
+                                    into out: UnsafeMutablePointer<Int64>) {
+        if count == 0 { return }
+        if width == 0 || width > 56 {
+            out.withMemoryRebound(to: UInt64.self, capacity: count) { unpack(src, count: count, width: width, into: $0) }
+            for i in 0..<count { out[i] = base &+ out[i] &* multiplier }
+            return
+        }
+        let p = src.baseAddress!
+        let n = src.count
+        let mask: UInt64 = (1 << UInt64(width)) - 1
+        var i = 0
+        var bit = 0
+        // unaligned 8-byte loads while 8 bytes remain; wrapping: two's-complement offsets
+        if multiplier == 1 {
+            while i < count && (bit >> 3) + 8 <= n {
+                let word = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
+                out[i] = base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask)
+                i += 1
+                bit += width
+            }
+        } else {
+            while i < count && (bit >> 3) + 8 <= n {
+                let word = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
+                out[i] = base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask) &* multiplier
+                i += 1
+                bit += width
+            }
+        }
+        if i < count {
+            let rest = count - i
+            let tail = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+            defer { tail.deallocate() }
+            unpack(src, count: count, width: width, into: tail)
+            for j in i..<(i + rest) { out[j] = base &+ Int64(bitPattern: tail[j]) &* multiplier }
+        }
+    }
+
     /// Unpacks `count` values of `width` bits from `src` into `out[i] = transform(raw)`.
     /// `src` must hold at least `byteCount(count:width:)` bytes (checked by the caller).
     @inlinable

@@ -267,15 +267,7 @@ public enum IntCodec {
             let width = Int(try r.u8())
             guard width <= 64, divisor >= 1 else { throw FormatError.corrupt("bad frame-of-reference header") }
             let packed = try r.bytes(BitPacking.byteCount(count: count, width: width))
-            out.withMemoryRebound(to: UInt64.self, capacity: count) { u in
-                BitPacking.unpack(packed, count: count, width: width, into: u)
-            }
-            if divisor == 1 {
-                for i in 0..<count { out[i] = base &+ out[i] }  // wrapping: exact two's-complement offset
-            } else {
-                let d = Int64(bitPattern: divisor)
-                for i in 0..<count { out[i] = base &+ out[i] &* d }
-            }
+            BitPacking.unpackAffine(packed, count: count, width: width, base: base, multiplier: Int64(bitPattern: divisor), into: out)
         case .runLength:
             let runs = Int(try r.u32())
             let base = try r.i64()
@@ -307,11 +299,7 @@ public enum IntCodec {
             let packed = try r.bytes(BitPacking.byteCount(count: count - 1, width: width))
             out[0] = first
             if count > 1 {
-                (out + 1).withMemoryRebound(to: UInt64.self, capacity: count - 1) { u in
-                    BitPacking.unpack(packed, count: count - 1, width: width, into: u)
-                }
-                let d = Int64(bitPattern: divisor)
-                for i in 1..<count { out[i] = base &+ out[i] &* d }
+                BitPacking.unpackAffine(packed, count: count - 1, width: width, base: base, multiplier: Int64(bitPattern: divisor), into: out + 1)
             }
             let exc = Int(try r.u32())
             guard exc <= count else { throw FormatError.corrupt("too many delta exceptions") }

@@ -151,6 +151,8 @@ final class AggState {
     var hll: [[UInt8]?] = []
     var pairs: PairSet?
     var overflow = false
+    /// No GROUP BY: every row belongs to group 0, so updates are plain reductions.
+    var singleGroup = false
 
     init(_ spec: AggSpec) {
         self.spec = spec
@@ -181,6 +183,7 @@ final class AggState {
     func updateFast(_ gids: [Int32], _ args: [Vec], _ mask: Vec?) -> Bool {
         guard mask == nil else { return false }
         let n = gids.count
+        if singleGroup && n > 0 && reduceSingle(n, args) { return true }
         switch spec.kind {
         case .countStar:
             counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in
@@ -238,6 +241,55 @@ final class AggState {
                 } }
                 return true
             }
+        default:
+            return false
+        }
+    }
+
+    /// Reductions into group 0 with independent accumulators (no loop-carried dependency on
+    /// one memory cell).
+    func reduceSingle(_ n: Int, _ args: [Vec]) -> Bool {
+        switch spec.kind {
+        case .countStar:
+            counts[0] += Int64(n)
+            return true
+        case .countIf:
+            let v = args[0]
+            guard !v.isConst, v.valid == nil else { return false }
+            var a: Int64 = 0
+            v.ints.withUnsafeBufferPointer { x in for i in 0..<n { a &+= x[i] } }
+            counts[0] += a
+            return true
+        case .sum, .avg:
+            let v = args[0]
+            guard !v.isConst, v.valid == nil else { return false }
+            counts[0] += Int64(n)
+            if inputType == .double || spec.kind == .avg {
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                if v.type == .double {
+                    v.dbls.withUnsafeBufferPointer { x in
+                        var i = 0
+                        while i + 4 <= n { s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]; i += 4 }
+                        while i < n { s0 += x[i]; i += 1 }
+                    }
+                } else {
+                    v.ints.withUnsafeBufferPointer { x in for i in 0..<n { s0 += Double(x[i]) } }
+                }
+                dsum[0] += (s0 + s1) + (s2 + s3)
+            } else {
+                var acc = isum[0]
+                var o = false
+                v.ints.withUnsafeBufferPointer { x in
+                    for i in 0..<n {
+                        let (r, of) = acc.addingReportingOverflow(x[i])
+                        acc = r
+                        o = o || of
+                    }
+                }
+                isum[0] = acc
+                if o { overflow = true }
+            }
+            return true
         default:
             return false
         }

@@ -194,6 +194,15 @@ final class Executor: @unchecked Sendable {
                         let r = readers[u.segment]
                         let n = r.footer.rows(inBlock: u.block)
                         var cols = [Vec?](repeating: nil, count: typeOf.count)
+                        var loaded: [(BlockVector, Vec)] = []
+                        // decoded buffers go back to their block vectors for the next block
+                        defer {
+                            for (bv, v) in loaded {
+                                if v.type == .double { if bv.doubles.isEmpty { bv.doubles = v.dbls } }
+                                else if v.type != .boolean, bv.ints.isEmpty { bv.ints = v.ints }
+                                v.ints = []; v.dbls = []
+                            }
+                        }
                         func load(_ slot: Int) throws(QueryError) {
                             let bv = w.blocks[slot] ?? BlockVector()
                             w.blocks[slot] = bv
@@ -211,6 +220,7 @@ final class Executor: @unchecked Sendable {
                                 v.ints = bv.ints; bv.ints = []
                                 if v.ints.count > n { v.ints.removeLast(v.ints.count - n) }
                             }
+                            loaded.append((bv, v))
                             if typeOf[slot] == .varchar {
                                 do throws(FormatError) { v.dict = try self.dictRef(r, slot, hex: hex.contains(slot)) } catch { throw QueryError(error.description, kind: .corrupt) }
                             }
@@ -316,6 +326,7 @@ final class Executor: @unchecked Sendable {
             let w = Worker()
             w.table = GroupTable(width: width)
             w.states = plan.aggs.map { AggState($0) }
+            for s in w.states { s.singleGroup = plan.groups.isEmpty }
             return w
         }
         let keys = KeyEncoder(interner: interner)
