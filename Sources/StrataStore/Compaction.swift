@@ -435,7 +435,7 @@ public enum Compactor {
                 summary.rowsAfter = after.rowCount
                 summary.bytesAfter = after.segments.reduce(0) { $0 + $1.bytes }
             }
-            summary.filesDeleted = table.collectGarbage().deletedFiles.count
+            summary.filesDeleted = table.collectGarbage(retiredImmediately: true).deletedFiles.count
             summary.seconds = elapsed()
             return summary
         }

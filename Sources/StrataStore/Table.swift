@@ -254,9 +254,15 @@ public final class Table: Sendable {
 
     /// Deletes manifests beyond the kept window and files no kept manifest references, once
     /// they are older than `graceSeconds` (or at once with `now`), and only while no reader
-    /// holds a snapshot.
+    /// holds a snapshot and no writer is committing (it skips the run otherwise).
+    ///
+    /// With `retiredImmediately`, segments only older versions reference are deleted at once:
+    /// safe because every reader holds the reader lock for as long as it uses a version, and
+    /// this runs only while no reader holds it (used after compaction and erasure so replaced
+    /// files do not linger; the older manifests stay for history but their segments are gone).
     @discardableResult
-    public func collectGarbage(graceSeconds: Double = Table.defaultGraceSeconds, now: Bool = false) -> GCReport {
+    public func collectGarbage(graceSeconds: Double = Table.defaultGraceSeconds, now: Bool = false,
+                               retiredImmediately: Bool = false) -> GCReport {
         var report = GCReport()
         let fd = open(dir + "/_readers", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return report }
@@ -266,6 +272,13 @@ public final class Table: Sendable {
             return report
         }
         defer { flock(fd, LOCK_UN) }
+        // a committing writer renames files into partition directories before its manifest
+        // exists: never look at them while it holds the writer lock
+        let wfd = open(dir + "/_lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard wfd >= 0 else { return report }
+        defer { close(wfd) }
+        guard flock(wfd, LOCK_EX | LOCK_NB) == 0 else { return report }
+        defer { flock(wfd, LOCK_UN) }
         let fm = FileManager.default
         let clock = Date().timeIntervalSince1970
         func age(_ path: String) -> Double {
@@ -283,7 +296,7 @@ public final class Table: Sendable {
             if let m = try? readManifest(v) { kept.append(m) }
         }
         guard !kept.isEmpty else { return report }
-        let referenced = Set(kept.flatMap { $0.segments.map(\.relativePath) })
+        let referenced = Set((retiredImmediately ? [kept[0]] : kept).flatMap { $0.segments.map(\.relativePath) })
         let items = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
         for p in items where !p.hasPrefix("_") && !p.hasPrefix(".") {
             let pdir = dir + "/" + p
@@ -292,7 +305,7 @@ public final class Table: Sendable {
             let files = (try? fm.contentsOfDirectory(atPath: pdir)) ?? []
             for f in files where !referenced.contains(p + "/" + f) {
                 let path = pdir + "/" + f
-                if now || age(path) > graceSeconds, unlink(path) == 0 { report.deletedFiles.append(path) }
+                if now || retiredImmediately || age(path) > graceSeconds, unlink(path) == 0 { report.deletedFiles.append(path) }
             }
             if (try? fm.contentsOfDirectory(atPath: pdir))?.isEmpty == true { rmdir(pdir) }
         }
