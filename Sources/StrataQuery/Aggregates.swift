@@ -150,9 +150,19 @@ final class AggState {
     var lists: [[Double]] = []
     var hll: [[UInt8]?] = []
     var pairs: PairSet?
+    /// 4096 (group + 1, value) pairs recently inserted into `pairs` (count DISTINCT only).
+    lazy var recentPairs: UnsafeMutablePointer<Int64> = {
+        let p = UnsafeMutablePointer<Int64>.allocate(capacity: 2 * 4096)
+        p.initialize(repeating: 0, count: 2 * 4096)
+        return p
+    }()
     var overflow = false
     /// No GROUP BY: every row belongs to group 0, so updates are plain reductions.
     var singleGroup = false
+
+    deinit {
+        if spec.kind == .countDistinct { recentPairs.deallocate() }
+    }
 
     init(_ spec: AggSpec) {
         self.spec = spec
@@ -369,15 +379,18 @@ final class AggState {
             var nulls = [Int64](repeating: 0, count: n)
             keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
             let set = pairs!
+            // Rows arrive sorted by the table's sort key, so equal pairs cluster (a visitor's
+            // session): a small direct-mapped cache of recently seen pairs screens them out
+            // before the big set, whose probes miss the cache.
+            let recent = recentPairs
             counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in
-                if mask == nil {
-                    for i in 0..<n where nulls[i] == 0 {
-                        if set.insert(group: g[i], value: w[i]) { c[Int(g[i])] &+= 1 }
-                    }
-                } else {
-                    for i in 0..<n where take(i) && nulls[i] == 0 {
-                        if set.insert(group: g[i], value: w[i]) { c[Int(g[i])] &+= 1 }
-                    }
+                for i in 0..<n where nulls[i] == 0 && (mask == nil || take(i)) {
+                    let gi = g[i], wi = w[i]
+                    let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: wi) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(UInt32(bitPattern: gi))) >> 52)
+                    if recent[2 * slot] == Int64(gi) + 1 && recent[2 * slot + 1] == wi { continue }
+                    recent[2 * slot] = Int64(gi) + 1
+                    recent[2 * slot + 1] = wi
+                    if set.insert(group: gi, value: wi) { c[Int(gi)] &+= 1 }
                 }
             } } }
         case .approxCountDistinct:

@@ -150,7 +150,7 @@ final class PairSet {
 
     private func grow() {
         let old = slots, oldCap = capacity
-        capacity *= 2
+        capacity *= capacity < 1 << 22 ? 4 : 2  // fewer rehash passes while small
         mask = capacity - 1
         slots = .allocate(capacity: 2 * capacity)
         slots.initialize(repeating: 0, count: 2 * capacity)
