@@ -149,7 +149,8 @@ final class AggState {
     var argKey: [Value] = []
     var lists: [[Double]] = []
     var hll: [[UInt8]?] = []
-    var pairs: PairSet?
+    var pairs: DistinctPairs?
+    private var distinctCounted = false
     /// 4096 (group + 1, value) pairs recently inserted into `pairs` (count DISTINCT only).
     lazy var recentPairs: UnsafeMutablePointer<Int64> = {
         let p = UnsafeMutablePointer<Int64>.allocate(capacity: 2 * 4096)
@@ -167,7 +168,7 @@ final class AggState {
     init(_ spec: AggSpec) {
         self.spec = spec
         inputType = spec.args.first?.type ?? .null
-        if spec.kind == .countDistinct { pairs = PairSet() }
+        if spec.kind == .countDistinct { pairs = DistinctPairs() }
     }
 
     func grow(_ groups: Int) {
@@ -380,19 +381,18 @@ final class AggState {
             keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
             let set = pairs!
             // Rows arrive sorted by the table's sort key, so equal pairs cluster (a visitor's
-            // session): a small direct-mapped cache of recently seen pairs screens them out
-            // before the big set, whose probes miss the cache.
+            // session): a small direct-mapped cache of recently seen pairs screens them out.
             let recent = recentPairs
-            counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in
+            gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in
                 for i in 0..<n where nulls[i] == 0 && (mask == nil || take(i)) {
                     let gi = g[i], wi = w[i]
                     let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: wi) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(UInt32(bitPattern: gi))) >> 52)
                     if recent[2 * slot] == Int64(gi) + 1 && recent[2 * slot + 1] == wi { continue }
                     recent[2 * slot] = Int64(gi) + 1
                     recent[2 * slot + 1] = wi
-                    if set.insert(group: gi, value: wi) { c[Int(gi)] &+= 1 }
+                    set.append(group: gi, value: wi)
                 }
-            } } }
+            } }
         case .approxCountDistinct:
             let v = args[0]
             var words = [Int64](repeating: 0, count: n)
@@ -441,17 +441,15 @@ final class AggState {
                 break  // handled below
             }
         }
-        if spec.kind == .countDistinct, let op = other.pairs {
-            let set = pairs!
-            op.forEach { g, v in
-                let t = map[Int(g)]
-                if set.insert(group: t, value: v) { counts[Int(t)] += 1 }
-            }
-        }
+        if spec.kind == .countDistinct, let op = other.pairs { pairs!.absorb(op, map) }
         overflow = overflow || other.overflow
     }
 
     func finalize(_ g: Int, emptyInput: Bool = false) throws(QueryError) -> Value {
+        if spec.kind == .countDistinct && !distinctCounted {
+            pairs!.count(into: &counts)
+            distinctCounted = true
+        }
         if spec.fromSumCase {
             if emptyInput { return .null }
             if counts[g] == 0 { return spec.type == .double ? .double(0) : .int(0) }

@@ -189,3 +189,75 @@ final class PairSet {
         }
     }
 }
+
+/// Exact count(DISTINCT) state: (group, value) pairs radix-partitioned by a hash of the value
+/// into 256 append-only buffers (sequential writes while scanning). Counting dedupes each
+/// partition with a small, cache-resident set. A partition that grows large is deduplicated
+/// in place, so memory follows the number of distinct pairs rather than rows.
+final class DistinctPairs {
+    static let fanout = 256
+    static let compactAt = 1 << 20
+    var parts: [[Int64]] = Array(repeating: [], count: DistinctPairs.fanout)
+
+    @inline(__always) static func partition(_ v: Int64) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 56)  // wrapping: hash mixing
+    }
+
+    @inline(__always) func append(group: Int32, value: Int64) {
+        let p = DistinctPairs.partition(value)
+        parts[p].append(Int64(group))
+        parts[p].append(value)
+        if parts[p].count >= 2 * DistinctPairs.compactAt && parts[p].count.isPowerOfTwo { dedupe(p) }
+    }
+
+    /// Removes duplicate pairs of partition `p` in place.
+    func dedupe(_ p: Int) {
+        let n = parts[p].count / 2
+        let set = PairSet(capacity: n)
+        var out: [Int64] = []
+        out.reserveCapacity(parts[p].count)
+        parts[p].withUnsafeBufferPointer { b in
+            for i in 0..<n where set.insert(group: Int32(truncatingIfNeeded: b[2 * i]), value: b[2 * i + 1]) {
+                out.append(b[2 * i])
+                out.append(b[2 * i + 1])
+            }
+        }
+        parts[p] = out
+    }
+
+    /// Moves `other`'s pairs in, with group ids mapped through `map`.
+    func absorb(_ other: DistinctPairs, _ map: [Int32]) {
+        for p in 0..<DistinctPairs.fanout {
+            let src = other.parts[p]
+            if src.isEmpty { continue }
+            parts[p].reserveCapacity(parts[p].count + src.count)
+            var i = 0
+            while i < src.count {
+                parts[p].append(Int64(map[Int(src[i])]))
+                parts[p].append(src[i + 1])
+                i += 2
+            }
+            other.parts[p] = []
+        }
+    }
+
+    /// Adds each group's number of distinct values to `counts`.
+    func count(into counts: inout [Int64]) {
+        counts.withUnsafeMutableBufferPointer { c in
+            for p in 0..<DistinctPairs.fanout where !parts[p].isEmpty {
+                let n = parts[p].count / 2
+                let set = PairSet(capacity: n)
+                parts[p].withUnsafeBufferPointer { b in
+                    for i in 0..<n where set.insert(group: Int32(truncatingIfNeeded: b[2 * i]), value: b[2 * i + 1]) {
+                        c[Int(b[2 * i])] &+= 1
+                    }
+                }
+                parts[p] = []
+            }
+        }
+    }
+}
+
+extension Int {
+    var isPowerOfTwo: Bool { self > 0 && (self & (self - 1)) == 0 }
+}
