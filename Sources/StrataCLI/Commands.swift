@@ -49,7 +49,7 @@ public struct Strata: ParsableCommand {
         discussion: "Exit codes: 0 success, 1 user error, 2 corrupt data found, 3 internal error.",
         subcommands: [QueryCommand.self, IngestCommand.self, GenCommand.self, TablesCommand.self, DescribeCommand.self,
                       StatsCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self, GCCommand.self,
-                      CompactCommand.self, RetentionCommand.self, ReportCommand.self])
+                      CompactCommand.self, RetentionCommand.self, DeleteCommand.self, ReportCommand.self])
 
     public init() {}
 }

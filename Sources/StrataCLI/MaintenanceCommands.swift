@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataQuery
 import StrataStore
 
 struct CompactCommand: ParsableCommand {
@@ -40,5 +41,23 @@ struct RetentionCommand: ParsableCommand {
             let s = try Retention.apply(table: t, keep: try Retention.parseDuration(keep), dryRun: dryRun)
             print(s.description)
         } catch { Exit.store(error) }
+    }
+}
+
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Erase the rows matching a condition by rewriting the segments that hold them, atomically.")
+    @OptionGroup var storeOption: StoreOption
+    @Argument var table: String
+    @Option(name: .long, help: "SQL condition, e.g. \"visitor_id = 'abc'\".") var `where`: String
+    @Flag(name: .long, help: "Delete the replaced files at once (only when no reader is running).") var now = false
+
+    func run() throws {
+        let store = storeOption.open(create: false)
+        do throws(EngineError) {
+            let engine = try QueryEngine(store: store)
+            print(try engine.delete(table: table, where: `where`, purgeNow: now).description)
+        } catch { Exit.engine(error) }
     }
 }

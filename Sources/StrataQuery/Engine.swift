@@ -105,8 +105,14 @@ public final class QueryEngine: @unchecked Sendable {
                     throw QueryError("unknown setting '\(name)' (settings: timezone, threads)")
                 }
                 return done(.message("result", ["set \(name)"]), query: false)
-            case .delete:
-                throw QueryError("DELETE is not supported by this build; rows can only be removed by dropping the table")
+            case .delete(let table, let predicate):
+                do throws(EngineError) {
+                    let s = try delete(table: table, predicate: predicate, sql: sql, purgeNow: false)
+                    return done(.message("result", [s.description]), query: false)
+                } catch {
+                    throw QueryError(error.message.hasPrefix("error: ") ? String(error.message.dropFirst(7)) : error.message,
+                                     kind: error.kind == .corrupt ? .corrupt : .user)
+                }
             }
         } catch {
             let kind: EngineError.Kind = error.kind == .corrupt ? .corrupt : (error.kind == .internal ? .internal : .user)

@@ -1,0 +1,132 @@
+import Foundation
+import StrataFormat
+import StrataSQL
+import StrataStore
+
+/// Outcome of a DELETE: rows removed and segments rewritten, in one commit.
+public struct DeleteSummary: Sendable, CustomStringConvertible {
+    public var rowsRemoved = 0
+    public var segmentsRewritten = 0
+    public var segmentsDropped = 0
+    public var filesDeleted = 0
+    public var manifestVersion: UInt64?
+
+    public var description: String {
+        if rowsRemoved == 0 { return "deleted 0 rows (no segment holds a matching row)" }
+        return "deleted \(rowsRemoved) rows: \(segmentsRewritten) segments rewritten, \(segmentsDropped) dropped, "
+            + "\(filesDeleted) old files removed" + (manifestVersion.map { ", manifest version \($0)" } ?? "")
+    }
+}
+
+extension QueryEngine {
+    /// Removes the rows matching `predicate` (SQL text) from `table` by rewriting every segment
+    /// that holds one, swapping them in one commit. With `purgeNow`, the replaced files are
+    /// deleted at once when no reader is running (else after the grace period).
+    public func delete(table name: String, where predicate: String, purgeNow: Bool = false) throws(EngineError) -> DeleteSummary {
+        let expr: Expr
+        do throws(SQLError) { expr = try parseExpression(predicate) } catch {
+            let lines = error.rendered(sql: predicate).split(separator: "\n", maxSplits: 1).map(String.init)
+            throw EngineError(kind: .user, message: lines[0], detail: lines.count > 1 ? lines[1] : "")
+        }
+        return try delete(table: name, predicate: expr, sql: predicate, purgeNow: purgeNow)
+    }
+
+    func delete(table name: String, predicate: Expr?, sql: String, purgeNow: Bool) throws(EngineError) -> DeleteSummary {
+        do throws(QueryError) {
+            let t: Table
+            do throws(StoreError) { t = try store.table(name) } catch { throw QueryError(error.message) }
+            for attempt in 0..<2 {
+                do throws(StoreError) {
+                    return try deleteOnce(t, predicate, purgeNow: purgeNow)
+                } catch where error.kind == .conflict && attempt == 0 {
+                    continue  // a concurrent compaction replaced a segment: plan again
+                } catch {
+                    throw QueryError(error.message, kind: error.kind == .corrupt ? .corrupt : .user)
+                }
+            }
+            throw QueryError("DELETE gave up after a concurrent change; run it again")
+        } catch {
+            throw EngineError(kind: error.kind == .corrupt ? .corrupt : .user, message: "error: " + error.message,
+                              detail: EngineError.caret(sql, error.offset))
+        }
+    }
+
+    private func deleteOnce(_ t: Table, _ predicate: Expr?, purgeNow: Bool) throws(StoreError) -> DeleteSummary {
+        let snap = try t.snapshot()
+        defer { snap.close() }
+        let def = snap.definition
+        let executor = Executor(eval: Evaluator(timeZone: timeZone), threads: 1)
+        let binder = Binder(store: store, executor: executor)
+        let scope = Scope(tableName: def.name, alias: nil, names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) })
+        var bound: BExpr?
+        if let predicate {
+            do throws(QueryError) {
+                let b = try binder.bindScalar(predicate, scope)
+                guard b.type == .boolean || b.type == .null else { throw QueryError("DELETE condition must be BOOLEAN, not \(b.type)") }
+                bound = b
+            } catch { throw StoreError(.user, error.message) }
+        }
+        var summary = DeleteSummary()
+        var staged: [Table.StagedSegment] = []
+        var removed: [String] = []
+        do throws(StoreError) {
+            for seg in snap.segments where seg.rows > 0 {
+                let reader = try snap.reader(seg)
+                var cols: [Column] = []
+                var vecs: [Vec?] = []
+                for (i, c) in def.columns.enumerated() {
+                    let col: Column
+                    do throws(FormatError) { col = try reader.readColumn(i) } catch { throw StoreError(error) }
+                    cols.append(col)
+                    vecs.append(QueryEngine.vector(col, DataType(c.type)))
+                }
+                let keep: [Int32]
+                if let bound {
+                    let hits: [Int32]
+                    do throws(QueryError) { hits = try executor.eval.select(bound, Batch(columns: vecs, count: reader.rowCount)) } catch {
+                        throw StoreError(.user, error.message)
+                    }
+                    if hits.isEmpty { continue }
+                    var mark = [Bool](repeating: true, count: reader.rowCount)
+                    for h in hits { mark[Int(h)] = false }
+                    keep = (0..<Int32(reader.rowCount)).filter { mark[Int($0)] }
+                } else {
+                    keep = []
+                }
+                summary.rowsRemoved += reader.rowCount - keep.count
+                removed.append(seg.id)
+                if keep.isEmpty {
+                    summary.segmentsDropped += 1
+                } else {
+                    let kept = keep.withUnsafeBufferPointer { p in cols.map { $0.gathered(p) } }
+                    staged.append(try t.stageSegment(definition: def, columns: kept, partitionStart: seg.partitionStart, level: seg.level))
+                    summary.segmentsRewritten += 1
+                }
+            }
+            guard !removed.isEmpty else { return summary }
+            snap.close()
+            let m = try t.commit(adding: staged, removing: removed)
+            summary.manifestVersion = m?.version
+        } catch {
+            for s in staged { unlink(s.tmpPath) }
+            throw error
+        }
+        summary.filesDeleted = t.collectGarbage(now: purgeNow, retiredImmediately: purgeNow).deletedFiles.count
+        return summary
+    }
+
+    /// A whole column as one vector.
+    static func vector(_ c: Column, _ t: DataType) -> Vec {
+        let v = Vec(type: t, count: c.count)
+        switch c.data {
+        case .int64(let x): v.ints = x
+        case .double(let x): v.dbls = x
+        case .bool(let x): v.ints = x.map { Int64($0) }
+        case .string(let codes, let d):
+            v.ints = codes.map { Int64($0) }
+            v.dict = DictRef(d.count == 0 ? StringDictionary([""]) : d)
+        }
+        v.valid = c.validity
+        return v
+    }
+}
