@@ -67,12 +67,21 @@ public enum BitPacking {
                 bit += width
             }
         }
-        if i < count {
-            let rest = count - i
-            let tail = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
-            defer { tail.deallocate() }
-            unpack(src, count: count, width: width, into: tail)
-            for j in i..<(i + rest) { out[j] = base &+ Int64(bitPattern: tail[j]) &* multiplier }
+        // the last few values: assemble byte by byte
+        while i < count {
+            var v: UInt64 = 0
+            var got = 0
+            var b = bit
+            while got < width {
+                let off = b & 7
+                let take = min(8 - off, width - got)
+                v |= ((UInt64(p.load(fromByteOffset: b >> 3, as: UInt8.self)) >> UInt64(off)) & ((1 << UInt64(take)) - 1)) << UInt64(got)
+                got += take
+                b += take
+            }
+            out[i] = base &+ Int64(bitPattern: v) &* multiplier
+            i += 1
+            bit += width
         }
     }
 

@@ -58,7 +58,8 @@ public enum IntCodec {
         let rleSize = 22 + BitPacking.byteCount(count: s.runs, width: BitPacking.width(range))
             + BitPacking.byteCount(count: s.runs, width: rleLenWidth)
         var best: (Encoding, Int) = (.frameOfReference, forSize)
-        if rleSize < best.1 { best = (.runLength, rleSize) }
+        // run-length decodes per run: worth it only when runs are long enough to halve the size
+        if rleSize * 2 < best.1 { best = (.runLength, rleSize) }
         var deltaPlan: DeltaPlan?
         if s.deltaOK && n > 2 && forWidth > 4 {
             let plan = planDelta(v)
@@ -286,7 +287,12 @@ public enum IntCodec {
             for k in 0..<runs {
                 let len = Int(truncatingIfNeeded: lens[k]) &+ 1
                 guard len > 0, len <= count - pos else { throw FormatError.corrupt("run lengths exceed block row count") }
-                out.advanced(by: pos).update(repeating: base &+ Int64(bitPattern: vals[k]), count: len)
+                let x = base &+ Int64(bitPattern: vals[k])
+                if len <= 8 {
+                    for j in 0..<len { out[pos + j] = x }
+                } else {
+                    out.advanced(by: pos).update(repeating: x, count: len)
+                }
                 pos += len
             }
             guard pos == count else { throw FormatError.corrupt("run lengths do not cover the block") }

@@ -82,9 +82,16 @@ final class GroupTable {
     func findOrInsert(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
         let w = width
         let before = count
+        var prev = -1  // rows sorted by the table's key repeat the previous row's group
         for r in 0..<n {
-            if (count + 1) * 2 > slotCount { growSlots() }
             let key = rowKeys + r * w
+            if prev >= 0 {
+                let pk = keyStore + prev * w
+                var same = true
+                for k in 0..<w where pk[k] != key[k] { same = false; break }
+                if same { gids[r] = Int32(prev); continue }
+            }
+            if (count + 1) * 2 > slotCount { growSlots() }
             let h = GroupTable.hash(key, w)
             var i = Int(truncatingIfNeeded: h) & mask
             let tag = h & 0xFFFF_FFFF_0000_0000
@@ -96,6 +103,7 @@ final class GroupTable {
                     hashStore[count] = h
                     slots[i] = GroupTable.slotValue(h, count)
                     gids[r] = Int32(count)
+                    prev = count
                     count += 1
                     break
                 }
@@ -104,7 +112,7 @@ final class GroupTable {
                     let base = keyStore + g * w
                     var eq = true
                     for k in 0..<w where base[k] != key[k] { eq = false; break }
-                    if eq { gids[r] = Int32(g); break }
+                    if eq { gids[r] = Int32(g); prev = g; break }
                 }
                 i = (i + 1) & mask
             }
