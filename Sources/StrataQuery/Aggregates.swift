@@ -7,7 +7,8 @@ final class StringInterner: @unchecked Sendable {
     private let lock = NSLock()
     private var ids: [String: Int64] = [:]
     private(set) var strings: [String] = []
-    private var dictMaps: [ObjectIdentifier: [Int64]] = [:]
+    /// Keyed by dictionary identity; entries keep their dictionary alive (no identity reuse).
+    private var dictMaps: [ObjectIdentifier: (DictRef, [Int64])] = [:]
 
     func id(_ s: String) -> Int64 {
         lock.lock()
@@ -29,10 +30,11 @@ final class StringInterner: @unchecked Sendable {
     func map(_ d: DictRef) -> [Int64] {
         let key = ObjectIdentifier(d)
         lock.lock()
-        if let m = dictMaps[key] { lock.unlock(); return m }
+        if let m = dictMaps[key] { lock.unlock(); return m.1 }
         var m = [Int64](repeating: 0, count: d.count)
+        let dd = d.dict
         for i in 0..<d.count {
-            let s = d.dict[i]
+            let s = dd[i]
             if let x = ids[s] { m[i] = x } else {
                 let x = Int64(strings.count)
                 ids[s] = x
@@ -40,7 +42,7 @@ final class StringInterner: @unchecked Sendable {
                 m[i] = x
             }
         }
-        dictMaps[key] = m
+        dictMaps[key] = (d, m)
         lock.unlock()
         return m
     }

@@ -18,20 +18,23 @@ public enum ScalarFn: Sendable {
 public final class StringPredicate: @unchecked Sendable {
     public let test: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
     private let lock = NSLock()
-    private var cache: [ObjectIdentifier: [UInt8]] = [:]
+    /// Keyed by dictionary identity; the entry keeps the dictionary alive so its identity
+    /// cannot be reused by another dictionary while cached.
+    private var cache: [ObjectIdentifier: (DictRef, [UInt8])] = [:]
 
     public init(_ test: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) { self.test = test }
 
     func table(for d: DictRef) -> [UInt8] {
         let key = ObjectIdentifier(d)
         lock.lock()
-        if let t = cache[key] { lock.unlock(); return t }
+        if let t = cache[key] { lock.unlock(); return t.1 }
         lock.unlock()
         var t = [UInt8](repeating: 0, count: d.count)
-        for i in 0..<d.count { t[i] = d.dict.withEntry(i) { test($0) } ? 1 : 0 }
+        let dd = d.dict
+        for i in 0..<d.count { t[i] = dd.withEntry(i) { test($0) } ? 1 : 0 }
         lock.lock()
         if cache.count > 4096 { cache.removeAll() }
-        cache[key] = t
+        cache[key] = (d, t)
         lock.unlock()
         return t
     }

@@ -281,7 +281,8 @@ public struct Evaluator: @unchecked Sendable {
             let set = Set(values.compactMap { if case .string(let s) = $0 { return s } else { return nil } })
             if let d = v.dict {
                 var table = [Int64](repeating: 0, count: d.count)
-                for k in 0..<d.count where set.contains(d.dict[k]) { table[k] = 1 }
+                let dd = d.dict
+                for k in 0..<d.count where set.contains(dd[k]) { table[k] = 1 }
                 for i in 0..<m { r[i] = table[Int(v.ints[i])] }
             } else {
                 for i in 0..<m { r[i] = set.contains(v.strs[i]) ? 1 : 0 }
@@ -548,7 +549,8 @@ public struct Evaluator: @unchecked Sendable {
             out.isConst = v.isConst
             out.valid = v.valid
             if let d = v.dict {
-                let lens = (0..<d.count).map { Int64(d.dict[$0].count) }
+                let dd = d.dict
+                let lens = (0..<d.count).map { Int64(dd[$0].count) }
                 out.ints = v.ints.map { lens[Int($0)] }
             } else {
                 out.ints = v.strs.map { Int64($0.count) }

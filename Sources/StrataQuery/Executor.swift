@@ -294,12 +294,16 @@ final class Executor: @unchecked Sendable {
         dictLock.lock()
         if let d = dicts[key]?[column] { dictLock.unlock(); return d }
         dictLock.unlock()
-        var dict = try r.dictionary(column: column)
-        // a column that is NULL in every row of the segment has an empty dictionary; NULL rows
-        // still carry code 0, so give them an entry to point at
-        if dict.count == 0 { dict = StringDictionary([""]) }
-        let d = DictRef(dict)
-        if hex { d.hexWords = try r.hexDictionaryValues(column: column) }
+        let d: DictRef
+        if hex, let words = try r.hexDictionaryValues(column: column), !words.isEmpty {
+            d = DictRef(hexWords: words)
+        } else {
+            var dict = try r.dictionary(column: column)
+            // a column that is NULL in every row of the segment has an empty dictionary; NULL
+            // rows still carry code 0, so give them an entry to point at
+            if dict.count == 0 { dict = StringDictionary([""]) }
+            d = DictRef(dict)
+        }
         dictLock.lock()
         defer { dictLock.unlock() }
         if let existing = dicts[key]?[column] { return existing }

@@ -4,14 +4,45 @@ import StrataFormat
 /// A string dictionary shared by the vectors decoded from one segment column. Identity
 /// matters: predicate results and global-id mappings are cached per dictionary.
 public final class DictRef: @unchecked Sendable {
-    public let dict: StringDictionary
+    private let lock = NSLock()
+    private var loaded: StringDictionary?
     /// For columns whose every segment stores 16-hex-digit ids: each entry's value as the key
-    /// word (exact, no interning needed).
-    public var hexWords: [Int64]?
-    public init(_ d: StringDictionary) { dict = d }
+    /// word (exact, no interning needed). Such dictionaries expand to text only when a string
+    /// is actually needed (output, string functions).
+    public let hexWords: [Int64]?
+    public let count: Int
 
+    public init(_ d: StringDictionary) {
+        loaded = d
+        hexWords = nil
+        count = d.count
+    }
 
-    public var count: Int { dict.count }
+    public init(hexWords: [Int64]) {
+        self.hexWords = hexWords
+        count = hexWords.count
+    }
+
+    /// The entries as text (materialized on first use for hex dictionaries).
+    public var dict: StringDictionary {
+        lock.lock()
+        defer { lock.unlock() }
+        if let d = loaded { return d }
+        let digits = Array("0123456789abcdef".utf8)
+        let words = hexWords ?? []
+        var bytes = [UInt8](repeating: 0, count: 16 * words.count)
+        var offsets = [UInt32](repeating: 0, count: words.count + 1)
+        bytes.withUnsafeMutableBufferPointer { b in
+            for (i, w) in words.enumerated() {
+                let x = UInt64(bitPattern: w)
+                for j in 0..<16 { b[16 * i + j] = digits[Int((x >> UInt64(60 - 4 * j)) & 15)] }
+                offsets[i + 1] = UInt32(16 * (i + 1))
+            }
+        }
+        let d = StringDictionary(bytes: bytes, offsets: offsets)
+        loaded = d
+        return d
+    }
 }
 
 /// A column of a batch. Integer-like types (BIGINT, TIMESTAMP, DATE, BOOLEAN as 0/1, INTERVAL
