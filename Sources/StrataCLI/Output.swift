@@ -23,10 +23,18 @@ public enum Output {
     }
 
     static func csvField(_ s: String, delimiter: Character) -> String {
-        if s.contains(delimiter) || s.contains("\"") || s.contains("\n") || s.contains("\r") {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let d = delimiter.asciiValue ?? 44
+        var needsQuotes = false
+        for b in s.utf8 where b == d || b == 34 || b == 10 || b == 13 {
+            needsQuotes = true
+            break
         }
-        return s
+        guard needsQuotes else { return s }
+        var out = "\""
+        for ch in s {
+            if ch == "\"" { out += "\"\"" } else { out.append(ch) }
+        }
+        return out + "\""
     }
 
     static func jsonString(_ s: String) -> String {
