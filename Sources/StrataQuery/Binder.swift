@@ -155,11 +155,75 @@ final class Binder {
             do throws(StoreError) { snap = try t.snapshot() } catch { throw QueryError(error.message, kind: .corrupt) }
             snapshots.append(snap)
             let def = snap.definition
-            return (.table(snap), Scope(tableName: name, alias: from.alias, names: def.columns.map(\.name),
-                                        types: def.columns.map { DataType($0.type) }))
+            let scope = Scope(tableName: name, alias: from.alias, names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) })
+            // tables of re-sent snapshots (dedup_key): answer over the newest version of each key
+            if def.options["dedup_key"] != nil, let rel = try Binder.dedupedRelation(snap) {
+                return (.relation(rel), scope)
+            }
+            return (.table(snap), scope)
         case .subquery(let q):
             let r = try run(q)
             return (.relation(r), Scope(tableName: from.alias, alias: from.alias, names: r.names, types: r.types))
+        }
+    }
+
+    /// The rows of a `dedup_key` table that survive deduplication (the newest version of each
+    /// key; ties: the last written), as a relation. Segments are read oldest first.
+    static func dedupedRelation(_ snap: Snapshot) throws(QueryError) -> ResultSet? {
+        let def = snap.definition
+        guard (try? DedupSpec(definition: def)) ?? nil != nil else { return nil }
+        var columns: [[Value]] = Array(repeating: [], count: def.columns.count)
+        var merged: [Column] = []
+        let ordered = snap.segments.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        var parts: [[Column]] = []
+        for seg in ordered where seg.rows > 0 {
+            do throws(StoreError) {
+                let r = try snap.reader(seg)
+                var cols: [Column] = []
+                for i in 0..<def.columns.count {
+                    do throws(FormatError) { cols.append(try r.readColumn(i)) } catch { throw StoreError(error) }
+                }
+                parts.append(cols)
+            } catch { throw QueryError(error.message, kind: .corrupt) }
+        }
+        guard !parts.isEmpty else {
+            return ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns)
+        }
+        for c in 0..<def.columns.count { merged.append(Binder.concat(parts.map { $0[c] })) }
+        let keep = Compactor.dedupRows(columns: merged, definition: def)
+        for (c, col) in merged.enumerated() {
+            let v = QueryEngine.vector(col, DataType(def.columns[c].type))
+            columns[c] = keep.map { v.value(Int($0)) }
+        }
+        return ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns)
+    }
+
+    /// Concatenates columns of one type (string dictionaries are merged).
+    static func concat(_ cols: [Column]) -> Column {
+        let anyNull = cols.contains { $0.validity != nil }
+        let validity: [UInt8]? = anyNull ? cols.flatMap { $0.validity ?? [UInt8](repeating: 1, count: $0.count) } : nil
+        switch cols[0].data {
+        case .int64: return Column(.int64(cols.flatMap { if case .int64(let v) = $0.data { return v } else { return [] } }), validity: validity)
+        case .double: return Column(.double(cols.flatMap { if case .double(let v) = $0.data { return v } else { return [] } }), validity: validity)
+        case .bool: return Column(.bool(cols.flatMap { if case .bool(let v) = $0.data { return v } else { return [] } }), validity: validity)
+        case .string:
+            var dict = StringDictionary()
+            var ids: [String: UInt32] = [:]
+            var codes: [UInt32] = []
+            for c in cols {
+                guard case .string(let cc, let d) = c.data else { continue }
+                let remap = (0..<d.count).map { i -> UInt32 in
+                    let s = d[i]
+                    if let x = ids[s] { return x }
+                    let x = UInt32(dict.count)
+                    ids[s] = x
+                    dict.append(s)
+                    return x
+                }
+                for (i, code) in cc.enumerated() { codes.append(c.isNull(i) || remap.isEmpty ? 0 : remap[Int(code)]) }
+            }
+            if dict.count == 0 { dict.append("") }
+            return Column(.string(codes: codes, dictionary: dict), validity: validity)
         }
     }
 
