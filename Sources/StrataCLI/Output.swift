@@ -8,19 +8,8 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 }
 
 public enum Output {
-    /// Text of a cell: timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`, dates `YYYY-MM-DD`.
-    public static func text(_ v: Value) -> String {
-        switch v {
-        case .null: return ""
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let i): return String(i)
-        case .double(let d): return Values.formatDouble(d)
-        case .string(let s): return s
-        case .timestamp(let t): return Civil.formatTimestamp(t)
-        case .date(let d): return Civil.formatDate(d)
-        case .interval: return Evaluator.text(v)
-        }
-    }
+    /// Text of a cell: timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`, dates `YYYY-MM-DD`, NULL empty.
+    public static func text(_ v: Value) -> String { Evaluator.text(v) }
 
     static func csvField(_ s: String, delimiter: Character) -> String {
         let d = delimiter.asciiValue ?? 44

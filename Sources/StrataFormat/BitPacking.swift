@@ -36,6 +36,23 @@ public enum BitPacking {
         out.removeLast(8)
     }
 
+    /// One value of `width` bits starting at bit `bit`, read byte by byte (never past the
+    /// value's last byte).
+    @inlinable
+    static func readBits(_ p: UnsafeRawPointer, bit: Int, width: Int) -> UInt64 {
+        var v: UInt64 = 0
+        var got = 0
+        var b = bit
+        while got < width {
+            let off = b & 7
+            let take = min(8 - off, width - got)
+            v |= ((UInt64(p.load(fromByteOffset: b >> 3, as: UInt8.self)) >> UInt64(off)) & ((1 << UInt64(take)) - 1)) << UInt64(got)
+            got += take
+            b += take
+        }
+        return v
+    }
+
     /// Unpacks and maps in one pass: `out[i] = base + raw[i] * multiplier` (wrapping).
     @inlinable
     public static func unpackAffine(_ src: UnsafeRawBufferPointer, count: Int, width: Int, base: Int64, multiplier: Int64,
@@ -69,17 +86,7 @@ public enum BitPacking {
         }
         // the last few values: assemble byte by byte
         while i < count {
-            var v: UInt64 = 0
-            var got = 0
-            var b = bit
-            while got < width {
-                let off = b & 7
-                let take = min(8 - off, width - got)
-                v |= ((UInt64(p.load(fromByteOffset: b >> 3, as: UInt8.self)) >> UInt64(off)) & ((1 << UInt64(take)) - 1)) << UInt64(got)
-                got += take
-                b += take
-            }
-            out[i] = base &+ Int64(bitPattern: v) &* multiplier
+            out[i] = base &+ Int64(bitPattern: readBits(p, bit: bit, width: width)) &* multiplier
             i += 1
             bit += width
         }
@@ -113,19 +120,7 @@ public enum BitPacking {
         }
         // Tail (and wide widths): assemble bit by byte.
         while i < count {
-            var v: UInt64 = 0
-            var got = 0
-            var b = bit
-            while got < width {
-                let byte = b >> 3
-                let off = b & 7
-                let take = min(8 - off, width - got)
-                let chunk = (UInt64(p.load(fromByteOffset: byte, as: UInt8.self)) >> UInt64(off)) & ((1 << UInt64(take)) - 1)
-                v |= chunk << UInt64(got)
-                got += take
-                b += take
-            }
-            out[i] = v
+            out[i] = readBits(p, bit: bit, width: width)
             i += 1
             bit += width
         }

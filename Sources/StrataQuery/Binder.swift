@@ -815,17 +815,7 @@ final class Binder {
     }
 
     static func stringCompare(_ op: BOp, _ lit: [UInt8]) -> StringPredicate {
-        StringPredicate { p in
-            let c = lit.withUnsafeBufferPointer { compareBytes(p, $0) }
-            switch op {
-            case .eq: return c == 0
-            case .ne: return c != 0
-            case .lt: return c < 0
-            case .le: return c <= 0
-            case .gt: return c > 0
-            default: return c >= 0
-            }
-        }
+        StringPredicate { p in op.holds(lit.withUnsafeBufferPointer { compareBytes(p, $0) }) }
     }
 
     func scalarFunction(_ f: FunctionCall, _ e: Expr, _ sub: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> BExpr {

@@ -1,7 +1,21 @@
 import Foundation
 import StrataText
 
-public enum BOp: Sendable { case add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, concat }
+public enum BOp: Sendable {
+    case add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, concat
+
+    /// For comparisons: whether the operator holds given a three-way comparison result.
+    @inline(__always) func holds(_ c: Int) -> Bool {
+        switch self {
+        case .eq: return c == 0
+        case .ne: return c != 0
+        case .lt: return c < 0
+        case .le: return c <= 0
+        case .gt: return c > 0
+        default: return c >= 0
+        }
+    }
+}
 
 public enum TimeField: String, Sendable {
     case year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, epoch, millisecond, microsecond

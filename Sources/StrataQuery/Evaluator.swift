@@ -228,16 +228,7 @@ public struct Evaluator: @unchecked Sendable {
         return x.withUTF8 { p in y.withUTF8 { q in StrataFormatBridge.compare(p, q) } }
     }
 
-    func cmpResult(_ op: BOp, _ c: Int) -> Bool {
-        switch op {
-        case .eq: return c == 0
-        case .ne: return c != 0
-        case .lt: return c < 0
-        case .le: return c <= 0
-        case .gt: return c > 0
-        default: return c >= 0
-        }
-    }
+    func cmpResult(_ op: BOp, _ c: Int) -> Bool { op.holds(c) }
 
     /// SQL three-valued AND / OR.
     func logic(_ a: Vec, _ b: Vec, and: Bool, _ n: Int) -> Vec {
