@@ -3,15 +3,16 @@ import StrataText
 
 /// Evaluates bound expressions over batches, one kernel call per expression node per batch.
 public struct Evaluator: @unchecked Sendable {
-    public var timeZone: TimeZoneRules
+    public let timeZone: TimeZoneRules
     public var nowMicros: Int64
+    /// Decided once: per-value time functions skip the zone lookup for UTC sessions.
+    let isUTC: Bool
 
     public init(timeZone: TimeZoneRules = .utc, nowMicros: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) {
         self.timeZone = timeZone
         self.nowMicros = nowMicros
+        isUTC = timeZone.isFixedOffset && timeZone.offsetSeconds(atUTC: 0) == 0
     }
-
-    var isUTC: Bool { timeZone.isFixedOffset && timeZone.offsetSeconds(atUTC: 0) == 0 }
 
     // MARK: - entry points
 
