@@ -115,3 +115,60 @@ struct CLI {
     r = try cli.run(["query", "--format", "csv", "SELECT * FROM clicks"])
     #expect(r.code == 2, "a corrupt file is reported, never a wrong answer")
 }
+
+@Test func maintenanceAndReportsFromTheCommandLine() throws {
+    let cli = CLI()
+    let dir = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, link_id INTEGER, link_title VARCHAR, link_url VARCHAR, content_type VARCHAR, visitor_id VARCHAR, session_id VARCHAR, referrer VARCHAR, source VARCHAR, utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, device VARCHAR, os VARCHAR, browser VARCHAR, country VARCHAR, user_agent VARCHAR, revenue DOUBLE) PARTITION BY month(ts) ORDER BY (profile_id, ts) WITH (auto_compact = false)"])
+    // three small loads of different days leave several segments per partition
+    for seed in 1...3 {
+        let csv = "\(dir)/part\(seed).csv"
+        try cli.run(["gen", "clicks", "--rows", "2000", "--seed", String(seed), "--days", "40", "--out", csv])
+        let r = try cli.run(["ingest", "clicks", csv])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.contains("loaded 2000 rows"))
+    }
+    // the same file again is skipped, and counted once
+    var r = try cli.run(["ingest", "clicks", "\(dir)/part1.csv"])
+    #expect(r.code == 0 && r.err.contains("skipped"))
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) AS n FROM clicks"])
+    #expect(r.out == "n\n6000\n")
+    r = try cli.run(["compact", "clicks", "--dry-run"])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["stats", "clicks", "--format", "json"])
+    let before = (try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])?["segments"] as? Int ?? 0
+    #expect(before >= 4)
+    r = try cli.run(["compact", "clicks"])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["stats", "clicks", "--format", "json"])
+    let after = (try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])?["segments"] as? Int ?? 0
+    #expect(after < before)
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) AS n FROM clicks"])
+    #expect(r.out == "n\n6000\n")
+    // erasure of one visitor
+    r = try cli.run(["query", "--format", "csv", "SELECT visitor_id, count(*) AS n FROM clicks GROUP BY visitor_id ORDER BY n DESC, visitor_id LIMIT 1"])
+    let top = r.out.split(separator: "\n")[1].split(separator: ",")
+    r = try cli.run(["delete", "clicks", "--where", "visitor_id = '\(top[0])'", "--now"])
+    #expect(r.code == 0 && r.out.hasPrefix("deleted \(top[1]) rows"), "\(r.out)\(r.err)")
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) AS n FROM clicks"])
+    #expect(r.out == "n\n\(6000 - Int(top[1])!)\n")
+    // retention far in the past drops nothing; everything older than a day drops everything
+    r = try cli.run(["retention", "clicks", "--keep", "100y"])
+    #expect(r.code == 0)
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) > 0 AS any FROM clicks"])
+    #expect(r.out == "any\ntrue\n")
+    // reports
+    r = try cli.run(["report", "--list"])
+    #expect(r.code == 0 && r.out.contains("daily-clicks") && r.out.contains("best-time"))
+    r = try cli.run(["report", "clicks", "best-time", "--format", "csv"])
+    #expect(r.code == 0 && r.out.hasPrefix("day_of_week,hour,clicks,unique_visitors\n"), "\(r.err)")
+    r = try cli.run(["report", "clicks", "compare", "--format", "csv"])
+    #expect(r.code == 1)
+    r = try cli.run(["verify"])
+    #expect(r.code == 0, "\(r.out)")
+    r = try cli.run(["retention", "clicks", "--keep", "1d"])
+    #expect(r.code == 0)
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) AS n FROM clicks"])
+    #expect(r.out == "n\n0\n")
+}
