@@ -38,8 +38,9 @@ struct StoreOption: ParsableArguments {
     }
 }
 
+/// Standard output goes through one buffered stream (as `print` does), so lines keep their order.
 func writeOut(_ s: String) {
-    FileHandle.standardOutput.write(s.data(using: .utf8)!)
+    print(s, terminator: "")
 }
 
 public struct Strata: ParsableCommand {
