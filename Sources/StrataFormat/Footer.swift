@@ -143,8 +143,9 @@ public struct SegmentFooter: Sendable, Equatable {
         var sortKey: [UInt16] = []
         for _ in 0..<nKeys { sortKey.append(try r.u16()) }
         let nCols = Int(try r.u16())
-        // each block entry is 45 bytes; refuse counts the footer cannot hold before allocating
-        guard blockCount <= r.remaining / 45 + 1 else { throw FormatError.corrupt("footer: block count exceeds footer size") }
+        // each block entry is 42 bytes (page reference 21, encoding 1, nulls 4, min 8, max 8):
+        // refuse counts the footer cannot hold before allocating
+        guard blockCount <= r.remaining / 42 + 1 else { throw FormatError.corrupt("footer: block count exceeds footer size") }
         var columns: [ColumnMeta] = []
         for _ in 0..<nCols {
             let name = try r.string(maxLength: 4096)

@@ -212,3 +212,18 @@ func writeFixture() throws {
     try? FileManager.default.removeItem(atPath: path)
     try SegmentWriter.write(schema: schema5, columns: randomColumns(seed: 2024, rows: 300, nullRate: 10), options: opts, to: path)
 }
+
+/// A one-column segment with many blocks: the footer's size check must accept it.
+@Test func singleColumnManyBlocks() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var opts = SegmentWriterOptions()
+    opts.blockRows = 1024
+    let n = 1024 * 300 + 5
+    let cols = [Column(.int64((0..<n).map { Int64($0) }))]
+    try SegmentWriter.write(schema: [ColumnSchema(name: "n", type: .bigint)], columns: cols, options: opts, to: dir + "/one.seg", sync: false)
+    let r = try SegmentReader(path: dir + "/one.seg")
+    #expect(r.blockCount == 301)
+    try r.verify()
+    assertSameValues(cols, [try r.readColumn(0)], "one column")
+}
