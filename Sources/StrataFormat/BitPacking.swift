@@ -66,24 +66,24 @@ public enum BitPacking {
         let p = src.baseAddress!
         let n = src.count
         let mask: UInt64 = (1 << UInt64(width)) - 1
-        var i = 0
-        var bit = 0
-        // unaligned 8-byte loads while 8 bytes remain; wrapping: two's-complement offsets
+        // values whose 8-byte window lies inside the buffer: one unaligned load each, one loop
+        // condition; wrapping arithmetic: two's-complement offsets
+        let safe = n >= 8 ? min(count, ((n - 8) * 8) / width + 1) : 0
         if multiplier == 1 {
-            while i < count && (bit >> 3) + 8 <= n {
-                let word = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
-                out[i] = base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask)
-                i += 1
-                bit += width
+            for j in 0..<safe {
+                let bit = j &* width
+                let word = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+                out[j] = base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask)
             }
         } else {
-            while i < count && (bit >> 3) + 8 <= n {
-                let word = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
-                out[i] = base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask) &* multiplier
-                i += 1
-                bit += width
+            for j in 0..<safe {
+                let bit = j &* width
+                let word = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+                out[j] = base &+ Int64(bitPattern: (word &>> UInt64(bit & 7)) & mask) &* multiplier
             }
         }
+        var i = safe
+        var bit = safe * width
         // the last few values: assemble byte by byte
         while i < count {
             out[i] = base &+ Int64(bitPattern: readBits(p, bit: bit, width: width)) &* multiplier

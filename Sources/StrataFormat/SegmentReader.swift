@@ -161,10 +161,17 @@ public final class SegmentReader: @unchecked Sendable {
                     try IntCodec.decode(meta.encoding, payload, count: count, into: o.baseAddress!)
                 }
                 if c.type.physical == .string, let d = c.dictionary {
+                    // every code must index the dictionary (NULL rows may hold any filler)
                     let limit = Int64(d.entries)
-                    for i in 0..<count where out.ints[i] < 0 || out.ints[i] >= limit {
-                        if out.hasNulls && out.validity[i] == 0 { out.ints[i] = 0; continue }
-                        throw FormatError(.corrupt, "dictionary code out of range")
+                    var lo = Int64.max, hi = Int64.min
+                    out.ints.withUnsafeBufferPointer { v in
+                        for i in 0..<count { lo = min(lo, v[i]); hi = max(hi, v[i]) }
+                    }
+                    if lo < 0 || hi >= limit {
+                        for i in 0..<count where out.ints[i] < 0 || out.ints[i] >= limit {
+                            if out.hasNulls && out.validity[i] == 0 { out.ints[i] = 0; continue }
+                            throw FormatError(.corrupt, "dictionary code out of range")
+                        }
                     }
                 }
             case .double:
