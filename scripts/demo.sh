@@ -3,7 +3,7 @@
 #   ./scripts/demo.sh [ROWS]     (default 200000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/opt/swift/usr/bin:$PATH
+[ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
 ./scripts/setup.sh
 swift build -c release --product strata 2>&1 | tail -1
 S=.build/release/strata

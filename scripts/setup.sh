@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system libraries Strata links against (Debian/Ubuntu; run as root or with sudo).
+# Installs the system libraries Strata links against (Debian/Ubuntu; run as root or with sudo)
+# and checks that a Swift 6 toolchain is reachable.
 set -euo pipefail
 pkgs="libzstd-dev liblz4-dev zlib1g-dev pkg-config tzdata"
 missing=""
@@ -9,7 +10,7 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
-if ! command -v swift >/dev/null 2>&1; then
-  echo "swift is not on PATH (on these machines: export PATH=/opt/swift/usr/bin:\$PATH)" >&2
+if ! command -v swift >/dev/null 2>&1 && [ ! -x /opt/swift/usr/bin/swift ]; then
+  echo "no Swift toolchain found: install Swift 6 and put it on PATH" >&2
   exit 1
 fi
