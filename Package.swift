@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "strata", targets: ["strata"]),
         .library(name: "StrataFormat", targets: ["StrataFormat"]),
+        .library(name: "StrataText", targets: ["StrataText"]),
         .library(name: "StrataStore", targets: ["StrataStore"]),
         .library(name: "StrataIngest", targets: ["StrataIngest"]),
         .library(name: "StrataQuery", targets: ["StrataQuery"]),
