@@ -43,6 +43,45 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    let constant = [Int64](repeating: 654, count: Shapes.n)
+    var constantBytes: [UInt8] = []
+    let constantEnc = constant.withUnsafeBufferPointer { IntCodec.encode($0, into: &constantBytes) }
+    Benchmark("int encode constant (\(constantEnc.name), 64K values)", configuration: config) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var out: [UInt8] = []
+            blackHole(constant.withUnsafeBufferPointer { IntCodec.encode($0, into: &out) })
+        }
+    }
+    Benchmark("int decode constant (\(constantEnc.name), 64K values)", configuration: config) { benchmark in
+        var out = [Int64](repeating: 0, count: Shapes.n)
+        for _ in benchmark.scaledIterations {
+            constantBytes.withUnsafeBytes { p in out.withUnsafeMutableBufferPointer { o in try? IntCodec.decode(constantEnc, p, count: Shapes.n, into: o.baseAddress!) } }
+            blackHole(out[1])
+        }
+    }
+    let bools = (0..<Shapes.n).map { UInt8(($0 &* 2654435761) >> 7 & 1) }
+    var boolBytes: [UInt8] = []
+    let boolEnc = bools.withUnsafeBufferPointer { BoolCodec.encode($0, into: &boolBytes) }
+    Benchmark("bool encode (\(boolEnc.name), 64K values)", configuration: config) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var out: [UInt8] = []
+            blackHole(bools.withUnsafeBufferPointer { BoolCodec.encode($0, into: &out) })
+        }
+    }
+    Benchmark("bool decode (\(boolEnc.name), 64K values)", configuration: config) { benchmark in
+        var out = [UInt8](repeating: 0, count: Shapes.n)
+        for _ in benchmark.scaledIterations {
+            boolBytes.withUnsafeBytes { p in out.withUnsafeMutableBufferPointer { o in try? BoolCodec.decode(boolEnc, p, count: Shapes.n, into: o.baseAddress!) } }
+            blackHole(out[1])
+        }
+    }
+    Benchmark("double encode prices (decimal, 64K values)", configuration: config) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var out: [UInt8] = []
+            blackHole(Shapes.prices.withUnsafeBufferPointer { DoubleCodec.encode($0, into: &out) })
+        }
+    }
+
     var prices: [UInt8] = []
     let priceEnc = Shapes.prices.withUnsafeBufferPointer { DoubleCodec.encode($0, into: &prices) }
     Benchmark("double decode prices (\(priceEnc.name), 64K values)", configuration: config) { benchmark in
