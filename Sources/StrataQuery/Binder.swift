@@ -189,42 +189,16 @@ final class Binder {
         guard !parts.isEmpty else {
             return ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns)
         }
-        for c in 0..<def.columns.count { merged.append(Binder.concat(parts.map { $0[c] })) }
+        let total = parts.reduce(0) { $0 + ($1.first?.count ?? 0) }
+        for c in 0..<def.columns.count {
+            merged.append(Compactor.concatenate(parts.map { $0[c] }, physical: def.columns[c].type.physical, total: total))
+        }
         let keep = Compactor.dedupRows(columns: merged, definition: def)
         for (c, col) in merged.enumerated() {
             let v = QueryEngine.vector(col, DataType(def.columns[c].type))
             columns[c] = keep.map { v.value(Int($0)) }
         }
         return ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns)
-    }
-
-    /// Concatenates columns of one type (string dictionaries are merged).
-    static func concat(_ cols: [Column]) -> Column {
-        let anyNull = cols.contains { $0.validity != nil }
-        let validity: [UInt8]? = anyNull ? cols.flatMap { $0.validity ?? [UInt8](repeating: 1, count: $0.count) } : nil
-        switch cols[0].data {
-        case .int64: return Column(.int64(cols.flatMap { if case .int64(let v) = $0.data { return v } else { return [] } }), validity: validity)
-        case .double: return Column(.double(cols.flatMap { if case .double(let v) = $0.data { return v } else { return [] } }), validity: validity)
-        case .bool: return Column(.bool(cols.flatMap { if case .bool(let v) = $0.data { return v } else { return [] } }), validity: validity)
-        case .string:
-            var dict = StringDictionary()
-            var ids: [String: UInt32] = [:]
-            var codes: [UInt32] = []
-            for c in cols {
-                guard case .string(let cc, let d) = c.data else { continue }
-                let remap = (0..<d.count).map { i -> UInt32 in
-                    let s = d[i]
-                    if let x = ids[s] { return x }
-                    let x = UInt32(dict.count)
-                    ids[s] = x
-                    dict.append(s)
-                    return x
-                }
-                for (i, code) in cc.enumerated() { codes.append(c.isNull(i) || remap.isEmpty ? 0 : remap[Int(code)]) }
-            }
-            if dict.count == 0 { dict.append("") }
-            return Column(.string(codes: codes, dictionary: dict), validity: validity)
-        }
     }
 
     func isAggregateCall(_ e: Expr) -> Bool {

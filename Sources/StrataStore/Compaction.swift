@@ -640,7 +640,7 @@ public enum Compactor {
     }
 
     /// Concatenation of `parts`; validity only if some part has NULLs.
-    static func concatenate(_ parts: [Column], physical: PhysicalType, total: Int) -> Column {
+    public static func concatenate(_ parts: [Column], physical: PhysicalType, total: Int) -> Column {
         var validity: [UInt8]?
         if parts.contains(where: { $0.validity != nil }) {
             var v: [UInt8] = []
