@@ -625,8 +625,7 @@ final class Binder {
             }
             if b.type == .varchar && !values.contains(where: \.isNull) {
                 let set = Set(values.compactMap { v -> [UInt8]? in if case .string(let s) = v { return Array(s.utf8) } else { return nil } })
-                let pred = StringPredicate { p in set.contains(Array(p)) }
-                let e: BExpr = .stringPredicate(b, pred)
+                let e: BExpr = .stringPredicate(b, .membership(set))
                 return neg ? .not(e) : e
             }
             return .inList(b, values, negated: neg)
@@ -789,7 +788,8 @@ final class Binder {
     }
 
     static func stringCompare(_ op: BOp, _ lit: [UInt8]) -> StringPredicate {
-        StringPredicate { p in op.holds(lit.withUnsafeBufferPointer { compareBytes(p, $0) }) }
+        if op == .eq || op == .ne { return .membership([lit], negated: op == .ne) }
+        return StringPredicate { p in op.holds(lit.withUnsafeBufferPointer { compareBytes(p, $0) }) }
     }
 
     func scalarFunction(_ f: FunctionCall, _ e: Expr, _ sub: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> BExpr {

@@ -36,7 +36,36 @@ public final class StringPredicate: @unchecked Sendable {
     /// cannot be reused by another dictionary while cached.
     private var cache: [ObjectIdentifier: (DictRef, [UInt8])] = [:]
 
+    /// Membership in a set of strings (negated: non-membership), also answerable on the key
+    /// words of hex dictionaries without expanding them to text.
+    private var members: Set<Int64>?
+    private var negated = false
+
     public init(_ test: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) { self.test = test }
+
+    /// `x IN (strings)`, or `x NOT IN (strings)` when negated.
+    public static func membership(_ strings: Set<[UInt8]>, negated: Bool = false) -> StringPredicate {
+        let p = StringPredicate { s in strings.contains(Array(s)) != negated }
+        p.members = Set(strings.compactMap(StringPredicate.hexWord))
+        p.negated = negated
+        return p
+    }
+
+    /// The key word of a 16-hex-digit lowercase id (the form hex dictionaries hold), else nil.
+    static func hexWord(_ s: [UInt8]) -> Int64? {
+        guard s.count == 16 else { return nil }
+        var x: UInt64 = 0
+        for c in s {
+            let d: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            x = x << 4 | UInt64(d)
+        }
+        return Int64(bitPattern: x)
+    }
 
     func table(for d: DictRef) -> [UInt8] {
         let key = ObjectIdentifier(d)
@@ -44,8 +73,13 @@ public final class StringPredicate: @unchecked Sendable {
         if let t = cache[key] { lock.unlock(); return t.1 }
         lock.unlock()
         var t = [UInt8](repeating: 0, count: d.count)
-        let dd = d.dict
-        for i in 0..<d.count { t[i] = dd.withEntry(i) { test($0) } ? 1 : 0 }
+        if let hw = d.hexWords, let members {
+            // every entry of a hex dictionary is a 16-hex-digit id: compare words
+            for i in 0..<d.count { t[i] = members.contains(hw[i]) != negated ? 1 : 0 }
+        } else {
+            let dd = d.dict
+            for i in 0..<d.count { t[i] = dd.withEntry(i) { test($0) } ? 1 : 0 }
+        }
         lock.lock()
         if cache.count > 4096 { cache.removeAll() }
         cache[key] = (d, t)

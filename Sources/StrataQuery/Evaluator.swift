@@ -18,6 +18,7 @@ public struct Evaluator: @unchecked Sendable {
 
     /// Row indexes (ascending) where `e` is TRUE.
     public func select(_ e: BExpr, _ b: Batch) throws(QueryError) -> [Int32] {
+        if let sel = rangeSelect(e, b) { return sel }
         let v = try eval(e, b)
         var sel: [Int32] = []
         sel.reserveCapacity(b.count)
@@ -32,6 +33,58 @@ public struct Evaluator: @unchecked Sendable {
                 for i in 0..<b.count where p[i] != 0 { sel.append(Int32(i)) }
             }
         }
+        return sel
+    }
+
+    /// `col >= a AND col < b` and the like (every conjunct compares one integer-lane column
+    /// with a constant): one pass to the selection, no intermediate boolean vectors.
+    func rangeSelect(_ e: BExpr, _ b: Batch) -> [Int32]? {
+        var conj: [BExpr] = []
+        if case .and(let es) = e { conj = es } else { conj = [e] }
+        var slot = -1
+        var lo = Int64.min, hi = Int64.max
+        for c in conj {
+            guard case .binary(let op, .column(let i, let t), .literal(let lit, let lt), _) = c, t == lt, t.isIntLane,
+                  slot == -1 || slot == i else { return nil }
+            let x: Int64
+            switch lit {
+            case .int(let v), .timestamp(let v), .date(let v): x = v
+            default: return nil
+            }
+            slot = i
+            switch op {
+            case .ge: lo = max(lo, x)
+            case .gt: if x == .max { return [] } else { lo = max(lo, x + 1) }
+            case .le: hi = min(hi, x)
+            case .lt: if x == .min { return [] } else { hi = min(hi, x - 1) }
+            case .eq: lo = max(lo, x); hi = min(hi, x)
+            default: return nil
+            }
+        }
+        guard slot >= 0, slot < b.columns.count, let v = b.columns[slot], !v.isConst, v.ints.count >= b.count else { return nil }
+        let n = b.count
+        if lo > hi { return [] }
+        var sel = [Int32](repeating: 0, count: n)
+        var k = 0
+        let span = UInt64(bitPattern: hi &- lo)
+        sel.withUnsafeMutableBufferPointer { sp in
+            v.ints.withUnsafeBufferPointer { p in
+                if let valid = v.valid {
+                    valid.withUnsafeBufferPointer { vp in
+                        for i in 0..<n {
+                            sp[k] = Int32(truncatingIfNeeded: i)
+                            k &+= (UInt64(bitPattern: p[i] &- lo) <= span && vp[i] != 0) ? 1 : 0
+                        }
+                    }
+                } else {
+                    for i in 0..<n {
+                        sp[k] = Int32(truncatingIfNeeded: i)
+                        k &+= UInt64(bitPattern: p[i] &- lo) <= span ? 1 : 0
+                    }
+                }
+            }
+        }
+        sel.removeLast(n - k)
         return sel
     }
 

@@ -73,6 +73,7 @@ final class Executor: @unchecked Sendable {
 
     func run(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
         if plan.isAggregate {
+            if let r = try runTwoPhaseTopN(plan) { return r }
             return try post(plan, try aggregate(plan))
         }
         return try post(plan, try project(plan))
@@ -314,6 +315,13 @@ final class Executor: @unchecked Sendable {
     // MARK: - aggregation
 
     func aggregate(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
+        var groupCount = 0
+        return try aggregate(plan, groupCount: &groupCount)
+    }
+
+    /// Partial aggregation per thread, merge, then one row per group; `groupCount` receives the
+    /// number of groups (rows may be fewer: see `preselectTopGroups`).
+    func aggregate(_ plan: SelectPlan, groupCount: inout Int) throws(QueryError) -> ResultSet {
         let groupTypes = plan.groups.map(\.type)
         let names = groupTypes.indices.map { "g\($0)" } + plan.aggs.indices.map { "a\($0)" }
         let types = groupTypes + plan.aggs.map(\.type)
@@ -391,9 +399,13 @@ final class Executor: @unchecked Sendable {
             _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
         }
         for s in final.states { s.grow(table.count) }
+        groupCount = table.count
+        let chosen = try preselectTopGroups(plan, count: table.count, states: final.states, emptyInput: emptyInput)
+        let rowCount = chosen?.count ?? table.count
         var columns: [[Value]] = Array(repeating: [], count: types.count)
-        for c in columns.indices { columns[c].reserveCapacity(table.count) }
-        for g in 0..<table.count {
+        for c in columns.indices { columns[c].reserveCapacity(rowCount) }
+        for r in 0..<rowCount {
+            let g = chosen?[r] ?? r
             let mask = table.key(g, width - 1)
             for k in 0..<plan.groups.count {
                 columns[k].append(keys.decode(table.key(g, k), isNull: mask & (1 << Int64(k)) != 0, type: groupTypes[k], hex: hexKey[k]))
