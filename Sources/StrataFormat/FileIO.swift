@@ -33,6 +33,60 @@ public enum FileIO {
         }
     }
 
+    /// A file created exclusively and written sequentially; removed again unless finished.
+    public final class NewFile {
+        let path: String
+        private var fd: Int32
+
+        public init(_ path: String) throws(FormatError) {
+            self.path = path
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd < 0 { throw FormatError(.io, "cannot create file: \(errnoText())", path: path) }
+        }
+
+        deinit { abandon() }
+
+        public func write(_ bytes: [UInt8]) throws(FormatError) {
+            var failure: String?
+            bytes.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errnoText()
+                        return
+                    }
+                    off += n
+                }
+            }
+            if let failure {
+                abandon()
+                throw FormatError(.io, "cannot write file: \(failure)", path: path)
+            }
+        }
+
+        /// fsyncs (when asked) and closes the file.
+        public func finish(sync: Bool) throws(FormatError) {
+            guard fd >= 0 else { throw FormatError(.io, "cannot write file: already closed", path: path) }
+            if sync && fsync(fd) != 0 {
+                let reason = errnoText()
+                abandon()
+                throw FormatError(.io, "cannot write file: \(reason)", path: path)
+            }
+            close(fd)
+            fd = -1
+        }
+
+        /// Closes and removes an unfinished file.
+        public func abandon() {
+            guard fd >= 0 else { return }
+            close(fd)
+            fd = -1
+            unlink(path)
+        }
+    }
+
     /// fsyncs a directory so renames and creations in it are durable.
     public static func syncDirectory(_ path: String) throws(FormatError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -278,7 +278,9 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Decodes a whole column (all blocks) — convenient for tests, compaction and small reads.
-    public func readColumn(_ column: Int) throws(FormatError) -> Column {
+    /// With `cacheDictionary` false a string column's dictionary is not kept by the reader
+    /// (one-pass readers such as compaction hold each dictionary only as long as the column).
+    public func readColumn(_ column: Int, cacheDictionary: Bool = true) throws(FormatError) -> Column {
         let c = footer.columns[column]
         let n = rowCount
         let scratch = DecodeScratch()
@@ -303,7 +305,15 @@ public final class SegmentReader: @unchecked Sendable {
         case .double: return Column(.double(doubles), validity: validity)
         case .bool: return Column(.bool(bools), validity: validity)
         case .string:
-            let d = try dictionary(column: column)
+            let d: StringDictionary
+            if cacheDictionary {
+                d = try dictionary(column: column)
+            } else {
+                lock.lock()
+                let cached = dictionaries[column]
+                lock.unlock()
+                if let cached { d = cached } else { d = try loadDictionary(column: column, scratch: scratch) }
+            }
             return Column(.string(codes: ints.map { UInt32(truncatingIfNeeded: $0) }, dictionary: d), validity: validity)
         }
     }

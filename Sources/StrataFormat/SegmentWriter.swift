@@ -28,6 +28,43 @@ public enum SegmentWriter {
     /// segment file.
     public static func encode(schema: [ColumnSchema], columns: [Column],
                               options: SegmentWriterOptions) throws(FormatError) -> (bytes: [UInt8], footer: SegmentFooter) {
+        let encoded = try encodeColumns(schema: schema, columns: columns, options: options)
+        defer { encoded.deinitialize(); encoded.deallocate() }
+        var out: [UInt8] = []
+        out.reserveCapacity(segmentHeaderSize + encoded.reduce(0) { $0 + ($1?.bytes.count ?? 0) } + 4096)
+        let footer = try assemble(columns: columns, options: options, encoded: encoded) { (part) throws(FormatError) in
+            out.append(contentsOf: part)
+        }
+        return (out, footer)
+    }
+
+    /// Encodes and writes a segment to `path` (created exclusively), optionally fsyncing it.
+    /// Each encoded column is written and released in turn, so the file's bytes are never all
+    /// in memory at once.
+    @discardableResult
+    public static func write(schema: [ColumnSchema], columns: [Column], options: SegmentWriterOptions,
+                             to path: String, sync: Bool = true) throws(FormatError) -> (footer: SegmentFooter, bytes: Int) {
+        let encoded = try encodeColumns(schema: schema, columns: columns, options: options)
+        defer { encoded.deinitialize(); encoded.deallocate() }
+        let file = try FileIO.NewFile(path)
+        var size = 0
+        let footer: SegmentFooter
+        do throws(FormatError) {
+            footer = try assemble(columns: columns, options: options, encoded: encoded) { (part) throws(FormatError) in
+                try file.write(part)
+                size += part.count
+            }
+            try file.finish(sync: sync)
+        } catch {
+            file.abandon()
+            throw error
+        }
+        return (footer, size)
+    }
+
+    /// Validates the input and encodes every column (on several threads when allowed).
+    static func encodeColumns(schema: [ColumnSchema], columns: [Column],
+                              options: SegmentWriterOptions) throws(FormatError) -> UnsafeMutableBufferPointer<EncodedColumn?> {
         guard schema.count == columns.count, !schema.isEmpty else {
             throw FormatError(.invalidArgument, "segment needs one column per schema entry")
         }
@@ -44,7 +81,6 @@ public enum SegmentWriter {
         let n = schema.count
         let encoded = UnsafeMutableBufferPointer<EncodedColumn?>.allocate(capacity: n)
         encoded.initialize(repeating: nil)
-        defer { encoded.deinitialize(); encoded.deallocate() }
         let work = { (i: Int) in
             let spec = i < options.codecs.count ? options.codecs[i] : CodecSpec.default
             encoded[i] = encodeColumn(columns[i], schema: schema[i], spec: spec, blockRows: options.blockRows)
@@ -55,19 +91,29 @@ public enum SegmentWriter {
         } else {
             for i in 0..<n { work(i) }
         }
+        return encoded
+    }
 
-        var out: [UInt8] = []
-        out.reserveCapacity(segmentHeaderSize + encoded.reduce(0) { $0 + ($1?.bytes.count ?? 0) } + 4096)
-        out.append(contentsOf: segmentMagic)
-        withUnsafeBytes(of: segmentFormatVersion.littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: [0, 0, 0, 0, 0, 0])  // flags u16 + reserved u32
+    /// Emits the file in order (header, column pages, footer, trailer), releasing each encoded
+    /// column once emitted.
+    static func assemble(columns: [Column], options: SegmentWriterOptions, encoded: UnsafeMutableBufferPointer<EncodedColumn?>,
+                         emit: ([UInt8]) throws(FormatError) -> Void) throws(FormatError) -> SegmentFooter {
+        let n = encoded.count
+        let rows = columns[0].count
+        var header: [UInt8] = []
+        header.append(contentsOf: segmentMagic)
+        withUnsafeBytes(of: segmentFormatVersion.littleEndian) { header.append(contentsOf: $0) }
+        header.append(contentsOf: [0, 0, 0, 0, 0, 0])  // flags u16 + reserved u32
+        var offset = UInt64(header.count)
+        try emit(header)
         var metas: [ColumnMeta] = []
         for i in 0..<n {
             var col = encoded[i]!
-            let base = UInt64(out.count)
-            col.meta.dictionary?.page.offset += base
-            for b in col.meta.blocks.indices { col.meta.blocks[b].page.offset += base }
-            out.append(contentsOf: col.bytes)
+            encoded[i] = nil
+            col.meta.dictionary?.page.offset += offset
+            for b in col.meta.blocks.indices { col.meta.blocks[b].page.offset += offset }
+            try emit(col.bytes)
+            offset += UInt64(col.bytes.count)
             metas.append(col.meta)
         }
         var minTime = Int64.max, maxTime = Int64.min
@@ -83,28 +129,19 @@ public enum SegmentWriter {
                                    timeColumn: Int32(options.timeColumn ?? -1), minTime: minTime, maxTime: maxTime,
                                    partition: options.partition, sortKey: options.sortKey.map { UInt16($0) },
                                    createdBy: options.createdBy, columns: metas)
-        let footerBytes = footer.serialize()
-        let footerOffset = UInt64(out.count)
-        out.append(contentsOf: footerBytes)
+        var tail = footer.serialize()
+        let footerLength = tail.count
         var t = ByteWriter(capacity: segmentTrailerSize)
-        t.u64(footerOffset)
-        t.u32(UInt32(footerBytes.count))
-        t.u32(CRC32C.checksum(footerBytes))
+        t.u64(offset)
+        t.u32(UInt32(footerLength))
+        t.u32(CRC32C.checksum(tail))
         t.u16(segmentFormatVersion)
         t.u16(0)
         t.u32(0)
         t.append(segmentMagic)
-        out.append(contentsOf: t.bytes)
-        return (out, footer)
-    }
-
-    /// Encodes and writes a segment to `path` (created exclusively), optionally fsyncing it.
-    @discardableResult
-    public static func write(schema: [ColumnSchema], columns: [Column], options: SegmentWriterOptions,
-                             to path: String, sync: Bool = true) throws(FormatError) -> (footer: SegmentFooter, bytes: Int) {
-        let (bytes, footer) = try encode(schema: schema, columns: columns, options: options)
-        try FileIO.writeNewFile(path, bytes, sync: sync)
-        return (footer, bytes.count)
+        tail.append(contentsOf: t.bytes)
+        try emit(tail)
+        return footer
     }
 
     // MARK: - column encoding

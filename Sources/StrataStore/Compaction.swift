@@ -470,7 +470,7 @@ public enum Compactor {
             var parts: [Column] = []
             parts.reserveCapacity(readers.count)
             do throws(FormatError) {
-                for r in readers { parts.append(try r.readColumn(column)) }
+                for r in readers { parts.append(try r.readColumn(column, cacheDictionary: false)) }
             } catch {
                 throw StoreError(error)
             }

@@ -227,3 +227,31 @@ func writeFixture() throws {
     try r.verify()
     assertSameValues(cols, [try r.readColumn(0)], "one column")
 }
+
+/// The streamed file (`write`, one column at a time) is byte for byte the in-memory encoding,
+/// and a write that cannot create its file leaves an existing one alone.
+@Test(arguments: [3, 11, 29] as [UInt64])
+func streamedWriteMatchesEncoding(seed: UInt64) throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var opts = SegmentWriterOptions()
+    opts.blockRows = 1000
+    opts.timeColumn = 0
+    let cols = randomColumns(seed: seed, rows: 5000 + Int(seed) * 37, nullRate: Int(seed % 3) * 10)
+    let (bytes, footer) = try SegmentWriter.encode(schema: schema5, columns: cols, options: opts)
+    let path = dir + "/s.seg"
+    let (written, size) = try SegmentWriter.write(schema: schema5, columns: cols, options: opts, to: path, sync: false)
+    #expect(size == bytes.count)
+    #expect(written.minTime == footer.minTime && written.maxTime == footer.maxTime)
+    #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+    let r = try SegmentReader(path: path)
+    assertSameValues(try (0..<schema5.count).map { try r.readColumn($0, cacheDictionary: seed % 2 == 0) }, cols, "seed \(seed)")
+    // O_EXCL: the existing file is neither truncated nor removed
+    do {
+        _ = try SegmentWriter.write(schema: schema5, columns: cols, options: opts, to: path, sync: false)
+        Issue.record("overwrote an existing segment")
+    } catch {
+        #expect(error.description.contains(path))
+    }
+    #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+}
