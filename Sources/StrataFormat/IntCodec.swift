@@ -249,6 +249,51 @@ public enum IntCodec {
 
     // MARK: - decoding
 
+    /// Decodes only the values at `rows` (ascending positions below `count`) into
+    /// `out[0..<rows.count]`, for encodings with random access (constant, plain, frame of
+    /// reference). Returns false, writing nothing, for the others.
+    public static func decodeSelected(_ enc: Encoding, _ payload: UnsafeRawBufferPointer, count: Int,
+                                      rows: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Int64>) throws(FormatError) -> Bool {
+        var r = ByteReader(payload)
+        switch enc {
+        case .constant:
+            let x = try r.i64()
+            out.update(repeating: x, count: rows.count)
+        case .plain:
+            let b = try r.bytes(8 * count)
+            for (k, i) in rows.enumerated() {
+                out[k] = Int64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * Int(i), as: Int64.self))
+            }
+        case .frameOfReference:
+            let base = try r.i64()
+            let divisor = try r.u64()
+            let width = Int(try r.u8())
+            guard width <= 64, divisor >= 1 else { throw FormatError.corrupt("bad frame-of-reference header") }
+            let packed = try r.bytes(BitPacking.byteCount(count: count, width: width))
+            let m = Int64(bitPattern: divisor)
+            if width == 0 {
+                out.update(repeating: base, count: rows.count)
+                return true
+            }
+            let p = packed.baseAddress!
+            let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
+            let fastEnd = packed.count - 8
+            for (k, i) in rows.enumerated() {
+                let bit = Int(i) &* width
+                let raw: UInt64
+                if width <= 56 && (bit >> 3) <= fastEnd {
+                    raw = (UInt64(littleEndian: p.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self)) >> UInt64(bit & 7)) & mask
+                } else {
+                    raw = BitPacking.readBits(p, bit: bit, width: width)
+                }
+                out[k] = base &+ Int64(bitPattern: raw) &* m
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
     /// Decodes a payload of `count` values into `out` (which must hold `count` values).
     public static func decode(_ enc: Encoding, _ payload: UnsafeRawBufferPointer, count: Int,
                               into out: UnsafeMutablePointer<Int64>) throws(FormatError) {

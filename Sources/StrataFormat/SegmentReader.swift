@@ -190,6 +190,67 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// Decodes only the rows at `rows` (ascending positions in the block): afterwards
+    /// `out.count == rows.count` and values and validity are compacted. Integer and string
+    /// columns with random-access encodings skip the other rows; the others decode the block
+    /// and keep the selected rows.
+    public func decode(column: Int, block: Int, rows: UnsafeBufferPointer<Int32>, into out: BlockVector,
+                       scratch: DecodeScratch) throws(FormatError) {
+        let c = footer.columns[column]
+        let meta = c.blocks[block]
+        let count = footer.rows(inBlock: block)
+        let m = rows.count
+        guard m == 0 || Int(rows[m - 1]) < count else { throw FormatError(.invalidArgument, "row selection beyond the block", path: path) }
+        let phys = c.type.physical
+        if phys == .int64 || phys == .string, [.constant, .plain, .frameOfReference].contains(meta.encoding) {
+            let what = "column '\(c.name)' block \(block)"
+            guard Int(meta.nullCount) <= count else { throw FormatError(.corrupt, "\(what): null count exceeds rows", path: path) }
+            var payload = try raw(meta.page, scratch: scratch, what: what)
+            out.encoding = meta.encoding
+            out.hasNulls = meta.nullCount > 0
+            do throws(FormatError) {
+                if out.hasNulls {
+                    let nb = (count + 7) / 8
+                    guard payload.count >= nb else { throw FormatError(.truncated, "validity bitmap truncated") }
+                    out.ensure(&out.validity, count)
+                    try out.validity.withUnsafeMutableBufferPointer { (v) throws(FormatError) in
+                        try BoolCodec.expandBitmap(UnsafeRawBufferPointer(rebasing: payload[0..<nb]), count: count, into: v.baseAddress!)
+                        for k in 0..<m { v[k] = v[Int(rows[k])] }
+                    }
+                    payload = UnsafeRawBufferPointer(rebasing: payload[nb...])
+                }
+                out.ensure(&out.ints, max(m, 1))
+                let done = try out.ints.withUnsafeMutableBufferPointer { (o) throws(FormatError) -> Bool in
+                    try IntCodec.decodeSelected(meta.encoding, payload, count: count, rows: rows, into: o.baseAddress!)
+                }
+                guard done else { throw FormatError(.corrupt, "encoding without random access") }
+                if phys == .string, let d = c.dictionary {
+                    let limit = Int64(d.entries)
+                    for k in 0..<m where out.ints[k] < 0 || out.ints[k] >= limit {
+                        if out.hasNulls && out.validity[k] == 0 { out.ints[k] = 0; continue }
+                        throw FormatError(.corrupt, "dictionary code out of range")
+                    }
+                }
+            } catch {
+                throw FormatError(error.kind, "\(what): \(error.message)", path: path)
+            }
+            out.count = m
+            return
+        }
+        try decode(column: column, block: block, into: out, scratch: scratch)
+        // rows are ascending, so rows[k] >= k: compacting in place is safe
+        func keep<T>(_ a: inout [T]) {
+            a.withUnsafeMutableBufferPointer { p in for k in 0..<m { p[k] = p[Int(rows[k])] } }
+        }
+        if out.hasNulls { keep(&out.validity) }
+        switch phys {
+        case .int64, .string: keep(&out.ints)
+        case .double: keep(&out.doubles)
+        case .bool: keep(&out.bools)
+        }
+        out.count = m
+    }
+
     /// The sorted dictionary of a string column (decoded once, then cached).
     public func dictionary(column: Int) throws(FormatError) -> StringDictionary {
         lock.lock()

@@ -204,12 +204,22 @@ final class Executor: @unchecked Sendable {
                                 v.ints = []; v.dbls = []
                             }
                         }
-                        func load(_ slot: Int) throws(QueryError) {
+                        /// Decodes a column of the block, or only the rows of `rows` (compacted).
+                        func load(_ slot: Int, rows: [Int32]? = nil) throws(QueryError) {
                             let bv = w.blocks[slot] ?? BlockVector()
                             w.blocks[slot] = bv
-                            do throws(FormatError) { try r.decode(column: slot, block: u.block, into: bv, scratch: w.scratch) } catch {
+                            do throws(FormatError) {
+                                if let rows {
+                                    try rows.withUnsafeBufferPointer { (p) throws(FormatError) in
+                                        try r.decode(column: slot, block: u.block, rows: p, into: bv, scratch: w.scratch)
+                                    }
+                                } else {
+                                    try r.decode(column: slot, block: u.block, into: bv, scratch: w.scratch)
+                                }
+                            } catch {
                                 throw QueryError(error.description, kind: .corrupt)
                             }
+                            let n = bv.count
                             let v = Vec(type: typeOf[slot], count: n)
                             switch typeOf[slot] {
                             case .double:
@@ -235,9 +245,11 @@ final class Executor: @unchecked Sendable {
                             if s.isEmpty { continue }
                             if s.count < n { sel = s }
                         }
-                        for s in restSlots { try load(s) }
+                        // few rows selected: decode just those of the other columns
+                        let sparse = sel.map { $0.count <= n / 8 } ?? false
+                        for s in restSlots { try load(s, rows: sparse ? sel : nil) }
                         if let sel {
-                            for s in plan.slots { cols[s] = cols[s]!.gather(sel) }
+                            for s in plan.slots where !sparse || plan.filterSlots.contains(s) { cols[s] = cols[s]!.gather(sel) }
                             try body(w, Batch(columns: cols, count: sel.count))
                         } else {
                             try body(w, Batch(columns: cols, count: n))
