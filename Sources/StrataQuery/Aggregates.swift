@@ -1,4 +1,5 @@
 import Foundation
+import StrataFormat
 import StrataText
 
 /// Global ids for strings within one query, so keys from different segment dictionaries
@@ -9,15 +10,42 @@ final class StringInterner: @unchecked Sendable {
     private(set) var strings: [String] = []
     /// Keyed by dictionary identity; entries keep their dictionary alive (no identity reuse).
     private var dictMaps: [ObjectIdentifier: (DictRef, [Int64])] = [:]
+    /// All interned strings in id order, kept alongside `strings` for cheap snapshots.
+    private var all = StringDictionary()
+    private var snapshot: DictRef?
+
+    private func add(_ s: String) -> Int64 {
+        let i = Int64(strings.count)
+        ids[s] = i
+        strings.append(s)
+        all.append(s)
+        return i
+    }
 
     func id(_ s: String) -> Int64 {
         lock.lock()
         defer { lock.unlock() }
         if let i = ids[s] { return i }
-        let i = Int64(strings.count)
-        ids[s] = i
-        strings.append(s)
-        return i
+        return add(s)
+    }
+
+    /// Ids of `ss` (one lock for all).
+    func ids(_ ss: [String]) -> [Int64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return ss.map { s in ids[s] ?? add(s) }
+    }
+
+    /// A dictionary of every string interned so far, whose codes are the ids (never empty:
+    /// NULL rows carry code 0).
+    func dictRef() -> DictRef {
+        lock.lock()
+        defer { lock.unlock() }
+        if strings.isEmpty { _ = add("") }
+        if let s = snapshot, s.count == strings.count { return s }
+        let d = DictRef(all, interner: self)
+        snapshot = d
+        return d
     }
 
     func string(_ id: Int64) -> String {
@@ -28,6 +56,7 @@ final class StringInterner: @unchecked Sendable {
 
     /// code → global id for every entry of `d`.
     func map(_ d: DictRef) -> [Int64] {
+        if d.owner == ObjectIdentifier(self) { return (0..<Int64(d.count)).map { $0 } }
         let key = ObjectIdentifier(d)
         lock.lock()
         if let m = dictMaps[key] { lock.unlock(); return m.1 }
@@ -35,12 +64,7 @@ final class StringInterner: @unchecked Sendable {
         let dd = d.dict
         for i in 0..<d.count {
             let s = dd[i]
-            if let x = ids[s] { m[i] = x } else {
-                let x = Int64(strings.count)
-                ids[s] = x
-                strings.append(s)
-                m[i] = x
-            }
+            m[i] = ids[s] ?? add(s)
         }
         dictMaps[key] = (d, m)
         lock.unlock()
@@ -61,6 +85,8 @@ struct KeyEncoder {
                 hw.withUnsafeBufferPointer { h in v.ints.withUnsafeBufferPointer { c in
                     for i in 0..<words.count { words[i] = h[Int(c[i])] }
                 } }
+            } else if let d = v.dict, d.owner == ObjectIdentifier(interner) {
+                words = v.isConst ? [v.ints[0]] : Array(v.ints.prefix(words.count))
             } else if let d = v.dict {
                 let m = interner.map(d)
                 for i in 0..<words.count { words[i] = m[Int(v.ints[i])] }
@@ -445,6 +471,35 @@ final class AggState {
         }
         if spec.kind == .countDistinct, let op = other.pairs { pairs!.absorb(op, map) }
         overflow = overflow || other.overflow
+    }
+
+    /// Results of groups `0..<n` as one vector.
+    func finalizeVec(_ n: Int, emptyInput: Bool, interner: StringInterner) throws(QueryError) -> Vec {
+        if spec.kind == .countDistinct && !distinctCounted {
+            pairs!.count(into: &counts)
+            distinctCounted = true
+        }
+        if !spec.fromSumCase {
+            switch spec.kind {
+            case .countStar, .count, .countIf, .countDistinct:
+                let v = Vec(type: spec.type, count: n)
+                v.ints = Array(counts.prefix(n))
+                return v
+            case .sum where dsum.isEmpty && spec.type == .bigint, .sumIf where dsum.isEmpty && spec.type == .bigint:
+                if overflow && counts.prefix(n).contains(where: { $0 > 0 }) {
+                    throw QueryError("integer overflow in sum(): the total does not fit in BIGINT; cast the argument to DOUBLE")
+                }
+                let v = Vec(type: spec.type, count: n)
+                v.ints = Array(isum.prefix(n))
+                if counts.prefix(n).contains(0) { v.valid = counts.prefix(n).map { $0 == 0 ? 0 : 1 } }
+                return v
+            default: break
+            }
+        }
+        var vals: [Value] = []
+        vals.reserveCapacity(n)
+        for g in 0..<n { vals.append(try finalize(g, emptyInput: emptyInput)) }
+        return Vec.from(vals[...], type: spec.type)
     }
 
     func finalize(_ g: Int, emptyInput: Bool = false) throws(QueryError) -> Value {
