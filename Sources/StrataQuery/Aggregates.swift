@@ -48,6 +48,13 @@ final class StringInterner: @unchecked Sendable {
         return d
     }
 
+    /// Byte-wise order of two interned strings.
+    func compare(_ a: Int64, _ b: Int64) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return all.compare(Int(a), Int(b))
+    }
+
     func string(_ id: Int64) -> String {
         lock.lock()
         defer { lock.unlock() }
@@ -178,6 +185,11 @@ final class AggState {
     var lists: [[Double]] = []
     var hll: [[UInt8]?] = []
     var pairs: DistinctPairs?
+    /// min/max over VARCHAR: the interner id of each group's extreme (-1: none yet), so
+    /// rows repeating the current extreme cost one integer compare and no string.
+    var sbest: [Int64] = []
+    var interner: StringInterner?
+    var stringExtreme: Bool { (spec.kind == .min || spec.kind == .max) && inputType == .varchar }
     private var distinctCounted = false
     /// 4096 (group + 1, value) pairs recently inserted into `pairs` (count DISTINCT only).
     lazy var recentPairs: UnsafeMutablePointer<Int64> = {
@@ -207,6 +219,7 @@ final class AggState {
         case .sum, .avg, .sumIf:
             if inputType == .double || spec.kind == .avg { dsum.append(contentsOf: repeatElement(0, count: add)) }
             else { isum.append(contentsOf: repeatElement(0, count: add)) }
+        case .min where stringExtreme, .max where stringExtreme: sbest.append(contentsOf: repeatElement(-1, count: add))
         case .min, .max, .any: ext.append(contentsOf: repeatElement(.null, count: add))
         case .argMin, .argMax:
             ext.append(contentsOf: repeatElement(.null, count: add))
@@ -336,6 +349,10 @@ final class AggState {
 
     /// `rows`: selected rows of the batch (indexes into the argument vectors) and their group ids.
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
+        if stringExtreme {
+            updateStringExtreme(gids, args[0], mask, keys.interner)
+            return
+        }
         if updateFast(gids, args, mask) { return }
         let n = gids.count
         @inline(__always) func take(_ i: Int) -> Bool {
@@ -434,8 +451,49 @@ final class AggState {
         }
     }
 
+    func updateStringExtreme(_ gids: [Int32], _ v: Vec, _ mask: Vec?, _ interner: StringInterner) {
+        self.interner = interner
+        let n = gids.count
+        var ids: [Int64]
+        if let d = v.dict {
+            let m = interner.map(d)
+            ids = m.withUnsafeBufferPointer { mp in v.ints.map { mp[Int($0)] } }
+        } else if v.type == .varchar {
+            ids = interner.ids(v.strs)
+        } else {
+            return  // NULL-typed argument: nothing to take
+        }
+        let isMin = spec.kind == .min
+        let constant = v.isConst
+        sbest.withUnsafeMutableBufferPointer { best in
+            for i in 0..<n {
+                if let mask, mask.isNull(i) || mask.ints[mask.idx(i)] == 0 { continue }
+                if v.isNull(i) { continue }
+                let g = Int(gids[i])
+                let id = ids[constant ? 0 : i]
+                let cur = best[g]
+                if cur == id { continue }
+                if cur < 0 { best[g] = id; continue }
+                let c = interner.compare(id, cur)
+                if isMin ? c < 0 : c > 0 { best[g] = id }
+            }
+        }
+    }
+
     /// Folds `other` into `self`; `map[g]` is the group id in `self` of `other`'s group g.
     func merge(_ other: AggState, _ map: [Int32]) {
+        if stringExtreme {
+            guard let interner = interner ?? other.interner else { return }
+            self.interner = interner
+            for g in 0..<map.count {
+                let t = Int(map[g]), x = other.sbest[g]
+                if x < 0 || sbest[t] == x { continue }
+                if sbest[t] < 0 { sbest[t] = x; continue }
+                let c = interner.compare(x, sbest[t])
+                if spec.kind == .min ? c < 0 : c > 0 { sbest[t] = x }
+            }
+            return
+        }
         for g in 0..<map.count {
             let t = Int(map[g])
             switch spec.kind {
@@ -479,6 +537,14 @@ final class AggState {
             pairs!.count(into: &counts)
             distinctCounted = true
         }
+        if stringExtreme {
+            let v = Vec(type: .varchar, count: n)
+            let best = sbest.prefix(n)
+            v.ints = best.map { max($0, 0) }
+            if best.contains(where: { $0 < 0 }) { v.valid = best.map { $0 < 0 ? 0 : 1 } }
+            v.dict = (interner ?? StringInterner()).dictRef()
+            return v
+        }
         if !spec.fromSumCase {
             switch spec.kind {
             case .countStar, .count, .countIf, .countDistinct:
@@ -520,6 +586,8 @@ final class AggState {
             return .int(isum[g])
         case .avg:
             return counts[g] == 0 ? .null : .double(dsum[g] / Double(counts[g]))
+        case .min where stringExtreme, .max where stringExtreme:
+            return sbest[g] < 0 ? .null : .string(interner!.string(sbest[g]))
         case .min, .max, .any, .argMin, .argMax: return ext[g]
         case .quantile(let p):
             var xs = lists[g]
