@@ -52,6 +52,53 @@ public enum Output {
         }
     }
 
+    /// CSV/TSV data rows as bytes, column by column type (same text as `csvField(text(v))`).
+    static func delimitedRows(_ r: ResultSet, delimiter d: UInt8) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let n = r.rowCount
+        bytes.reserveCapacity(n * 16 * max(1, r.columns.count))
+        // dates and timestamps repeat a lot in reports: format each distinct value once
+        var dates: [Int64: [UInt8]] = [:]
+        var stamps: [Int64: [UInt8]] = [:]
+        for i in 0..<n {
+            for c in r.columns.indices {
+                if c > 0 { bytes.append(d) }
+                switch r.columns[c][i] {
+                case .null: break
+                case .int(let x): Values.appendInt64(x, to: &bytes)
+                case .double(let x): Values.appendDouble(x, to: &bytes)
+                case .string(var s):
+                    s.withUTF8 { u in
+                        var quote = false
+                        for b in u where b == d || b == 34 || b == 10 || b == 13 { quote = true; break }
+                        if !quote { bytes.append(contentsOf: u); return }
+                        bytes.append(34)
+                        for b in u {
+                            if b == 34 { bytes.append(34) }
+                            bytes.append(b)
+                        }
+                        bytes.append(34)
+                    }
+                case .date(let x):
+                    if let t = dates[x] { bytes.append(contentsOf: t) } else {
+                        let t = Array(csvField(Civil.formatDate(x), delimiter: Character(UnicodeScalar(d))).utf8)
+                        dates[x] = t
+                        bytes.append(contentsOf: t)
+                    }
+                case .timestamp(let x):
+                    if let t = stamps[x] { bytes.append(contentsOf: t) } else {
+                        let t = Array(csvField(Civil.formatTimestamp(x), delimiter: Character(UnicodeScalar(d))).utf8)
+                        if stamps.count < 1 << 16 { stamps[x] = t }
+                        bytes.append(contentsOf: t)
+                    }
+                case let v: bytes.append(contentsOf: csvField(text(v), delimiter: Character(UnicodeScalar(d))).utf8)
+                }
+            }
+            bytes.append(10)
+        }
+        return bytes
+    }
+
     /// Renders a whole result. `maxRows` limits table output (the rest is summarized).
     public static func render(_ r: ResultSet, format: OutputFormat, maxRows: Int? = nil) -> String {
         var out = ""
@@ -60,9 +107,7 @@ public enum Output {
         case .csv, .tsv:
             let d: Character = format == .csv ? "," : "\t"
             out += r.names.map { csvField($0, delimiter: d) }.joined(separator: String(d)) + "\n"
-            for i in 0..<n {
-                out += r.columns.map { csvField(text($0[i]), delimiter: d) }.joined(separator: String(d)) + "\n"
-            }
+            out += String(decoding: delimitedRows(r, delimiter: d.asciiValue ?? 44), as: UTF8.self)
         case .json:
             out += "["
             for i in 0..<n {

@@ -1,4 +1,5 @@
 import Foundation
+import StrataFormat
 import StrataText
 
 /// Global ids for strings within one query, so keys from different segment dictionaries
@@ -9,15 +10,49 @@ final class StringInterner: @unchecked Sendable {
     private(set) var strings: [String] = []
     /// Keyed by dictionary identity; entries keep their dictionary alive (no identity reuse).
     private var dictMaps: [ObjectIdentifier: (DictRef, [Int64])] = [:]
+    /// All interned strings in id order, kept alongside `strings` for cheap snapshots.
+    private var all = StringDictionary()
+    private var snapshot: DictRef?
+
+    private func add(_ s: String) -> Int64 {
+        let i = Int64(strings.count)
+        ids[s] = i
+        strings.append(s)
+        all.append(s)
+        return i
+    }
 
     func id(_ s: String) -> Int64 {
         lock.lock()
         defer { lock.unlock() }
         if let i = ids[s] { return i }
-        let i = Int64(strings.count)
-        ids[s] = i
-        strings.append(s)
-        return i
+        return add(s)
+    }
+
+    /// Ids of `ss` (one lock for all).
+    func ids(_ ss: [String]) -> [Int64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return ss.map { s in ids[s] ?? add(s) }
+    }
+
+    /// A dictionary of every string interned so far, whose codes are the ids (never empty:
+    /// NULL rows carry code 0).
+    func dictRef() -> DictRef {
+        lock.lock()
+        defer { lock.unlock() }
+        if strings.isEmpty { _ = add("") }
+        if let s = snapshot, s.count == strings.count { return s }
+        let d = DictRef(all, interner: self)
+        snapshot = d
+        return d
+    }
+
+    /// Byte-wise order of two interned strings.
+    func compare(_ a: Int64, _ b: Int64) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return all.compare(Int(a), Int(b))
     }
 
     func string(_ id: Int64) -> String {
@@ -28,6 +63,7 @@ final class StringInterner: @unchecked Sendable {
 
     /// code → global id for every entry of `d`.
     func map(_ d: DictRef) -> [Int64] {
+        if d.owner == ObjectIdentifier(self) { return (0..<Int64(d.count)).map { $0 } }
         let key = ObjectIdentifier(d)
         lock.lock()
         if let m = dictMaps[key] { lock.unlock(); return m.1 }
@@ -35,12 +71,7 @@ final class StringInterner: @unchecked Sendable {
         let dd = d.dict
         for i in 0..<d.count {
             let s = dd[i]
-            if let x = ids[s] { m[i] = x } else {
-                let x = Int64(strings.count)
-                ids[s] = x
-                strings.append(s)
-                m[i] = x
-            }
+            m[i] = ids[s] ?? add(s)
         }
         dictMaps[key] = (d, m)
         lock.unlock()
@@ -61,6 +92,8 @@ struct KeyEncoder {
                 hw.withUnsafeBufferPointer { h in v.ints.withUnsafeBufferPointer { c in
                     for i in 0..<words.count { words[i] = h[Int(c[i])] }
                 } }
+            } else if let d = v.dict, d.owner == ObjectIdentifier(interner) {
+                words = v.isConst ? [v.ints[0]] : Array(v.ints.prefix(words.count))
             } else if let d = v.dict {
                 let m = interner.map(d)
                 for i in 0..<words.count { words[i] = m[Int(v.ints[i])] }
@@ -152,6 +185,11 @@ final class AggState {
     var lists: [[Double]] = []
     var hll: [[UInt8]?] = []
     var pairs: DistinctPairs?
+    /// min/max over VARCHAR: the interner id of each group's extreme (-1: none yet), so
+    /// rows repeating the current extreme cost one integer compare and no string.
+    var sbest: [Int64] = []
+    var interner: StringInterner?
+    var stringExtreme: Bool { (spec.kind == .min || spec.kind == .max) && inputType == .varchar }
     private var distinctCounted = false
     /// 4096 (group + 1, value) pairs recently inserted into `pairs` (count DISTINCT only).
     lazy var recentPairs: UnsafeMutablePointer<Int64> = {
@@ -181,6 +219,7 @@ final class AggState {
         case .sum, .avg, .sumIf:
             if inputType == .double || spec.kind == .avg { dsum.append(contentsOf: repeatElement(0, count: add)) }
             else { isum.append(contentsOf: repeatElement(0, count: add)) }
+        case .min where stringExtreme, .max where stringExtreme: sbest.append(contentsOf: repeatElement(-1, count: add))
         case .min, .max, .any: ext.append(contentsOf: repeatElement(.null, count: add))
         case .argMin, .argMax:
             ext.append(contentsOf: repeatElement(.null, count: add))
@@ -310,6 +349,10 @@ final class AggState {
 
     /// `rows`: selected rows of the batch (indexes into the argument vectors) and their group ids.
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
+        if stringExtreme {
+            updateStringExtreme(gids, args[0], mask, keys.interner)
+            return
+        }
         if updateFast(gids, args, mask) { return }
         let n = gids.count
         @inline(__always) func take(_ i: Int) -> Bool {
@@ -408,8 +451,49 @@ final class AggState {
         }
     }
 
+    func updateStringExtreme(_ gids: [Int32], _ v: Vec, _ mask: Vec?, _ interner: StringInterner) {
+        self.interner = interner
+        let n = gids.count
+        var ids: [Int64]
+        if let d = v.dict {
+            let m = interner.map(d)
+            ids = m.withUnsafeBufferPointer { mp in v.ints.map { mp[Int($0)] } }
+        } else if v.type == .varchar {
+            ids = interner.ids(v.strs)
+        } else {
+            return  // NULL-typed argument: nothing to take
+        }
+        let isMin = spec.kind == .min
+        let constant = v.isConst
+        sbest.withUnsafeMutableBufferPointer { best in
+            for i in 0..<n {
+                if let mask, mask.isNull(i) || mask.ints[mask.idx(i)] == 0 { continue }
+                if v.isNull(i) { continue }
+                let g = Int(gids[i])
+                let id = ids[constant ? 0 : i]
+                let cur = best[g]
+                if cur == id { continue }
+                if cur < 0 { best[g] = id; continue }
+                let c = interner.compare(id, cur)
+                if isMin ? c < 0 : c > 0 { best[g] = id }
+            }
+        }
+    }
+
     /// Folds `other` into `self`; `map[g]` is the group id in `self` of `other`'s group g.
     func merge(_ other: AggState, _ map: [Int32]) {
+        if stringExtreme {
+            guard let interner = interner ?? other.interner else { return }
+            self.interner = interner
+            for g in 0..<map.count {
+                let t = Int(map[g]), x = other.sbest[g]
+                if x < 0 || sbest[t] == x { continue }
+                if sbest[t] < 0 { sbest[t] = x; continue }
+                let c = interner.compare(x, sbest[t])
+                if spec.kind == .min ? c < 0 : c > 0 { sbest[t] = x }
+            }
+            return
+        }
         for g in 0..<map.count {
             let t = Int(map[g])
             switch spec.kind {
@@ -447,6 +531,43 @@ final class AggState {
         overflow = overflow || other.overflow
     }
 
+    /// Results of groups `0..<n` as one vector.
+    func finalizeVec(_ n: Int, emptyInput: Bool, interner: StringInterner) throws(QueryError) -> Vec {
+        if spec.kind == .countDistinct && !distinctCounted {
+            pairs!.count(into: &counts)
+            distinctCounted = true
+        }
+        if stringExtreme {
+            let v = Vec(type: .varchar, count: n)
+            let best = sbest.prefix(n)
+            v.ints = best.map { max($0, 0) }
+            if best.contains(where: { $0 < 0 }) { v.valid = best.map { $0 < 0 ? 0 : 1 } }
+            v.dict = (interner ?? StringInterner()).dictRef()
+            return v
+        }
+        if !spec.fromSumCase {
+            switch spec.kind {
+            case .countStar, .count, .countIf, .countDistinct:
+                let v = Vec(type: spec.type, count: n)
+                v.ints = Array(counts.prefix(n))
+                return v
+            case .sum where dsum.isEmpty && spec.type == .bigint, .sumIf where dsum.isEmpty && spec.type == .bigint:
+                if overflow && counts.prefix(n).contains(where: { $0 > 0 }) {
+                    throw QueryError("integer overflow in sum(): the total does not fit in BIGINT; cast the argument to DOUBLE")
+                }
+                let v = Vec(type: spec.type, count: n)
+                v.ints = Array(isum.prefix(n))
+                if counts.prefix(n).contains(0) { v.valid = counts.prefix(n).map { $0 == 0 ? 0 : 1 } }
+                return v
+            default: break
+            }
+        }
+        var vals: [Value] = []
+        vals.reserveCapacity(n)
+        for g in 0..<n { vals.append(try finalize(g, emptyInput: emptyInput)) }
+        return Vec.from(vals[...], type: spec.type)
+    }
+
     func finalize(_ g: Int, emptyInput: Bool = false) throws(QueryError) -> Value {
         if spec.kind == .countDistinct && !distinctCounted {
             pairs!.count(into: &counts)
@@ -465,6 +586,8 @@ final class AggState {
             return .int(isum[g])
         case .avg:
             return counts[g] == 0 ? .null : .double(dsum[g] / Double(counts[g]))
+        case .min where stringExtreme, .max where stringExtreme:
+            return sbest[g] < 0 ? .null : .string(interner!.string(sbest[g]))
         case .min, .max, .any, .argMin, .argMax: return ext[g]
         case .quantile(let p):
             var xs = lists[g]

@@ -27,7 +27,7 @@ struct Scope {
 final class Binder {
     let store: Store?
     let executor: Executor
-    var ctes: [String: ResultSet] = [:]
+    var ctes: [String: Relation] = [:]
     var snapshots: [Snapshot] = []
 
     init(store: Store?, executor: Executor) {
@@ -71,7 +71,7 @@ final class Binder {
 
     // MARK: - queries
 
-    func run(_ q: Query) throws(QueryError) -> ResultSet {
+    func run(_ q: Query) throws(QueryError) -> Relation {
         let saved = ctes
         defer { ctes = saved }
         for cte in q.ctes { ctes[cte.name.lowercased()] = try run(cte.query) }
@@ -79,28 +79,25 @@ final class Binder {
             return try runSelect(s, orderBy: q.orderBy, limit: q.limit, offset: q.offset)
         }
         // UNION ALL: run each term, concatenate, then ORDER BY / LIMIT over output columns
-        var result: ResultSet?
+        var terms: [Relation] = []
         for term in q.body {
-            let r: ResultSet
+            let r: Relation
             switch term {
             case .select(let s): r = try runSelect(s, orderBy: [], limit: nil, offset: nil)
             case .query(let sub): r = try run(sub)
             }
-            if var acc = result {
-                guard acc.columns.count == r.columns.count else {
-                    throw QueryError("UNION ALL terms have \(acc.columns.count) and \(r.columns.count) columns")
-                }
-                for c in acc.columns.indices {
-                    acc.types[c] = try unify(acc.types[c], r.types[c], "UNION ALL column \(c + 1)")
-                    acc.columns[c] += r.columns[c]
-                }
-                result = acc
-            } else {
-                result = r
+            if let first = terms.first, first.columns.count != r.columns.count {
+                throw QueryError("UNION ALL terms have \(first.columns.count) and \(r.columns.count) columns")
             }
+            terms.append(r)
         }
-        guard var out = result else { throw QueryError("empty query") }
-        out.columns = out.columns.enumerated().map { c, col in col.map { coerce($0, out.types[c]) } }
+        guard var out = terms.first else { throw QueryError("empty query") }
+        for r in terms.dropFirst() {
+            for c in out.types.indices { out.types[c] = try unify(out.types[c], r.types[c], "UNION ALL column \(c + 1)") }
+        }
+        // concatenate column by column, converting to the unified types
+        out.columns = out.types.indices.map { c in Vec.concat(terms.map { $0.columns[c] }, type: out.types[c], interner: executor.interner) }
+        out.count = terms.reduce(0) { $0 + $1.count }
         if q.orderBy.isEmpty && q.limit == nil && (q.offset ?? 0) == 0 { return out }
         let scope = Scope(tableName: nil, alias: nil, names: out.names, types: out.types)
         var plan = SelectPlan(source: .relation(out), slots: Array(out.columns.indices), filter: nil, filterSlots: [],
@@ -136,7 +133,7 @@ final class Binder {
 
     func source(_ from: TableRef?) throws(QueryError) -> (Source, Scope) {
         guard let from else {
-            let one = ResultSet(names: ["dummy"], types: [.bigint], columns: [[.int(0)]])
+            let one = Relation(ResultSet(names: ["dummy"], types: [.bigint], columns: [[.int(0)]]))
             return (.relation(one), Scope(tableName: nil, alias: nil, names: [], types: []))
         }
         switch from.kind {
@@ -169,7 +166,7 @@ final class Binder {
 
     /// The rows of a `dedup_key` table that survive deduplication (the newest version of each
     /// key; ties: the last written), as a relation. Segments are read oldest first.
-    static func dedupedRelation(_ snap: Snapshot) throws(QueryError) -> ResultSet? {
+    static func dedupedRelation(_ snap: Snapshot) throws(QueryError) -> Relation? {
         let def = snap.definition
         guard (try? DedupSpec(definition: def)) ?? nil != nil else { return nil }
         var columns: [[Value]] = Array(repeating: [], count: def.columns.count)
@@ -187,18 +184,15 @@ final class Binder {
             } catch { throw QueryError(error.message, kind: .corrupt) }
         }
         guard !parts.isEmpty else {
-            return ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns)
+            return Relation(ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns))
         }
         let total = parts.reduce(0) { $0 + ($1.first?.count ?? 0) }
         for c in 0..<def.columns.count {
             merged.append(Compactor.concatenate(parts.map { $0[c] }, physical: def.columns[c].type.physical, total: total))
         }
         let keep = Compactor.dedupRows(columns: merged, definition: def)
-        for (c, col) in merged.enumerated() {
-            let v = QueryEngine.vector(col, DataType(def.columns[c].type))
-            columns[c] = keep.map { v.value(Int($0)) }
-        }
-        return ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns)
+        let vecs = merged.enumerated().map { c, col in QueryEngine.vector(col, DataType(def.columns[c].type)).gather(keep.map { Int32($0) }) }
+        return Relation(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: vecs, count: keep.count)
     }
 
     func isAggregateCall(_ e: Expr) -> Bool {
@@ -208,7 +202,7 @@ final class Binder {
 
     func containsAggregate(_ e: Expr) -> Bool { e.contains { self.isAggregateCall($0) } }
 
-    func runSelect(_ s: Select, orderBy: [OrderItem], limit: Int64?, offset: Int64?) throws(QueryError) -> ResultSet {
+    func runSelect(_ s: Select, orderBy: [OrderItem], limit: Int64?, offset: Int64?) throws(QueryError) -> Relation {
         let (src, scope) = try source(s.from)
         // expand select items
         var items: [(Expr, String)] = []

@@ -82,7 +82,7 @@ public final class QueryEngine: @unchecked Sendable {
             case .query(let q):
                 let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
                 let binder = Binder(store: store, executor: ex)
-                return done(try binder.run(q), query: true)
+                return done(try binder.run(q).resultSet, query: true)
             case .explain(let q):
                 return done(try explain(q), query: true)
             case .createTable(let c):

@@ -7,7 +7,7 @@ import StrataText
 /// Where a SELECT reads from: a table snapshot or an in-memory relation (subquery, CTE).
 enum Source {
     case table(Snapshot)
-    case relation(ResultSet)
+    case relation(Relation)
 
     var types: [DataType] {
         switch self {
@@ -71,7 +71,7 @@ final class Executor: @unchecked Sendable {
         var block: Int
     }
 
-    func run(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
+    func run(_ plan: SelectPlan) throws(QueryError) -> Relation {
         if plan.isAggregate {
             if let r = try runTwoPhaseTopN(plan) { return r }
             return try post(plan, try aggregate(plan))
@@ -86,7 +86,7 @@ final class Executor: @unchecked Sendable {
         var blocks: [Int: BlockVector] = [:]
         var table: GroupTable?
         var states: [AggState] = []
-        var rows: [[Value]] = []   // projection outputs (column-major)
+        var parts: [[Vec]] = []    // projection outputs: per batch, one vector per slot
         var sawRows = false
         var error: QueryError?
     }
@@ -151,27 +151,24 @@ final class Executor: @unchecked Sendable {
     func scan(_ plan: SelectPlan, _ workers: [Worker], _ body: @escaping (Worker, Batch) throws(QueryError) -> Void) throws(QueryError) {
         switch plan.source {
         case .relation(let rel):
+            // one batch over the whole (already materialized) relation: no copies
             let w = workers[0]
-            let chunk = 65_536
-            var start = 0
-            repeat {
-                let end = min(start + chunk, rel.rowCount)
-                var cols = [Vec?](repeating: nil, count: rel.columns.count)
-                for s in plan.slots { cols[s] = Vec.from(rel.columns[s][start..<end], type: rel.types[s]) }
-                let b = Batch(columns: cols, count: end - start)
-                if let f = plan.filter {
-                    let sel = try eval.select(f, b)
-                    if sel.count < b.count {
-                        for s in plan.slots { cols[s] = cols[s]!.gather(sel) }
-                        try body(w, Batch(columns: cols, count: sel.count))
-                    } else {
-                        try body(w, b)
-                    }
+            var cols = [Vec?](repeating: nil, count: rel.columns.count)
+            for s in plan.slots { cols[s] = rel.columns[s] }
+            for s in plan.filterSlots { cols[s] = rel.columns[s] }
+            let b = Batch(columns: cols, count: rel.count)
+            if let f = plan.filter {
+                let sel = try eval.select(f, b)
+                if sel.count < b.count {
+                    var out = [Vec?](repeating: nil, count: rel.columns.count)
+                    for s in plan.slots { out[s] = cols[s]!.gather(sel) }
+                    try body(w, Batch(columns: out, count: sel.count))
                 } else {
                     try body(w, b)
                 }
-                start = end
-            } while start < rel.rowCount
+            } else {
+                try body(w, b)
+            }
         case .table(let snap):
             let units = try self.units(plan, snap)
             let lock = NSLock()
@@ -326,14 +323,14 @@ final class Executor: @unchecked Sendable {
 
     // MARK: - aggregation
 
-    func aggregate(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
+    func aggregate(_ plan: SelectPlan) throws(QueryError) -> Relation {
         var groupCount = 0
         return try aggregate(plan, groupCount: &groupCount)
     }
 
     /// Partial aggregation per thread, merge, then one row per group; `groupCount` receives the
     /// number of groups (rows may be fewer: see `preselectTopGroups`).
-    func aggregate(_ plan: SelectPlan, groupCount: inout Int) throws(QueryError) -> ResultSet {
+    func aggregate(_ plan: SelectPlan, groupCount: inout Int) throws(QueryError) -> Relation {
         let groupTypes = plan.groups.map(\.type)
         let names = groupTypes.indices.map { "g\($0)" } + plan.aggs.indices.map { "a\($0)" }
         let types = groupTypes + plan.aggs.map(\.type)
@@ -341,7 +338,7 @@ final class Executor: @unchecked Sendable {
         if case .table(let snap) = plan.source, plan.filter == nil, plan.groups.isEmpty,
            !plan.aggs.isEmpty, plan.aggs.allSatisfy({ $0.kind == .countStar && $0.filter == nil }) {
             let n = Int64(snap.manifest.rowCount)
-            return ResultSet(names: names, types: types, columns: plan.aggs.map { _ in [.int(n)] })
+            return Relation(ResultSet(names: names, types: types, columns: plan.aggs.map { _ in [.int(n)] }))
         }
         let width = plan.groups.count + 1
         let nWorkers: Int
@@ -358,6 +355,10 @@ final class Executor: @unchecked Sendable {
         if case .table(let snap) = plan.source {
             let hs = hexSlots(snap)
             for (k, g) in plan.groups.enumerated() { if case .column(let s, .varchar) = g, hs.contains(s) { hexKey[k] = true } }
+        } else if case .relation(let rel) = plan.source {
+            for (k, g) in plan.groups.enumerated() {
+                if case .column(let s, .varchar) = g, rel.columns[s].dict?.hexWords != nil { hexKey[k] = true }
+            }
         }
         try scan(plan, workers) { (w, b) throws(QueryError) in
             let n = b.count
@@ -411,61 +412,81 @@ final class Executor: @unchecked Sendable {
             _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
         }
         for s in final.states { s.grow(table.count) }
-        groupCount = table.count
-        let chosen = try preselectTopGroups(plan, count: table.count, states: final.states, emptyInput: emptyInput)
-        let rowCount = chosen?.count ?? table.count
-        var columns: [[Value]] = Array(repeating: [], count: types.count)
-        for c in columns.indices { columns[c].reserveCapacity(rowCount) }
-        for r in 0..<rowCount {
-            let g = chosen?[r] ?? r
-            let mask = table.key(g, width - 1)
-            for k in 0..<plan.groups.count {
-                columns[k].append(keys.decode(table.key(g, k), isNull: mask & (1 << Int64(k)) != 0, type: groupTypes[k], hex: hexKey[k]))
+        let ng = table.count
+        var columns: [Vec] = []
+        for k in 0..<plan.groups.count {
+            let v = Vec(type: groupTypes[k], count: ng)
+            var words = [Int64](repeating: 0, count: ng)
+            var valid = [UInt8](repeating: 1, count: ng)
+            var anyNull = false
+            for g in 0..<ng {
+                if table.key(g, width - 1) & (1 << Int64(k)) != 0 { valid[g] = 0; anyNull = true } else { words[g] = table.key(g, k) }
             }
-            for (a, s) in final.states.enumerated() { columns[plan.groups.count + a].append(try s.finalize(g, emptyInput: emptyInput)) }
+            switch groupTypes[k] {
+            case .double: v.dbls = words.map { Double(bitPattern: UInt64(bitPattern: $0)) }
+            case .varchar:
+                if hexKey[k] {
+                    v.dict = DictRef(hexWords: words.isEmpty ? [0] : words)
+                    v.ints = (0..<Int64(ng)).map { $0 }
+                } else {
+                    v.dict = interner.dictRef()
+                    v.ints = words
+                }
+            case .null:
+                v.ints = words
+                anyNull = ng > 0
+                valid = [UInt8](repeating: 0, count: ng)
+            default: v.ints = words
+            }
+            if anyNull { v.valid = valid }
+            columns.append(v)
         }
-        return ResultSet(names: names, types: types, columns: columns)
+        for s in final.states { columns.append(try s.finalizeVec(ng, emptyInput: emptyInput, interner: interner)) }
+        groupCount = ng
+        if let chosen = preselectTopGroups(plan, columns: columns, count: ng) {
+            let sel = chosen.map { Int32($0) }
+            return Relation(names: names, types: types, columns: columns.map { $0.gather(sel) }, count: sel.count)
+        }
+        return Relation(names: names, types: types, columns: columns, count: ng)
     }
 
     // MARK: - projection
 
-    func project(_ plan: SelectPlan) throws(QueryError) -> ResultSet {
+    func project(_ plan: SelectPlan) throws(QueryError) -> Relation {
         let nWorkers: Int
         if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
         let workers = (0..<nWorkers).map { _ in Worker() }
         let types = plan.source.types
         // without ORDER BY / DISTINCT a LIMIT bounds how many rows are worth collecting
         let cap = plan.order.isEmpty && !plan.distinct ? plan.limit.map { $0 + plan.offset } : nil
+        var counts = [Int](repeating: 0, count: workers.count)
         try scan(plan, workers) { (w, b) throws(QueryError) in
-            if w.rows.isEmpty { w.rows = Array(repeating: [], count: plan.slots.count) }
-            if let cap, (w.rows.first?.count ?? 0) >= cap { return }
-            for (k, s) in plan.slots.enumerated() {
-                let v = b.columns[s]!
-                for i in 0..<b.count { w.rows[k].append(v.value(i)) }
-            }
+            if let cap, w.parts.reduce(0, { $0 + ($1.first?.count ?? 0) }) >= cap { return }
+            w.parts.append(plan.slots.map { b.columns[$0]!.detached() })
         }
-        var columns: [[Value]] = Array(repeating: [], count: types.count)
-        for w in workers where !w.rows.isEmpty {
-            for (k, s) in plan.slots.enumerated() { columns[s].append(contentsOf: w.rows[k]) }
-        }
-        let n = plan.slots.first.map { columns[$0].count } ?? 0
-        for c in columns.indices where !plan.slots.contains(c) { columns[c] = Array(repeating: .null, count: n) }
+        for (i, w) in workers.enumerated() { counts[i] = w.parts.reduce(0) { $0 + ($1.first?.count ?? 0) } }
+        var n = counts.reduce(0, +)
         if plan.slots.isEmpty {
             // e.g. SELECT 1 FROM t: one row per source row
-            var count = 0
+            n = 0
             if case .table(let snap) = plan.source {
-                if plan.filter == nil { count = snap.manifest.rowCount }
-            } else if case .relation(let r) = plan.source { count = r.rowCount }
-            if !columns.isEmpty { columns[0] = Array(repeating: .null, count: count) }
+                if plan.filter == nil { n = snap.manifest.rowCount }
+            } else if case .relation(let r) = plan.source { n = r.count }
         }
-        return ResultSet(names: types.indices.map { "c\($0)" }, types: types, columns: columns)
+        let allParts = workers.flatMap(\.parts)
+        var columns = types.map { Vec.nulls($0, count: n) }
+        for (k, s) in plan.slots.enumerated() {
+            let ps = allParts.map { $0[k] }
+            columns[s] = ps.count == 1 ? ps[0] : Vec.concat(ps, type: types[s], interner: interner)
+        }
+        return Relation(names: types.indices.map { "c\($0)" }, types: types, columns: columns, count: n)
     }
 
     // MARK: - post stage
 
-    func post(_ plan: SelectPlan, _ input: ResultSet) throws(QueryError) -> ResultSet {
-        var cols = (0..<input.columns.count).map { Vec.from(input.columns[$0][...], type: input.types[$0]) as Vec? }
-        var b = Batch(columns: cols, count: input.rowCount)
+    func post(_ plan: SelectPlan, _ input: Relation) throws(QueryError) -> Relation {
+        var cols = input.columns.map { $0 as Vec? }
+        var b = Batch(columns: cols, count: input.count)
         if let h = plan.having {
             let sel = try eval.select(h, b)
             cols = cols.map { $0?.gather(sel) }
@@ -483,51 +504,104 @@ final class Executor: @unchecked Sendable {
             b = Batch(columns: cols, count: sel.count)
         }
         let n = b.count
-        let outVecs = try plan.outputs.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b) }
-        var rows = Array(0..<n)
+        let outVecs = try plan.outputs.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
+        var rows: [Int32] = (0..<Int32(n)).map { $0 }
         if plan.distinct {
-            var seen = Set<[Value]>()
-            rows = rows.filter { i in seen.insert(outVecs.map { $0.value(i) }).inserted }
+            let keys = KeyEncoder(interner: interner)
+            var rowKeys = [Int64](repeating: 0, count: n * (outVecs.count + 1))
+            var nulls = [Int64](repeating: 0, count: n)
+            for (k, v) in outVecs.enumerated() {
+                keys.encode(v, n: n, into: &rowKeys, stride: outVecs.count + 1, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+            }
+            for r in 0..<n { rowKeys[r * (outVecs.count + 1) + outVecs.count] = nulls[r] }
+            var gids = [Int32](repeating: 0, count: n)
+            let table = GroupTable(width: outVecs.count + 1, capacity: max(16, n))
+            rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
+                _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+            } }
+            // first row of each distinct output row, in row order
+            var firstSeen = 0
+            rows = []
+            for r in 0..<n where Int(gids[r]) == firstSeen { rows.append(Int32(r)); firstSeen += 1 }
         }
         if !plan.order.isEmpty {
-            let keyVecs = try plan.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b) }
-            let keyVals = keyVecs.map { v in (0..<n).map { v.value($0) } }
-            let less: (Int, Int) -> Bool = { x, y in
-                for (k, o) in plan.order.enumerated() {
-                    let a = keyVals[k][x], c = keyVals[k][y]
-                    if a.isNull || c.isNull {
-                        if a.isNull && c.isNull { continue }
-                        return a.isNull == o.nullsFirst
-                    }
-                    let r = Evaluator.compareValues(a, c)
-                    if r != 0 { return o.descending ? r > 0 : r < 0 }
-                }
-                return x < y
-            }
+            let keyVecs = try plan.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() }
+            let sk = SortKeys(keyVecs, descending: plan.order.map(\.descending), nullsFirst: plan.order.map(\.nullsFirst))
             if let l = plan.limit, l + plan.offset < rows.count / 8 {
                 // top-N: keep the best `l + offset` rows in a sorted buffer
                 let k = l + plan.offset
-                var best: [Int] = []
+                var best: [Int32] = []
                 best.reserveCapacity(k + 1)
                 for r in rows {
-                    if best.count == k, let worst = best.last, !less(r, worst) { continue }
+                    if best.count == k, let worst = best.last, !sk.less(r, worst) { continue }
                     var lo = 0, hi = best.count
                     while lo < hi {
                         let mid = (lo + hi) / 2
-                        if less(best[mid], r) { lo = mid + 1 } else { hi = mid }
+                        if sk.less(best[mid], r) { lo = mid + 1 } else { hi = mid }
                     }
                     best.insert(r, at: lo)
                     if best.count > k { best.removeLast() }
                 }
                 rows = best
             } else {
-                rows.sort(by: less)
+                sk.sort(&rows)
             }
         }
         if plan.offset > 0 { rows = Array(rows.dropFirst(plan.offset)) }
         if let l = plan.limit, rows.count > l { rows = Array(rows.prefix(l)) }
-        let columns = outVecs.map { v in rows.map { v.value($0) } }
-        return ResultSet(names: plan.names, types: plan.outputs.map(\.type), columns: columns)
+        let identity = rows.count == n && !plan.distinct && plan.order.isEmpty
+        let columns = outVecs.map { v in identity ? v : v.gather(rows) }
+        return Relation(names: plan.names, types: plan.outputs.map(\.type), columns: columns, count: rows.count)
+    }
+}
+
+/// Typed sort keys: each key column as order-preserving words plus NULL flags; ties fall back
+/// to the row index (a stable order).
+struct SortKeys {
+    var words: [[Int64]]
+    var valid: [[UInt8]?]
+    var descending: [Bool]
+    var nullsFirst: [Bool]
+
+    init(_ vecs: [Vec], descending: [Bool], nullsFirst: [Bool]) {
+        words = vecs.map { $0.orderWords() }
+        valid = vecs.map { $0.type == .null ? [UInt8](repeating: 0, count: $0.count) : $0.valid }
+        self.descending = descending
+        self.nullsFirst = nullsFirst
+    }
+
+    /// -1, 0, 1: order of rows x and y by the keys alone.
+    @inline(__always) func compare(_ x: Int32, _ y: Int32) -> Int {
+        let i = Int(x), j = Int(y)
+        for k in 0..<words.count {
+            if let v = valid[k] {
+                let nx = v[i] == 0, ny = v[j] == 0
+                if nx || ny {
+                    if nx && ny { continue }
+                    return nx == nullsFirst[k] ? -1 : 1
+                }
+            }
+            let a = words[k][i], b = words[k][j]
+            if a != b { return (a < b) != descending[k] ? -1 : 1 }
+        }
+        return 0
+    }
+
+    @inline(__always) func less(_ x: Int32, _ y: Int32) -> Bool {
+        let c = compare(x, y)
+        return c != 0 ? c < 0 : x < y
+    }
+
+    func sort(_ rows: inout [Int32]) {
+        if words.count == 1 && valid[0] == nil {
+            // one key without NULLs: sort (word, row) pairs directly
+            let w = words[0], desc = descending[0]
+            var pairs = rows.map { (desc ? ~w[Int($0)] : w[Int($0)], $0) }
+            pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            rows = pairs.map(\.1)
+            return
+        }
+        rows.sort { less($0, $1) }
     }
 }
 

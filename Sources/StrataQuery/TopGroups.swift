@@ -29,7 +29,7 @@ extension Executor {
     }
 
     /// The two-phase plan, when it applies: nil otherwise.
-    func runTwoPhaseTopN(_ plan: SelectPlan) throws(QueryError) -> ResultSet? {
+    func runTwoPhaseTopN(_ plan: SelectPlan) throws(QueryError) -> Relation? {
         guard case .table = plan.source, let limit = plan.limit, !plan.order.isEmpty, !plan.groups.isEmpty,
               plan.having == nil, plan.windows.isEmpty, plan.qualify == nil, !plan.distinct else { return nil }
         let g = plan.groups.count
@@ -51,7 +51,7 @@ extension Executor {
         p1.limit = limit + plan.offset
         p1.offset = 0
         var groupCount = 0
-        let top = try post(p1, try aggregate(p1, groupCount: &groupCount))
+        let top = try post(p1, try aggregate(p1, groupCount: &groupCount)).resultSet
         // every group made it: restricting phase 2 would filter nothing
         if groupCount <= top.rowCount { return nil }
 
@@ -87,26 +87,27 @@ extension Executor {
 
     /// Groups that can still be among the first `limit + offset` rows once ordered, judged by
     /// the first ORDER BY key when it is a numeric aggregate; nil when every group must be kept.
-    func preselectTopGroups(_ plan: SelectPlan, count: Int, states: [AggState], emptyInput: Bool) throws(QueryError) -> [Int]? {
+    func preselectTopGroups(_ plan: SelectPlan, columns: [Vec], count: Int) -> [Int]? {
         guard let limit = plan.limit, let first = plan.order.first, !plan.groups.isEmpty, plan.having == nil,
               plan.windows.isEmpty, plan.qualify == nil, !plan.distinct else { return nil }
         let k = limit + plan.offset
         guard count >= 4096, k > 0, k <= count / 8 else { return nil }
-        guard case .column(let c, _) = first.expr, c >= plan.groups.count, c - plan.groups.count < states.count else { return nil }
-        let s = states[c - plan.groups.count]
-        guard s.spec.type == .bigint || s.spec.type == .double else { return nil }
-        var keys = [Double](repeating: 0, count: count)
+        guard case .column(let c, _) = first.expr, c >= plan.groups.count, c < columns.count else { return nil }
+        let v = columns[c]
+        guard !v.isConst, v.type == .bigint || v.type == .double else { return nil }
+        var keys: [Double]
+        if v.type == .double {
+            guard v.dbls.count >= count else { return nil }
+            keys = Array(v.dbls.prefix(count))
+            if keys.contains(where: \.isNaN) { return nil }
+        } else {
+            guard v.ints.count >= count else { return nil }
+            keys = v.ints.prefix(count).map { Double($0) }
+        }
         var isNull = [Bool](repeating: false, count: count)
         var nullCount = 0
-        for g in 0..<count {
-            switch try s.finalize(g, emptyInput: emptyInput) {
-            case .int(let i): keys[g] = Double(i)
-            case .double(let d):
-                if d.isNaN { return nil }
-                keys[g] = d
-            case .null: isNull[g] = true; nullCount += 1
-            default: return nil
-            }
+        if let valid = v.valid {
+            for g in 0..<count where valid[g] == 0 { isNull[g] = true; nullCount += 1 }
         }
         // NULLs sorted first are always candidates; sorted last, they matter only when there
         // are too few non-NULL groups

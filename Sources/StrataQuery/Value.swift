@@ -93,3 +93,32 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+/// An in-memory relation (CTE, subquery, UNION ALL term, intermediate result): one flat,
+/// typed vector per column, all of `count` rows. Relations feed the same vectorized filter,
+/// group-by, window and sort paths as table scans; values are only boxed as `Value` when the
+/// final result is handed out as a `ResultSet`.
+struct Relation {
+    var names: [String]
+    var types: [DataType]
+    var columns: [Vec]
+    var count: Int
+
+    init(names: [String], types: [DataType], columns: [Vec], count: Int) {
+        self.names = names
+        self.types = types
+        self.columns = columns
+        self.count = count
+    }
+
+    init(_ r: ResultSet) {
+        names = r.names
+        types = r.types
+        count = r.rowCount
+        columns = r.columns.indices.map { Vec.from(r.columns[$0][...], type: r.types[$0]) }
+    }
+
+    var resultSet: ResultSet {
+        ResultSet(names: names, types: types, columns: columns.map { $0.values(count) })
+    }
+}

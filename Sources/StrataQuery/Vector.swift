@@ -1,5 +1,6 @@
 import Foundation
 import StrataFormat
+import StrataText
 
 /// A string dictionary shared by the vectors decoded from one segment column. Identity
 /// matters: predicate results and global-id mappings are cached per dictionary.
@@ -11,6 +12,44 @@ public final class DictRef: @unchecked Sendable {
     /// is actually needed (output, string functions).
     public let hexWords: [Int64]?
     public let count: Int
+    /// Set when the codes are ids of this interner (no mapping needed for keys).
+    var owner: ObjectIdentifier?
+    private var rankCache: [Int32]?
+
+    /// Position of each entry in byte-wise sorted order (equal entries share a rank).
+    var ranks: [Int32] {
+        lock.lock()
+        if let r = rankCache { lock.unlock(); return r }
+        lock.unlock()
+        var r = [Int32](repeating: 0, count: count)
+        if let hw = hexWords {
+            // 16 lowercase hex digits: text order is unsigned numeric order
+            let order = (0..<count).sorted { UInt64(bitPattern: hw[$0]) < UInt64(bitPattern: hw[$1]) }
+            var rank: Int32 = 0
+            for (i, e) in order.enumerated() {
+                if i > 0 && hw[order[i - 1]] != hw[e] { rank += 1 }
+                r[e] = rank
+            }
+        } else {
+            let d = dict
+            var sorted = true
+            for i in 1..<max(count, 1) where d.compare(i - 1, i) >= 0 { sorted = false; break }
+            if sorted {
+                for i in 0..<count { r[i] = Int32(i) }
+            } else {
+                let order = (0..<count).sorted { d.compare($0, $1) < 0 }
+                var rank: Int32 = 0
+                for (i, e) in order.enumerated() {
+                    if i > 0 && d.compare(order[i - 1], e) != 0 { rank += 1 }
+                    r[e] = rank
+                }
+            }
+        }
+        lock.lock()
+        rankCache = r
+        lock.unlock()
+        return r
+    }
 
     public init(_ d: StringDictionary) {
         loaded = d
@@ -190,5 +229,159 @@ public final class Batch {
     public init(columns: [Vec?], count: Int) {
         self.columns = columns
         self.count = count
+    }
+}
+
+extension DictRef {
+    /// Marks a dictionary whose codes are ids of `interner` (see `StringInterner.dictRef`).
+    convenience init(_ d: StringDictionary, interner: StringInterner) {
+        self.init(d)
+        owner = ObjectIdentifier(interner)
+    }
+}
+
+extension Vec {
+    /// Row values boxed (result hand-out); the dictionary is fetched once.
+    func values(_ n: Int) -> [Value] {
+        if type == .varchar, let d = dict {
+            let dd = d.dict
+            return (0..<n).map { i in isNull(i) ? .null : .string(dd[Int(ints[idx(i)])]) }
+        }
+        return (0..<n).map { value($0) }
+    }
+
+    /// A physical (non-constant) vector whose buffers are not shared with the scan's reusable
+    /// block buffers.
+    func detached() -> Vec {
+        if isConst { return flattened() }
+        let out = Vec(type: type, count: count)
+        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+        return out
+    }
+
+    /// An all-NULL vector of `type`.
+    static func nulls(_ type: DataType, count n: Int) -> Vec {
+        let out = Vec(type: type, count: n)
+        switch type {
+        case .double: out.dbls = [Double](repeating: 0, count: n)
+        case .varchar: out.strs = [String](repeating: "", count: n)
+        default: out.ints = [Int64](repeating: 0, count: n)
+        }
+        out.valid = [UInt8](repeating: 0, count: n)
+        return out
+    }
+
+    /// This vector as `t` (NULL to anything, BIGINT to DOUBLE, DATE to TIMESTAMP), physical.
+    func converted(to t: DataType) -> Vec {
+        let v = flattened()
+        if v.type == t { return v }
+        if v.type == .null { return Vec.nulls(t, count: v.count) }
+        let out = Vec(type: t, count: v.count)
+        out.valid = v.valid
+        switch (v.type, t) {
+        case (.bigint, .double): out.dbls = v.ints.map { Double($0) }
+        case (.date, .timestamp): out.ints = v.ints.map { $0 &* Civil.microsPerDay }
+        default:
+            out.ints = v.ints; out.dbls = v.dbls; out.strs = v.strs; out.dict = v.dict
+        }
+        return out
+    }
+
+    /// Rows `idx` of this vector; -1 yields NULL.
+    func gatherOrNull(_ idx: [Int32]) -> Vec {
+        let src = flattened()
+        let n = idx.count
+        let out = Vec(type: type, count: n)
+        out.dict = src.dict
+        var valid = [UInt8](repeating: 1, count: n)
+        var anyNull = false
+        for i in 0..<n {
+            let j = Int(idx[i])
+            if j < 0 || src.isNull(j) { valid[i] = 0; anyNull = true }
+        }
+        func pick<T>(_ a: [T], _ zero: T) -> [T] {
+            a.withUnsafeBufferPointer { p in idx.map { $0 < 0 ? zero : p[Int($0)] } }
+        }
+        if !src.ints.isEmpty { out.ints = pick(src.ints, 0) }
+        if !src.dbls.isEmpty { out.dbls = pick(src.dbls, 0) }
+        if !src.strs.isEmpty { out.strs = pick(src.strs, "") }
+        if anyNull { out.valid = valid }
+        return out
+    }
+
+    /// Concatenation of `parts` as one vector of type `t`. VARCHAR parts with different
+    /// dictionaries (or computed strings) are recoded to the query's interner ids.
+    static func concat(_ parts: [Vec], type t: DataType, interner: StringInterner) -> Vec {
+        let ps = parts.map { $0.converted(to: t) }
+        let n = ps.reduce(0) { $0 + $1.count }
+        let out = Vec(type: t, count: n)
+        if ps.contains(where: { $0.valid != nil }) {
+            var valid = [UInt8]()
+            valid.reserveCapacity(n)
+            for p in ps { if let v = p.valid { valid.append(contentsOf: v) } else { valid.append(contentsOf: repeatElement(1, count: p.count)) } }
+            out.valid = valid
+        }
+        switch t {
+        case .double:
+            out.dbls.reserveCapacity(n)
+            for p in ps { out.dbls.append(contentsOf: p.dbls) }
+        case .varchar:
+            // all NULL parts carry empty strings; only non-NULL parts decide the representation
+            let live = ps.filter { p in p.valid.map { $0.contains(1) } ?? (p.count > 0) }
+            if let d = live.first?.dict, d.count > 0, live.allSatisfy({ $0.dict === d }) {
+                out.dict = d
+                out.ints.reserveCapacity(n)
+                for p in ps { if p.dict === d { out.ints.append(contentsOf: p.ints) } else { out.ints.append(contentsOf: repeatElement(0, count: p.count)) } }
+            } else if live.allSatisfy({ $0.dict == nil }) {
+                out.strs.reserveCapacity(n)
+                for p in ps { out.strs.append(contentsOf: p.strs.isEmpty ? [String](repeating: "", count: p.count) : p.strs) }
+            } else {
+                out.ints.reserveCapacity(n)
+                for p in ps {
+                    if let d = p.dict {
+                        let m = interner.map(d)
+                        m.withUnsafeBufferPointer { mp in for c in p.ints { out.ints.append(mp[Int(c)]) } }
+                    } else if !p.strs.isEmpty {
+                        let ids = interner.ids(p.strs)
+                        for i in 0..<p.count { out.ints.append(p.isNull(i) ? 0 : ids[i]) }
+                    } else {
+                        out.ints.append(contentsOf: repeatElement(0, count: p.count))
+                    }
+                }
+                out.dict = interner.dictRef()
+            }
+        default:
+            out.ints.reserveCapacity(n)
+            for p in ps { out.ints.append(contentsOf: p.ints) }
+        }
+        return out
+    }
+
+    /// Words whose signed order is the SQL order of the non-NULL values (NULLs: see `valid`).
+    func orderWords() -> [Int64] {
+        let v = flattened()
+        switch v.type {
+        case .double:
+            return v.dbls.map { x in
+                var d = x
+                if d == 0 { d = 0 }
+                if d.isNaN { d = .nan }
+                let b = Int64(bitPattern: d.bitPattern)
+                return b < 0 ? ~b ^ Int64.min : b   // negative: reverse; then flip into order
+            }
+        case .varchar:
+            if let d = v.dict {
+                let r = d.ranks
+                return r.withUnsafeBufferPointer { rp in v.ints.map { Int64(rp[Int($0)]) } }
+            }
+            let uniq = Array(Set(v.strs)).sorted { a, b in Evaluator.compareValues(.string(a), .string(b)) < 0 }
+            var rank: [String: Int64] = [:]
+            for (i, s) in uniq.enumerated() { rank[s] = Int64(i) }
+            return v.strs.map { rank[$0]! }
+        case .null:
+            return [Int64](repeating: 0, count: v.count)
+        default:
+            return v.ints
+        }
     }
 }

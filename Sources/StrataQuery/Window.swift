@@ -44,107 +44,129 @@ extension BExpr {
 }
 
 extension Executor {
-    /// Values of every window function for the `n` rows of `b`, as vectors.
+    /// Values of every window function for the `n` rows of `b`, as vectors. Rows are split
+    /// into partitions by hashing the PARTITION BY keys; only rows within a partition are
+    /// sorted (by typed ORDER BY keys, ties by row order).
     func evaluateWindows(_ specs: [WindowSpecBound], _ b: Batch) throws(QueryError) -> [Vec] {
         let n = b.count
         var out: [Vec] = []
         for w in specs {
-            let partVals = try w.partition.map { (e) throws(QueryError) -> [Value] in
-                let v = try eval.eval(e, b)
-                return (0..<n).map { v.value($0) }
-            }
-            let orderVals = try w.order.map { (o) throws(QueryError) -> [Value] in
-                let v = try eval.eval(o.expr, b)
-                return (0..<n).map { v.value($0) }
-            }
-            let argVals = try w.args.map { (e) throws(QueryError) -> [Value] in
-                let v = try eval.eval(e, b)
-                return (0..<n).map { v.value($0) }
-            }
-            func cmpOrder(_ x: Int, _ y: Int) -> Int {
-                for (k, o) in w.order.enumerated() {
-                    let a = orderVals[k][x], c = orderVals[k][y]
-                    if a.isNull || c.isNull {
-                        if a.isNull && c.isNull { continue }
-                        return (a.isNull == o.nullsFirst) ? -1 : 1
-                    }
-                    let r = Evaluator.compareValues(a, c)
-                    if r != 0 { return o.descending ? -r : r }
+            // partition id of each row
+            var gids = [Int32](repeating: 0, count: n)
+            var partitions = 1
+            if !w.partition.isEmpty && n > 0 {
+                let width = w.partition.count + 1
+                let keys = KeyEncoder(interner: interner)
+                var rowKeys = [Int64](repeating: 0, count: n * width)
+                var nulls = [Int64](repeating: 0, count: n)
+                for (k, e) in w.partition.enumerated() {
+                    let v = try eval.eval(e, b)
+                    keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
                 }
-                return 0
+                for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
+                let table = GroupTable(width: width, capacity: 1024)
+                rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
+                    _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+                } }
+                partitions = table.count
             }
-            func samePartition(_ x: Int, _ y: Int) -> Bool {
-                for p in partVals where p[x] != p[y] { return false }
-                return true
+            // rows grouped by partition (counting sort: row order kept inside a partition)
+            var start = [Int](repeating: 0, count: partitions + 1)
+            for g in gids { start[Int(g) + 1] += 1 }
+            for p in 0..<partitions { start[p + 1] += start[p] }
+            var rows = [Int32](repeating: 0, count: n)
+            var fill = start
+            for r in 0..<n {
+                let g = Int(gids[r])
+                rows[fill[g]] = Int32(r)
+                fill[g] += 1
             }
-            var rows = Array(0..<n)
-            rows.sort { x, y in
-                for p in partVals {
-                    let a = p[x], c = p[y]
-                    if a == c { continue }
-                    if a.isNull { return false }
-                    if c.isNull { return true }
-                    return Evaluator.compareValues(a, c) < 0
+            let sk = try SortKeys(w.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() },
+                                  descending: w.order.map(\.descending), nullsFirst: w.order.map(\.nullsFirst))
+            if !w.order.isEmpty {
+                for p in 0..<partitions where start[p + 1] - start[p] > 1 {
+                    var part = Array(rows[start[p]..<start[p + 1]])
+                    sk.sort(&part)
+                    rows.replaceSubrange(start[p]..<start[p + 1], with: part)
                 }
-                let r = cmpOrder(x, y)
-                return r != 0 ? r < 0 : x < y
             }
-            var result = [Value](repeating: .null, count: n)
-            var start = 0
-            while start < n {
-                var end = start + 1
-                while end < n && samePartition(rows[start], rows[end]) { end += 1 }
-                let part = Array(rows[start..<end])
-                try fillPartition(w, part, argVals, cmpOrder, &result)
-                start = end
-            }
-            out.append(Vec.from(result[...], type: w.type))
+            let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
+            out.append(try fillWindow(w, n, rows, start, sk, args))
         }
         return out
     }
 
-    private func fillPartition(_ w: WindowSpecBound, _ part: [Int], _ args: [[Value]], _ cmp: (Int, Int) -> Int,
-                               _ result: inout [Value]) throws(QueryError) {
-        let m = part.count
+    private func fillWindow(_ w: WindowSpecBound, _ n: Int, _ rows: [Int32], _ start: [Int], _ sk: SortKeys,
+                            _ args: [Vec]) throws(QueryError) -> Vec {
+        let partitions = start.count - 1
         switch w.fn {
-        case .rowNumber:
-            for (i, r) in part.enumerated() { result[r] = .int(Int64(i + 1)) }
-        case .rank, .denseRank:
-            var rank = 1, dense = 1
-            for (i, r) in part.enumerated() {
-                if i > 0 && cmp(part[i - 1], r) != 0 { rank = i + 1; dense += 1 }
-                result[r] = .int(Int64(w.fn == .rank ? rank : dense))
+        case .rowNumber, .rank, .denseRank:
+            var res = [Int64](repeating: 0, count: n)
+            for p in 0..<partitions {
+                var rank = 1, dense = 1
+                for i in start[p]..<start[p + 1] {
+                    let r = Int(rows[i])
+                    if w.fn == .rowNumber { res[r] = Int64(i - start[p] + 1); continue }
+                    if i > start[p] && sk.compare(rows[i - 1], rows[i]) != 0 { rank = i - start[p] + 1; dense += 1 }
+                    res[r] = Int64(w.fn == .rank ? rank : dense)
+                }
             }
-        case .lag(let k), .lead(let k):
-            let off = w.fn == .lead(k) ? k : -k
-            for (i, r) in part.enumerated() {
-                let j = i + off
-                if j >= 0 && j < m { result[r] = args[0][part[j]] } else { result[r] = args.count > 2 ? args[2][r] : .null }
+            let v = Vec(type: w.type, count: n)
+            v.ints = res
+            return v
+        case .lag, .lead, .firstValue, .lastValue:
+            // the result is a row of the argument (or NULL / the default)
+            var src = [Int32](repeating: -1, count: n)
+            var useDefault = [Bool](repeating: false, count: n)
+            for p in 0..<partitions {
+                let lo = start[p], hi = start[p + 1]
+                switch w.fn {
+                case .lag(let k), .lead(let k):
+                    let off = w.fn == .lead(k) ? k : -k
+                    for i in lo..<hi {
+                        let j = i + off
+                        if j >= lo && j < hi { src[Int(rows[i])] = rows[j] } else { useDefault[Int(rows[i])] = true }
+                    }
+                case .firstValue:
+                    for i in lo..<hi { src[Int(rows[i])] = rows[lo] }
+                default:
+                    // frame ends at the current row's last peer
+                    var i = lo
+                    while i < hi {
+                        var j = i
+                        if w.order.isEmpty { j = hi - 1 } else { while j + 1 < hi && sk.compare(rows[j + 1], rows[i]) == 0 { j += 1 } }
+                        for k in i...j { src[Int(rows[k])] = rows[j] }
+                        i = j + 1
+                    }
+                }
             }
-        case .firstValue:
-            for r in part { result[r] = args[0][part[0]] }
-        case .lastValue:
-            // frame ends at the current row's last peer
-            var i = 0
-            while i < m {
-                var j = i
-                while j + 1 < m && !w.order.isEmpty && cmp(part[j + 1], part[i]) == 0 { j += 1 }
-                if w.order.isEmpty { j = m - 1 }
-                for k in i...j { result[part[k]] = args[0][part[j]] }
-                i = j + 1
+            let v = args[0].gatherOrNull(src).converted(to: w.type)
+            if args.count > 2, useDefault.contains(true) {
+                // lag(x, k, default): rows without a k-th neighbour take the default of the row
+                let d = args[2]
+                var vals = v.values(n)
+                for r in 0..<n where useDefault[r] { vals[r] = d.value(r) }
+                return Vec.from(vals[...], type: w.type)
             }
+            return v
         case .count, .countStar, .sum, .avg, .min, .max:
             // whole partition without ORDER BY; running (with peers) with ORDER BY
-            var acc = WindowAccumulator(fn: w.fn, type: w.type)
-            var i = 0
-            while i < m {
-                var j = i
-                if w.order.isEmpty { j = m - 1 } else { while j + 1 < m && cmp(part[j + 1], part[i]) == 0 { j += 1 } }
-                for k in i...j { try acc.add(w.fn == .countStar ? .int(1) : args[0][part[k]]) }
-                let v = acc.value
-                for k in i...j { result[part[k]] = v }
-                i = j + 1
+            var result = [Value](repeating: .null, count: n)
+            let arg = args.first
+            for p in 0..<partitions {
+                let lo = start[p], hi = start[p + 1]
+                var acc = WindowAccumulator(fn: w.fn, type: w.type)
+                var i = lo
+                while i < hi {
+                    var j = i
+                    if w.order.isEmpty { j = hi - 1 } else { while j + 1 < hi && sk.compare(rows[j + 1], rows[i]) == 0 { j += 1 } }
+                    for k in i...j { try acc.add(w.fn == .countStar ? .int(1) : arg!.value(Int(rows[k]))) }
+                    let v = acc.value
+                    for k in i...j { result[Int(rows[k])] = v }
+                    i = j + 1
+                }
             }
+            return Vec.from(result[...], type: w.type)
         }
     }
 }
