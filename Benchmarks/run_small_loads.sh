@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=${STRATA_PEER_BENCH:-$root/../shared/bench}
 csv=$1; loads=${2:-400}
-S=$root/.build/release/strata
+S=${STRATA_BIN:-$root/.build/release/strata}
 work=$(mktemp -d /tmp/strata-loads.XXXXXX)
 store=$work/store
 rows=$(($(wc -l < "$csv") - 1))

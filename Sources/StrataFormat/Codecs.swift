@@ -29,7 +29,7 @@ public final class CodecContext {
                                          dst.baseAddress!.assumingMemoryBound(to: CChar.self),
                                          Int32(raw.count), Int32(bound)))
             }
-            guard n > 0, n < raw.count - raw.count / 16 else { return nil }
+            guard n > 0, n < raw.count - raw.count / 8 else { return nil }
             out.removeLast(bound - n)
             return out
         case .zstd:
@@ -39,7 +39,7 @@ public final class CodecContext {
             let n = out.withUnsafeMutableBytes { dst in
                 ZSTD_compressCCtx(cctx, dst.baseAddress, bound, src, raw.count, spec.level)
             }
-            guard ZSTD_isError(n) == 0, n < raw.count - raw.count / 16 else { return nil }
+            guard ZSTD_isError(n) == 0, n < raw.count - raw.count / 8 else { return nil }
             out.removeLast(bound - n)
             return out
         }
