@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
-            "StrataStore", "StrataFormat", "StrataText", "StrataIngest", "StrataQuery", "StrataSQL",
+            "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataQuery", "StrataSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"]),

@@ -8,4 +8,8 @@
 /// strata_crc32c(strata_crc32c(0, a, n), b, m) == crc of a||b.
 uint32_t strata_crc32c(uint32_t crc, const void *data, size_t length);
 
+
+/* glibc: keep batch-sized buffers (hundreds of KiB) in the heap instead of fresh mmaps, and
+   freed memory in the process (see StrataCLI tuneAllocator). No-op elsewhere. */
+void strata_tune_allocator(void);
 #endif
