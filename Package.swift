@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "StrataSQL"),
         .target(name: "StrataStore", dependencies: ["StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
-        .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL"], swiftSettings: fast),
+        .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
             "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataQuery", "StrataSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,3 +1,4 @@
+import CStrataKernels
 /// Open-addressing hash table from fixed-width keys (`width` Int64 words) to dense group ids.
 /// Keys are stored flat (structure of arrays), so aggregate state can be indexed by group id.
 /// Storage is manually managed so the probe loop touches raw pointers only.
@@ -82,8 +83,18 @@ final class GroupTable {
     func findOrInsert(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
         let w = width
         let before = count
+        // large tables miss the cache on every probe: hash all rows first, then prefetch each
+        // row's slot a few rows ahead of probing it
+        let ahead = slotCount >= 1 << 16 ? 12 : 0
+        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ahead > 0 ? n : 0)
+        defer { hashes.deallocate() }
+        if ahead > 0 {
+            for r in 0..<n { hashes[r] = GroupTable.hash(rowKeys + r * w, w) }
+            for r in 0..<min(ahead, n) { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[r]) & mask)) }
+        }
         var prev = -1  // rows sorted by the table's key repeat the previous row's group
         for r in 0..<n {
+            if ahead > 0 && r + ahead < n { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[r + ahead]) & mask)) }
             let key = rowKeys + r * w
             if prev >= 0 {
                 let pk = keyStore + prev * w
@@ -92,7 +103,7 @@ final class GroupTable {
                 if same { gids[r] = Int32(prev); continue }
             }
             if (count + 1) * 2 > slotCount { growSlots() }
-            let h = GroupTable.hash(key, w)
+            let h = ahead > 0 ? hashes[r] : GroupTable.hash(key, w)
             var i = Int(truncatingIfNeeded: h) & mask
             let tag = h & 0xFFFF_FFFF_0000_0000
             while true {

@@ -12,4 +12,7 @@ uint32_t strata_crc32c(uint32_t crc, const void *data, size_t length);
 /* glibc: keep batch-sized buffers (hundreds of KiB) in the heap instead of fresh mmaps, and
    freed memory in the process (see StrataCLI tuneAllocator). No-op elsewhere. */
 void strata_tune_allocator(void);
+/* Hints that `p` will be read soon (hash-table probes issue it a few rows ahead). */
+static inline void strata_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 #endif
