@@ -10,27 +10,9 @@ public enum FileIO {
 
     /// Creates `path` exclusively, writes `bytes`, optionally fsyncs, closes.
     public static func writeNewFile(_ path: String, _ bytes: [UInt8], sync: Bool) throws(FormatError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw FormatError(.io, "cannot create file: \(errnoText())", path: path) }
-        var ok = true
-        var reason = ""
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    ok = false; reason = errnoText(); return
-                }
-                off += n
-            }
-        }
-        if ok && sync && fsync(fd) != 0 { ok = false; reason = errnoText() }
-        close(fd)
-        if !ok {
-            unlink(path)
-            throw FormatError(.io, "cannot write file: \(reason)", path: path)
-        }
+        let file = try NewFile(path)
+        try file.write(bytes)
+        try file.finish(sync: sync)
     }
 
     /// A file created exclusively and written sequentially; removed again unless finished.

@@ -249,6 +249,16 @@ public enum IntCodec {
 
     // MARK: - decoding
 
+    /// A frame-of-reference payload: base, divisor, bit width and the packed values.
+    static func frameOfReference(_ r: inout ByteReader, count: Int) throws(FormatError)
+        -> (base: Int64, divisor: UInt64, width: Int, packed: UnsafeRawBufferPointer) {
+        let base = try r.i64()
+        let divisor = try r.u64()
+        let width = Int(try r.u8())
+        guard width <= 64, divisor >= 1 else { throw FormatError.corrupt("bad frame-of-reference header") }
+        return (base, divisor, width, try r.bytes(BitPacking.byteCount(count: count, width: width)))
+    }
+
     /// Decodes only the values at `rows` (ascending positions below `count`) into
     /// `out[0..<rows.count]`, for encodings with random access (constant, plain, frame of
     /// reference). Returns false, writing nothing, for the others.
@@ -265,11 +275,7 @@ public enum IntCodec {
                 out[k] = Int64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * Int(i), as: Int64.self))
             }
         case .frameOfReference:
-            let base = try r.i64()
-            let divisor = try r.u64()
-            let width = Int(try r.u8())
-            guard width <= 64, divisor >= 1 else { throw FormatError.corrupt("bad frame-of-reference header") }
-            let packed = try r.bytes(BitPacking.byteCount(count: count, width: width))
+            let (base, divisor, width, packed) = try frameOfReference(&r, count: count)
             let m = Int64(bitPattern: divisor)
             if width == 0 {
                 out.update(repeating: base, count: rows.count)
@@ -308,11 +314,7 @@ public enum IntCodec {
                 out[i] = Int64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
             }
         case .frameOfReference:
-            let base = try r.i64()
-            let divisor = try r.u64()
-            let width = Int(try r.u8())
-            guard width <= 64, divisor >= 1 else { throw FormatError.corrupt("bad frame-of-reference header") }
-            let packed = try r.bytes(BitPacking.byteCount(count: count, width: width))
+            let (base, divisor, width, packed) = try frameOfReference(&r, count: count)
             BitPacking.unpackAffine(packed, count: count, width: width, base: base, multiplier: Int64(bitPattern: divisor), into: out)
         case .runLength:
             let runs = Int(try r.u32())

@@ -138,9 +138,10 @@ extension Executor {
     static func select(_ xs: inout [Double], _ i: Int) -> Double {
         xs.withUnsafeMutableBufferPointer { p in
             var lo = 0, hi = p.count - 1
-            var rng = SplitMix(seed: UInt64(p.count))
             while lo < hi {
-                let pivot = p[lo + Int(rng.next() % UInt64(hi - lo + 1))]
+                // median of three: sorted or reversed runs do not degrade it
+                let a0 = p[lo], a1 = p[(lo + hi) / 2], a2 = p[hi]
+                let pivot = max(min(a0, a1), min(max(a0, a1), a2))
                 var a = lo, b = hi
                 while a <= b {
                     while p[a] < pivot { a += 1 }
@@ -151,18 +152,5 @@ extension Executor {
             }
             return p[i]
         }
-    }
-}
-
-/// A small deterministic generator for pivots.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -17,7 +17,7 @@ struct TopGroupsData {
     var rows: [Row] = []
 
     init(seed: UInt64, count: Int) {
-        var rng = SplitMix(seed: seed)
+        var rng = ReportRNG(seed)
         func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
         func hex(_ x: UInt64) -> String {
             let s = String(x, radix: 16)
@@ -138,7 +138,7 @@ func topGroupsMatchRowByRowAnswers(seed: UInt64) throws {
 }
 
 @Test func quickselectFindsOrderStatistics() {
-    var rng = SplitMix(seed: 7)
+    var rng = ReportRNG(7)
     for trial in 0..<200 {
         let n = 1 + Int(rng.next() % 300)
         let xs = (0..<n).map { _ in Double(Int(rng.next() % 20)) - 5 }   // many duplicates
