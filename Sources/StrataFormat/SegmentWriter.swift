@@ -232,11 +232,20 @@ public enum SegmentWriter {
                 return k
             }
             var keyed = entries.map { (prefix($0), $0) }
-            keyed.sort { a, b in
+            func less(_ a: (UInt64, Int32), _ b: (UInt64, Int32)) -> Bool {
                 if a.0 != b.0 { return a.0 < b.0 }
                 return dictionary.compare(Int(a.1), Int(b.1)) < 0
             }
-            entries = keyed.map { $0.1 }
+            // dictionaries built in sorted order (hex ids at ingest) need no sort
+            var sortedAlready = true
+            for i in keyed.indices.dropFirst() where !less(keyed[i - 1], keyed[i]) {
+                sortedAlready = false
+                break
+            }
+            if !sortedAlready {
+                keyed.sort(by: less)
+                entries = keyed.map { $0.1 }
+            }
         }
         var sorted = StringDictionary()
         sorted.bytes.reserveCapacity(dictionary.bytes.count)

@@ -132,7 +132,9 @@ func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) 
 /// Values of one table column accumulated by one parsing thread.
 ///
 /// Physical storage by type; NULLs tracked lazily (the validity array is materialized at the
-/// first NULL). Strings are interned per builder.
+/// first NULL). Strings are interned per builder, except while every value of a string column
+/// so far is a 16-character lowercase hex id: those are kept as 64-bit words (`hexWords`, no
+/// hashing); the first other value converts the builder to interning (`leaveHexMode`).
 struct ColumnBuilder {
     let physical: PhysicalType
     var ints: [Int64] = []
@@ -140,6 +142,10 @@ struct ColumnBuilder {
     var bools: [UInt8] = []
     var codes: [UInt32] = []
     var interner = StringInterner()
+    /// Hex mode: value `i` of the column is `hexWords[i]` (0 at NULL rows).
+    var hexWords: [UInt64] = []
+    /// Strings are held as `hexWords` (all values so far are 16 lowercase hex characters).
+    private(set) var hexMode: Bool
     var validity: [UInt8] = []
     var hasNulls = false
     private(set) var count = 0
@@ -147,6 +153,7 @@ struct ColumnBuilder {
 
     init(physical: PhysicalType) {
         self.physical = physical
+        hexMode = physical == .string
     }
 
     @inline(__always)
@@ -175,6 +182,14 @@ struct ColumnBuilder {
 
     @inline(__always)
     mutating func appendString(_ p: UnsafePointer<UInt8>?, _ n: Int) {
+        if hexMode {
+            if n == 16, let p, let w = HexID.parse16(p) {
+                hexWords.append(w)
+                markValid()
+                return
+            }
+            leaveHexMode()
+        }
         codes.append(interner.intern(p, n))
         markValid()
     }
@@ -189,11 +204,36 @@ struct ColumnBuilder {
         case .double: doubles.append(0)
         case .bool: bools.append(0)
         case .string:
-            if emptyCode == UInt32.max { emptyCode = interner.intern(nil, 0) }
-            codes.append(emptyCode)
+            if hexMode {
+                hexWords.append(0)
+            } else {
+                if emptyCode == UInt32.max { emptyCode = interner.intern(nil, 0) }
+                codes.append(emptyCode)
+            }
         }
         validity.append(0)
         count += 1
+    }
+
+    /// Converts hex-mode values to interned strings (same values, same rows).
+    mutating func leaveHexMode() {
+        guard hexMode else { return }
+        hexMode = false
+        let words = hexWords
+        hexWords = []
+        codes.reserveCapacity(max(words.count, 1024))
+        var text = [UInt8](repeating: 0, count: 16)
+        text.withUnsafeMutableBufferPointer { t in
+            for i in 0..<words.count {
+                if hasNulls && validity[i] == 0 {
+                    if emptyCode == UInt32.max { emptyCode = interner.intern(nil, 0) }
+                    codes.append(emptyCode)
+                } else {
+                    HexID.format16(words[i], into: t.baseAddress!)
+                    codes.append(interner.intern(UnsafePointer(t.baseAddress!), 16))
+                }
+            }
+        }
     }
 
     /// Forgets all values and frees their memory.
@@ -202,11 +242,151 @@ struct ColumnBuilder {
     }
 }
 
+/// 16-character lowercase hex ids as 64-bit words whose numeric order is the strings'
+/// byte-wise order.
+enum HexID {
+    /// The value of `p[0..<16]` if all 16 bytes are `0-9` or `a-f`, else nil.
+    @inline(__always)
+    static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
+        var v: UInt64 = 0
+        var bad: UInt8 = 0
+        for i in 0..<16 {
+            let c = p[i]
+            let d = c &- 48
+            let l = c &- 97
+            let isDigit = d < 10
+            bad |= (isDigit || l < 6) ? 0 : 1
+            v = v << 4 | UInt64(isDigit ? d : l &+ 10)
+        }
+        return bad == 0 ? v : nil
+    }
+
+    /// Writes the 16 lowercase hex characters of `w` to `out`.
+    @inline(__always)
+    static func format16(_ w: UInt64, into out: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<16 {
+            let d = UInt8(truncatingIfNeeded: w >> UInt64(60 - 4 * i)) & 15
+            out[i] = d < 10 ? d &+ 48 : d &+ 87
+        }
+    }
+
+    /// Sorts `keys` ascending, permuting `tags` alongside (stable LSD radix sort, 11-bit
+    /// digits; digits equal across all keys are skipped).
+    static func radixSort(_ keys: inout [UInt64], _ tags: inout [UInt32]) {
+        let n = keys.count
+        guard n > 1 else { return }
+        let bits = 11, radix = 1 << 11, passes = 6
+        var hist = [Int](repeating: 0, count: radix * passes)
+        keys.withUnsafeBufferPointer { k in
+            hist.withUnsafeMutableBufferPointer { h in
+                for x in k {
+                    for p in 0..<passes { h[p * radix + Int(truncatingIfNeeded: (x >> UInt64(p * bits))) & (radix - 1)] += 1 }
+                }
+            }
+        }
+        var k2 = [UInt64](repeating: 0, count: n)
+        var t2 = [UInt32](repeating: 0, count: n)
+        for p in 0..<passes {
+            let shift = UInt64(p * bits)
+            let skip = hist.withUnsafeBufferPointer { h in
+                h[(p * radix)..<((p + 1) * radix)].contains(n)
+            }
+            if skip { continue }
+            hist.withUnsafeMutableBufferPointer { h in
+                var sum = 0
+                for b in 0..<radix {
+                    let c = h[p * radix + b]
+                    h[p * radix + b] = sum
+                    sum += c
+                }
+                keys.withUnsafeBufferPointer { ks in
+                    tags.withUnsafeBufferPointer { ts in
+                        k2.withUnsafeMutableBufferPointer { kd in
+                            t2.withUnsafeMutableBufferPointer { td in
+                                for i in 0..<n {
+                                    let x = ks[i]
+                                    let slot = p * radix + Int(truncatingIfNeeded: x >> shift) & (radix - 1)
+                                    let o = h[slot]
+                                    h[slot] = o + 1
+                                    kd[o] = x
+                                    td[o] = ts[i]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&keys, &k2)
+            swap(&tags, &t2)
+        }
+    }
+
+    /// Codes and a byte-wise sorted dictionary of hex-id words (`validity` nil: all valid;
+    /// NULL rows get code 0). An all-NULL column gets the one-entry dictionary `[""]`.
+    static func dictionaryColumn(_ words: [UInt64], validity: [UInt8]?) -> (codes: [UInt32], dictionary: StringDictionary) {
+        let n = words.count
+        var keys: [UInt64] = []
+        var rows: [UInt32] = []
+        if let validity {
+            keys.reserveCapacity(n)
+            rows.reserveCapacity(n)
+            for i in 0..<n where validity[i] != 0 {
+                keys.append(words[i])
+                rows.append(UInt32(i))
+            }
+        } else {
+            keys = words
+            rows = [UInt32](unsafeUninitializedCapacity: n) { b, c in
+                for i in 0..<n { (b.baseAddress! + i).initialize(to: UInt32(i)) }
+                c = n
+            }
+        }
+        var codes = [UInt32](repeating: 0, count: n)
+        guard !keys.isEmpty else { return (codes, StringDictionary(bytes: [], offsets: [0, 0])) }
+        radixSort(&keys, &rows)
+        var distinct = 1
+        keys.withUnsafeBufferPointer { k in
+            for i in 1..<k.count where k[i] != k[i - 1] { distinct += 1 }
+        }
+        var bytes = [UInt8](repeating: 0, count: distinct * 16)
+        var offsets = [UInt32](repeating: 0, count: distinct + 1)
+        keys.withUnsafeBufferPointer { k in
+            rows.withUnsafeBufferPointer { r in
+                codes.withUnsafeMutableBufferPointer { c in
+                    bytes.withUnsafeMutableBufferPointer { b in
+                        offsets.withUnsafeMutableBufferPointer { o in
+                            var code = -1
+                            var prev: UInt64 = 0
+                            for i in 0..<k.count {
+                                let x = k[i]
+                                if code < 0 || x != prev {
+                                    code += 1
+                                    prev = x
+                                    format16(x, into: b.baseAddress! + 16 * code)
+                                    o[code + 1] = UInt32(16 * (code + 1))
+                                }
+                                c[Int(r[i])] = UInt32(code)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (codes, StringDictionary(bytes: bytes, offsets: offsets))
+    }
+}
+
 /// Concatenates row ranges of several builders (in the given order) into one column;
 /// string dictionaries are merged and codes remapped.
 func mergeColumn(_ builders: [ColumnBuilder], runs: [(worker: Int, lo: Int, hi: Int)]) -> Column {
     let total = runs.reduce(0) { $0 + $1.hi - $1.lo }
     let physical = builders[0].physical
+    let used = Set(runs.map(\.worker))
+    let allHex = physical == .string && used.allSatisfy { builders[$0].hexMode }
+    var builders = builders
+    if physical == .string && !allHex {
+        for w in used { builders[w].leaveHexMode() }
+    }
     var validity: [UInt8]? = nil
     let anyNulls = runs.contains { builders[$0.worker].hasNulls }
     if anyNulls {
@@ -229,7 +409,10 @@ func mergeColumn(_ builders: [ColumnBuilder], runs: [(worker: Int, lo: Int, hi: 
     case .double: return Column(.double(concat(\.doubles)), validity: validity)
     case .bool: return Column(.bool(concat(\.bools)), validity: validity)
     case .string:
-        let used = Set(runs.map(\.worker))
+        if allHex {
+            let (codes, dict) = HexID.dictionaryColumn(concat(\.hexWords), validity: validity)
+            return Column(.string(codes: codes, dictionary: dict), validity: validity)
+        }
         if used.count == 1, let w = used.first {
             return Column(.string(codes: concat(\.codes), dictionary: builders[w].interner.dictionary()), validity: validity)
         }
