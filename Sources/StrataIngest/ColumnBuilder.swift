@@ -1,28 +1,36 @@
 import StrataFormat
 
-/// Fast 64-bit hash of a byte span (8-byte words, multiply-xorshift mixing). Not a content
-/// hash for persistence: only for in-memory interning tables.
+/// Fast 64-bit hash of a byte span (8-byte words, multiply-xorshift mixing; the tail is read
+/// as one overlapping word). Not a content hash for persistence: only for in-memory
+/// interning tables.
 @inline(__always)
 func spanHash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
     var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: n &+ 1)
-    guard let p else { return h }
+    guard let p, n > 0 else { return h }
     let raw = UnsafeRawPointer(p)
-    var i = 0
-    while i + 8 <= n {
-        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-        h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-        h ^= h >> 31
-        i += 8
-    }
-    if i < n {
-        var w: UInt64 = 0
-        var k = 0
-        while i + k < n {
-            w |= UInt64(p[i + k]) << UInt64(8 * k)
-            k += 1
+    var tail: UInt64
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            i += 8
         }
-        h = (h ^ w) &* 0x94D0_49BB_1331_11EB
+        if i == n { return finishHash(h) }
+        tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    } else if n >= 4 {
+        tail = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+    } else {
+        tail = UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1]) << 16
     }
+    h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+    return finishHash(h)
+}
+
+@inline(__always)
+private func finishHash(_ x: UInt64) -> UInt64 {
+    var h = x
     h ^= h >> 29
     h = h &* 0xBF58_476D_1CE4_E5B9
     h ^= h >> 32
@@ -30,21 +38,20 @@ func spanHash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
 }
 
 /// Interns byte strings into an insertion-ordered dictionary (contiguous bytes + offsets),
-/// with an open-addressing table of codes keyed by the bytes. No per-value allocation: the
-/// bytes are appended to one growing buffer.
+/// with an open-addressing table keyed by the bytes. No per-value allocation: the bytes are
+/// appended to one growing buffer.
 struct StringInterner {
     private(set) var bytes: [UInt8] = []
     private(set) var offsets: [UInt32] = [0]
-    /// Slot → code + 1 (0 = empty).
-    private var slots: [UInt32]
-    /// Per code: high 32 bits of its hash (cheap pre-check before comparing bytes).
-    private var tags: [UInt32] = []
+    /// Slot → high 32 bits of the hash (a cheap pre-check before comparing bytes) << 32 |
+    /// code + 1; 0 = empty. One load per probe.
+    private var slots: [UInt64]
     private var mask: Int
 
     init(capacity: Int = 1024) {
         var c = 64
         while c < capacity * 2 { c <<= 1 }
-        slots = [UInt32](repeating: 0, count: c)
+        slots = [UInt64](repeating: 0, count: c)
         mask = c - 1
     }
 
@@ -54,36 +61,37 @@ struct StringInterner {
     @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt32 {
         let h = spanHash(p, n)
-        let tag = UInt32(truncatingIfNeeded: h >> 32)
+        let tag = h >> 32
         var s = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let v = slots[s]
-            if v == 0 { break }
-            let code = Int(v - 1)
-            if tags[code] == tag {
-                let lo = Int(offsets[code]), hi = Int(offsets[code + 1])
-                if hi - lo == n {
-                    let same = n == 0 || bytes.withUnsafeBufferPointer { b in
-                        bytesEqual(b.baseAddress! + lo, p!, n)
+        let found: Int = slots.withUnsafeBufferPointer { sl in
+            offsets.withUnsafeBufferPointer { off in
+                bytes.withUnsafeBufferPointer { b in
+                    while true {
+                        let v = sl[s]
+                        if v == 0 { return -1 }
+                        if v >> 32 == tag {
+                            let code = Int(truncatingIfNeeded: v & 0xFFFF_FFFF) - 1
+                            let lo = Int(off[code]), hi = Int(off[code + 1])
+                            if hi - lo == n && (n == 0 || bytesEqual(b.baseAddress! + lo, p!, n)) { return code }
+                        }
+                        s = (s + 1) & mask
                     }
-                    if same { return UInt32(code) }
                 }
             }
-            s = (s + 1) & mask
         }
+        if found >= 0 { return UInt32(truncatingIfNeeded: found) }
         let code = UInt32(count)
         if n > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
         precondition(bytes.count <= Int(UInt32.max), "string dictionary exceeds 4 GiB")
         offsets.append(UInt32(bytes.count))
-        tags.append(tag)
-        slots[s] = code + 1
+        slots[s] = tag << 32 | UInt64(code + 1)
         if count * 2 > mask { grow() }
         return code
     }
 
     private mutating func grow() {
         let c = (mask + 1) * 2
-        var ns = [UInt32](repeating: 0, count: c)
+        var ns = [UInt64](repeating: 0, count: c)
         let m = c - 1
         bytes.withUnsafeBufferPointer { b in
             for code in 0..<count {
@@ -91,7 +99,7 @@ struct StringInterner {
                 let h = spanHash(b.baseAddress.map { $0 + lo }, hi - lo)
                 var s = Int(truncatingIfNeeded: h) & m
                 while ns[s] != 0 { s = (s + 1) & m }
-                ns[s] = UInt32(code + 1)
+                ns[s] = (h >> 32) << 32 | UInt64(code + 1)
             }
         }
         slots = ns
@@ -111,17 +119,25 @@ struct StringInterner {
     }
 }
 
-/// Byte equality of two spans of length `n`.
+/// Byte equality of two spans of length `n` (the tail compared as one overlapping word).
 @inline(__always)
 func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    var i = 0
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    while i + 8 <= n {
-        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-            return false
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i += 8
         }
-        i += 8
+        return i == n || ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
+    if n >= 4 {
+        return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
+            && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+    }
+    var i = 0
     while i < n {
         if a[i] != b[i] { return false }
         i += 1
@@ -192,6 +208,14 @@ struct ColumnBuilder {
         }
         codes.append(interner.intern(p, n))
         markValid()
+    }
+
+    /// Appends `count` strings given as pointers and lengths (length -1: NULL).
+    mutating func appendStrings(_ ptrs: UnsafePointer<UnsafePointer<UInt8>?>, _ lens: UnsafePointer<Int32>, _ count: Int) {
+        for i in 0..<count {
+            let n = Int(lens[i])
+            if n < 0 { appendNull() } else { appendString(ptrs[i], n) }
+        }
     }
 
     mutating func appendNull() {

@@ -182,3 +182,71 @@ private func randomID(_ rng: inout SplitMix, pool: [UInt64], mix: Int) -> String
 private func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
     a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in StrataFormat.compareBytes(x, y) } }
 }
+
+/// String cells are appended in column batches after their rows are parsed: unescaped CSV
+/// fields and JSON strings with escapes (held in parse arenas across many rows, with arena
+/// blocks filling up and being retired) must come out exactly, across batch boundaries.
+@Test func batchedStringAppendKeepsEscapedValues() throws {
+    for (seed, json) in [(1, false), (2, true), (3, false), (4, true)] {
+        var rng = SplitMix(seed: UInt64(seed) &+ 99)
+        let dir = tempDir("batch")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(root: dir + "/store")
+        let table = try makeTable(store)
+        var body = json ? "" : "ts,event,profile_id,n,revenue,ok\n"
+        var expected: [[String]] = []
+        let rows = 7000 + Int(rng.next() % 3000)
+        for i in 0..<rows {
+            let ts = Civil.formatTimestamp(Civil.daysFromCivil(2024, 5, 1) * 86_400_000_000 + Int64(i) * 1_000_000)
+            let len = Int(rng.next() % 400)
+            let word = String(repeating: "ab\"c ", count: len / 5 + 1) + String(i) + (i % 3 == 0 ? "\\é" : "")
+            let event: String? = rng.next() % 10 == 0 ? nil : (rng.next() % 4 == 0 ? "e\(rng.next() % 5)" : word)
+            if json {
+                let v = event.map { e in "\"" + e.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" } ?? "null"
+                body += "{\"ts\":\"\(ts)\",\"event\":\(v),\"profile_id\":\(i % 5),\"n\":\(i),\"revenue\":1.5,\"ok\":true}\n"
+            } else {
+                let v = event.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" } ?? ""
+                body += "\(ts),\(v),\(i % 5),\(i),1.5,true\n"
+            }
+            expected.append([ts, event ?? "NULL", String(i % 5), String(i), "1.5", "true"])
+        }
+        let path = dir + (json ? "/b.ndjson" : "/b.csv")
+        writeFile(path, body)
+        let s = try Ingestor.ingest(store: store, table: "clicks", files: [path], options: opts {
+            $0.threads = 1 + seed % 2
+            $0.emptyAsNull = true
+            $0.blockSize = 8 << 20
+        })
+        #expect(s.rowsLoaded == rows)
+        let got = try readRows(table)
+        #expect(got.sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) }, "seed \(seed)")
+    }
+}
+
+/// The interner gives equal strings one code and different ones (including strings that
+/// differ only in an overlapping tail word, or only in length) different codes, through
+/// table growth; `bytesEqual` agrees with array equality.
+@Test func internerAndBytesEqual() {
+    for seed in 0..<20 {
+        var rng = SplitMix(seed: UInt64(seed) &+ 4242)
+        var interner = StringInterner(capacity: 4)
+        var codes: [[UInt8]: UInt32] = [:]
+        let base = (0..<40).map { _ in UInt8(97 + rng.next() % 3) }
+        for _ in 0..<3000 {
+            let n = Int(rng.next() % 41)
+            var v = Array(base[0..<n])
+            if n > 0 && rng.next() % 2 == 0 { v[Int(rng.next() % UInt64(n))] = UInt8(97 + rng.next() % 3) }
+            let c = v.withUnsafeBufferPointer { interner.intern($0.baseAddress, $0.count) }
+            if let old = codes[v] { #expect(c == old, "seed \(seed)") } else {
+                #expect(Int(c) == codes.count, "seed \(seed): new code")
+                codes[v] = c
+            }
+            let w = (0..<n).map { _ in UInt8(97 + rng.next() % 2) }
+            let eq = v.withUnsafeBufferPointer { a in w.withUnsafeBufferPointer { b in bytesEqual(a.baseAddress ?? b.baseAddress ?? UnsafePointer(bitPattern: 1)!, b.baseAddress ?? UnsafePointer(bitPattern: 1)!, n) } }
+            #expect(eq == (v == w))
+        }
+        #expect(interner.count == codes.count)
+        let dict = interner.dictionary()
+        for (v, c) in codes { #expect(dict.withEntry(Int(c)) { Array($0) } == v) }
+    }
+}
