@@ -263,3 +263,26 @@ func writeFixture() throws {
         #expect(a == b, "seed \(seed)")
     }
 }
+
+/// The word-at-a-time hex decoder accepts exactly lowercase hex text and decodes it like the
+/// byte-wise definition, for every single-byte corruption position.
+@Test func lowerHexDecoding() {
+    var rng = TestRNG(31)
+    let digits = Array("0123456789abcdef".utf8)
+    for len in stride(from: 0, through: 70, by: 2) {
+        let text = (0..<len).map { _ in digits[rng.int(0...15)] }
+        let want = stride(from: 0, to: len, by: 2).map {
+            UInt8(String(decoding: text[$0..<($0 + 2)], as: UTF8.self), radix: 16)!
+        }
+        #expect(SegmentWriter.decodeLowerHex(text) == want, "len \(len)")
+        for pos in 0..<len {
+            for bad in [UInt8(ascii: "A"), UInt8(ascii: "F"), UInt8(ascii: "g"), UInt8(ascii: "/"), UInt8(ascii: ":"),
+                        UInt8(ascii: "`"), 0x00, 0xB0, 0xE6, 0x7F] {
+                var t = text
+                t[pos] = bad
+                #expect(SegmentWriter.decodeLowerHex(t) == nil, "len \(len) pos \(pos) byte \(bad)")
+            }
+        }
+    }
+    #expect(SegmentWriter.decodeLowerHex(Array("abc".utf8)) == nil)
+}

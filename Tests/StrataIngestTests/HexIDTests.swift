@@ -49,7 +49,7 @@ private func parse(_ s: String) -> UInt64? {
         }
         var tags = (0..<n).map { UInt32($0) }
         let expected = zip(keys, tags).sorted { ($0.0, $0.1) < ($1.0, $1.1) }
-        HexID.radixSort(&keys, &tags)
+        RadixSort.sort(&keys, &tags)
         #expect(keys == expected.map(\.0), "seed \(seed)")
         #expect(tags == expected.map(\.1), "seed \(seed): stable")
     }
