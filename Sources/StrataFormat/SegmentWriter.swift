@@ -269,11 +269,20 @@ public enum SegmentWriter {
                 return k
             }
             var keyed = entries.map { (prefix($0), $0) }
-            keyed.sort { a, b in
+            func less(_ a: (UInt64, Int32), _ b: (UInt64, Int32)) -> Bool {
                 if a.0 != b.0 { return a.0 < b.0 }
                 return dictionary.compare(Int(a.1), Int(b.1)) < 0
             }
-            entries = keyed.map { $0.1 }
+            // dictionaries built in sorted order (hex ids at ingest) need no sort
+            var sortedAlready = true
+            for i in keyed.indices.dropFirst() where !less(keyed[i - 1], keyed[i]) {
+                sortedAlready = false
+                break
+            }
+            if !sortedAlready {
+                keyed.sort(by: less)
+                entries = keyed.map { $0.1 }
+            }
         }
         var sorted = StringDictionary()
         sorted.bytes.reserveCapacity(dictionary.bytes.count)
@@ -290,6 +299,46 @@ public enum SegmentWriter {
 
     static func hexValue(_ b: UInt8) -> UInt8 { b <= 57 ? b - 48 : b - 87 }
 
+    /// The bytes of the even-length lowercase hex text `text` (two digits per byte), or nil if
+    /// any byte is not `0-9` / `a-f`. Eight characters at a time (SWAR range checks).
+    static func decodeLowerHex(_ text: [UInt8]) -> [UInt8]? {
+        let n = text.count
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: n / 2) { dst, count in
+            text.withUnsafeBufferPointer { src in
+                let raw = UnsafeRawPointer(src.baseAddress!)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let high: UInt64 = 0x8080_8080_8080_8080
+                @inline(__always) func atLeast(_ w: UInt64, _ lo: UInt64) -> UInt64 { (w &+ (0x80 - lo) &* ones) & high }
+                var i = 0
+                var bad: UInt64 = 0
+                while i + 8 <= n {
+                    let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let digit = atLeast(w, 0x30) & ~atLeast(w, 0x3A)
+                    let letter = atLeast(w, 0x61) & ~atLeast(w, 0x67)
+                    bad |= (w & high) | ((digit | letter) ^ high)
+                    let nib = (w & 0x0F0F_0F0F_0F0F_0F0F) &+ (letter >> 7) &* 9
+                    // byte pairs (first character = high nibble) to one byte per 16-bit lane
+                    let pairs = ((nib & 0x00FF_00FF_00FF_00FF) << 4) | ((nib >> 8) & 0x00FF_00FF_00FF_00FF)
+                    let o = dst.baseAddress! + i / 2
+                    o[0] = UInt8(truncatingIfNeeded: pairs)
+                    o[1] = UInt8(truncatingIfNeeded: pairs >> 16)
+                    o[2] = UInt8(truncatingIfNeeded: pairs >> 32)
+                    o[3] = UInt8(truncatingIfNeeded: pairs >> 48)
+                    i += 8
+                }
+                while i + 2 <= n {
+                    let a = src[i], b = src[i + 1]
+                    if isLowerHex(a) && isLowerHex(b) { dst[i / 2] = hexValue(a) << 4 | hexValue(b) } else { dst[i / 2] = 0; bad = 1 }
+                    i += 2
+                }
+                ok = bad == 0 && i == n
+            }
+            count = n / 2
+        }
+        return ok ? out : nil
+    }
+
     /// Dictionary page bytes and layout (Format.md, "Dictionary pages").
     static func encodeDictionary(_ d: StringDictionary) -> ([UInt8], DictionaryLayout, UInt32) {
         let n = d.count
@@ -299,12 +348,7 @@ public enum SegmentWriter {
             if hex {
                 for i in 0..<n where d.length(i) != len { hex = false; break }
             }
-            if hex { hex = d.bytes.allSatisfy(isLowerHex) }
-            if hex {
-                var out = [UInt8](repeating: 0, count: d.bytes.count / 2)
-                d.bytes.withUnsafeBufferPointer { src in
-                    for j in 0..<out.count { out[j] = hexValue(src[2 * j]) << 4 | hexValue(src[2 * j + 1]) }
-                }
+            if hex, let out = decodeLowerHex(d.bytes) {
                 return (out, .hex, UInt32(len))
             }
         }

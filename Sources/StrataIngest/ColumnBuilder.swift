@@ -1,28 +1,36 @@
 import StrataFormat
 
-/// Fast 64-bit hash of a byte span (8-byte words, multiply-xorshift mixing). Not a content
-/// hash for persistence: only for in-memory interning tables.
+/// Fast 64-bit hash of a byte span (8-byte words, multiply-xorshift mixing; the tail is read
+/// as one overlapping word). Not a content hash for persistence: only for in-memory
+/// interning tables.
 @inline(__always)
 func spanHash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
     var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: n &+ 1)
-    guard let p else { return h }
+    guard let p, n > 0 else { return h }
     let raw = UnsafeRawPointer(p)
-    var i = 0
-    while i + 8 <= n {
-        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-        h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-        h ^= h >> 31
-        i += 8
-    }
-    if i < n {
-        var w: UInt64 = 0
-        var k = 0
-        while i + k < n {
-            w |= UInt64(p[i + k]) << UInt64(8 * k)
-            k += 1
+    var tail: UInt64
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            i += 8
         }
-        h = (h ^ w) &* 0x94D0_49BB_1331_11EB
+        if i == n { return finishHash(h) }
+        tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+    } else if n >= 4 {
+        tail = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+    } else {
+        tail = UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1]) << 16
     }
+    h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+    return finishHash(h)
+}
+
+@inline(__always)
+private func finishHash(_ x: UInt64) -> UInt64 {
+    var h = x
     h ^= h >> 29
     h = h &* 0xBF58_476D_1CE4_E5B9
     h ^= h >> 32
@@ -30,21 +38,20 @@ func spanHash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
 }
 
 /// Interns byte strings into an insertion-ordered dictionary (contiguous bytes + offsets),
-/// with an open-addressing table of codes keyed by the bytes. No per-value allocation: the
-/// bytes are appended to one growing buffer.
+/// with an open-addressing table keyed by the bytes. No per-value allocation: the bytes are
+/// appended to one growing buffer.
 struct StringInterner {
     private(set) var bytes: [UInt8] = []
     private(set) var offsets: [UInt32] = [0]
-    /// Slot → code + 1 (0 = empty).
-    private var slots: [UInt32]
-    /// Per code: high 32 bits of its hash (cheap pre-check before comparing bytes).
-    private var tags: [UInt32] = []
+    /// Slot → high 32 bits of the hash (a cheap pre-check before comparing bytes) << 32 |
+    /// code + 1; 0 = empty. One load per probe.
+    private var slots: [UInt64]
     private var mask: Int
 
     init(capacity: Int = 1024) {
         var c = 64
         while c < capacity * 2 { c <<= 1 }
-        slots = [UInt32](repeating: 0, count: c)
+        slots = [UInt64](repeating: 0, count: c)
         mask = c - 1
     }
 
@@ -54,36 +61,37 @@ struct StringInterner {
     @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt32 {
         let h = spanHash(p, n)
-        let tag = UInt32(truncatingIfNeeded: h >> 32)
+        let tag = h >> 32
         var s = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let v = slots[s]
-            if v == 0 { break }
-            let code = Int(v - 1)
-            if tags[code] == tag {
-                let lo = Int(offsets[code]), hi = Int(offsets[code + 1])
-                if hi - lo == n {
-                    let same = n == 0 || bytes.withUnsafeBufferPointer { b in
-                        bytesEqual(b.baseAddress! + lo, p!, n)
+        let found: Int = slots.withUnsafeBufferPointer { sl in
+            offsets.withUnsafeBufferPointer { off in
+                bytes.withUnsafeBufferPointer { b in
+                    while true {
+                        let v = sl[s]
+                        if v == 0 { return -1 }
+                        if v >> 32 == tag {
+                            let code = Int(truncatingIfNeeded: v & 0xFFFF_FFFF) - 1
+                            let lo = Int(off[code]), hi = Int(off[code + 1])
+                            if hi - lo == n && (n == 0 || bytesEqual(b.baseAddress! + lo, p!, n)) { return code }
+                        }
+                        s = (s + 1) & mask
                     }
-                    if same { return UInt32(code) }
                 }
             }
-            s = (s + 1) & mask
         }
+        if found >= 0 { return UInt32(truncatingIfNeeded: found) }
         let code = UInt32(count)
         if n > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
         precondition(bytes.count <= Int(UInt32.max), "string dictionary exceeds 4 GiB")
         offsets.append(UInt32(bytes.count))
-        tags.append(tag)
-        slots[s] = code + 1
+        slots[s] = tag << 32 | UInt64(code + 1)
         if count * 2 > mask { grow() }
         return code
     }
 
     private mutating func grow() {
         let c = (mask + 1) * 2
-        var ns = [UInt32](repeating: 0, count: c)
+        var ns = [UInt64](repeating: 0, count: c)
         let m = c - 1
         bytes.withUnsafeBufferPointer { b in
             for code in 0..<count {
@@ -91,7 +99,7 @@ struct StringInterner {
                 let h = spanHash(b.baseAddress.map { $0 + lo }, hi - lo)
                 var s = Int(truncatingIfNeeded: h) & m
                 while ns[s] != 0 { s = (s + 1) & m }
-                ns[s] = UInt32(code + 1)
+                ns[s] = (h >> 32) << 32 | UInt64(code + 1)
             }
         }
         slots = ns
@@ -111,17 +119,25 @@ struct StringInterner {
     }
 }
 
-/// Byte equality of two spans of length `n`.
+/// Byte equality of two spans of length `n` (the tail compared as one overlapping word).
 @inline(__always)
 func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    var i = 0
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    while i + 8 <= n {
-        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-            return false
+    if n >= 8 {
+        var i = 0
+        while i + 8 <= n {
+            if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i += 8
         }
-        i += 8
+        return i == n || ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
+    if n >= 4 {
+        return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
+            && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+    }
+    var i = 0
     while i < n {
         if a[i] != b[i] { return false }
         i += 1
@@ -132,7 +148,9 @@ func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) 
 /// Values of one table column accumulated by one parsing thread.
 ///
 /// Physical storage by type; NULLs tracked lazily (the validity array is materialized at the
-/// first NULL). Strings are interned per builder.
+/// first NULL). Strings are interned per builder, except while every value of a string column
+/// so far is a 16-character lowercase hex id: those are kept as 64-bit words (`hexWords`, no
+/// hashing); the first other value converts the builder to interning (`leaveHexMode`).
 struct ColumnBuilder {
     let physical: PhysicalType
     var ints: [Int64] = []
@@ -140,6 +158,10 @@ struct ColumnBuilder {
     var bools: [UInt8] = []
     var codes: [UInt32] = []
     var interner = StringInterner()
+    /// Hex mode: value `i` of the column is `hexWords[i]` (0 at NULL rows).
+    var hexWords: [UInt64] = []
+    /// Strings are held as `hexWords` (all values so far are 16 lowercase hex characters).
+    private(set) var hexMode: Bool
     var validity: [UInt8] = []
     var hasNulls = false
     private(set) var count = 0
@@ -147,6 +169,7 @@ struct ColumnBuilder {
 
     init(physical: PhysicalType) {
         self.physical = physical
+        hexMode = physical == .string
     }
 
     @inline(__always)
@@ -175,8 +198,24 @@ struct ColumnBuilder {
 
     @inline(__always)
     mutating func appendString(_ p: UnsafePointer<UInt8>?, _ n: Int) {
+        if hexMode {
+            if n == 16, let p, let w = HexID.parse16(p) {
+                hexWords.append(w)
+                markValid()
+                return
+            }
+            leaveHexMode()
+        }
         codes.append(interner.intern(p, n))
         markValid()
+    }
+
+    /// Appends `count` strings given as pointers and lengths (length -1: NULL).
+    mutating func appendStrings(_ ptrs: UnsafePointer<UnsafePointer<UInt8>?>, _ lens: UnsafePointer<Int32>, _ count: Int) {
+        for i in 0..<count {
+            let n = Int(lens[i])
+            if n < 0 { appendNull() } else { appendString(ptrs[i], n) }
+        }
     }
 
     mutating func appendNull() {
@@ -189,11 +228,36 @@ struct ColumnBuilder {
         case .double: doubles.append(0)
         case .bool: bools.append(0)
         case .string:
-            if emptyCode == UInt32.max { emptyCode = interner.intern(nil, 0) }
-            codes.append(emptyCode)
+            if hexMode {
+                hexWords.append(0)
+            } else {
+                if emptyCode == UInt32.max { emptyCode = interner.intern(nil, 0) }
+                codes.append(emptyCode)
+            }
         }
         validity.append(0)
         count += 1
+    }
+
+    /// Converts hex-mode values to interned strings (same values, same rows).
+    mutating func leaveHexMode() {
+        guard hexMode else { return }
+        hexMode = false
+        let words = hexWords
+        hexWords = []
+        codes.reserveCapacity(max(words.count, 1024))
+        var text = [UInt8](repeating: 0, count: 16)
+        text.withUnsafeMutableBufferPointer { t in
+            for i in 0..<words.count {
+                if hasNulls && validity[i] == 0 {
+                    if emptyCode == UInt32.max { emptyCode = interner.intern(nil, 0) }
+                    codes.append(emptyCode)
+                } else {
+                    HexID.format16(words[i], into: t.baseAddress!)
+                    codes.append(interner.intern(UnsafePointer(t.baseAddress!), 16))
+                }
+            }
+        }
     }
 
     /// Forgets all values and frees their memory.
@@ -202,11 +266,100 @@ struct ColumnBuilder {
     }
 }
 
+/// 16-character lowercase hex ids as 64-bit words whose numeric order is the strings'
+/// byte-wise order.
+enum HexID {
+    /// The value of `p[0..<16]` if all 16 bytes are `0-9` or `a-f`, else nil.
+    @inline(__always)
+    static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
+        var v: UInt64 = 0
+        var bad: UInt8 = 0
+        for i in 0..<16 {
+            let c = p[i]
+            let d = c &- 48
+            let l = c &- 97
+            let isDigit = d < 10
+            bad |= (isDigit || l < 6) ? 0 : 1
+            v = v << 4 | UInt64(isDigit ? d : l &+ 10)
+        }
+        return bad == 0 ? v : nil
+    }
+
+    /// Writes the 16 lowercase hex characters of `w` to `out`.
+    @inline(__always)
+    static func format16(_ w: UInt64, into out: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<16 {
+            let d = UInt8(truncatingIfNeeded: w >> UInt64(60 - 4 * i)) & 15
+            out[i] = d < 10 ? d &+ 48 : d &+ 87
+        }
+    }
+
+    /// Codes and a byte-wise sorted dictionary of hex-id words (`validity` nil: all valid;
+    /// NULL rows get code 0). An all-NULL column gets the one-entry dictionary `[""]`.
+    static func dictionaryColumn(_ words: [UInt64], validity: [UInt8]?) -> (codes: [UInt32], dictionary: StringDictionary) {
+        let n = words.count
+        var keys: [UInt64] = []
+        var rows: [UInt32] = []
+        if let validity {
+            keys.reserveCapacity(n)
+            rows.reserveCapacity(n)
+            for i in 0..<n where validity[i] != 0 {
+                keys.append(words[i])
+                rows.append(UInt32(i))
+            }
+        } else {
+            keys = words
+            rows = [UInt32](unsafeUninitializedCapacity: n) { b, c in
+                for i in 0..<n { (b.baseAddress! + i).initialize(to: UInt32(i)) }
+                c = n
+            }
+        }
+        var codes = [UInt32](repeating: 0, count: n)
+        guard !keys.isEmpty else { return (codes, StringDictionary(bytes: [], offsets: [0, 0])) }
+        RadixSort.sort(&keys, &rows)
+        var distinct = 1
+        keys.withUnsafeBufferPointer { k in
+            for i in 1..<k.count where k[i] != k[i - 1] { distinct += 1 }
+        }
+        var bytes = [UInt8](repeating: 0, count: distinct * 16)
+        var offsets = [UInt32](repeating: 0, count: distinct + 1)
+        keys.withUnsafeBufferPointer { k in
+            rows.withUnsafeBufferPointer { r in
+                codes.withUnsafeMutableBufferPointer { c in
+                    bytes.withUnsafeMutableBufferPointer { b in
+                        offsets.withUnsafeMutableBufferPointer { o in
+                            var code = -1
+                            var prev: UInt64 = 0
+                            for i in 0..<k.count {
+                                let x = k[i]
+                                if code < 0 || x != prev {
+                                    code += 1
+                                    prev = x
+                                    format16(x, into: b.baseAddress! + 16 * code)
+                                    o[code + 1] = UInt32(16 * (code + 1))
+                                }
+                                c[Int(r[i])] = UInt32(code)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (codes, StringDictionary(bytes: bytes, offsets: offsets))
+    }
+}
+
 /// Concatenates row ranges of several builders (in the given order) into one column;
 /// string dictionaries are merged and codes remapped.
 func mergeColumn(_ builders: [ColumnBuilder], runs: [(worker: Int, lo: Int, hi: Int)]) -> Column {
     let total = runs.reduce(0) { $0 + $1.hi - $1.lo }
     let physical = builders[0].physical
+    let used = Set(runs.map(\.worker))
+    let allHex = physical == .string && used.allSatisfy { builders[$0].hexMode }
+    var builders = builders
+    if physical == .string && !allHex {
+        for w in used { builders[w].leaveHexMode() }
+    }
     var validity: [UInt8]? = nil
     let anyNulls = runs.contains { builders[$0.worker].hasNulls }
     if anyNulls {
@@ -229,7 +382,10 @@ func mergeColumn(_ builders: [ColumnBuilder], runs: [(worker: Int, lo: Int, hi: 
     case .double: return Column(.double(concat(\.doubles)), validity: validity)
     case .bool: return Column(.bool(concat(\.bools)), validity: validity)
     case .string:
-        let used = Set(runs.map(\.worker))
+        if allHex {
+            let (codes, dict) = HexID.dictionaryColumn(concat(\.hexWords), validity: validity)
+            return Column(.string(codes: codes, dictionary: dict), validity: validity)
+        }
         if used.count == 1, let w = used.first {
             return Column(.string(codes: concat(\.codes), dictionary: builders[w].interner.dictionary()), validity: validity)
         }

@@ -135,9 +135,22 @@ final class Worker: @unchecked Sendable {
     private let vals: UnsafeMutablePointer<Int64>
     private let nulls: UnsafeMutablePointer<Bool>
     private let kinds: [UInt8]
+    /// Bytes of cells made during parsing (unescaped fields, enrichment output). They must
+    /// stay valid until the pending string cells are appended, so a full block is retired
+    /// (kept) rather than reused, and all are released by `appendPending`.
     private var arena: UnsafeMutablePointer<UInt8>
     private var arenaCap: Int
     private var arenaUsed = 0
+    private var retiredArenas: [UnsafeMutablePointer<UInt8>] = []
+    /// String columns are appended column by column in batches of up to `pendingCapacity`
+    /// rows (one interning table hot in cache at a time): `pendingPtr/Len[k * cap + row]`
+    /// hold string column `stringColumns[k]`'s cells (length -1: NULL).
+    private let stringColumns: [Int]
+    private let stringSlot: [Int]
+    private let pendingCapacity = 2048
+    private let pendingPtr: UnsafeMutablePointer<UnsafePointer<UInt8>?>
+    private let pendingLen: UnsafeMutablePointer<Int32>
+    private var pendingRows = 0
     private let hostScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
     private var uaCache: [UInt64: ([UInt8], UserAgentInfo)] = [:]
     private var keyCache: [Int] = []
@@ -158,8 +171,14 @@ final class Worker: @unchecked Sendable {
         nulls = .allocate(capacity: plan.ncols)
         nulls.initialize(repeating: false, count: plan.ncols)
         kinds = plan.types.map(\.rawValue)
-        arenaCap = 1 << 16
+        arenaCap = 1 << 18
         arena = .allocate(capacity: arenaCap)
+        stringColumns = plan.types.indices.filter { plan.types[$0].physical == .string }
+        var slot = [Int](repeating: -1, count: plan.ncols)
+        for (k, c) in stringColumns.enumerated() { slot[c] = k }
+        stringSlot = slot
+        pendingPtr = .allocate(capacity: max(1, stringColumns.count) * pendingCapacity)
+        pendingLen = .allocate(capacity: max(1, stringColumns.count) * pendingCapacity)
     }
 
     deinit {
@@ -171,7 +190,10 @@ final class Worker: @unchecked Sendable {
         vals.deallocate()
         nulls.deallocate()
         arena.deallocate()
+        for a in retiredArenas { a.deallocate() }
         hostScratch.deallocate()
+        pendingPtr.deallocate()
+        pendingLen.deallocate()
     }
 
     /// Frees all buffered values (after they were merged).
@@ -179,12 +201,27 @@ final class Worker: @unchecked Sendable {
 
     func resetRows() { rows = 0 }
 
+    /// Makes room for `n` more arena bytes (the current row's cells).
     private func ensureArena(_ n: Int) {
-        if n > arenaCap {
-            arena.deallocate()
-            arenaCap = max(n, arenaCap * 2)
+        if arenaUsed + n > arenaCap {
+            if arenaUsed > 0 { retiredArenas.append(arena) } else { arena.deallocate() }
+            arenaCap = max(n, arenaCap)
             arena = .allocate(capacity: arenaCap)
+            arenaUsed = 0
         }
+    }
+
+    /// Appends the pending string cells to their builders, column by column, and releases
+    /// the arena bytes they pointed to.
+    private func appendPending() {
+        if pendingRows > 0 {
+            for (k, c) in stringColumns.enumerated() {
+                builders[c].appendStrings(pendingPtr + k * pendingCapacity, pendingLen + k * pendingCapacity, pendingRows)
+            }
+            pendingRows = 0
+        }
+        for a in retiredArenas { a.deallocate() }
+        retiredArenas.removeAll(keepingCapacity: true)
         arenaUsed = 0
     }
 
@@ -194,6 +231,7 @@ final class Worker: @unchecked Sendable {
         fatal = nil
         seen = 0
         if file.isCSV { processCSV(chunk, piece, file) } else { processNDJSON(chunk, piece, file) }
+        appendPending()
     }
 
     private func clearCells() {
@@ -317,7 +355,16 @@ final class Worker: @unchecked Sendable {
                     break
                 }
                 let v = json.value(mem)
-                cellPtr[s] = v.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                if mem.valueInScratch && v.count > 0 {
+                    // the scanner's scratch is reused by the next line: keep a copy until
+                    // the pending cells are appended
+                    let out = arena + arenaUsed
+                    out.update(from: v.baseAddress!.assumingMemoryBound(to: UInt8.self), count: v.count)
+                    arenaUsed += v.count
+                    cellPtr[s] = UnsafePointer(out)
+                } else {
+                    cellPtr[s] = v.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                }
                 cellLen[s] = v.count
                 switch mem.kind {
                 case .string: cellState[s] = CellState.jsonString
@@ -495,7 +542,19 @@ final class Worker: @unchecked Sendable {
                 vals[c] = v
             }
         }
+        let pr = pendingRows
         for c in 0..<n {
+            let k = stringSlot[c]
+            if k >= 0 {
+                let at = k * pendingCapacity + pr
+                if nulls[c] {
+                    pendingLen[at] = -1
+                } else {
+                    pendingPtr[at] = cellPtr[c]
+                    pendingLen[at] = Int32(truncatingIfNeeded: cellLen[c])
+                }
+                continue
+            }
             if nulls[c] {
                 builders[c].appendNull()
                 continue
@@ -507,6 +566,8 @@ final class Worker: @unchecked Sendable {
             case .string: builders[c].appendString(cellPtr[c], cellLen[c])
             }
         }
+        pendingRows = pr + 1
+        if pendingRows == pendingCapacity { appendPending() }
         rows += 1
     }
 

@@ -79,6 +79,7 @@ public enum PartitionWriter {
         if keys.count == 2 && keyValid.allSatisfy({ $0 == nil }) {
             // common case (profile_id, ts): sort packed tuples
             let a = keyValues[0], b = keyValues[1]
+            if radixSortPairs(&rows, a, b) { return }
             var tuples = rows.map { (a[Int($0)], b[Int($0)], $0) }
             tuples.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
             for i in 0..<rows.count { rows[i] = tuples[i].2 }
@@ -95,6 +96,57 @@ public enum PartitionWriter {
             }
             return x < y
         }
+    }
+
+    /// Sorts ascending `rows` by `(a[row], b[row], row)` with one packed 64-bit key and a
+    /// stable radix sort, when both key ranges fit in 64 bits together; false (rows untouched)
+    /// otherwise.
+    static func radixSortPairs(_ rows: inout [Int32], _ a: [Int64], _ b: [Int64]) -> Bool {
+        let n = rows.count
+        var minA = Int64.max, maxA = Int64.min, minB = Int64.max, maxB = Int64.min
+        var ascending = true
+        rows.withUnsafeBufferPointer { r in
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    var prev: Int32 = -1
+                    for i in 0..<n {
+                        let row = r[i]
+                        if row <= prev { ascending = false }
+                        prev = row
+                        let x = ap[Int(row)], y = bp[Int(row)]
+                        minA = min(minA, x); maxA = max(maxA, x)
+                        minB = min(minB, y); maxB = max(maxB, y)
+                    }
+                }
+            }
+        }
+        // stability gives ties in input order, which equals row order only for ascending input
+        guard ascending else { return false }
+        let rangeA = UInt64(bitPattern: maxA &- minA), rangeB = UInt64(bitPattern: maxB &- minB)
+        let widthB = 64 - rangeB.leadingZeroBitCount
+        guard (64 - rangeA.leadingZeroBitCount) + widthB <= 64 else { return false }
+        var keys = [UInt64](repeating: 0, count: n)
+        var tags = [UInt32](repeating: 0, count: n)
+        rows.withUnsafeBufferPointer { r in
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    keys.withUnsafeMutableBufferPointer { k in
+                        tags.withUnsafeMutableBufferPointer { t in
+                            for i in 0..<n {
+                                let row = Int(r[i])
+                                let hi = UInt64(bitPattern: ap[row] &- minA)
+                                let lo = UInt64(bitPattern: bp[row] &- minB)
+                                k[i] = widthB == 64 ? lo : (hi << UInt64(widthB)) | lo
+                                t[i] = UInt32(truncatingIfNeeded: row)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        RadixSort.sort(&keys, &tags)
+        for i in 0..<n { rows[i] = Int32(truncatingIfNeeded: tags[i]) }
+        return true
     }
 
     /// Splits, sorts and stages `columns` as segments of `table` (at most `maxRows` rows each).

@@ -293,3 +293,62 @@ func selectedRowDecodeMatchesFullDecode(seed: UInt64) throws {
         }
     }
 }
+
+/// A dictionary already in byte-wise order (as ingest builds for hex ids) skips the sort and
+/// encodes to the same bytes as the same values under a shuffled dictionary, including
+/// entries no valid row uses and ties on the first 8 bytes.
+@Test func presortedDictionaryEncodesLikeShuffled() throws {
+    for seed in 0..<20 {
+        var rng = TestRNG(UInt64(seed) + 77)
+        var values = Set<String>()
+        let count = 1 + rng.int(0...400)
+        while values.count < count {
+            switch rng.int(0...3) {
+            case 0: values.insert(String(format: "%016llx", rng.next()))
+            case 1: values.insert("prefix00" + String(rng.int(0...999)))
+            case 2: values.insert(String(repeating: "a", count: rng.int(0...12)))
+            default: values.insert(String(format: "%llx", rng.next() % 5000))
+            }
+        }
+        let sorted = values.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var shuffled = sorted
+        for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, rng.int(0...i)) }
+        let rows = 1 + rng.int(0...3000)
+        let picks = (0..<rows).map { _ in sorted[rng.int(0...(sorted.count - 1))] }
+        let validity: [UInt8]? = seed % 2 == 0 ? nil : (0..<rows).map { _ in rng.int(0...9) == 0 ? 0 : 1 }
+        func column(_ order: [String]) -> Column {
+            var index: [String: UInt32] = [:]
+            for (i, s) in order.enumerated() { index[s] = UInt32(i) }
+            return Column(.string(codes: picks.map { index[$0]! }, dictionary: StringDictionary(order)), validity: validity)
+        }
+        let schema = [ColumnSchema(name: "s", type: .varchar)]
+        var opts = SegmentWriterOptions()
+        opts.blockRows = 1000
+        let a = try SegmentWriter.encode(schema: schema, columns: [column(sorted)], options: opts).bytes
+        let b = try SegmentWriter.encode(schema: schema, columns: [column(shuffled)], options: opts).bytes
+        #expect(a == b, "seed \(seed)")
+    }
+}
+
+/// The word-at-a-time hex decoder accepts exactly lowercase hex text and decodes it like the
+/// byte-wise definition, for every single-byte corruption position.
+@Test func lowerHexDecoding() {
+    var rng = TestRNG(31)
+    let digits = Array("0123456789abcdef".utf8)
+    for len in stride(from: 0, through: 70, by: 2) {
+        let text = (0..<len).map { _ in digits[rng.int(0...15)] }
+        let want = stride(from: 0, to: len, by: 2).map {
+            UInt8(String(decoding: text[$0..<($0 + 2)], as: UTF8.self), radix: 16)!
+        }
+        #expect(SegmentWriter.decodeLowerHex(text) == want, "len \(len)")
+        for pos in 0..<len {
+            for bad in [UInt8(ascii: "A"), UInt8(ascii: "F"), UInt8(ascii: "g"), UInt8(ascii: "/"), UInt8(ascii: ":"),
+                        UInt8(ascii: "`"), 0x00, 0xB0, 0xE6, 0x7F] {
+                var t = text
+                t[pos] = bad
+                #expect(SegmentWriter.decodeLowerHex(t) == nil, "len \(len) pos \(pos) byte \(bad)")
+            }
+        }
+    }
+    #expect(SegmentWriter.decodeLowerHex(Array("abc".utf8)) == nil)
+}

@@ -224,3 +224,40 @@ func allRows(_ t: Table) throws -> [[String]] {
     #expect(segs[0].minTime == 19753 * 86_400_000_000 && segs[0].maxTime == 19754 * 86_400_000_000 - 1)
     #expect(t.verify().isSound)
 }
+
+/// The packed-key radix path of `sortRows` orders rows exactly like sorting by
+/// `(profile, ts, row)`, and declines (leaving rows untouched) when keys need more than 64
+/// bits together or the rows are not ascending.
+@Test func radixSortPairsMatchesTupleSort() {
+    var state: UInt64 = 12345
+    func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    for seed in 0..<40 {
+        let n = Int(next() % 3000)
+        let wide = seed % 8 == 7
+        let a: [Int64] = (0..<n).map { _ in wide ? Int64(bitPattern: next()) : Int64(next() % 50) - 25 }
+        let b: [Int64] = (0..<n).map { _ in
+            switch wide ? 0 : seed % 4 {
+            case 0: return 1_704_067_200_000_000 + Int64(next() % 2_700_000_000_000)
+            case 1: return Int64(next() % 5)
+            case 2: return -Int64(next() % 1_000_000)
+            default: return 42
+            }
+        }
+        var rows = (0..<Int32(n)).filter { _ in next() % 4 != 0 }
+        let want = rows.sorted { (a[Int($0)], b[Int($0)], $0) < (a[Int($1)], b[Int($1)], $1) }
+        let before = rows
+        let used = PartitionWriter.radixSortPairs(&rows, a, b)
+        if used { #expect(rows == want, "seed \(seed)") } else { #expect(rows == before) }
+        #expect(used == !(wide && n > 1) || n <= 1, "seed \(seed)")
+        if n > 2 {
+            var desc = Array(before.reversed())
+            #expect(!PartitionWriter.radixSortPairs(&desc, a, b), "descending input is declined")
+        }
+    }
+}
