@@ -7,6 +7,10 @@ import Glibc
 /// A store: a directory holding one sub-directory per table.
 public final class Store: Sendable {
     public let root: String
+    /// The last manifest decoded per table, keyed by its file's identity (path, inode, size,
+    /// modification time): manifest files are never rewritten in place, so repeated snapshots
+    /// in one process (`strata bench`, the shell) skip decoding an unchanged manifest.
+    let manifestCache = ManifestCache()
 
     /// Opens (and with `create`, creates) the store at `root`.
     public init(root: String, create: Bool = true) throws(StoreError) {
@@ -125,5 +129,38 @@ public final class Store: Sendable {
             } catch { throw StoreError(error) }
             try? FileManager.default.removeItem(atPath: trash)
         }
+    }
+}
+
+/// See `Store.manifestCache`.
+final class ManifestCache: @unchecked Sendable {
+    struct Key: Equatable {
+        var path: String
+        var inode: UInt64
+        var size: Int64
+        var mtimeSec: Int
+        var mtimeNsec: Int
+    }
+    private let lock = NSLock()
+    private var entries: [String: (Key, Manifest)] = [:]
+
+    static func key(_ path: String) -> Key? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Key(path: path, inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                   mtimeSec: st.st_mtim.tv_sec, mtimeNsec: st.st_mtim.tv_nsec)
+    }
+
+    func lookup(_ key: Key, table: String) -> Manifest? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (k, m) = entries[table], k == key else { return nil }
+        return m
+    }
+
+    func store(_ key: Key, table: String, _ m: Manifest) {
+        lock.lock()
+        entries[table] = (key, m)
+        lock.unlock()
     }
 }

@@ -47,10 +47,13 @@ public final class Table: Sendable {
 
     func readManifest(_ v: UInt64) throws(StoreError) -> Manifest {
         let path = manifestPath(v)
+        let key = ManifestCache.key(path)
+        if let key, let m = store.manifestCache.lookup(key, table: dir) { return m }
         let bytes: [UInt8]
         do throws(FormatError) { bytes = try FileIO.readFile(path, limit: 1 << 30) } catch { throw StoreError(error) }
         let m = try Manifest.decode(bytes, path: path)
         guard m.version == v else { throw StoreError(.corrupt, "\(path): holds version \(m.version)") }
+        if let key { store.manifestCache.store(key, table: dir, m) }
         return m
     }
 

@@ -261,3 +261,21 @@ func allRows(_ t: Table) throws -> [[String]] {
         }
     }
 }
+
+/// The in-process manifest cache never serves a manifest whose file changed: a table dropped
+/// and created again under the same name restarts at version 1 with another schema.
+@Test func manifestCacheFollowsRecreatedTables() throws {
+    let store = try tempStore()
+    defer { try? FileManager.default.removeItem(atPath: store.root) }
+    try store.createTable(eventsDef)
+    #expect(try store.table("events").currentManifest().table.columns.count == 5)
+    #expect(try store.table("events").currentManifest().version == 1)
+    try store.dropTable("events")
+    var narrow = eventsDef
+    narrow.columns = Array(eventsDef.columns.prefix(3))
+    narrow.sortKey = ["source", "ts"]
+    try store.createTable(narrow)
+    let m = try store.table("events").currentManifest()
+    #expect(m.version == 1)
+    #expect(m.table.columns.map(\.name) == ["ts", "profile_id", "source"])
+}
