@@ -58,7 +58,7 @@ public struct Strata: ParsableCommand {
 
 public enum StrataMain {
     public static func run() {
-        tuneAllocator()
+        strata_tune_allocator()
         do {
             var cmd = try Strata.parseAsRoot()
             try cmd.run()
@@ -405,13 +405,4 @@ struct BenchCommand: ParsableCommand {
             try data.write(to: URL(fileURLWithPath: json))
         }
     }
-}
-
-/// glibc hands allocations above 128 KiB (one 64K-row vector is 512 KiB) to fresh mmaps and
-/// trims freed heap tops eagerly, so every batch buffer costs page faults and zeroing. Keeping
-/// such buffers in the heap and freed memory in the process (up to 256 MiB above the peak in
-/// use) makes the query suite about 10-20% faster and leaves peak memory unchanged (measured
-/// on the 10M-row benchmark store: compaction peak RSS 693 vs 704 MiB).
-func tuneAllocator() {
-    strata_tune_allocator()
 }

@@ -259,11 +259,15 @@ public enum IntCodec {
         return (base, divisor, width, try r.bytes(BitPacking.byteCount(count: count, width: width)))
     }
 
+    /// Encodings whose values can be read at any position without decoding the others.
+    public static func hasRandomAccess(_ enc: Encoding) -> Bool {
+        enc == .constant || enc == .plain || enc == .frameOfReference
+    }
+
     /// Decodes only the values at `rows` (ascending positions below `count`) into
-    /// `out[0..<rows.count]`, for encodings with random access (constant, plain, frame of
-    /// reference). Returns false, writing nothing, for the others.
+    /// `out[0..<rows.count]`; the encoding must have random access (`hasRandomAccess`).
     public static func decodeSelected(_ enc: Encoding, _ payload: UnsafeRawBufferPointer, count: Int,
-                                      rows: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Int64>) throws(FormatError) -> Bool {
+                                      rows: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Int64>) throws(FormatError) {
         var r = ByteReader(payload)
         switch enc {
         case .constant:
@@ -279,7 +283,7 @@ public enum IntCodec {
             let m = Int64(bitPattern: divisor)
             if width == 0 {
                 out.update(repeating: base, count: rows.count)
-                return true
+                return
             }
             let p = packed.baseAddress!
             let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
@@ -295,9 +299,8 @@ public enum IntCodec {
                 out[k] = base &+ Int64(bitPattern: raw) &* m
             }
         default:
-            return false
+            throw FormatError(.invalidArgument, "encoding without random access")
         }
-        return true
     }
 
     /// Decodes a payload of `count` values into `out` (which must hold `count` values).

@@ -202,7 +202,7 @@ public final class SegmentReader: @unchecked Sendable {
         let m = rows.count
         guard m == 0 || Int(rows[m - 1]) < count else { throw FormatError(.invalidArgument, "row selection beyond the block", path: path) }
         let phys = c.type.physical
-        if phys == .int64 || phys == .string, [.constant, .plain, .frameOfReference].contains(meta.encoding) {
+        if phys == .int64 || phys == .string, IntCodec.hasRandomAccess(meta.encoding) {
             let what = "column '\(c.name)' block \(block)"
             guard Int(meta.nullCount) <= count else { throw FormatError(.corrupt, "\(what): null count exceeds rows", path: path) }
             var payload = try raw(meta.page, scratch: scratch, what: what)
@@ -220,10 +220,9 @@ public final class SegmentReader: @unchecked Sendable {
                     payload = UnsafeRawBufferPointer(rebasing: payload[nb...])
                 }
                 out.ensure(&out.ints, max(m, 1))
-                let done = try out.ints.withUnsafeMutableBufferPointer { (o) throws(FormatError) -> Bool in
+                try out.ints.withUnsafeMutableBufferPointer { (o) throws(FormatError) in
                     try IntCodec.decodeSelected(meta.encoding, payload, count: count, rows: rows, into: o.baseAddress!)
                 }
-                guard done else { throw FormatError(.corrupt, "encoding without random access") }
                 if phys == .string, let d = c.dictionary {
                     let limit = Int64(d.entries)
                     for k in 0..<m where out.ints[k] < 0 || out.ints[k] >= limit {
