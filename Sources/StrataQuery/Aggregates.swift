@@ -152,6 +152,8 @@ struct KeyEncoder {
 public enum AggKind: Sendable, Equatable {
     case countStar, count, sum, avg, min, max, countDistinct, approxCountDistinct, any, argMin, argMax
     case quantile(Double), countIf, sumIf
+    /// Most frequent non-NULL value; ties go to the smallest value.
+    case mode
 }
 
 /// A bound aggregate: kind, argument(s), optional FILTER, result type.
@@ -190,6 +192,13 @@ final class AggState {
     var sbest: [Int64] = []
     var interner: StringInterner?
     var stringExtreme: Bool { (spec.kind == .min || spec.kind == .max) && inputType == .varchar }
+    /// min/max over DOUBLE or an integer lane (BIGINT, DATE, TIMESTAMP, BOOLEAN): typed best
+    /// values in `ibest`/`dbest`, `counts[g] > 0` once group g has one.
+    let typedExtreme: Bool
+    var ibest: [Int64] = []
+    var dbest: [Double] = []
+    /// mode(): (group, value word, occurrences) runs, counted at the end.
+    var modes: ModeCounts?
     private var distinctCounted = false
     /// 4096 (group + 1, value) pairs recently inserted into `pairs` (count DISTINCT only).
     lazy var recentPairs: UnsafeMutablePointer<Int64> = {
@@ -200,6 +209,8 @@ final class AggState {
     var overflow = false
     /// No GROUP BY: every row belongs to group 0, so updates are plain reductions.
     var singleGroup = false
+    /// Threads that finishing count(DISTINCT) and mode() may use.
+    var threads = 1
 
     deinit {
         if spec.kind == .countDistinct { recentPairs.deallocate() }
@@ -207,8 +218,12 @@ final class AggState {
 
     init(_ spec: AggSpec) {
         self.spec = spec
-        inputType = spec.args.first?.type ?? .null
+        let t = spec.args.first?.type ?? .null
+        inputType = t
+        typedExtreme = (spec.kind == .min || spec.kind == .max)
+            && (t == .double || t == .bigint || t == .date || t == .timestamp || t == .boolean)
         if spec.kind == .countDistinct { pairs = DistinctPairs() }
+        if spec.kind == .mode { modes = ModeCounts() }
     }
 
     func grow(_ groups: Int) {
@@ -220,6 +235,9 @@ final class AggState {
             if inputType == .double || spec.kind == .avg { dsum.append(contentsOf: repeatElement(0, count: add)) }
             else { isum.append(contentsOf: repeatElement(0, count: add)) }
         case .min where stringExtreme, .max where stringExtreme: sbest.append(contentsOf: repeatElement(-1, count: add))
+        case .min where typedExtreme, .max where typedExtreme:
+            if inputType == .double { dbest.append(contentsOf: repeatElement(0, count: add)) }
+            else { ibest.append(contentsOf: repeatElement(0, count: add)) }
         case .min, .max, .any: ext.append(contentsOf: repeatElement(.null, count: add))
         case .argMin, .argMax:
             ext.append(contentsOf: repeatElement(.null, count: add))
@@ -353,6 +371,10 @@ final class AggState {
             updateStringExtreme(gids, args[0], mask, keys.interner)
             return
         }
+        if typedExtreme {
+            updateTypedExtreme(gids, args[0], mask)
+            return
+        }
         if updateFast(gids, args, mask) { return }
         let n = gids.count
         @inline(__always) func take(_ i: Int) -> Bool {
@@ -438,6 +460,16 @@ final class AggState {
                     set.append(group: gi, value: wi)
                 }
             } }
+        case .mode:
+            let v = args[0]
+            var words = [Int64](repeating: 0, count: n)
+            var nulls = [Int64](repeating: 0, count: n)
+            keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
+            let m = modes!
+            if v.dict?.hexWords != nil { m.hex = true }
+            interner = keys.interner
+            for i in 0..<n where nulls[i] == 0 && take(i) { m.add(group: gids[i], value: words[i]) }
+            m.flush()
         case .approxCountDistinct:
             let v = args[0]
             var words = [Int64](repeating: 0, count: n)
@@ -449,6 +481,45 @@ final class AggState {
                 HLL.add(&hll[g]!, words[i])
             }
         }
+    }
+
+    /// `a` orders before `b` (NaN after every number, as `Evaluator.compareValues`).
+    @inline(__always) static func less(_ a: Double, _ b: Double) -> Bool { a < b || (b.isNaN && !a.isNaN) }
+
+    func updateTypedExtreme(_ gids: [Int32], _ v: Vec, _ mask: Vec?) {
+        let n = gids.count
+        let isMin = spec.kind == .min
+        let step = v.isConst ? 0 : 1
+        let plain = mask == nil && v.valid == nil
+        @inline(__always) func skip(_ i: Int) -> Bool {
+            if let mask, mask.isNull(i) || mask.ints[mask.idx(i)] == 0 { return true }
+            return v.isNull(i)
+        }
+        counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in
+            if inputType == .double {
+                let xs = v.type == .double ? v.dbls : v.ints.map { Double($0) }
+                dbest.withUnsafeMutableBufferPointer { b in xs.withUnsafeBufferPointer { x in
+                    for i in 0..<n where plain || !skip(i) {
+                        let k = Int(g[i]), y = x[i * step]
+                        if c[k] == 0 { c[k] = 1; b[k] = y } else if isMin ? AggState.less(y, b[k]) : AggState.less(b[k], y) { b[k] = y }
+                    }
+                } }
+            } else {
+                ibest.withUnsafeMutableBufferPointer { b in v.ints.withUnsafeBufferPointer { x in
+                    if isMin {
+                        for i in 0..<n where plain || !skip(i) {
+                            let k = Int(g[i]), y = x[i * step]
+                            if c[k] == 0 { c[k] = 1; b[k] = y } else if y < b[k] { b[k] = y }
+                        }
+                    } else {
+                        for i in 0..<n where plain || !skip(i) {
+                            let k = Int(g[i]), y = x[i * step]
+                            if c[k] == 0 { c[k] = 1; b[k] = y } else if y > b[k] { b[k] = y }
+                        }
+                    }
+                } }
+            }
+        } }
     }
 
     func updateStringExtreme(_ gids: [Int32], _ v: Vec, _ mask: Vec?, _ interner: StringInterner) {
@@ -494,6 +565,25 @@ final class AggState {
             }
             return
         }
+        if typedExtreme {
+            let isMin = spec.kind == .min
+            for g in 0..<map.count where other.counts[g] > 0 {
+                let t = Int(map[g])
+                if inputType == .double {
+                    let y = other.dbest[g]
+                    if counts[t] == 0 || (isMin ? AggState.less(y, dbest[t]) : AggState.less(dbest[t], y)) { dbest[t] = y }
+                } else {
+                    let y = other.ibest[g]
+                    if counts[t] == 0 || (isMin ? y < ibest[t] : y > ibest[t]) { ibest[t] = y }
+                }
+                counts[t] = 1
+            }
+            return
+        }
+        if spec.kind == .mode {
+            modes!.absorb(other.modes!, map)
+            return
+        }
         for g in 0..<map.count {
             let t = Int(map[g])
             switch spec.kind {
@@ -523,8 +613,8 @@ final class AggState {
             case .approxCountDistinct:
                 guard let o = other.hll[g] else { continue }
                 if hll[t] == nil { hll[t] = o } else { for r in 0..<HLL.registers { hll[t]![r] = max(hll[t]![r], o[r]) } }
-            case .countDistinct:
-                break  // handled below
+            case .countDistinct, .mode:
+                break  // handled below / above
             }
         }
         if spec.kind == .countDistinct, let op = other.pairs { pairs!.absorb(op, map) }
@@ -534,9 +624,16 @@ final class AggState {
     /// Results of groups `0..<n` as one vector.
     func finalizeVec(_ n: Int, emptyInput: Bool, interner: StringInterner) throws(QueryError) -> Vec {
         if spec.kind == .countDistinct && !distinctCounted {
-            pairs!.count(into: &counts)
+            pairs!.count(into: &counts, threads: threads)
             distinctCounted = true
         }
+        if typedExtreme {
+            let v = Vec(type: spec.type, count: n)
+            if inputType == .double { v.dbls = Array(dbest.prefix(n)) } else { v.ints = Array(ibest.prefix(n)) }
+            if counts.prefix(n).contains(0) { v.valid = counts.prefix(n).map { $0 == 0 ? 0 : 1 } }
+            return v
+        }
+        if spec.kind == .mode { return modes!.finalize(n, type: spec.type, interner: interner, threads: threads) }
         if stringExtreme {
             let v = Vec(type: .varchar, count: n)
             let best = sbest.prefix(n)
@@ -588,6 +685,17 @@ final class AggState {
             return counts[g] == 0 ? .null : .double(dsum[g] / Double(counts[g]))
         case .min where stringExtreme, .max where stringExtreme:
             return sbest[g] < 0 ? .null : .string(interner!.string(sbest[g]))
+        case .min where typedExtreme, .max where typedExtreme:
+            if counts[g] == 0 { return .null }
+            switch inputType {
+            case .double: return .double(dbest[g])
+            case .date: return .date(ibest[g])
+            case .timestamp: return .timestamp(ibest[g])
+            case .boolean: return .bool(ibest[g] != 0)
+            default: return .int(ibest[g])
+            }
+        case .mode:
+            return modes!.finalize(counts.count, type: spec.type, interner: interner ?? StringInterner(), threads: threads).value(g)
         case .min, .max, .any, .argMin, .argMax: return ext[g]
         case .quantile(let p):
             var xs = lists[g]

@@ -40,7 +40,7 @@ final class Binder {
     static let aggregateNames: Set<String> = [
         "count", "sum", "avg", "mean", "min", "max", "count_if", "countif", "sum_if", "sumif", "approx_count_distinct",
         "uniq", "uniqexact", "quantile", "approx_quantile", "quantile_cont", "median", "arg_max", "argmax", "arg_min",
-        "argmin", "any", "any_value", "first",
+        "argmin", "any", "any_value", "first", "mode",
     ]
 
     static let scalarNames: [String] = [
@@ -564,6 +564,9 @@ final class Binder {
         case "arg_max", "argmax", "arg_min", "argmin":
             try need(2)
             return AggSpec(kind: name.contains("max") ? .argMax : .argMin, args: args, filter: filter, type: args[0].type)
+        case "mode":
+            try need(1)
+            return AggSpec(kind: .mode, args: args, filter: filter, type: args[0].type)
         case "median":
             try need(1); try numeric(0)
             return AggSpec(kind: .quantile(0.5), args: args, filter: filter, type: .double)

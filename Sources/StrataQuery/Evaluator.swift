@@ -572,9 +572,26 @@ public struct Evaluator: @unchecked Sendable {
         case .extract(let field):
             let v = args[0]
             let tz = self
-            return map1(v, .bigint, ints: { x in
-                tz.extract(field, v.type == .date ? x * Civil.microsPerDay : tz.local(x))
-            }, dbls: { $0 })
+            switch field {
+            case .year, .quarter, .month, .day, .week, .dow, .isodow, .doy:
+                // calendar fields depend on the day only, and sorted rows repeat days: convert
+                // each run of equal days once
+                var lastDay = Int64.min, last: Int64 = 0
+                let isDate = v.type == .date
+                return map1(v, .bigint, ints: { x in
+                    let local = isDate ? x * Civil.microsPerDay : tz.local(x)
+                    let day = Civil.floorDiv(local, Civil.microsPerDay)
+                    if day != lastDay {
+                        lastDay = day
+                        last = tz.extract(field, local)
+                    }
+                    return last
+                }, dbls: { $0 })
+            default:
+                return map1(v, .bigint, ints: { x in
+                    tz.extract(field, v.type == .date ? x * Civil.microsPerDay : tz.local(x))
+                }, dbls: { $0 })
+            }
         case .lower, .upper:
             let v = args[0]
             let f: (String) -> String = fn.isLower ? { $0.lowercased() } : { $0.uppercased() }

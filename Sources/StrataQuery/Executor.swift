@@ -441,7 +441,10 @@ final class Executor: @unchecked Sendable {
             if anyNull { v.valid = valid }
             columns.append(v)
         }
-        for s in final.states { columns.append(try s.finalizeVec(ng, emptyInput: emptyInput, interner: interner)) }
+        for s in final.states {
+            s.threads = threads
+            columns.append(try s.finalizeVec(ng, emptyInput: emptyInput, interner: interner))
+        }
         groupCount = ng
         if let chosen = preselectTopGroups(plan, columns: columns, count: ng) {
             let sel = chosen.map { Int32($0) }

@@ -1,3 +1,4 @@
+import Foundation
 import CStrataKernels
 /// Open-addressing hash table from fixed-width keys (`width` Int64 words) to dense group ids.
 /// Keys are stored flat (structure of arrays), so aggregate state can be indexed by group id.
@@ -209,14 +210,97 @@ final class PairSet {
     }
 }
 
+/// `fanout` append-only buffers of Int64 words with manually managed storage, so an append
+/// costs no uniqueness check or bounds check of nested arrays.
+final class PartitionedWords {
+    let fanout: Int
+    private var bases: UnsafeMutablePointer<UnsafeMutablePointer<Int64>?>
+    private var counts: UnsafeMutablePointer<Int>
+    private var capacities: UnsafeMutablePointer<Int>
+
+    init(fanout: Int) {
+        self.fanout = fanout
+        bases = .allocate(capacity: fanout)
+        bases.initialize(repeating: nil, count: fanout)
+        counts = .allocate(capacity: fanout)
+        counts.initialize(repeating: 0, count: fanout)
+        capacities = .allocate(capacity: fanout)
+        capacities.initialize(repeating: 0, count: fanout)
+    }
+
+    deinit {
+        clear()
+        bases.deallocate()
+        counts.deallocate()
+        capacities.deallocate()
+    }
+
+    @inline(__always) func count(_ p: Int) -> Int { counts[p] }
+
+    private func grow(_ p: Int, _ need: Int) {
+        var cap = max(256, capacities[p] * 2)
+        while cap < need { cap *= 2 }
+        let fresh = UnsafeMutablePointer<Int64>.allocate(capacity: cap)
+        if let old = bases[p] {
+            fresh.update(from: old, count: counts[p])
+            old.deallocate()
+        }
+        bases[p] = fresh
+        capacities[p] = cap
+    }
+
+    @inline(__always) func append(_ p: Int, _ a: Int64, _ b: Int64) {
+        let c = counts[p]
+        if c + 2 > capacities[p] { grow(p, c + 2) }
+        let base = bases[p]!
+        base[c] = a
+        base[c + 1] = b
+        counts[p] = c + 2
+    }
+
+    @inline(__always) func append(_ p: Int, _ a: Int64, _ b: Int64, _ d: Int64) {
+        let c = counts[p]
+        if c + 3 > capacities[p] { grow(p, c + 3) }
+        let base = bases[p]!
+        base[c] = a
+        base[c + 1] = b
+        base[c + 2] = d
+        counts[p] = c + 3
+    }
+
+    /// The words of partition `p` (valid until the next append to it).
+    func words(_ p: Int) -> UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: bases[p], count: counts[p]) }
+
+    /// Replaces partition `p`'s words.
+    func replace(_ p: Int, with words: [Int64]) {
+        counts[p] = 0
+        if words.count > capacities[p] { grow(p, words.count) }
+        words.withUnsafeBufferPointer { w in if let b = w.baseAddress { bases[p]!.update(from: b, count: w.count) } }
+        counts[p] = words.count
+    }
+
+    func clear() {
+        for p in 0..<fanout {
+            bases[p]?.deallocate()
+            bases[p] = nil
+            counts[p] = 0
+            capacities[p] = 0
+        }
+    }
+}
+
 /// Exact count(DISTINCT) state: (group, value) pairs radix-partitioned by a hash of the value
 /// into 256 append-only buffers (sequential writes while scanning). Counting dedupes each
-/// partition with a small, cache-resident set. A partition that grows large is deduplicated
-/// in place, so memory follows the number of distinct pairs rather than rows.
+/// partition with a small, cache-resident set; partitions are counted on several threads. A
+/// partition that grows large is deduplicated in place, so memory follows the number of
+/// distinct pairs rather than rows.
 final class DistinctPairs {
     static let fanout = 256
     static let compactAt = 1 << 20
-    var parts: [[Int64]] = Array(repeating: [], count: DistinctPairs.fanout)
+    let parts = PartitionedWords(fanout: DistinctPairs.fanout)
+    /// Other threads' states merged in: their pairs are read in place at counting time, with
+    /// group ids mapped through the map.
+    var others: [(DistinctPairs, [Int32])] = []
 
     @inline(__always) static func partition(_ v: Int64) -> Int {
         Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 56)  // wrapping: hash mixing
@@ -224,55 +308,286 @@ final class DistinctPairs {
 
     @inline(__always) func append(group: Int32, value: Int64) {
         let p = DistinctPairs.partition(value)
-        parts[p].append(Int64(group))
-        parts[p].append(value)
-        if parts[p].count >= 2 * DistinctPairs.compactAt && parts[p].count.isPowerOfTwo { dedupe(p) }
+        parts.append(p, Int64(group), value)
+        let c = parts.count(p)
+        if c >= 2 * DistinctPairs.compactAt && c.isPowerOfTwo { dedupe(p) }
     }
 
     /// Removes duplicate pairs of partition `p` in place.
     func dedupe(_ p: Int) {
-        let n = parts[p].count / 2
+        let b = parts.words(p)
+        let n = b.count / 2
         let set = PairSet(capacity: n)
         var out: [Int64] = []
-        out.reserveCapacity(parts[p].count)
-        parts[p].withUnsafeBufferPointer { b in
-            for i in 0..<n where set.insert(group: Int32(truncatingIfNeeded: b[2 * i]), value: b[2 * i + 1]) {
-                out.append(b[2 * i])
-                out.append(b[2 * i + 1])
-            }
+        out.reserveCapacity(b.count)
+        for i in 0..<n where set.insert(group: Int32(truncatingIfNeeded: b[2 * i]), value: b[2 * i + 1]) {
+            out.append(b[2 * i])
+            out.append(b[2 * i + 1])
         }
-        parts[p] = out
+        parts.replace(p, with: out)
     }
 
-    /// Moves `other`'s pairs in, with group ids mapped through `map`.
+    /// Takes `other`'s pairs, with group ids mapped through `map` (read when counting).
     func absorb(_ other: DistinctPairs, _ map: [Int32]) {
-        for p in 0..<DistinctPairs.fanout {
-            let src = other.parts[p]
-            if src.isEmpty { continue }
-            parts[p].reserveCapacity(parts[p].count + src.count)
-            var i = 0
-            while i < src.count {
-                parts[p].append(Int64(map[Int(src[i])]))
-                parts[p].append(src[i + 1])
-                i += 2
-            }
-            other.parts[p] = []
-        }
+        others.append((other, map))
+        for (o, m) in other.others { others.append((o, m.map { map[Int($0)] })) }
+        other.others = []
     }
 
-    /// Adds each group's number of distinct values to `counts`.
-    func count(into counts: inout [Int64]) {
-        counts.withUnsafeMutableBufferPointer { c in
-            for p in 0..<DistinctPairs.fanout where !parts[p].isEmpty {
-                let n = parts[p].count / 2
-                let set = PairSet(capacity: n)
-                parts[p].withUnsafeBufferPointer { b in
-                    for i in 0..<n where set.insert(group: Int32(truncatingIfNeeded: b[2 * i]), value: b[2 * i + 1]) {
-                        c[Int(b[2 * i])] &+= 1
+    /// Adds each group's number of distinct values to `counts`, counting partitions on up to
+    /// `threads` threads.
+    func count(into counts: inout [Int64], threads: Int = 1) {
+        let n = counts.count
+        let sources: [(DistinctPairs, [Int32]?)] = [(self, nil)] + others.map { ($0.0, $0.1) }
+        let workers = max(1, min(threads, 8))
+        var partial = [[Int64]](repeating: [], count: workers)
+        let next = Counter()
+        let results = Counter()
+        let body: (Int) -> Void = { w in
+            var local = [Int64](repeating: 0, count: n)
+            local.withUnsafeMutableBufferPointer { c in
+                while true {
+                    let p = next.take()
+                    if p >= DistinctPairs.fanout { break }
+                    var total = 0
+                    for (src, _) in sources { total += src.parts.count(p) / 2 }
+                    if total == 0 { continue }
+                    let set = PairSet(capacity: total)
+                    for (src, map) in sources {
+                        let b = src.parts.words(p)
+                        if let map {
+                            map.withUnsafeBufferPointer { m in
+                                for i in 0..<(b.count / 2) {
+                                    let g = m[Int(b[2 * i])]
+                                    if set.insert(group: g, value: b[2 * i + 1]) { c[Int(g)] &+= 1 }
+                                }
+                            }
+                        } else {
+                            for i in 0..<(b.count / 2) {
+                                let g = Int32(truncatingIfNeeded: b[2 * i])
+                                if set.insert(group: g, value: b[2 * i + 1]) { c[Int(g)] &+= 1 }
+                            }
+                        }
                     }
                 }
-                parts[p] = []
             }
+            results.lock.lock()
+            partial[w] = local
+            results.lock.unlock()
+        }
+        if workers == 1 {
+            body(0)
+        } else {
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { box.value($0) }
+        }
+        counts.withUnsafeMutableBufferPointer { c in
+            for local in partial where !local.isEmpty {
+                local.withUnsafeBufferPointer { l in for g in 0..<n { c[g] &+= l[g] } }
+            }
+        }
+        for (src, _) in sources { src.parts.clear() }
+        others = []
+    }
+}
+
+/// A shared counter handing out work items to threads.
+final class Counter: @unchecked Sendable {
+    let lock = NSLock()
+    private var value = 0
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}
+
+/// mode() state: runs of equal (group, value word) with their lengths, radix-partitioned by a
+/// hash of the value like `DistinctPairs`. Finishing sums the runs of each (group, value)
+/// partition by partition (on several threads), and each group keeps the value seen most
+/// often; ties go to the smallest value (strings byte-wise, NaN after every number).
+final class ModeCounts {
+    static let fanout = 64
+    static let compactAt = 1 << 21
+    /// (group, value, count) triples.
+    let parts = PartitionedWords(fanout: ModeCounts.fanout)
+    var others: [(ModeCounts, [Int32])] = []
+    /// Values are 16-hex-digit ids as 64-bit words (their numeric order is their text order).
+    var hex = false
+    private var runGroup: Int32 = -1
+    private var runValue: Int64 = 0
+    private var runLength: Int64 = 0
+    private var result: Vec?
+
+    @inline(__always) static func partition(_ v: Int64) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 58)  // wrapping: hash mixing
+    }
+
+    @inline(__always) func add(group: Int32, value: Int64) {
+        if group == runGroup && value == runValue { runLength += 1; return }
+        flush()
+        runGroup = group
+        runValue = value
+        runLength = 1
+    }
+
+    /// Ends the current run.
+    func flush() {
+        guard runLength > 0 else { return }
+        let p = ModeCounts.partition(runValue)
+        parts.append(p, Int64(runGroup), runValue, runLength)
+        runLength = 0
+        runGroup = -1
+        let c = parts.count(p) / 3
+        if c >= ModeCounts.compactAt && c % ModeCounts.compactAt == 0 { compact(p) }
+    }
+
+    /// Sums the counts of equal (group, value) triples of partition `p` in place.
+    func compact(_ p: Int) {
+        let merged = ModeCounts.sum([(parts.words(p), nil)])
+        var out: [Int64] = []
+        out.reserveCapacity(3 * merged.count)
+        merged.forEach { g, v, c in out.append(Int64(g)); out.append(v); out.append(c) }
+        parts.replace(p, with: out)
+    }
+
+    /// Sums counts per (group, value) over the given triple buffers.
+    static func sum(_ sources: [(UnsafeBufferPointer<Int64>, [Int32]?)]) -> PairCounts {
+        var total = 0
+        for (b, _) in sources { total += b.count / 3 }
+        let table = PairCounts(capacity: total)
+        for (b, map) in sources {
+            if let map {
+                map.withUnsafeBufferPointer { m in
+                    for i in 0..<(b.count / 3) { table.add(group: m[Int(b[3 * i])], value: b[3 * i + 1], count: b[3 * i + 2]) }
+                }
+            } else {
+                for i in 0..<(b.count / 3) { table.add(group: Int32(truncatingIfNeeded: b[3 * i]), value: b[3 * i + 1], count: b[3 * i + 2]) }
+            }
+        }
+        return table
+    }
+
+    func absorb(_ other: ModeCounts, _ map: [Int32]) {
+        other.flush()
+        hex = hex || other.hex
+        others.append((other, map))
+        for (o, m) in other.others { others.append((o, m.map { map[Int($0)] })) }
+        other.others = []
+    }
+
+    /// The mode of groups `0..<n` (NULL for groups without values).
+    func finalize(_ n: Int, type: DataType, interner: StringInterner, threads: Int = 1) -> Vec {
+        if let r = result, r.count >= n { return r }
+        flush()
+        for (o, _) in others { o.flush() }
+        let sources: [(ModeCounts, [Int32]?)] = [(self, nil)] + others.map { ($0.0, $0.1) }
+        let isHex = hex || sources.contains { $0.0.hex }
+        // value order of the column type
+        let less: (Int64, Int64) -> Bool
+        switch type {
+        case .varchar where isHex: less = { UInt64(bitPattern: $0) < UInt64(bitPattern: $1) }
+        case .varchar: less = { interner.compare($0, $1) < 0 }
+        case .double: less = { AggState.less(Double(bitPattern: UInt64(bitPattern: $0)), Double(bitPattern: UInt64(bitPattern: $1))) }
+        default: less = { $0 < $1 }
+        }
+        let workers = max(1, min(threads, 8))
+        var bestValue = [[Int64]](repeating: [], count: workers)
+        var bestCount = [[Int64]](repeating: [], count: workers)
+        let next = Counter()
+        let results = Counter()
+        let body: (Int) -> Void = { w in
+            var bv = [Int64](repeating: 0, count: n)
+            var bc = [Int64](repeating: 0, count: n)
+            while true {
+                let p = next.take()
+                if p >= ModeCounts.fanout { break }
+                let table = ModeCounts.sum(sources.map { ($0.0.parts.words(p), $0.1) })
+                bv.withUnsafeMutableBufferPointer { bvp in bc.withUnsafeMutableBufferPointer { bcp in
+                    table.forEach { g, v, c in
+                        let k = Int(g)
+                        if c > bcp[k] || (c == bcp[k] && less(v, bvp[k])) { bcp[k] = c; bvp[k] = v }
+                    }
+                } }
+            }
+            results.lock.lock()
+            bestValue[w] = bv
+            bestCount[w] = bc
+            results.lock.unlock()
+        }
+        if workers == 1 {
+            body(0)
+        } else {
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { box.value($0) }
+        }
+        var bv = bestValue[0], bc = bestCount[0]
+        for w in 1..<workers {
+            for k in 0..<n where bestCount[w][k] > bc[k] || (bestCount[w][k] == bc[k] && bestCount[w][k] > 0 && less(bestValue[w][k], bv[k])) {
+                bc[k] = bestCount[w][k]
+                bv[k] = bestValue[w][k]
+            }
+        }
+        for s in sources { s.0.parts.clear() }
+        others = []
+        let v = Vec(type: type, count: n)
+        switch type {
+        case .varchar where isHex:
+            v.dict = DictRef(hexWords: bv.isEmpty ? [0] : bv)
+            v.ints = (0..<Int64(n)).map { $0 }
+        case .varchar:
+            v.dict = interner.dictRef()
+            v.ints = bv
+        case .double: v.dbls = bv.map { Double(bitPattern: UInt64(bitPattern: $0)) }
+        default: v.ints = bv
+        }
+        if bc.contains(0) { v.valid = bc.map { $0 == 0 ? 0 : 1 } }
+        result = v
+        return v
+    }
+}
+
+/// Open-addressing map from (group, value) to a count (3 words per slot; group ids stored + 1).
+final class PairCounts {
+    private var slots: UnsafeMutablePointer<Int64>
+    private let capacity: Int
+    private let mask: Int
+    private(set) var count = 0
+
+    init(capacity n: Int) {
+        var cap = 16
+        while cap < n * 2 { cap <<= 1 }
+        capacity = cap
+        mask = cap - 1
+        slots = .allocate(capacity: 3 * cap)
+        slots.initialize(repeating: 0, count: 3 * cap)
+    }
+
+    deinit { slots.deallocate() }
+
+    @inline(__always) func add(group: Int32, value: Int64, count: Int64) {
+        let g = Int64(group) + 1
+        var j = Int(truncatingIfNeeded: PairSet.hash(UInt64(g), UInt64(bitPattern: value))) & mask
+        while true {
+            let s = slots[3 * j]
+            if s == 0 {
+                slots[3 * j] = g
+                slots[3 * j + 1] = value
+                slots[3 * j + 2] = count
+                self.count += 1
+                return
+            }
+            if s == g && slots[3 * j + 1] == value { slots[3 * j + 2] += count; return }
+            j = (j + 1) & mask
+        }
+    }
+
+    /// Calls `body(group, value, count)` for every entry.
+    @inline(__always) func forEach(_ body: (Int32, Int64, Int64) -> Void) {
+        for i in 0..<capacity where slots[3 * i] != 0 {
+            body(Int32(truncatingIfNeeded: slots[3 * i] - 1), slots[3 * i + 1], slots[3 * i + 2])
         }
     }
 }

@@ -23,7 +23,7 @@ extension Executor {
     /// Aggregates whose per-group state grows with the data.
     static func isCostly(_ a: AggSpec) -> Bool {
         switch a.kind {
-        case .countDistinct, .quantile, .approxCountDistinct: return true
+        case .countDistinct, .quantile, .approxCountDistinct, .mode: return true
         default: return false
         }
     }

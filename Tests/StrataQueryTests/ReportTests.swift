@@ -88,7 +88,10 @@ enum ReportFixture {
             let device = rng.pick(["mobile", "desktop"])
             let country = rng.pick(countries)
             func make(_ event: String, _ link: Int64, _ at: Int64, revenue: Double?) -> ReportClickEvent {
-                ReportClickEvent(ts: at, event: event, profileID: profile, linkID: link, linkTitle: link == 0 ? "" : "Link \(link)",
+                // the first link of each profile is renamed halfway through the period
+                let renamed = link % 100 == 1 && at >= periodStart + periodDays / 2 * microsPerDay
+                return ReportClickEvent(ts: at, event: event, profileID: profile, linkID: link,
+                           linkTitle: link == 0 ? "" : renamed ? "Link \(link) (renamed)" : "Link \(link)",
                            linkURL: link == 0 ? "" : "https://example.com/l/\(link)", visitorID: visitor, source: source,
                            utmSource: utmSource, utmMedium: utmMedium, utmCampaign: campaign, device: device,
                            country: country, revenue: revenue)
@@ -249,7 +252,8 @@ struct ReportReference {
             static func < (a: Key, b: Key) -> Bool { (a.day, a.source) < (b.day, b.source) }
         }
         var views: [Key: Int] = [:], clicks: [Key: Int] = [:], conversions: [Key: Int] = [:]
-        var visitors: [Key: Set<String>] = [:], links: [Key: [Int64: Int]] = [:], titles: [Key: [Int64: String]] = [:]
+        // a link is named by its greatest title among the window's clicks
+        var visitors: [Key: Set<String>] = [:], links: [Key: [Int64: Int]] = [:], titles: [Int64: String] = [:]
         for e in events {
             let k = Key(day: localDay(e.ts), source: e.source)
             visitors[k, default: []].insert(e.visitorID)
@@ -258,13 +262,13 @@ struct ReportReference {
             case "click":
                 clicks[k, default: 0] += 1
                 links[k, default: [:]][e.linkID, default: 0] += 1
-                titles[k, default: [:]][e.linkID] = max(titles[k]?[e.linkID] ?? e.linkTitle, e.linkTitle)
+                titles[e.linkID] = max(titles[e.linkID] ?? e.linkTitle, e.linkTitle)
             default: conversions[k, default: 0] += 1
             }
         }
         return visitors.keys.sorted().map { k in
             let v = views[k] ?? 0, c = clicks[k] ?? 0, cv = conversions[k] ?? 0
-            let top: Value = links[k].flatMap { Self.top($0) }.map { .string(titles[k]![$0]!) } ?? .null
+            let top: Value = links[k].flatMap { Self.top($0) }.map { .string(titles[$0]!) } ?? .null
             return [.date(k.day), .string(k.source), .int(Int64(v)), .int(Int64(c)), .int(Int64(visitors[k]!.count)),
                     Self.rate(c, v), Self.rate(cv, c), top]
         }
@@ -453,7 +457,7 @@ func expectReport(_ r: ResultSet, _ expected: [[Value]], _ what: String) {
 
     @Test func fixtureCoversTheEdgeCases() throws {
         // the generated data really has the cases the reports must get right
-        var nullRates = 0, sourceTies = 0, nearMidnight = 0, aroundDST = 0
+        var nullRates = 0, sourceTies = 0, nearMidnight = 0, aroundDST = 0, renamedClicks = 0, originalClicks = 0
         for seed: UInt64 in 1...9 {
             let events = ReportFixture.events(seed: seed, sessions: 150 + Int(seed % 5) * 60)
             let req = ReportRequest(table: "clicks", timeZone: "Europe/Berlin")
@@ -464,7 +468,11 @@ func expectReport(_ r: ResultSet, _ expected: [[Value]], _ what: String) {
             sourceTies += perLinkSources.values.filter { c in let m = c.values.max()!; return c.values.filter { $0 == m }.count > 1 }.count
             nearMidnight += events.filter { abs(ref.localSeconds($0.ts) % 86_400 - 43_200) > 43_080 }.count
             aroundDST += events.filter { abs($0.ts - ReportFixture.berlinDST) < 7_200_000_000 }.count
+            renamedClicks += events.filter { $0.event == "click" && $0.linkTitle.hasSuffix("(renamed)") }.count
+            originalClicks += events.filter { $0.event == "click" && $0.linkID % 100 == 1 && !$0.linkTitle.hasSuffix("(renamed)") }.count
         }
+        #expect(renamedClicks > 10)
+        #expect(originalClicks > 10)
         #expect(nullRates > 10)
         #expect(sourceTies > 10)
         #expect(nearMidnight > 10)

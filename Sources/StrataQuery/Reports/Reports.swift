@@ -4,9 +4,12 @@ import StrataText
 
 /// The curated click-analytics reports of `strata report`.
 ///
-/// Every report is one plain SQL query (CTEs, subqueries, `UNION ALL`, conditional aggregates
-/// and window functions) over a table with the click-log columns; the same text runs on DuckDB
-/// when `ts` is a `TIMESTAMPTZ` and the session time zone is set alike.
+/// Every report is one plain SQL query (CTEs, subqueries, `UNION ALL`, conditional aggregates,
+/// `mode()` and window functions) over a table with the click-log columns; the same text runs
+/// on DuckDB when `ts` is a `TIMESTAMPTZ` and the session time zone is set alike, except that
+/// DuckDB's `mode()` breaks ties by first occurrence where Strata's takes the smallest value.
+/// Each heavy report reads the table in one or two grouped scans: "top" columns are `mode()`
+/// in the main scan rather than a second grouping and a ranking window.
 ///
 /// Days, months, weekdays and hours are taken in the request's time zone; the window is
 /// `from <= ts < to`; "ties: alphabetical" means the byte-wise smallest string wins.
@@ -16,7 +19,8 @@ public enum ReportKind: String, CaseIterable, Sendable {
     case dailyClicks = "daily-clicks"
     /// Per day and source (all events): views, clicks, distinct visitors, clicks / views,
     /// conversions / clicks (NULL on zero), title of the link with most clicks (ties: smallest
-    /// link_id; NULL without clicks).
+    /// link_id; NULL without clicks). A link's title is its greatest title among the window's
+    /// clicks, so a renamed link shows one name.
     case trafficSources = "traffic-sources"
     /// Per calendar month and link (click events): clicks, distinct visitors, clicks / previous
     /// month's clicks - 1 (NULL when the previous month had none inside the window), top source
@@ -162,53 +166,28 @@ public enum Reports {
         let day = "CAST(ts AS DATE)"
         switch kind {
         case .dailyClicks:
-            let clicks = filter(["event = 'click'"])
             return """
             WITH per_link AS (
               SELECT \(day) AS date, profile_id, link_id, max(link_title) AS link_title, max(link_url) AS link_url,
-                     count(*) AS clicks, count(DISTINCT visitor_id) AS unique_visitors
-              FROM \(t)\(clicks)
+                     count(*) AS clicks, count(DISTINCT visitor_id) AS unique_visitors, mode(source) AS top_source
+              FROM \(t)\(filter(["event = 'click'"]))
               GROUP BY \(day), profile_id, link_id
-            ),
-            per_source AS (
-              SELECT \(day) AS date, profile_id, link_id, source, count(*) AS clicks
-              FROM \(t)\(clicks)
-              GROUP BY \(day), profile_id, link_id, source
-            ),
-            top_sources AS (
-              SELECT date, profile_id, link_id, source
-              FROM (
-                SELECT date, profile_id, link_id, source, clicks,
-                       row_number() OVER (PARTITION BY date, profile_id, link_id ORDER BY clicks DESC, source) AS click_rank
-                FROM per_source
-              ) AS ranked
-              WHERE click_rank = 1
             ),
             page_views AS (
               SELECT \(day) AS date, profile_id, count(*) AS views
               FROM \(t)\(filter(["event = 'view'"]))
               GROUP BY \(day), profile_id
             ),
-            merged AS (
-              SELECT date, profile_id, link_id, max(link_title) AS link_title, max(link_url) AS link_url,
-                     max(clicks) AS clicks, max(unique_visitors) AS unique_visitors, max(top_source) AS top_source,
-                     max(views) AS views
+            with_views AS (
+              SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source,
+                     max(views) OVER (PARTITION BY date, profile_id) AS page_views
               FROM (
-                SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, NULL AS top_source, NULL AS views
+                SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source, NULL AS views
                 FROM per_link
-                UNION ALL
-                SELECT date, profile_id, link_id, NULL, NULL, NULL, NULL, source, NULL
-                FROM top_sources
                 UNION ALL
                 SELECT date, profile_id, NULL, NULL, NULL, NULL, NULL, NULL, views
                 FROM page_views
               ) AS parts
-              GROUP BY date, profile_id, link_id
-            ),
-            with_views AS (
-              SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source,
-                     max(views) OVER (PARTITION BY date, profile_id) AS page_views
-              FROM merged
             )
             SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors,
                    clicks / page_views AS click_rate, top_source
@@ -223,98 +202,51 @@ public enum Reports {
                      count_if(event = 'view') AS views,
                      count_if(event = 'click') AS clicks,
                      count_if(event = 'conversion') AS conversions,
-                     count(DISTINCT visitor_id) AS unique_visitors
+                     count(DISTINCT visitor_id) AS unique_visitors,
+                     mode(link_id) FILTER (WHERE event = 'click') AS top_link_id
               FROM \(t)\(filter())
               GROUP BY \(day), source
             ),
-            per_link AS (
-              SELECT \(day) AS date, source, link_id, max(link_title) AS link_title, count(*) AS clicks
+            link_titles AS (
+              SELECT link_id, max(link_title) AS link_title
               FROM \(t)\(filter(["event = 'click'"]))
-              GROUP BY \(day), source, link_id
+              GROUP BY link_id
             ),
-            top_links AS (
-              SELECT date, source, link_title
+            named AS (
+              SELECT date, source, views, clicks, conversions, unique_visitors, link_id,
+                     max(link_title) OVER (PARTITION BY link_id) AS top_link
               FROM (
-                SELECT date, source, link_title, clicks, link_id,
-                       row_number() OVER (PARTITION BY date, source ORDER BY clicks DESC, link_id) AS click_rank
-                FROM per_link
-              ) AS ranked
-              WHERE click_rank = 1
+                SELECT date, source, views, clicks, conversions, unique_visitors, top_link_id AS link_id, NULL AS link_title
+                FROM per_source
+                UNION ALL
+                SELECT NULL, NULL, NULL, NULL, NULL, NULL, link_id, link_title
+                FROM link_titles
+              ) AS parts
             )
-            SELECT date, source, max(views) AS views, max(clicks) AS clicks, max(unique_visitors) AS unique_visitors,
-                   max(clicks) / nullif(max(views), 0) AS click_rate,
-                   max(conversions) / nullif(max(clicks), 0) AS conversion_rate,
-                   max(top_link) AS top_link
-            FROM (
-              SELECT date, source, views, clicks, conversions, unique_visitors, NULL AS top_link
-              FROM per_source
-              UNION ALL
-              SELECT date, source, NULL, NULL, NULL, NULL, link_title
-              FROM top_links
-            ) AS parts
-            GROUP BY date, source
+            SELECT date, source, views, clicks, unique_visitors,
+                   clicks / nullif(views, 0) AS click_rate,
+                   conversions / nullif(clicks, 0) AS conversion_rate,
+                   CASE WHEN link_id IS NOT NULL THEN top_link END AS top_link
+            FROM named
+            WHERE views IS NOT NULL
             ORDER BY date, source
             """
         case .linkPerformance:
             let month = "\(day) - CAST(extract(day FROM ts) - 1 AS INTEGER)"
             let monthNo = "extract(year FROM ts) * 12 + extract(month FROM ts)"
-            let clicks = filter(["event = 'click'"])
             return """
             WITH per_link AS (
               SELECT \(month) AS month, \(monthNo) AS month_no, profile_id, link_id,
-                     max(link_title) AS link_title, count(*) AS clicks, count(DISTINCT visitor_id) AS unique_visitors
-              FROM \(t)\(clicks)
+                     max(link_title) AS link_title, count(*) AS clicks, count(DISTINCT visitor_id) AS unique_visitors,
+                     mode(source) AS top_source, mode(country) AS top_country
+              FROM \(t)\(filter(["event = 'click'"]))
               GROUP BY \(month), \(monthNo), profile_id, link_id
-            ),
-            per_source AS (
-              SELECT \(month) AS month, profile_id, link_id, source, count(*) AS clicks
-              FROM \(t)\(clicks)
-              GROUP BY \(month), profile_id, link_id, source
-            ),
-            top_sources AS (
-              SELECT month, profile_id, link_id, source
-              FROM (
-                SELECT month, profile_id, link_id, source, clicks,
-                       row_number() OVER (PARTITION BY month, profile_id, link_id ORDER BY clicks DESC, source) AS click_rank
-                FROM per_source
-              ) AS ranked
-              WHERE click_rank = 1
-            ),
-            per_country AS (
-              SELECT \(month) AS month, profile_id, link_id, country, count(*) AS clicks
-              FROM \(t)\(clicks)
-              GROUP BY \(month), profile_id, link_id, country
-            ),
-            top_countries AS (
-              SELECT month, profile_id, link_id, country
-              FROM (
-                SELECT month, profile_id, link_id, country, clicks,
-                       row_number() OVER (PARTITION BY month, profile_id, link_id ORDER BY clicks DESC, country) AS click_rank
-                FROM per_country
-              ) AS ranked
-              WHERE click_rank = 1
-            ),
-            merged AS (
-              SELECT month, profile_id, link_id, max(month_no) AS month_no, max(link_title) AS link_title,
-                     max(clicks) AS clicks, max(unique_visitors) AS unique_visitors,
-                     max(top_source) AS top_source, max(top_country) AS top_country
-              FROM (
-                SELECT month, profile_id, link_id, month_no, link_title, clicks, unique_visitors, NULL AS top_source, NULL AS top_country
-                FROM per_link
-                UNION ALL
-                SELECT month, profile_id, link_id, NULL, NULL, NULL, NULL, source, NULL
-                FROM top_sources
-                UNION ALL
-                SELECT month, profile_id, link_id, NULL, NULL, NULL, NULL, NULL, country
-                FROM top_countries
-              ) AS parts
-              GROUP BY month, profile_id, link_id
             ),
             with_previous AS (
               SELECT month, profile_id, link_id, month_no, link_title, clicks, unique_visitors, top_source, top_country,
                      lag(month_no) OVER (PARTITION BY profile_id, link_id ORDER BY month) AS previous_month_no,
                      lag(clicks) OVER (PARTITION BY profile_id, link_id ORDER BY month) AS previous_clicks
-              FROM merged
+              FROM per_link
             )
             SELECT month, profile_id, link_id, link_title, clicks, unique_visitors,
                    CASE WHEN previous_month_no = month_no - 1 THEN clicks / previous_clicks - 1 END AS growth,
