@@ -595,7 +595,76 @@ struct SortKeys {
         return c != 0 ? c < 0 : x < y
     }
 
+    /// Each row's keys packed into one order-preserving 64-bit word (every key mapped to its
+    /// rank above the smallest value, NULLs at their end), or nil when the ranges need more
+    /// than 64 bits.
+    func packedKeys(_ rows: [Int32]) -> [UInt64]? {
+        var fields: [(lo: Int64, range: UInt64, bits: Int, hasNull: Bool)] = []
+        var total = 0
+        for k in 0..<words.count {
+            var lo = Int64.max, hi = Int64.min, hasNull = false
+            words[k].withUnsafeBufferPointer { w in
+                if let v = valid[k] {
+                    for r in rows {
+                        let i = Int(r)
+                        if v[i] == 0 { hasNull = true; continue }
+                        lo = min(lo, w[i]); hi = max(hi, w[i])
+                    }
+                } else {
+                    for r in rows { let x = w[Int(r)]; lo = min(lo, x); hi = max(hi, x) }
+                }
+            }
+            if lo > hi { lo = 0; hi = 0 }  // only NULLs
+            let range = UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)
+            if range >= 1 << 62 { return nil }
+            let slots = range + (hasNull ? 2 : 1)
+            let bits = slots <= 1 ? 0 : 64 - (slots - 1).leadingZeroBitCount
+            total += bits
+            if total > 64 { return nil }
+            fields.append((lo, range, bits, hasNull))
+        }
+        var out = [UInt64](repeating: 0, count: rows.count)
+        out.withUnsafeMutableBufferPointer { o in
+            for k in 0..<words.count {
+                let f = fields[k]
+                if f.bits == 0 { continue }
+                let desc = descending[k], nullsFirst = self.nullsFirst[k]
+                let shift = UInt64(f.bits)
+                words[k].withUnsafeBufferPointer { w in
+                    for (j, r) in rows.enumerated() {
+                        let i = Int(r)
+                        var x: UInt64
+                        if let v = valid[k], v[i] == 0 {
+                            x = nullsFirst ? 0 : f.range + 1
+                        } else {
+                            let rank = UInt64(bitPattern: w[i]) &- UInt64(bitPattern: f.lo)
+                            x = desc ? f.range - rank : rank
+                            if f.hasNull && nullsFirst { x += 1 }
+                        }
+                        o[j] = o[j] << shift | x
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     func sort(_ rows: inout [Int32]) {
+        if rows.count >= 64 && !(words.count == 1 && valid[0] == nil), var keys = packedKeys(rows) {
+            var ascending = true
+            for i in 1..<rows.count where rows[i - 1] >= rows[i] { ascending = false; break }
+            if ascending && rows.count >= 1024 {
+                // stable radix sort: ties keep row order
+                var tags = rows.map { UInt32(bitPattern: $0) }
+                RadixSort.sort(&keys, &tags)
+                rows = tags.map { Int32(bitPattern: $0) }
+            } else {
+                var pairs = zip(keys, rows).map { ($0, $1) }
+                pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+                rows = pairs.map(\.1)
+            }
+            return
+        }
         if words.count == 1 && valid[0] == nil {
             // one key without NULLs: sort (word, row) pairs directly
             let w = words[0], desc = descending[0]
