@@ -48,6 +48,13 @@ final class StringInterner: @unchecked Sendable {
         return d
     }
 
+    /// Every string interned so far, in id order (a value: read it without the lock).
+    func stringsSnapshot() -> StringDictionary {
+        lock.lock()
+        defer { lock.unlock() }
+        return all
+    }
+
     /// Byte-wise order of two interned strings.
     func compare(_ a: Int64, _ b: Int64) -> Int {
         lock.lock()

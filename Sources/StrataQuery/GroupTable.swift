@@ -1,4 +1,5 @@
 import Foundation
+import StrataFormat
 import CStrataKernels
 /// Open-addressing hash table from fixed-width keys (`width` Int64 words) to dense group ids.
 /// Keys are stored flat (structure of arrays), so aggregate state can be indexed by group id.
@@ -202,6 +203,34 @@ final class PairSet {
         }
     }
 
+    /// Inserts (group, value) without growing (the caller sized the set); returns the slot
+    /// when the pair was new, -1 when it was present.
+    @inline(__always) func insertSlot(group: Int32, value: Int64) -> Int {
+        let g = UInt64(UInt32(bitPattern: group)) + 1
+        let v = UInt64(bitPattern: value)
+        var j = Int(truncatingIfNeeded: PairSet.hash(g, v)) & mask
+        while true {
+            let s = slots[2 * j]
+            if s == 0 {
+                slots[2 * j] = g
+                slots[2 * j + 1] = v
+                count += 1
+                return j
+            }
+            if s == g && slots[2 * j + 1] == v { return -1 }
+            j = (j + 1) & mask
+        }
+    }
+
+    /// Empties the given slots (all the set's entries), so the set can be reused.
+    func clear(slots used: UnsafeBufferPointer<Int32>) {
+        for j in used { slots[2 * Int(j)] = 0; slots[2 * Int(j) + 1] = 0 }
+        count = 0
+    }
+
+    /// Room for `n` pairs at load factor at most 1/2.
+    var fits: Int { capacity / 2 }
+
     /// Calls `body(group, value)` for every pair.
     func forEach(_ body: (Int32, Int64) -> Void) {
         for i in 0..<capacity where slots[2 * i] != 0 {
@@ -345,6 +374,8 @@ final class DistinctPairs {
         let results = Counter()
         let body: (Int) -> Void = { w in
             var local = [Int64](repeating: 0, count: n)
+            var set: PairSet? = nil
+            var used: [Int32] = []
             local.withUnsafeMutableBufferPointer { c in
                 while true {
                     let p = next.take()
@@ -352,23 +383,29 @@ final class DistinctPairs {
                     var total = 0
                     for (src, _) in sources { total += src.parts.count(p) / 2 }
                     if total == 0 { continue }
-                    let set = PairSet(capacity: total)
+                    // one set per thread, emptied slot by slot after each partition
+                    if set == nil || set!.fits < total { set = PairSet(capacity: max(total, 1 << 10)) }
+                    let table = set!
+                    used.removeAll(keepingCapacity: true)
                     for (src, map) in sources {
                         let b = src.parts.words(p)
                         if let map {
                             map.withUnsafeBufferPointer { m in
                                 for i in 0..<(b.count / 2) {
                                     let g = m[Int(b[2 * i])]
-                                    if set.insert(group: g, value: b[2 * i + 1]) { c[Int(g)] &+= 1 }
+                                    let j = table.insertSlot(group: g, value: b[2 * i + 1])
+                                    if j >= 0 { c[Int(g)] &+= 1; used.append(Int32(j)) }
                                 }
                             }
                         } else {
                             for i in 0..<(b.count / 2) {
                                 let g = Int32(truncatingIfNeeded: b[2 * i])
-                                if set.insert(group: g, value: b[2 * i + 1]) { c[Int(g)] &+= 1 }
+                                let j = table.insertSlot(group: g, value: b[2 * i + 1])
+                                if j >= 0 { c[Int(g)] &+= 1; used.append(Int32(j)) }
                             }
                         }
                     }
+                    used.withUnsafeBufferPointer { table.clear(slots: $0) }
                 }
             }
             results.lock.lock()
@@ -409,7 +446,7 @@ final class Counter: @unchecked Sendable {
 /// partition by partition (on several threads), and each group keeps the value seen most
 /// often; ties go to the smallest value (strings byte-wise, NaN after every number).
 final class ModeCounts {
-    static let fanout = 64
+    static let fanout = 256
     static let compactAt = 1 << 21
     /// (group, value, count) triples.
     let parts = PartitionedWords(fanout: ModeCounts.fanout)
@@ -422,7 +459,7 @@ final class ModeCounts {
     private var result: Vec?
 
     @inline(__always) static func partition(_ v: Int64) -> Int {
-        Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 58)  // wrapping: hash mixing
+        Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 56)  // wrapping: hash mixing
     }
 
     @inline(__always) func add(group: Int32, value: Int64) {
@@ -478,60 +515,135 @@ final class ModeCounts {
         other.others = []
     }
 
-    /// The mode of groups `0..<n` (NULL for groups without values).
+    /// The mode of groups `0..<n` (NULL for groups without values). The runs are first
+    /// scattered by final group id into contiguous group ranges (buffers are partitioned by
+    /// value, which spreads nothing when a column has few values); each range is then summed
+    /// in a small table and its groups' winners written directly, ranges on several threads.
     func finalize(_ n: Int, type: DataType, interner: StringInterner, threads: Int = 1) -> Vec {
         if let r = result, r.count >= n { return r }
         flush()
         for (o, _) in others { o.flush() }
         let sources: [(ModeCounts, [Int32]?)] = [(self, nil)] + others.map { ($0.0, $0.1) }
         let isHex = hex || sources.contains { $0.0.hex }
-        // value order of the column type
-        let less: (Int64, Int64) -> Bool
+        // value order of the column type; strings compare in a snapshot of the interner
+        // (no lock per comparison)
+        let strings = type == .varchar && !isHex ? interner.stringsSnapshot() : StringDictionary()
+        let order: Int
         switch type {
-        case .varchar where isHex: less = { UInt64(bitPattern: $0) < UInt64(bitPattern: $1) }
-        case .varchar: less = { interner.compare($0, $1) < 0 }
-        case .double: less = { AggState.less(Double(bitPattern: UInt64(bitPattern: $0)), Double(bitPattern: UInt64(bitPattern: $1))) }
-        default: less = { $0 < $1 }
+        case .varchar where isHex: order = 1
+        case .varchar: order = 2
+        case .double: order = 3
+        default: order = 0
         }
-        let workers = max(1, min(threads, 8))
-        var bestValue = [[Int64]](repeating: [], count: workers)
-        var bestCount = [[Int64]](repeating: [], count: workers)
-        let next = Counter()
-        let results = Counter()
-        let body: (Int) -> Void = { w in
-            var bv = [Int64](repeating: 0, count: n)
-            var bc = [Int64](repeating: 0, count: n)
-            while true {
-                let p = next.take()
-                if p >= ModeCounts.fanout { break }
-                let table = ModeCounts.sum(sources.map { ($0.0.parts.words(p), $0.1) })
-                bv.withUnsafeMutableBufferPointer { bvp in bc.withUnsafeMutableBufferPointer { bcp in
-                    table.forEach { g, v, c in
-                        let k = Int(g)
-                        if c > bcp[k] || (c == bcp[k] && less(v, bvp[k])) { bcp[k] = c; bvp[k] = v }
-                    }
-                } }
+        @inline(__always) func less(_ a: Int64, _ b: Int64) -> Bool {
+            switch order {
+            case 1: return UInt64(bitPattern: a) < UInt64(bitPattern: b)
+            case 2: return strings.compare(Int(a), Int(b)) < 0
+            case 3: return AggState.less(Double(bitPattern: UInt64(bitPattern: a)), Double(bitPattern: UInt64(bitPattern: b)))
+            default: return a < b
             }
-            results.lock.lock()
-            bestValue[w] = bv
-            bestCount[w] = bc
-            results.lock.unlock()
         }
-        if workers == 1 {
-            body(0)
-        } else {
+        var total = 0
+        for (src, _) in sources { for p in 0..<ModeCounts.fanout { total += src.parts.count(p) / 3 } }
+        let ranges = max(1, min(4096, total / 4096, n))
+        @inline(__always) func range(_ g: Int32) -> Int { Int(g) &* ranges / max(n, 1) }
+        let workers = max(1, min(threads, 8))
+        // input units: (source, buffer partition)
+        var units: [(Int, Int)] = []
+        for (si, (src, _)) in sources.enumerated() { for p in 0..<ModeCounts.fanout where src.parts.count(p) > 0 { units.append((si, p)) } }
+        // 1. per-unit histograms of target ranges (parallel), then offsets
+        var hist = [[Int]](repeating: [], count: units.count)
+        let lock = Counter()
+        /// Calls `body(item, worker)` for items `0..<count`, each worker on its own thread.
+        func parallel(_ count: Int, _ body: @escaping (Int, Int) -> Void) {
+            if workers == 1 || count < 2 { for i in 0..<count { body(i, 0) }; return }
+            let next = Counter()
             let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { box.value($0) }
+            DispatchQueue.concurrentPerform(iterations: min(workers, count)) { w in
+                while true {
+                    let i = next.take()
+                    if i >= count { break }
+                    box.value(i, w)
+                }
+            }
         }
-        var bv = bestValue[0], bc = bestCount[0]
-        for w in 1..<workers {
-            for k in 0..<n where bestCount[w][k] > bc[k] || (bestCount[w][k] == bc[k] && bestCount[w][k] > 0 && less(bestValue[w][k], bv[k])) {
-                bc[k] = bestCount[w][k]
-                bv[k] = bestValue[w][k]
+        parallel(units.count) { u, _ in
+            let (si, p) = units[u]
+            let (src, map) = sources[si]
+            let b = src.parts.words(p)
+            var h = [Int](repeating: 0, count: ranges)
+            for i in 0..<(b.count / 3) {
+                let g = map.map { $0[Int(b[3 * i])] } ?? Int32(truncatingIfNeeded: b[3 * i])
+                h[range(g)] += 1
+            }
+            lock.lock.lock()
+            hist[u] = h
+            lock.lock.unlock()
+        }
+        var start = [Int](repeating: 0, count: ranges + 1)
+        var offsets = hist
+        do {
+            var pos = 0
+            for r in 0..<ranges {
+                start[r] = pos
+                for u in 0..<units.count {
+                    offsets[u][r] = pos
+                    pos += hist[u][r]
+                }
+            }
+            start[ranges] = pos
+        }
+        // 2. scatter (group, value, count) triples by range (parallel, disjoint slices)
+        let scattered = UnsafeMutablePointer<Int64>.allocate(capacity: max(3 * total, 3))
+        defer { scattered.deallocate() }
+        let out = UncheckedBox(scattered)
+        parallel(units.count) { u, _ in
+            let (si, p) = units[u]
+            let (src, map) = sources[si]
+            let b = src.parts.words(p)
+            var o = offsets[u]
+            let dst = out.value
+            for i in 0..<(b.count / 3) {
+                let g = map.map { $0[Int(b[3 * i])] } ?? Int32(truncatingIfNeeded: b[3 * i])
+                let r = range(g)
+                let k = 3 * o[r]
+                dst[k] = Int64(g)
+                dst[k + 1] = b[3 * i + 1]
+                dst[k + 2] = b[3 * i + 2]
+                o[r] += 1
             }
         }
         for s in sources { s.0.parts.clear() }
         others = []
+        // 3. per range: sum in a table, winners straight into the result
+        let bestValue = UnsafeMutablePointer<Int64>.allocate(capacity: max(n, 1))
+        let bestCount = UnsafeMutablePointer<Int64>.allocate(capacity: max(n, 1))
+        bestValue.initialize(repeating: 0, count: max(n, 1))
+        bestCount.initialize(repeating: 0, count: max(n, 1))
+        defer { bestValue.deallocate(); bestCount.deallocate() }
+        let best = UncheckedBox((bestValue, bestCount))
+        // one table per worker, reused range after range
+        let tables = (0..<workers).map { _ in PairCountsBox() }
+        parallel(ranges) { r, w in
+            let lo = start[r], hi = start[r + 1]
+            if lo == hi { return }
+            let box = tables[w]
+            if box.table.fits < hi - lo { box.table = PairCounts(capacity: hi - lo) }
+            let t = box.table
+            var used = [Int32]()
+            used.reserveCapacity(hi - lo)
+            let src = out.value
+            for i in lo..<hi { used.append(Int32(t.add(group: Int32(truncatingIfNeeded: src[3 * i]), value: src[3 * i + 1], count: src[3 * i + 2]))) }
+            let (bv, bc) = best.value
+            for j in used {
+                guard let (g, v, c) = t.take(Int(j)) else { continue }
+                let k = Int(g)
+                if c > bc[k] || (c == bc[k] && less(v, bv[k])) { bc[k] = c; bv[k] = v }
+            }
+            used.withUnsafeBufferPointer { t.clear(slots: $0) }
+        }
+        let bv = Array(UnsafeBufferPointer(start: bestValue, count: n))
+        let bc = Array(UnsafeBufferPointer(start: bestCount, count: n))
         let v = Vec(type: type, count: n)
         switch type {
         case .varchar where isHex:
@@ -547,6 +659,11 @@ final class ModeCounts {
         result = v
         return v
     }
+}
+
+/// A worker's reusable `PairCounts`.
+final class PairCountsBox: @unchecked Sendable {
+    var table = PairCounts(capacity: 1 << 10)
 }
 
 /// Open-addressing map from (group, value) to a count (3 words per slot; group ids stored + 1).
@@ -567,7 +684,9 @@ final class PairCounts {
 
     deinit { slots.deallocate() }
 
-    @inline(__always) func add(group: Int32, value: Int64, count: Int64) {
+    /// Adds `count` to (group, value); returns its slot.
+    @discardableResult
+    @inline(__always) func add(group: Int32, value: Int64, count: Int64) -> Int {
         let g = Int64(group) + 1
         var j = Int(truncatingIfNeeded: PairSet.hash(UInt64(g), UInt64(bitPattern: value))) & mask
         while true {
@@ -577,12 +696,30 @@ final class PairCounts {
                 slots[3 * j + 1] = value
                 slots[3 * j + 2] = count
                 self.count += 1
-                return
+                return j
             }
-            if s == g && slots[3 * j + 1] == value { slots[3 * j + 2] += count; return }
+            if s == g && slots[3 * j + 1] == value { slots[3 * j + 2] += count; return j }
             j = (j + 1) & mask
         }
     }
+
+    /// The entry at `slot` the first time it is taken (its count is then zeroed; the key stays
+    /// so later probes still pass it); nil afterwards.
+    @inline(__always) func take(_ slot: Int) -> (Int32, Int64, Int64)? {
+        let c = slots[3 * slot + 2]
+        if c == 0 { return nil }
+        slots[3 * slot + 2] = 0
+        return (Int32(truncatingIfNeeded: slots[3 * slot] - 1), slots[3 * slot + 1], c)
+    }
+
+    /// Empties the given slots (every used slot), so the table can be reused.
+    func clear(slots used: UnsafeBufferPointer<Int32>) {
+        for j in used { let b = 3 * Int(j); slots[b] = 0; slots[b + 1] = 0; slots[b + 2] = 0 }
+        count = 0
+    }
+
+    /// Room for this many pairs at load factor at most 1/2.
+    var fits: Int { capacity / 2 }
 
     /// Calls `body(group, value, count)` for every entry.
     @inline(__always) func forEach(_ body: (Int32, Int64, Int64) -> Void) {

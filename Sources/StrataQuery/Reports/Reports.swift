@@ -177,22 +177,17 @@ public enum Reports {
               SELECT \(day) AS date, profile_id, count(*) AS views
               FROM \(t)\(filter(["event = 'view'"]))
               GROUP BY \(day), profile_id
-            ),
-            with_views AS (
-              SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source,
-                     max(views) OVER (PARTITION BY date, profile_id) AS page_views
-              FROM (
-                SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source, NULL AS views
-                FROM per_link
-                UNION ALL
-                SELECT date, profile_id, NULL, NULL, NULL, NULL, NULL, NULL, views
-                FROM page_views
-              ) AS parts
             )
             SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors,
-                   clicks / page_views AS click_rate, top_source
-            FROM with_views
-            WHERE clicks IS NOT NULL
+                   clicks / max(views) OVER (PARTITION BY date, profile_id) AS click_rate, top_source
+            FROM (
+              SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source, NULL AS views
+              FROM per_link
+              UNION ALL
+              SELECT date, profile_id, NULL, NULL, NULL, NULL, NULL, NULL, views
+              FROM page_views
+            ) AS parts
+            QUALIFY clicks IS NOT NULL
             ORDER BY date, profile_id, link_id
             """
         case .trafficSources:
