@@ -85,18 +85,9 @@ final class GroupTable {
     func findOrInsert(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
         let w = width
         let before = count
-        // large tables miss the cache on every probe: hash all rows first, then prefetch each
-        // row's slot a few rows ahead of probing it
-        let ahead = slotCount >= 1 << 16 ? 12 : 0
-        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ahead > 0 ? n : 0)
-        defer { hashes.deallocate() }
-        if ahead > 0 {
-            for r in 0..<n { hashes[r] = GroupTable.hash(rowKeys + r * w, w) }
-            for r in 0..<min(ahead, n) { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[r]) & mask)) }
-        }
+        if slotCount >= 1 << 16 { return findOrInsertLarge(rowKeys, n, into: gids) }
         var prev = -1  // rows sorted by the table's key repeat the previous row's group
         for r in 0..<n {
-            if ahead > 0 && r + ahead < n { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[r + ahead]) & mask)) }
             let key = rowKeys + r * w
             if prev >= 0 {
                 let pk = keyStore + prev * w
@@ -104,33 +95,72 @@ final class GroupTable {
                 for k in 0..<w where pk[k] != key[k] { same = false; break }
                 if same { gids[r] = Int32(prev); continue }
             }
-            if (count + 1) * 2 > slotCount { growSlots() }
-            let h = ahead > 0 ? hashes[r] : GroupTable.hash(key, w)
-            var i = Int(truncatingIfNeeded: h) & mask
-            let tag = h & 0xFFFF_FFFF_0000_0000
-            while true {
-                let sv = slots[i]
-                if sv == 0 {
-                    if count == keyCapacity { growKeys() }
-                    (keyStore + count * w).update(from: key, count: w)
-                    hashStore[count] = h
-                    slots[i] = GroupTable.slotValue(h, count)
-                    gids[r] = Int32(count)
-                    prev = count
-                    count += 1
-                    break
-                }
-                if sv & 0xFFFF_FFFF_0000_0000 == tag {
-                    let g = Int(sv & 0xFFFF_FFFF) - 1
-                    let base = keyStore + g * w
-                    var eq = true
-                    for k in 0..<w where base[k] != key[k] { eq = false; break }
-                    if eq { gids[r] = Int32(g); prev = g; break }
-                }
-                i = (i + 1) & mask
-            }
+            let g = probe(key, GroupTable.hash(key, w))
+            gids[r] = Int32(g)
+            prev = g
         }
         return count - before
+    }
+
+    /// Large tables miss the cache on every probe: find the rows that start a run of equal
+    /// keys (rows sorted by the table's key repeat their predecessor), hash those, and
+    /// prefetch each one's slot a few runs ahead of probing it.
+    private func findOrInsertLarge(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
+        let w = width
+        let before = count
+        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
+        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+        defer { starts.deallocate(); hashes.deallocate() }
+        var runs = 0
+        for r in 0..<n {
+            let key = rowKeys + r * w
+            if r > 0 {
+                let pk = key - w
+                var same = true
+                for k in 0..<w where pk[k] != key[k] { same = false; break }
+                if same { continue }
+            }
+            starts[runs] = Int32(r)
+            hashes[runs] = GroupTable.hash(key, w)
+            runs += 1
+        }
+        starts[runs] = Int32(n)
+        let ahead = 12
+        for j in 0..<min(ahead, runs) { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[j]) & mask)) }
+        for j in 0..<runs {
+            if j + ahead < runs { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[j + ahead]) & mask)) }
+            let r = Int(starts[j])
+            let g = Int32(probe(rowKeys + r * w, hashes[j]))
+            for i in r..<Int(starts[j + 1]) { gids[i] = g }
+        }
+        return count - before
+    }
+
+    /// Group id of `key` (hash `h`), inserting it when new.
+    @inline(__always) private func probe(_ key: UnsafePointer<Int64>, _ h: UInt64) -> Int {
+        let w = width
+        if (count + 1) * 2 > slotCount { growSlots() }
+        var i = Int(truncatingIfNeeded: h) & mask
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        while true {
+            let sv = slots[i]
+            if sv == 0 {
+                if count == keyCapacity { growKeys() }
+                (keyStore + count * w).update(from: key, count: w)
+                hashStore[count] = h
+                slots[i] = GroupTable.slotValue(h, count)
+                count += 1
+                return count - 1
+            }
+            if sv & 0xFFFF_FFFF_0000_0000 == tag {
+                let g = Int(sv & 0xFFFF_FFFF) - 1
+                let base = keyStore + g * w
+                var eq = true
+                for k in 0..<w where base[k] != key[k] { eq = false; break }
+                if eq { return g }
+            }
+            i = (i + 1) & mask
+        }
     }
 
     /// Returns true when the key was new.
