@@ -44,6 +44,42 @@ func writeOut(_ s: String) {
     print(s, terminator: "")
 }
 
+/// Writes rendered output to standard output, each chunk with as few write(2) calls as the
+/// kernel allows; what `print` has buffered is flushed first, so the order is kept. Stops at
+/// the first failing write (a closed pipe).
+func writeOut(_ chunks: [ByteChunk]) {
+    fflush(nil)  // every output stream, the one `print` buffers included
+    for c in chunks {
+        let ok = c.withUnsafeBytes { raw -> Bool in
+            guard var p = raw.baseAddress else { return true }
+            var left = raw.count
+            while left > 0 {
+                let n = write(1, p, left)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                p += n
+                left -= n
+            }
+            return true
+        }
+        if !ok { return }
+    }
+}
+
+/// Writes rendered output to a file (atomically, as `FileManager.createFile`): the chunks are
+/// joined once and handed to `Data` without another copy.
+func writeFile(_ path: String, _ chunks: [ByteChunk]) -> Bool {
+    let all = ByteChunk.joined(chunks)
+    let data = all.withUnsafeBytes { raw -> Data in
+        guard let base = raw.baseAddress, raw.count > 0 else { return Data() }
+        return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count,
+                    deallocator: .custom { _, _ in withExtendedLifetime(all) {} })
+    }
+    return FileManager.default.createFile(atPath: path, contents: data)
+}
+
 public struct Strata: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "strata",
@@ -112,7 +148,7 @@ struct QueryCommand: ParsableCommand {
         }
         do throws(EngineError) {
             for r in try engine.execute(text) {
-                if r.isQuery || fmt == .table { writeOut(Output.render(r.result, format: r.isQuery ? fmt : .table)) }
+                if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
                 if timing { FileHandle.standardError.write(String(format: "time: %.6f s\n", r.seconds).data(using: .utf8)!) }
             }
         } catch { Exit.engine(error) }

@@ -99,8 +99,36 @@ public enum Output {
         return bytes
     }
 
+    /// The layout of `ResultSet.renderText` for a text format (nil for table).
+    static func layout(_ format: OutputFormat) -> TextLayout? {
+        switch format {
+        case .csv: return .delimited(44)
+        case .tsv: return .delimited(9)
+        case .json: return .json
+        case .ndjson: return .ndjson
+        case .table: return nil
+        }
+    }
+
+    /// Renders a whole result as bytes to write in order. csv, tsv, json and ndjson output of
+    /// query results comes straight from the typed columns (`ResultSet.renderText`, rendered
+    /// in parallel for large results); everything else goes through `renderValues`.
+    public static func renderBytes(_ r: ResultSet, format: OutputFormat, maxRows: Int? = nil) -> [ByteChunk] {
+        if let layout = layout(format), let chunks = r.renderText(layout) { return chunks }
+        return [ByteChunk(Array(renderValues(r, format: format, maxRows: maxRows).utf8))]
+    }
+
     /// Renders a whole result. `maxRows` limits table output (the rest is summarized).
     public static func render(_ r: ResultSet, format: OutputFormat, maxRows: Int? = nil) -> String {
+        if let layout = layout(format), let chunks = r.renderText(layout) {
+            return ByteChunk.joined(chunks).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        }
+        return renderValues(r, format: format, maxRows: maxRows)
+    }
+
+    /// Renders a whole result from its boxed values (`columns`), cell by cell: the reference
+    /// for the typed renderer, and the path for results built from values and for tables.
+    static func renderValues(_ r: ResultSet, format: OutputFormat, maxRows: Int? = nil) -> String {
         var out = ""
         let n = r.rowCount
         switch format {

@@ -65,6 +65,7 @@ struct ReportCommand: ParsableCommand {
         do throws(EngineError) { engine = try QueryEngine(store: store) } catch { Exit.engine(error) }
 
         var text = ""
+        var rendered: [ByteChunk] = []
         do throws(EngineError) {
             if showSql {
                 let script = try Reports.script(for: kind, request: request)
@@ -78,15 +79,16 @@ struct ReportCommand: ParsableCommand {
             if fmt == .table && (chart || (out == nil && isatty(1) != 0)) {
                 result = ReportChart.adding(to: result, measure: kind.mainMeasure)
             }
-            text += Output.render(result, format: fmt)
+            rendered = Output.renderBytes(result, format: fmt)
         } catch { Exit.engine(error) }
 
+        if !text.isEmpty { rendered.insert(ByteChunk(Array(text.utf8)), at: 0) }
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: text.data(using: .utf8)) else {
+            guard writeFile(out, rendered) else {
                 Exit.fail("error: cannot write '\(out)'", code: 1)
             }
         } else {
-            writeOut(text)
+            writeOut(rendered)
         }
     }
 }

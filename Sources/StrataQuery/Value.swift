@@ -1,3 +1,4 @@
+import Foundation
 import StrataFormat
 
 /// SQL data types of expressions and results.
@@ -56,24 +57,79 @@ public enum Value: Sendable, Equatable, Hashable {
 }
 
 /// A materialized query result: named, typed columns of equal length.
+///
+/// Results of queries keep the engine's typed columns (`Relation`); the boxed `columns` are
+/// built from them only when asked for, so text output can render straight from the typed
+/// columns (`renderText`). Results built from values, and results whose `columns` were
+/// assigned, carry values only.
 public struct ResultSet: Sendable {
     public var names: [String]
     public var types: [DataType]
-    public var columns: [[Value]]
+    private var storage: ResultStorage
 
     public init(names: [String], types: [DataType], columns: [[Value]]) {
         self.names = names
         self.types = types
-        self.columns = columns
+        storage = ResultStorage(values: columns)
     }
 
-    public var rowCount: Int { columns.first?.count ?? 0 }
+    /// A result over the typed columns of `relation` (a snapshot: the vectors are copied
+    /// shallowly, their buffers shared).
+    init(_ relation: Relation) {
+        names = relation.names
+        types = relation.types
+        storage = ResultStorage(relation: Relation(names: relation.names, types: relation.types,
+                                                   columns: relation.columns.map { $0.snapshot() }, count: relation.count))
+    }
+
+    /// The values, column by column (boxed from the typed columns on first use).
+    public var columns: [[Value]] {
+        get { storage.values }
+        set { storage = ResultStorage(values: newValue) }
+    }
+
+    /// The typed columns, when this result still has them.
+    var relation: Relation? { storage.relation }
+
+    public var rowCount: Int { storage.rowCount }
 
     public func row(_ i: Int) -> [Value] { columns.map { $0[i] } }
 
     /// A single-column message result (DDL, SHOW TABLES).
     public static func message(_ name: String, _ lines: [String]) -> ResultSet {
         ResultSet(names: [name], types: [.varchar], columns: [lines.map { .string($0) }])
+    }
+}
+
+/// A result's columns: typed vectors, boxed values, or both (values boxed lazily from the
+/// vectors, once). Never mutated after the boxing.
+final class ResultStorage: @unchecked Sendable {
+    let relation: Relation?
+    private let lock = NSLock()
+    private var boxed: [[Value]]?
+
+    init(values: [[Value]]) {
+        relation = nil
+        boxed = values
+    }
+
+    init(relation: Relation) {
+        self.relation = relation
+    }
+
+    var values: [[Value]] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let b = boxed { return b }
+        let r = relation!
+        let b = r.columns.map { $0.values(r.count) }
+        boxed = b
+        return b
+    }
+
+    var rowCount: Int {
+        if let r = relation { return r.columns.isEmpty ? 0 : r.count }
+        return values.first?.count ?? 0
     }
 }
 
@@ -118,7 +174,5 @@ struct Relation {
         columns = r.columns.indices.map { Vec.from(r.columns[$0][...], type: r.types[$0]) }
     }
 
-    var resultSet: ResultSet {
-        ResultSet(names: names, types: types, columns: columns.map { $0.values(count) })
-    }
+    var resultSet: ResultSet { ResultSet(self) }
 }

@@ -250,6 +250,14 @@ extension Vec {
         return (0..<n).map { value($0) }
     }
 
+    /// A new vector object with the same contents (buffers shared, copy-on-write).
+    func snapshot() -> Vec {
+        let out = Vec(type: type, count: count)
+        out.isConst = isConst
+        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+        return out
+    }
+
     /// A physical (non-constant) vector whose buffers are not shared with the scan's reusable
     /// block buffers.
     func detached() -> Vec {
