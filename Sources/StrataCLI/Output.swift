@@ -11,20 +11,7 @@ public enum Output {
     /// Text of a cell: timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`, dates `YYYY-MM-DD`, NULL empty.
     public static func text(_ v: Value) -> String { Evaluator.text(v) }
 
-    static func csvField(_ s: String, delimiter: Character) -> String {
-        let d = delimiter.asciiValue ?? 44
-        var needsQuotes = false
-        for b in s.utf8 where b == d || b == 34 || b == 10 || b == 13 {
-            needsQuotes = true
-            break
-        }
-        guard needsQuotes else { return s }
-        var out = "\""
-        for ch in s {
-            if ch == "\"" { out += "\"\"" } else { out.append(ch) }
-        }
-        return out + "\""
-    }
+    static func csvField(_ s: String, delimiter: Character) -> String { CSVText.field(s, delimiter: delimiter) }
 
     static func jsonString(_ s: String) -> String {
         var out = "\""

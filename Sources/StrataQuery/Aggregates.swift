@@ -137,6 +137,14 @@ struct KeyEncoder {
         }
     }
 
+    /// One key word and one NULL flag (non-zero) per row of `v`.
+    func words(_ v: Vec, n: Int) -> ([Int64], [Int64]) {
+        var words = [Int64](repeating: 0, count: n)
+        var nulls = [Int64](repeating: 0, count: n)
+        encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
+        return (words, nulls)
+    }
+
     func decode(_ word: Int64, isNull: Bool, type: DataType, hex: Bool = false) -> Value {
         if isNull { return .null }
         if hex {
@@ -450,9 +458,7 @@ final class AggState {
             }
         case .countDistinct:
             let v = args[0]
-            var words = [Int64](repeating: 0, count: n)
-            var nulls = [Int64](repeating: 0, count: n)
-            keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
+            let (words, nulls) = keys.words(v, n: n)
             let set = pairs!
             // Rows arrive sorted by the table's sort key, so equal pairs cluster (a visitor's
             // session): a small direct-mapped cache of recently seen pairs screens them out.
@@ -469,9 +475,7 @@ final class AggState {
             } }
         case .mode:
             let v = args[0]
-            var words = [Int64](repeating: 0, count: n)
-            var nulls = [Int64](repeating: 0, count: n)
-            keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
+            let (words, nulls) = keys.words(v, n: n)
             let m = modes!
             if v.dict?.hexWords != nil { m.hex = true }
             interner = keys.interner
@@ -479,9 +483,7 @@ final class AggState {
             m.flush()
         case .approxCountDistinct:
             let v = args[0]
-            var words = [Int64](repeating: 0, count: n)
-            var nulls = [Int64](repeating: 0, count: n)
-            keys.encode(v, n: n, into: &words, stride: 1, k: 0, nullMask: &nulls, bit: 1)
+            let (words, nulls) = keys.words(v, n: n)
             for i in 0..<n where take(i) && nulls[i] == 0 {
                 let g = Int(gids[i])
                 if hll[g] == nil { hll[g] = [UInt8](repeating: 0, count: HLL.registers) }
@@ -513,16 +515,9 @@ final class AggState {
                 } }
             } else {
                 ibest.withUnsafeMutableBufferPointer { b in v.ints.withUnsafeBufferPointer { x in
-                    if isMin {
-                        for i in 0..<n where plain || !skip(i) {
-                            let k = Int(g[i]), y = x[i * step]
-                            if c[k] == 0 { c[k] = 1; b[k] = y } else if y < b[k] { b[k] = y }
-                        }
-                    } else {
-                        for i in 0..<n where plain || !skip(i) {
-                            let k = Int(g[i]), y = x[i * step]
-                            if c[k] == 0 { c[k] = 1; b[k] = y } else if y > b[k] { b[k] = y }
-                        }
+                    for i in 0..<n where plain || !skip(i) {
+                        let k = Int(g[i]), y = x[i * step]
+                        if c[k] == 0 { c[k] = 1; b[k] = y } else if isMin ? y < b[k] : y > b[k] { b[k] = y }
                     }
                 } }
             }

@@ -217,20 +217,7 @@ final class PairSet {
     /// Inserts (group, value); true when it was not present.
     @inline(__always) func insert(group: Int32, value: Int64) -> Bool {
         if (count + 1) * 2 > capacity { grow() }
-        let g = UInt64(UInt32(bitPattern: group)) + 1
-        let v = UInt64(bitPattern: value)
-        var j = Int(truncatingIfNeeded: PairSet.hash(g, v)) & mask
-        while true {
-            let s = slots[2 * j]
-            if s == 0 {
-                slots[2 * j] = g
-                slots[2 * j + 1] = v
-                count += 1
-                return true
-            }
-            if s == g && slots[2 * j + 1] == v { return false }
-            j = (j + 1) & mask
-        }
+        return insertSlot(group: group, value: value) >= 0
     }
 
     /// Inserts (group, value) without growing (the caller sized the set); returns the slot

@@ -263,7 +263,7 @@ final class TextRenderer {
         switch layout {
         case .delimited(let d):
             let sep = Character(UnicodeScalar(d))
-            docPrefix = Array((names.map { TextRenderer.csvField($0, delimiter: sep) }.joined(separator: String(sep)) + "\n").utf8)
+            docPrefix = Array((names.map { CSVText.field($0, delimiter: sep) }.joined(separator: String(sep)) + "\n").utf8)
         case .json:
             docPrefix = Array("[".utf8)
             docSuffix = Array((count == 0 ? "]\n" : "\n]\n").utf8)
@@ -615,22 +615,6 @@ final class TextRenderer {
         return true
     }
 
-    /// A header field: quoted when it holds the delimiter, a quote, CR or LF; quotes doubled
-    /// (character by character, as the CLI's `Output.csvField`).
-    static func csvField(_ s: String, delimiter: Character) -> String {
-        let d = delimiter.asciiValue ?? 44
-        var needsQuotes = false
-        for b in s.utf8 where b == d || b == 34 || b == 10 || b == 13 {
-            needsQuotes = true
-            break
-        }
-        guard needsQuotes else { return s }
-        var out = "\""
-        for ch in s {
-            if ch == "\"" { out += "\"\"" } else { out.append(ch) }
-        }
-        return out + "\""
-    }
 }
 
 /// Carries the renderer into `DispatchQueue.concurrentPerform`: part `t` renders its row range
@@ -649,5 +633,25 @@ private final class RenderJob: @unchecked Sendable {
     func run(_ t: Int) {
         let n = renderer.count
         out[t] = renderer.renderRows(n * t / parts, n * (t + 1) / parts)
+    }
+}
+
+/// CSV/TSV text of one field.
+public enum CSVText {
+    /// `s` quoted when it holds the delimiter, a quote, CR or LF; quotes doubled (character by
+    /// character).
+    public static func field(_ s: String, delimiter: Character) -> String {
+        let d = delimiter.asciiValue ?? 44
+        var needsQuotes = false
+        for b in s.utf8 where b == d || b == 34 || b == 10 || b == 13 {
+            needsQuotes = true
+            break
+        }
+        guard needsQuotes else { return s }
+        var out = "\""
+        for ch in s {
+            if ch == "\"" { out += "\"\"" } else { out.append(ch) }
+        }
+        return out + "\""
     }
 }

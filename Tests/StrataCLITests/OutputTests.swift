@@ -5,25 +5,18 @@ import StrataStore
 import StrataText
 @testable import StrataQuery
 @testable import StrataCLI
+@testable import StrataIngest
 
 // csv, tsv, json and ndjson output of query results is rendered straight from the typed
 // columns (`ResultSet.renderText`); it must be byte for byte the text of the cell-by-cell
 // rendering of the boxed values (`Output.renderValues`), the path every result took before.
 
-/// SplitMix64: small, seeded, deterministic.
-struct RenderRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 7 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-    mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
+/// The click generator's SplitMix64 (seeded, deterministic), named for these tests.
+typealias RenderRNG = SplitMix64
+
+extension SplitMix64 {
+    init(_ seed: UInt64) { self.init(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 7) }
+    mutating func int(_ n: Int) -> Int { below(n) }
 }
 
 enum RenderFixture {

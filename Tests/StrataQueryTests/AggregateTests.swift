@@ -8,9 +8,7 @@ import StrataText
 @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
 func aggregatesMatchRowByRowAnswers(seed: UInt64) throws {
     let data = TopGroupsData(seed: seed, count: 30_000)
-    let r = try SQLLogicRunner()
-    _ = try r.engine.execute("CREATE TABLE t (ts TIMESTAMP, k BIGINT, h VARCHAR, hn VARCHAR, s VARCHAR, v BIGINT) PARTITION BY day(ts) ORDER BY (k, ts)")
-    try r.load("t", data.loadLines)
+    let r = try data.loadedRunner()
     func key(_ k: Int64?) -> String { k.map(String.init) ?? "NULL" }
     /// Most frequent value; ties go to the smallest; nil without values.
     func mode<T: Comparable & Hashable>(_ xs: [T]) -> T? {
@@ -100,9 +98,7 @@ private func runAggregateQuery(_ r: SQLLogicRunner, _ sql: String) throws -> [St
 @Test(arguments: [7, 8, 9] as [UInt64])
 func orderByManyKeysMatchesReference(seed: UInt64) throws {
     let data = TopGroupsData(seed: seed, count: 5_000)
-    let r = try SQLLogicRunner()
-    _ = try r.engine.execute("CREATE TABLE t (ts TIMESTAMP, k BIGINT, h VARCHAR, hn VARCHAR, s VARCHAR, v BIGINT) PARTITION BY day(ts) ORDER BY (k, ts)")
-    try r.load("t", data.loadLines)
+    let r = try data.loadedRunner()
     /// NULL placement first, then the value order (reversed when descending).
     func cmp<T: Comparable>(_ a: T?, _ b: T?, desc: Bool, nullsFirst: Bool) -> Int {
         switch (a, b) {

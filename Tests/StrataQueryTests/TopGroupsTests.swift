@@ -38,6 +38,14 @@ struct TopGroupsData {
         }
     }
 
+    /// A runner whose table `t` holds these rows (one segment per day).
+    func loadedRunner() throws -> SQLLogicRunner {
+        let r = try SQLLogicRunner()
+        _ = try r.engine.execute("CREATE TABLE t (ts TIMESTAMP, k BIGINT, h VARCHAR, hn VARCHAR, s VARCHAR, v BIGINT) PARTITION BY day(ts) ORDER BY (k, ts)")
+        try r.load("t", loadLines)
+        return r
+    }
+
     var loadLines: [String] {
         rows.map { r in
             "\(Civil.formatTimestamp(r.ts))|\(r.k.map(String.init) ?? "NULL")|\(r.h)|\(r.hn ?? "NULL")|\(r.s)|\(r.v.map(String.init) ?? "NULL")"
@@ -65,9 +73,7 @@ private func runQuery(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
 @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
 func topGroupsMatchRowByRowAnswers(seed: UInt64) throws {
     let data = TopGroupsData(seed: seed, count: 40_000)
-    let r = try SQLLogicRunner()
-    _ = try r.engine.execute("CREATE TABLE t (ts TIMESTAMP, k BIGINT, h VARCHAR, hn VARCHAR, s VARCHAR, v BIGINT) PARTITION BY day(ts) ORDER BY (k, ts)")
-    try r.load("t", data.loadLines)
+    let r = try data.loadedRunner()
     let lo = data.rows.map(\.ts).min()! + 86400 * 2_000_000, hi = lo + 86400 * 5_000_000
     let limit = Int(seed % 4) * 5 + 3, offset = Int(seed % 3)
 
