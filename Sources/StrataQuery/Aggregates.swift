@@ -480,7 +480,6 @@ final class AggState {
             if v.dict?.hexWords != nil { m.hex = true }
             interner = keys.interner
             for i in 0..<n where nulls[i] == 0 && take(i) { m.add(group: gids[i], value: words[i]) }
-            m.flush()
         case .approxCountDistinct:
             let v = args[0]
             let (words, nulls) = keys.words(v, n: n)

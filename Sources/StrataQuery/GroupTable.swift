@@ -470,32 +470,47 @@ final class ModeCounts {
     var others: [(ModeCounts, [Int32])] = []
     /// Values are 16-hex-digit ids as 64-bit words (their numeric order is their text order).
     var hex = false
-    private var runGroup: Int32 = -1
-    private var runValue: Int64 = 0
-    private var runLength: Int64 = 0
     private var result: Vec?
+    /// Recently counted (group + 1, value, count) triples, direct-mapped by a hash of the
+    /// pair: rows of one group arrive close together (sorted input), so most occurrences add
+    /// to a cached count and only evicted or final counts reach the buffers.
+    private let cache: UnsafeMutablePointer<Int64>
+    private static let cacheSlots = 4096
+
+    init() {
+        cache = .allocate(capacity: 3 * ModeCounts.cacheSlots)
+        cache.initialize(repeating: 0, count: 3 * ModeCounts.cacheSlots)
+    }
+
+    deinit { cache.deallocate() }
 
     @inline(__always) static func partition(_ v: Int64) -> Int {
         Int(truncatingIfNeeded: (UInt64(bitPattern: v) &* 0x9E37_79B9_7F4A_7C15) >> 56)  // wrapping: hash mixing
     }
 
     @inline(__always) func add(group: Int32, value: Int64) {
-        if group == runGroup && value == runValue { runLength += 1; return }
-        flush()
-        runGroup = group
-        runValue = value
-        runLength = 1
+        let g = Int64(group) + 1
+        let slot = 3 * Int(truncatingIfNeeded: (UInt64(bitPattern: value) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: g) &* 0xBF58_476D_1CE4_E5B9) >> 52)
+        if cache[slot] == g && cache[slot + 1] == value { cache[slot + 2] += 1; return }
+        if cache[slot] != 0 { emit(Int32(truncatingIfNeeded: cache[slot] - 1), cache[slot + 1], cache[slot + 2]) }
+        cache[slot] = g
+        cache[slot + 1] = value
+        cache[slot + 2] = 1
     }
 
-    /// Ends the current run.
-    func flush() {
-        guard runLength > 0 else { return }
-        let p = ModeCounts.partition(runValue)
-        parts.append(p, Int64(runGroup), runValue, runLength)
-        runLength = 0
-        runGroup = -1
+    private func emit(_ group: Int32, _ value: Int64, _ n: Int64) {
+        let p = ModeCounts.partition(value)
+        parts.append(p, Int64(group), value, n)
         let c = parts.count(p) / 3
         if c >= ModeCounts.compactAt && c % ModeCounts.compactAt == 0 { compact(p) }
+    }
+
+    /// Moves every cached count to the buffers.
+    func flush() {
+        for s in 0..<ModeCounts.cacheSlots where cache[3 * s] != 0 {
+            emit(Int32(truncatingIfNeeded: cache[3 * s] - 1), cache[3 * s + 1], cache[3 * s + 2])
+            cache[3 * s] = 0
+        }
     }
 
     /// Sums the counts of equal (group, value) triples of partition `p` in place.
