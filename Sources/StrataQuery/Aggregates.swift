@@ -640,7 +640,7 @@ final class AggState {
             let best = sbest.prefix(n)
             v.ints = best.map { max($0, 0) }
             if best.contains(where: { $0 < 0 }) { v.valid = best.map { $0 < 0 ? 0 : 1 } }
-            v.dict = (interner ?? StringInterner()).dictRef()
+            v.dict = interner.dictRef()
             return v
         }
         if !spec.fromSumCase {

@@ -169,7 +169,7 @@ final class Binder {
     static func dedupedRelation(_ snap: Snapshot) throws(QueryError) -> Relation? {
         let def = snap.definition
         guard (try? DedupSpec(definition: def)) ?? nil != nil else { return nil }
-        var columns: [[Value]] = Array(repeating: [], count: def.columns.count)
+        let columns: [[Value]] = Array(repeating: [], count: def.columns.count)
         var merged: [Column] = []
         let ordered = snap.segments.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         var parts: [[Column]] = []

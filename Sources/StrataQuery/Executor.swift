@@ -381,7 +381,7 @@ final class Executor: @unchecked Sendable {
                 }
                 for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
                 rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
-                    table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+                    _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
                 } }
             }
             for s in w.states {

@@ -385,59 +385,16 @@ final class DistinctPairs {
     func count(into counts: inout [Int64], threads: Int = 1) {
         let n = counts.count
         let sources: [(DistinctPairs, [Int32]?)] = [(self, nil)] + others.map { ($0.0, $0.1) }
-        let workers = max(1, min(threads, 8))
-        var partial = [[Int64]](repeating: [], count: workers)
-        let next = Counter()
-        let results = Counter()
-        let body: (Int) -> Void = { w in
-            var local = [Int64](repeating: 0, count: n)
-            var set: PairSet? = nil
-            var used: [Int32] = []
-            local.withUnsafeMutableBufferPointer { c in
-                while true {
-                    let p = next.take()
-                    if p >= DistinctPairs.fanout { break }
-                    var total = 0
-                    for (src, _) in sources { total += src.parts.count(p) / 2 }
-                    if total == 0 { continue }
-                    // one set per thread, emptied slot by slot after each partition
-                    if set == nil || set!.fits < total { set = PairSet(capacity: max(total, 1 << 10)) }
-                    let table = set!
-                    used.removeAll(keepingCapacity: true)
-                    for (src, map) in sources {
-                        let b = src.parts.words(p)
-                        if let map {
-                            map.withUnsafeBufferPointer { m in
-                                for i in 0..<(b.count / 2) {
-                                    let g = m[Int(b[2 * i])]
-                                    let j = table.insertSlot(group: g, value: b[2 * i + 1])
-                                    if j >= 0 { c[Int(g)] &+= 1; used.append(Int32(j)) }
-                                }
-                            }
-                        } else {
-                            for i in 0..<(b.count / 2) {
-                                let g = Int32(truncatingIfNeeded: b[2 * i])
-                                let j = table.insertSlot(group: g, value: b[2 * i + 1])
-                                if j >= 0 { c[Int(g)] &+= 1; used.append(Int32(j)) }
-                            }
-                        }
-                    }
-                    used.withUnsafeBufferPointer { table.clear(slots: $0) }
-                }
-            }
-            results.lock.lock()
-            partial[w] = local
-            results.lock.unlock()
-        }
-        if workers == 1 {
-            body(0)
-        } else {
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { box.value($0) }
+        let workers = (0..<max(1, min(threads, 8))).map { _ in DistinctCounter(groups: n) }
+        ParallelWork.forEach(DistinctPairs.fanout, workers: workers.count) { p, w in
+            let worker = workers[w]
+            var total = 0
+            for (src, _) in sources { total += src.parts.count(p) / 2 }
+            if total > 0 { worker.count(sources.map { ($0.0.parts.words(p), $0.1) }, total: total) }
         }
         counts.withUnsafeMutableBufferPointer { c in
-            for local in partial where !local.isEmpty {
-                local.withUnsafeBufferPointer { l in for g in 0..<n { c[g] &+= l[g] } }
+            for worker in workers {
+                worker.counts.withUnsafeBufferPointer { l in for g in 0..<n { c[g] &+= l[g] } }
             }
         }
         for (src, _) in sources { src.parts.clear() }
@@ -445,23 +402,85 @@ final class DistinctPairs {
     }
 }
 
-/// A shared counter handing out work items to threads.
-final class Counter: @unchecked Sendable {
-    let lock = NSLock()
-    private var value = 0
+/// One thread's share of counting distinct pairs: its counts per group and one set, emptied
+/// slot by slot after each partition.
+final class DistinctCounter: @unchecked Sendable {
+    var counts: [Int64]
+    private var set = PairSet(capacity: 1 << 10)
+    private var used: [Int32] = []
 
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
+    init(groups: Int) { counts = [Int64](repeating: 0, count: groups) }
+
+    /// Counts the distinct (group, value) pairs of one partition's buffers (`total` pairs).
+    func count(_ buffers: [(UnsafeBufferPointer<Int64>, [Int32]?)], total: Int) {
+        if set.fits < total { set = PairSet(capacity: total) }
+        let table = set
+        used.removeAll(keepingCapacity: true)
+        counts.withUnsafeMutableBufferPointer { c in
+            for (b, map) in buffers {
+                withGroupMap(map) { m in
+                    for i in 0..<(b.count / 2) {
+                        let g = mappedGroup(b[2 * i], m)
+                        let j = table.insertSlot(group: g, value: b[2 * i + 1])
+                        if j >= 0 { c[Int(g)] &+= 1; used.append(Int32(j)) }
+                    }
+                }
+            }
+        }
+        used.withUnsafeBufferPointer { table.clear(slots: $0) }
     }
 }
 
-/// mode() state: runs of equal (group, value word) with their lengths, radix-partitioned by a
-/// hash of the value like `DistinctPairs`. Finishing sums the runs of each (group, value)
-/// partition by partition (on several threads), and each group keeps the value seen most
-/// often; ties go to the smallest value (strings byte-wise, NaN after every number).
+/// Calls `body` with the map of another thread's group ids to final ones (nil: ids are final).
+@inline(__always) func withGroupMap<R>(_ map: [Int32]?, _ body: (UnsafeBufferPointer<Int32>?) -> R) -> R {
+    guard let map else { return body(nil) }
+    return map.withUnsafeBufferPointer { body($0) }
+}
+
+/// The final group id of a stored group word.
+@inline(__always) func mappedGroup(_ word: Int64, _ map: UnsafeBufferPointer<Int32>?) -> Int32 {
+    if let map { return map[Int(word)] }
+    return Int32(truncatingIfNeeded: word)
+}
+
+/// Items handed out to threads one at a time.
+enum ParallelWork {
+    /// Calls `body(item, worker)` for every item of `0..<count` on up to `workers` threads;
+    /// threads running at the same time have distinct worker numbers (`0..<workers`).
+    static func forEach(_ count: Int, workers: Int, _ body: @escaping (Int, Int) -> Void) {
+        let threads = max(1, min(workers, count))
+        if threads == 1 {
+            for i in 0..<count { body(i, 0) }
+            return
+        }
+        let next = NextItem()
+        let box = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            while true {
+                let i = next.take()
+                if i >= count { break }
+                box.value(i, w)
+            }
+        }
+    }
+
+    private final class NextItem: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        func take() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value - 1
+        }
+    }
+}
+
+/// mode() state: (group, value word, count) triples, counted in a small cache while scanning
+/// and radix-partitioned by a hash of the value like `DistinctPairs`. Finishing sums the counts
+/// per (group, value) and each group keeps the value seen most often; ties go to the smallest
+/// value (strings byte-wise, NaN after every number).
 final class ModeCounts {
     static let fanout = 256
     static let compactAt = 1 << 21
@@ -515,28 +534,15 @@ final class ModeCounts {
 
     /// Sums the counts of equal (group, value) triples of partition `p` in place.
     func compact(_ p: Int) {
-        let merged = ModeCounts.sum([(parts.words(p), nil)])
+        let words = parts.words(p)
         var out: [Int64] = []
-        out.reserveCapacity(3 * merged.count)
-        merged.forEach { g, v, c in out.append(Int64(g)); out.append(v); out.append(c) }
-        parts.replace(p, with: out)
-    }
-
-    /// Sums counts per (group, value) over the given triple buffers.
-    static func sum(_ sources: [(UnsafeBufferPointer<Int64>, [Int32]?)]) -> PairCounts {
-        var total = 0
-        for (b, _) in sources { total += b.count / 3 }
-        let table = PairCounts(capacity: total)
-        for (b, map) in sources {
-            if let map {
-                map.withUnsafeBufferPointer { m in
-                    for i in 0..<(b.count / 3) { table.add(group: m[Int(b[3 * i])], value: b[3 * i + 1], count: b[3 * i + 2]) }
-                }
-            } else {
-                for i in 0..<(b.count / 3) { table.add(group: Int32(truncatingIfNeeded: b[3 * i]), value: b[3 * i + 1], count: b[3 * i + 2]) }
-            }
+        out.reserveCapacity(words.count)
+        ModeSummer().sum(words.baseAddress!, words.count / 3) { g, v, c in
+            out.append(Int64(g))
+            out.append(v)
+            out.append(c)
         }
-        return table
+        parts.replace(p, with: out)
     }
 
     func absorb(_ other: ModeCounts, _ map: [Int32]) {
@@ -585,32 +591,18 @@ final class ModeCounts {
         for (si, (src, _)) in sources.enumerated() { for p in 0..<ModeCounts.fanout where src.parts.count(p) > 0 { units.append((si, p)) } }
         // 1. per-unit histograms of target ranges (parallel), then offsets
         var hist = [[Int]](repeating: [], count: units.count)
-        let lock = Counter()
-        /// Calls `body(item, worker)` for items `0..<count`, each worker on its own thread.
-        func parallel(_ count: Int, _ body: @escaping (Int, Int) -> Void) {
-            if workers == 1 || count < 2 { for i in 0..<count { body(i, 0) }; return }
-            let next = Counter()
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: min(workers, count)) { w in
-                while true {
-                    let i = next.take()
-                    if i >= count { break }
-                    box.value(i, w)
-                }
-            }
-        }
-        parallel(units.count) { u, _ in
+        let lock = NSLock()
+        ParallelWork.forEach(units.count, workers: workers) { u, _ in
             let (si, p) = units[u]
             let (src, map) = sources[si]
             let b = src.parts.words(p)
             var h = [Int](repeating: 0, count: ranges)
-            for i in 0..<(b.count / 3) {
-                let g = map.map { $0[Int(b[3 * i])] } ?? Int32(truncatingIfNeeded: b[3 * i])
-                h[range(g)] += 1
+            withGroupMap(map) { m in
+                for i in 0..<(b.count / 3) { h[range(mappedGroup(b[3 * i], m))] += 1 }
             }
-            lock.lock.lock()
+            lock.lock()
             hist[u] = h
-            lock.lock.unlock()
+            lock.unlock()
         }
         var start = [Int](repeating: 0, count: ranges + 1)
         var offsets = hist
@@ -629,20 +621,22 @@ final class ModeCounts {
         let scattered = UnsafeMutablePointer<Int64>.allocate(capacity: max(3 * total, 3))
         defer { scattered.deallocate() }
         let out = UncheckedBox(scattered)
-        parallel(units.count) { u, _ in
+        ParallelWork.forEach(units.count, workers: workers) { u, _ in
             let (si, p) = units[u]
             let (src, map) = sources[si]
             let b = src.parts.words(p)
             var o = offsets[u]
             let dst = out.value
-            for i in 0..<(b.count / 3) {
-                let g = map.map { $0[Int(b[3 * i])] } ?? Int32(truncatingIfNeeded: b[3 * i])
-                let r = range(g)
-                let k = 3 * o[r]
-                dst[k] = Int64(g)
-                dst[k + 1] = b[3 * i + 1]
-                dst[k + 2] = b[3 * i + 2]
-                o[r] += 1
+            withGroupMap(map) { m in
+                for i in 0..<(b.count / 3) {
+                    let g = mappedGroup(b[3 * i], m)
+                    let r = range(g)
+                    let k = 3 * o[r]
+                    dst[k] = Int64(g)
+                    dst[k + 1] = b[3 * i + 1]
+                    dst[k + 2] = b[3 * i + 2]
+                    o[r] += 1
+                }
             }
         }
         for s in sources { s.0.parts.clear() }
@@ -655,24 +649,15 @@ final class ModeCounts {
         defer { bestValue.deallocate(); bestCount.deallocate() }
         let best = UncheckedBox((bestValue, bestCount))
         // one table per worker, reused range after range
-        let tables = (0..<workers).map { _ in PairCountsBox() }
-        parallel(ranges) { r, w in
+        let tables = (0..<workers).map { _ in ModeSummer() }
+        ParallelWork.forEach(ranges, workers: workers) { r, w in
             let lo = start[r], hi = start[r + 1]
             if lo == hi { return }
-            let box = tables[w]
-            if box.table.fits < hi - lo { box.table = PairCounts(capacity: hi - lo) }
-            let t = box.table
-            var used = [Int32]()
-            used.reserveCapacity(hi - lo)
-            let src = out.value
-            for i in lo..<hi { used.append(Int32(t.add(group: Int32(truncatingIfNeeded: src[3 * i]), value: src[3 * i + 1], count: src[3 * i + 2]))) }
             let (bv, bc) = best.value
-            for j in used {
-                guard let (g, v, c) = t.take(Int(j)) else { continue }
+            tables[w].sum(out.value + 3 * lo, hi - lo) { g, v, c in
                 let k = Int(g)
                 if c > bc[k] || (c == bc[k] && less(v, bv[k])) { bc[k] = c; bv[k] = v }
             }
-            used.withUnsafeBufferPointer { t.clear(slots: $0) }
         }
         let bv = Array(UnsafeBufferPointer(start: bestValue, count: n))
         let bc = Array(UnsafeBufferPointer(start: bestCount, count: n))
@@ -693,9 +678,25 @@ final class ModeCounts {
     }
 }
 
-/// A worker's reusable `PairCounts`.
-final class PairCountsBox: @unchecked Sendable {
-    var table = PairCounts(capacity: 1 << 10)
+/// One thread's table for summing mode() triples, reused range after range.
+final class ModeSummer: @unchecked Sendable {
+    private var table = PairCounts(capacity: 1 << 10)
+    private var used: [Int32] = []
+
+    /// Sums the counts of `n` (group, value, count) triples at `triples` and calls `body` once
+    /// per distinct (group, value) with its total.
+    func sum(_ triples: UnsafePointer<Int64>, _ n: Int, _ body: (Int32, Int64, Int64) -> Void) {
+        if table.fits < n { table = PairCounts(capacity: n) }
+        let t = table
+        used.removeAll(keepingCapacity: true)
+        for i in 0..<n {
+            used.append(Int32(t.add(group: Int32(truncatingIfNeeded: triples[3 * i]), value: triples[3 * i + 1], count: triples[3 * i + 2])))
+        }
+        for j in used {
+            if let (g, v, c) = t.take(Int(j)) { body(g, v, c) }
+        }
+        used.withUnsafeBufferPointer { t.clear(slots: $0) }
+    }
 }
 
 /// Open-addressing map from (group, value) to a count (3 words per slot; group ids stored + 1).
@@ -703,7 +704,6 @@ final class PairCounts {
     private var slots: UnsafeMutablePointer<Int64>
     private let capacity: Int
     private let mask: Int
-    private(set) var count = 0
 
     init(capacity n: Int) {
         var cap = 16
@@ -727,7 +727,6 @@ final class PairCounts {
                 slots[3 * j] = g
                 slots[3 * j + 1] = value
                 slots[3 * j + 2] = count
-                self.count += 1
                 return j
             }
             if s == g && slots[3 * j + 1] == value { slots[3 * j + 2] += count; return j }
@@ -747,18 +746,10 @@ final class PairCounts {
     /// Empties the given slots (every used slot), so the table can be reused.
     func clear(slots used: UnsafeBufferPointer<Int32>) {
         for j in used { let b = 3 * Int(j); slots[b] = 0; slots[b + 1] = 0; slots[b + 2] = 0 }
-        count = 0
     }
 
     /// Room for this many pairs at load factor at most 1/2.
     var fits: Int { capacity / 2 }
-
-    /// Calls `body(group, value, count)` for every entry.
-    @inline(__always) func forEach(_ body: (Int32, Int64, Int64) -> Void) {
-        for i in 0..<capacity where slots[3 * i] != 0 {
-            body(Int32(truncatingIfNeeded: slots[3 * i] - 1), slots[3 * i + 1], slots[3 * i + 2])
-        }
-    }
 }
 
 extension Int {
