@@ -10,8 +10,23 @@ struct Scope {
     var alias: String?
     var names: [String]
     var types: [DataType]
+    /// Joins: the lower-cased qualifiers (table name, alias, "#k" for the k-th table of the
+    /// FROM clause) each column answers to; nil for a single table.
+    var qualifiers: [[String]]? = nil
+    /// Joins: columns left out of `*` and of unqualified lookup (right-side USING columns).
+    var hidden: Set<Int> = []
+    /// Joins: every column name of the joined tables (for "did you mean" hints).
+    var hintNames: [String]? = nil
+
+    init(tableName: String?, alias: String?, names: [String], types: [DataType]) {
+        self.tableName = tableName
+        self.alias = alias
+        self.names = names
+        self.types = types
+    }
 
     func resolve(_ table: String?, _ name: String, _ range: SourceRange) throws(QueryError) -> (Int, DataType) {
+        if let quals = qualifiers { return try resolveJoined(table, name, range, quals) }
         if let table, table != tableName?.lowercased(), table != alias?.lowercased(), table != tableName, table != alias {
             throw QueryError("unknown table or alias '\(table)'", offset: range.start)
         }
@@ -19,6 +34,24 @@ struct Scope {
             return (i, types[i])
         }
         let hint = Binder.closest(name, names).map { " (did you mean '\($0)'?)" } ?? ""
+        throw QueryError("unknown column '\(name)'\(hint)", offset: range.start)
+    }
+
+    private func resolveJoined(_ table: String?, _ name: String, _ range: SourceRange, _ quals: [[String]]) throws(QueryError) -> (Int, DataType) {
+        let t = table?.lowercased()
+        if let t, !quals.contains(where: { $0.contains(t) }) {
+            throw QueryError("unknown table or alias '\(table!)'", offset: range.start)
+        }
+        let n = name.lowercased()
+        let hits = names.indices.filter { i in
+            names[i].lowercased() == n && (t.map { quals[i].contains($0) } ?? !hidden.contains(i))
+        }
+        if hits.count == 1 { return (hits[0], types[hits[0]]) }
+        if hits.count > 1 {
+            let spelled = hits.map { i in (quals[i].first { !$0.hasPrefix("#") } ?? quals[i].last!) + "." + names[i] }
+            throw QueryError("column reference '\(name)' is ambiguous (\(spelled.joined(separator: " or ")))", offset: range.start)
+        }
+        let hint = Binder.closest(name, hintNames ?? names).map { " (did you mean '\($0)'?)" } ?? ""
         throw QueryError("unknown column '\(name)'\(hint)", offset: range.start)
     }
 }
@@ -161,6 +194,8 @@ final class Binder {
         case .subquery(let q):
             let r = try run(q)
             return (.relation(r), Scope(tableName: from.alias, alias: from.alias, names: r.names, types: r.types))
+        case .join:
+            return try joinSource(from, statement: [], wildcard: true, filter: nil)
         }
     }
 
@@ -203,13 +238,30 @@ final class Binder {
     func containsAggregate(_ e: Expr) -> Bool { e.contains { self.isAggregateCall($0) } }
 
     func runSelect(_ s: Select, orderBy: [OrderItem], limit: Int64?, offset: Int64?) throws(QueryError) -> Relation {
-        let (src, scope) = try source(s.from)
+        let (src, scope): (Source, Scope)
+        if let from = s.from, case .join = from.kind {
+            var exprs: [Expr] = s.items.compactMap { if case .expr(let e, _) = $0 { return e } else { return nil } }
+            exprs += s.groupBy + orderBy.map(\.expr)
+            for e in [s.whereClause, s.having, s.qualify] { if let e { exprs.append(e) } }
+            let wildcard = s.items.contains { if case .wildcard = $0 { return true } else { return false } }
+            (src, scope) = try joinSource(from, statement: exprs, wildcard: wildcard, filter: s.whereClause)
+        } else {
+            (src, scope) = try source(s.from)
+        }
         // expand select items
         var items: [(Expr, String)] = []
         for it in s.items {
             switch it {
+            case .wildcard(let t) where scope.qualifiers != nil:
+                // a join: every visible column (t.*: every column of table t), by position
+                let quals = scope.qualifiers!
+                let tl = t?.lowercased()
+                if let tl, !quals.contains(where: { $0.contains(tl) }) { throw QueryError("unknown table or alias '\(t!)' in \(t!).*") }
+                for i in scope.names.indices where tl.map({ quals[i].contains($0) }) ?? !scope.hidden.contains(i) {
+                    items.append((Expr(.column(table: quals[i].last!, name: scope.names[i])), scope.names[i]))
+                }
             case .wildcard(let t):
-                if let t, t != scope.tableName, t != scope.alias { throw QueryError("unknown table '\(t)' in \(t).*") }
+                if let t, t != scope.tableName, t != scope.alias { throw QueryError("unknown table or alias '\(t)' in \(t).*") }
                 for n in scope.names { items.append((Expr(.column(table: nil, name: n)), n)) }
             case .expr(let e, let alias):
                 items.append((e, alias ?? it.outputName ?? e.sqlText))
@@ -490,10 +542,14 @@ final class Binder {
                 c.aggExprs.append(x)
                 return .column(c.groups.count + c.aggs.count - 1, spec.type)
             }
-            if case .column(_, let n) = x.kind {
+            if case .column(let t, let n) = x.kind {
                 // a column that is a group key under another spelling (t.col vs col)
+                let slot = c.scope.qualifiers == nil ? nil : try? c.scope.resolve(t, n, x.range).0
                 for (i, g) in c.groups.enumerated() {
-                    if case .column(_, let gn) = g.kind, gn.lowercased() == n.lowercased() { return .column(i, c.groupTypes[i]) }
+                    guard case .column(let gt, let gn) = g.kind, gn.lowercased() == n.lowercased() else { continue }
+                    if c.scope.qualifiers == nil || (slot != nil && (try? c.scope.resolve(gt, gn, g.range).0) == slot) {
+                        return .column(i, c.groupTypes[i])
+                    }
                 }
                 throw QueryError("column '\(n)' must appear in the GROUP BY clause or be used in an aggregate function", offset: x.range.start)
             }

@@ -163,6 +163,31 @@ final class GroupTable {
         }
     }
 
+    /// Group id of each of `n` keys (row-major, n × width), -1 for keys not in the table.
+    func find(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) {
+        let w = width
+        for r in 0..<n {
+            let key = rowKeys + r * w
+            let h = GroupTable.hash(key, w)
+            var i = Int(truncatingIfNeeded: h) & mask
+            let tag = h & 0xFFFF_FFFF_0000_0000
+            var g = -1
+            while true {
+                let sv = slots[i]
+                if sv == 0 { break }
+                if sv & 0xFFFF_FFFF_0000_0000 == tag {
+                    let c = Int(sv & 0xFFFF_FFFF) - 1
+                    let base = keyStore + c * w
+                    var eq = true
+                    for k in 0..<w where base[k] != key[k] { eq = false; break }
+                    if eq { g = c; break }
+                }
+                i = (i + 1) & mask
+            }
+            gids[r] = Int32(g)
+        }
+    }
+
     /// Returns true when the key was new.
     func insert(_ key: UnsafePointer<Int64>) -> Bool {
         var g: Int32 = 0

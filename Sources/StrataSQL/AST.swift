@@ -131,11 +131,13 @@ public enum SelectItem: Sendable, Hashable {
 
 /// The FROM source: one table or one derived table.
 public struct TableRef: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
+    public indirect enum Kind: Sendable, Hashable {
         /// A named table (or CTE). `final` is ClickHouse's `FINAL` modifier.
         case table(name: String, final: Bool)
         /// `(query)`.
         case subquery(Query)
+        /// `left [INNER|LEFT|CROSS] JOIN right [ON ... | USING (...)]`; chains nest to the left.
+        case join(Join)
     }
 
     public var kind: Kind
@@ -158,6 +160,29 @@ public struct TableRef: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(kind)
         hasher.combine(alias)
+    }
+}
+
+/// One join of two table references.
+public struct Join: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case inner, left, cross
+    }
+
+    public var kind: Kind
+    public var left: TableRef
+    public var right: TableRef
+    /// `ON` condition (nil for USING and CROSS JOIN).
+    public var on: Expr?
+    /// `USING (c, ...)` column names (empty otherwise).
+    public var using: [String]
+
+    public init(kind: Kind, left: TableRef, right: TableRef, on: Expr? = nil, using: [String] = []) {
+        self.kind = kind
+        self.left = left
+        self.right = right
+        self.on = on
+        self.using = using
     }
 }
 

@@ -548,11 +548,7 @@ struct Parser {
             select.items.append(try parseSelectItem())
         } while acceptSymbol(.comma)
         if acceptWord("from") {
-            select.from = try parseTableRef()
-            if isSymbol(.comma) || isWord("join") || isWord("inner") || isWord("left") || isWord("right")
-                || isWord("full") || isWord("cross") || isWord("natural") {
-                throw error("joins are not supported", at: current)
-            }
+            select.from = try parseFromClause()
         }
         if acceptWord("where") { select.whereClause = try parseExpr() }
         if acceptWord("group") {
@@ -584,6 +580,56 @@ struct Parser {
             return .expr(e, alias: a.text)
         }
         return .expr(e, alias: nil)
+    }
+
+    /// A table reference followed by any number of joins (left-deep).
+    private mutating func parseFromClause() throws(SQLError) -> TableRef {
+        let start = current.start
+        var ref = try parseTableRef()
+        while true {
+            if isSymbol(.comma) {
+                throw error("comma joins are not supported; write JOIN ... ON (or CROSS JOIN)", at: current)
+            }
+            if isWord("right") || isWord("full") || isWord("natural") {
+                let t = current
+                if t.text == "right" {
+                    throw error("RIGHT JOIN is not supported; swap the two tables and use LEFT JOIN", at: t)
+                }
+                throw error("\(t.text.uppercased()) JOIN is not supported; use [INNER] JOIN or LEFT JOIN", at: t)
+            }
+            let kind: Join.Kind
+            if acceptWord("join") {
+                kind = .inner
+            } else if acceptWord("inner") {
+                try expectWord("join")
+                kind = .inner
+            } else if acceptWord("left") {
+                _ = acceptWord("outer")
+                try expectWord("join")
+                kind = .left
+            } else if acceptWord("cross") {
+                try expectWord("join")
+                kind = .cross
+            } else {
+                return ref
+            }
+            let right = try parseTableRef()
+            var join = Join(kind: kind, left: ref, right: right)
+            if kind != .cross {
+                if acceptWord("on") {
+                    join.on = try parseExpr()
+                } else if acceptWord("using") {
+                    try expectSymbol(.lparen, "(")
+                    repeat {
+                        join.using.append(try parseIdentifier("column name"))
+                    } while acceptSymbol(.comma)
+                    try expectSymbol(.rparen, ")")
+                } else {
+                    throw expected("ON or USING")
+                }
+            }
+            ref = TableRef(kind: .join(join), range: SourceRange(start: start, end: previousEnd))
+        }
     }
 
     private mutating func parseTableRef() throws(SQLError) -> TableRef {

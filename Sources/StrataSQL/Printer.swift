@@ -344,16 +344,7 @@ struct SQLWriter {
         }
         if let from = s.from {
             out += " FROM "
-            switch from.kind {
-            case .table(let name, _):
-                out += quoteIdentifier(name)
-            case .subquery(let q):
-                out += "("
-                query(q)
-                out += ")"
-            }
-            if let alias = from.alias { out += " AS " + quoteIdentifier(alias) }
-            if case .table(_, true) = from.kind { out += " FINAL" }
+            tableRef(from)
         }
         if let w = s.whereClause {
             out += " WHERE "
@@ -371,6 +362,33 @@ struct SQLWriter {
             out += " QUALIFY "
             expr(q, 0)
         }
+    }
+
+    mutating func tableRef(_ from: TableRef) {
+        switch from.kind {
+        case .table(let name, _):
+            out += quoteIdentifier(name)
+        case .subquery(let q):
+            out += "("
+            query(q)
+            out += ")"
+        case .join(let j):
+            tableRef(j.left)
+            switch j.kind {
+            case .inner: out += " JOIN "
+            case .left: out += " LEFT JOIN "
+            case .cross: out += " CROSS JOIN "
+            }
+            tableRef(j.right)
+            if let on = j.on {
+                out += " ON "
+                expr(on, 0)
+            } else if !j.using.isEmpty {
+                out += " USING (" + j.using.map(quoteIdentifier).joined(separator: ", ") + ")"
+            }
+        }
+        if let alias = from.alias { out += " AS " + quoteIdentifier(alias) }
+        if case .table(_, true) = from.kind { out += " FINAL" }
     }
 
     mutating func statement(_ s: Statement) {

@@ -79,6 +79,25 @@ import Testing
         #expect(try query(q.sqlText) == q)
     }
 
+    @Test func joinText() throws {
+        let q = try query("""
+            select * from a x inner join (select k from b) as y on x.k = y.k and y.v > 1
+            left outer join c using (k, "D") cross join d
+            """)
+        #expect(q.sqlText == """
+            SELECT * FROM a AS x JOIN (SELECT k FROM b) AS y ON x.k = y.k AND y.v > 1 \
+            LEFT JOIN c USING (k, "D") CROSS JOIN d
+            """)
+        #expect(try query(q.sqlText) == q)
+        guard case .select(let s) = q.body[0], case .join(let outer) = s.from?.kind, case .join(let mid) = outer.left.kind,
+              case .join(let inner) = mid.left.kind else {
+            Issue.record("joins should nest to the left")
+            return
+        }
+        #expect(outer.kind == .cross && mid.kind == .left && inner.kind == .inner)
+        #expect(mid.using == ["k", "D"] && inner.right.alias == "y")
+    }
+
     @Test func synthesizedLiteralsPrintSafely() throws {
         #expect(Literal.double(.infinity).sqlText == "CAST('inf' AS DOUBLE)")
         #expect(Literal.double(-.infinity).sqlText == "CAST('-inf' AS DOUBLE)")

@@ -179,15 +179,8 @@ public enum Reports {
               GROUP BY \(day), profile_id
             )
             SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors,
-                   clicks / max(views) OVER (PARTITION BY date, profile_id) AS click_rate, top_source
-            FROM (
-              SELECT date, profile_id, link_id, link_title, link_url, clicks, unique_visitors, top_source, NULL AS views
-              FROM per_link
-              UNION ALL
-              SELECT date, profile_id, NULL, NULL, NULL, NULL, NULL, NULL, views
-              FROM page_views
-            ) AS parts
-            QUALIFY clicks IS NOT NULL
+                   clicks / views AS click_rate, top_source
+            FROM per_link LEFT JOIN page_views USING (date, profile_id)
             ORDER BY date, profile_id, link_id
             """
         case .trafficSources:
@@ -206,24 +199,12 @@ public enum Reports {
               SELECT link_id, max(link_title) AS link_title
               FROM \(t)\(filter(["event = 'click'"]))
               GROUP BY link_id
-            ),
-            named AS (
-              SELECT date, source, views, clicks, conversions, unique_visitors, link_id,
-                     max(link_title) OVER (PARTITION BY link_id) AS top_link
-              FROM (
-                SELECT date, source, views, clicks, conversions, unique_visitors, top_link_id AS link_id, NULL AS link_title
-                FROM per_source
-                UNION ALL
-                SELECT NULL, NULL, NULL, NULL, NULL, NULL, link_id, link_title
-                FROM link_titles
-              ) AS parts
             )
             SELECT date, source, views, clicks, unique_visitors,
                    clicks / nullif(views, 0) AS click_rate,
                    conversions / nullif(clicks, 0) AS conversion_rate,
-                   CASE WHEN link_id IS NOT NULL THEN top_link END AS top_link
-            FROM named
-            WHERE views IS NOT NULL
+                   link_titles.link_title AS top_link
+            FROM per_source LEFT JOIN link_titles ON link_titles.link_id = per_source.top_link_id
             ORDER BY date, source
             """
         case .linkPerformance:
