@@ -94,6 +94,7 @@ public struct Strata: ParsableCommand {
 
 public enum StrataMain {
     public static func run() {
+        strata_use_huge_pages(CommandLine.unsafeArgv)
         strata_tune_allocator()
         do {
             var cmd = try Strata.parseAsRoot()

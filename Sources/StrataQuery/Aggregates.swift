@@ -92,6 +92,19 @@ struct KeyEncoder {
 
     /// Appends word `k` of each row: out[r * stride + k]. Returns per-row null flags via `nulls`.
     func encode(_ v: Vec, n: Int, into out: inout [Int64], stride: Int, k: Int, nullMask: inout [Int64], bit: Int64) {
+        if !v.isConst, v.valid == nil, v.ints.count >= n, v.type != .varchar && v.type != .double && v.type != .null {
+            // integer lanes without NULLs: straight into the key rows
+            out.withUnsafeMutableBufferPointer { o in v.ints.withUnsafeBufferPointer { p in
+                for r in 0..<n { o[r * stride + k] = p[r] }
+            } }
+            return
+        }
+        if !v.isConst, v.valid == nil, v.ints.count >= n, v.type == .varchar, let hw = v.dict?.hexWords {
+            out.withUnsafeMutableBufferPointer { o in hw.withUnsafeBufferPointer { h in v.ints.withUnsafeBufferPointer { c in
+                for r in 0..<n { o[r * stride + k] = h[Int(c[r])] }
+            } } }
+            return
+        }
         var words = [Int64](repeating: 0, count: v.isConst ? 1 : n)
         switch v.type {
         case .varchar:

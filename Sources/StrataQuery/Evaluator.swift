@@ -19,21 +19,56 @@ public struct Evaluator: @unchecked Sendable {
     /// Row indexes (ascending) where `e` is TRUE.
     public func select(_ e: BExpr, _ b: Batch) throws(QueryError) -> [Int32] {
         if let sel = rangeSelect(e, b) { return sel }
+        if let sel = dictionarySelect(e, b) { return sel }
         let v = try eval(e, b)
-        var sel: [Int32] = []
-        sel.reserveCapacity(b.count)
-        if v.isConst {
-            if !v.isNull(0) && v.ints[0] != 0 { sel = (0..<Int32(b.count)).map { $0 } }
-            return sel
-        }
-        v.ints.withUnsafeBufferPointer { p in
-            if let valid = v.valid {
-                for i in 0..<b.count where p[i] != 0 && valid[i] != 0 { sel.append(Int32(i)) }
-            } else {
-                for i in 0..<b.count where p[i] != 0 { sel.append(Int32(i)) }
+        let n = b.count
+        if v.isConst { return !v.isNull(0) && v.ints[0] != 0 ? (0..<Int32(n)).map { $0 } : [] }
+        // branch-free: write every row id, advance past the kept ones
+        return [Int32](unsafeUninitializedCapacity: n) { sp, k in
+            k = 0
+            v.ints.withUnsafeBufferPointer { p in
+                if let valid = v.valid {
+                    valid.withUnsafeBufferPointer { vp in
+                        for i in 0..<n {
+                            sp[k] = Int32(truncatingIfNeeded: i)
+                            k &+= (p[i] != 0 && vp[i] != 0) ? 1 : 0
+                        }
+                    }
+                } else {
+                    for i in 0..<n {
+                        sp[k] = Int32(truncatingIfNeeded: i)
+                        k &+= p[i] != 0 ? 1 : 0
+                    }
+                }
             }
         }
-        return sel
+    }
+
+    /// A string predicate (`=`, `IN`, `LIKE` …) on a dictionary-coded column: one table lookup
+    /// per row code straight into the selection, no boolean vector.
+    func dictionarySelect(_ e: BExpr, _ b: Batch) -> [Int32]? {
+        guard case .stringPredicate(.column(let slot, _), let pred) = e, slot < b.columns.count, let v = b.columns[slot],
+              !v.isConst, let d = v.dict, v.ints.count >= b.count else { return nil }
+        let table = pred.table(for: d)
+        let n = b.count
+        return [Int32](unsafeUninitializedCapacity: n) { sp, k in
+            k = 0
+            table.withUnsafeBufferPointer { tp in v.ints.withUnsafeBufferPointer { cp in
+                if let valid = v.valid {
+                    valid.withUnsafeBufferPointer { vp in
+                        for i in 0..<n {
+                            sp[k] = Int32(truncatingIfNeeded: i)
+                            k &+= Int(tp[Int(cp[i])] & vp[i])
+                        }
+                    }
+                } else {
+                    for i in 0..<n {
+                        sp[k] = Int32(truncatingIfNeeded: i)
+                        k &+= Int(tp[Int(cp[i])])
+                    }
+                }
+            } }
+        }
     }
 
     /// `col >= a AND col < b` and the like (every conjunct compares one integer-lane column

@@ -373,13 +373,16 @@ final class Executor: @unchecked Sendable {
                     _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
                 }
             } else {
-                var rowKeys = [Int64](repeating: 0, count: n * width)
+                // every word is written below: no zero fill
+                var rowKeys = [Int64](unsafeUninitializedCapacity: n * width) { _, c in c = n * width }
                 var nulls = [Int64](repeating: 0, count: n)
                 for (k, g) in plan.groups.enumerated() {
                     let v = try self.eval.eval(g, b)
                     keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
                 }
-                for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
+                rowKeys.withUnsafeMutableBufferPointer { kp in nulls.withUnsafeBufferPointer { np in
+                    for r in 0..<n { kp[r * width + width - 1] = np[r] }
+                } }
                 rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
                     _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
                 } }

@@ -48,6 +48,13 @@ final class GroupTable {
         return h ^ (h >> 32)
     }
 
+    /// Key equality without a branch per word (keys are short; most compared keys are equal).
+    @inline(__always) static func equal(_ a: UnsafePointer<Int64>, _ b: UnsafePointer<Int64>, _ w: Int) -> Bool {
+        var diff: Int64 = 0
+        for k in 0..<w { diff |= a[k] ^ b[k] }
+        return diff == 0
+    }
+
     @inline(__always) static func slotValue(_ h: UInt64, _ g: Int) -> UInt64 { (h & 0xFFFF_FFFF_0000_0000) | UInt64(g + 1) }
 
     private func growSlots() {
@@ -91,9 +98,7 @@ final class GroupTable {
             let key = rowKeys + r * w
             if prev >= 0 {
                 let pk = keyStore + prev * w
-                var same = true
-                for k in 0..<w where pk[k] != key[k] { same = false; break }
-                if same { gids[r] = Int32(prev); continue }
+                if GroupTable.equal(pk, key, w) { gids[r] = Int32(prev); continue }
             }
             let g = probe(key, GroupTable.hash(key, w))
             gids[r] = Int32(g)
@@ -116,9 +121,7 @@ final class GroupTable {
             let key = rowKeys + r * w
             if r > 0 {
                 let pk = key - w
-                var same = true
-                for k in 0..<w where pk[k] != key[k] { same = false; break }
-                if same { continue }
+                if GroupTable.equal(pk, key, w) { continue }
             }
             starts[runs] = Int32(r)
             hashes[runs] = GroupTable.hash(key, w)
@@ -155,9 +158,7 @@ final class GroupTable {
             if sv & 0xFFFF_FFFF_0000_0000 == tag {
                 let g = Int(sv & 0xFFFF_FFFF) - 1
                 let base = keyStore + g * w
-                var eq = true
-                for k in 0..<w where base[k] != key[k] { eq = false; break }
-                if eq { return g }
+                if GroupTable.equal(base, key, w) { return g }
             }
             i = (i + 1) & mask
         }
@@ -178,9 +179,7 @@ final class GroupTable {
                 if sv & 0xFFFF_FFFF_0000_0000 == tag {
                     let c = Int(sv & 0xFFFF_FFFF) - 1
                     let base = keyStore + c * w
-                    var eq = true
-                    for k in 0..<w where base[k] != key[k] { eq = false; break }
-                    if eq { g = c; break }
+                    if GroupTable.equal(base, key, w) { g = c; break }
                 }
                 i = (i + 1) & mask
             }
