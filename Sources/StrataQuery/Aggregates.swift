@@ -476,8 +476,10 @@ final class AggState {
             // Rows arrive sorted by the table's sort key, so equal pairs cluster (a visitor's
             // session): a small direct-mapped cache of recently seen pairs screens them out.
             let recent = recentPairs
-            gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in
-                for i in 0..<n where nulls[i] == 0 && (mask == nil || take(i)) {
+            let rows = AggState.countedRows(n, nulls, mask)
+            gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in rows.withUnsafeBufferPointer { rp in
+                for r in rp {
+                    let i = Int(r)
                     let gi = g[i], wi = w[i]
                     let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: wi) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(UInt32(bitPattern: gi))) >> 52)
                     if recent[2 * slot] == Int64(gi) + 1 && recent[2 * slot + 1] == wi { continue }
@@ -485,14 +487,17 @@ final class AggState {
                     recent[2 * slot + 1] = wi
                     set.append(group: gi, value: wi)
                 }
-            } }
+            } } }
         case .mode:
             let v = args[0]
             let (words, nulls) = keys.words(v, n: n)
             let m = modes!
             if v.dict?.hexWords != nil { m.hex = true }
             interner = keys.interner
-            for i in 0..<n where nulls[i] == 0 && take(i) { m.add(group: gids[i], value: words[i]) }
+            let rows = AggState.countedRows(n, nulls, mask)
+            gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in rows.withUnsafeBufferPointer { rp in
+                for r in rp { m.add(group: g[Int(r)], value: w[Int(r)]) }
+            } } }
         case .approxCountDistinct:
             let v = args[0]
             let (words, nulls) = keys.words(v, n: n)
@@ -501,6 +506,35 @@ final class AggState {
                 if hll[g] == nil { hll[g] = [UInt8](repeating: 0, count: HLL.registers) }
                 HLL.add(&hll[g]!, words[i])
             }
+        }
+    }
+
+    /// Rows whose argument is not NULL (`nulls[i] == 0`) and whose FILTER holds, in order.
+    static func countedRows(_ n: Int, _ nulls: [Int64], _ mask: Vec?) -> [Int32] {
+        var maskBits: [Int64] = []
+        var maskValid: [UInt8] = []
+        var constOff = false
+        if let mask {
+            if mask.isConst {
+                constOff = mask.isNull(0) || mask.ints[0] == 0
+            } else {
+                maskBits = mask.ints
+                maskValid = mask.valid ?? []
+            }
+        }
+        if constOff { return [] }
+        return [Int32](unsafeUninitializedCapacity: n) { out, k in
+            k = 0
+            nulls.withUnsafeBufferPointer { np in maskBits.withUnsafeBufferPointer { mp in maskValid.withUnsafeBufferPointer { vp in
+                let useMask = mp.count >= n, useValid = vp.count >= n
+                for i in 0..<n {
+                    out[k] = Int32(truncatingIfNeeded: i)
+                    var keep = np[i] == 0
+                    if useMask { keep = keep && mp[i] != 0 }
+                    if useValid { keep = keep && vp[i] != 0 }
+                    k &+= keep ? 1 : 0
+                }
+            } } }
         }
     }
 

@@ -243,7 +243,7 @@ final class Executor: @unchecked Sendable {
                             if s.count < n { sel = s }
                         }
                         // few rows selected: decode just those of the other columns
-                        let sparse = sel.map { $0.count <= n / 8 } ?? false
+                        let sparse = sel.map { $0.count <= n / 3 } ?? false
                         for s in restSlots { try load(s, rows: sparse ? sel : nil) }
                         if let sel {
                             for s in plan.slots where !sparse || plan.filterSlots.contains(s) { cols[s] = cols[s]!.gather(sel) }

@@ -92,6 +92,7 @@ final class GroupTable {
     func findOrInsert(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
         let w = width
         let before = count
+        if n >= 512, findOrInsertDense(rowKeys, n, into: gids) { return count - before }
         if slotCount >= 1 << 16 { return findOrInsertLarge(rowKeys, n, into: gids) }
         var prev = -1  // rows sorted by the table's key repeat the previous row's group
         for r in 0..<n {
@@ -105,6 +106,50 @@ final class GroupTable {
             prev = g
         }
         return count - before
+    }
+
+    /// Keys whose words span small ranges in this batch (a day and a source, an hour and a
+    /// weekday): each row's words give a dense index into a small local map of group ids, and
+    /// only the first row of each index probes the table. Returns false (nothing done) when
+    /// the ranges multiply past 2^15.
+    private func findOrInsertDense(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Bool {
+        let w = width
+        let limit: UInt64 = 1 << 15
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * w) { buf -> Bool in
+            let lo = buf.baseAddress!, stride = lo + w
+            var size: UInt64 = 1
+            for k in 0..<w {
+                var mn = rowKeys[k], mx = rowKeys[k]
+                var r = 1
+                while r < n {
+                    let x = rowKeys[r * w + k]
+                    mn = Swift.min(mn, x)
+                    mx = Swift.max(mx, x)
+                    r += 1
+                }
+                let span = UInt64(bitPattern: mx &- mn)
+                guard span < limit else { return false }
+                stride[k] = Int64(size)
+                size *= span + 1
+                guard size <= limit else { return false }
+                lo[k] = mn
+            }
+            let local = UnsafeMutablePointer<Int32>.allocate(capacity: Int(size))
+            defer { local.deallocate() }
+            local.initialize(repeating: -1, count: Int(size))
+            for r in 0..<n {
+                let key = rowKeys + r * w
+                var idx = 0
+                for k in 0..<w { idx &+= Int(truncatingIfNeeded: key[k] &- lo[k]) &* Int(truncatingIfNeeded: stride[k]) }
+                var g = local[idx]
+                if g < 0 {
+                    g = Int32(truncatingIfNeeded: probe(key, GroupTable.hash(key, w)))
+                    local[idx] = g
+                }
+                gids[r] = g
+            }
+            return true
+        }
     }
 
     /// Large tables miss the cache on every probe: find the rows that start a run of equal
