@@ -402,6 +402,7 @@ final class Executor: @unchecked Sendable {
             guard other.count > 0 else { continue }
             var map = [Int32](repeating: 0, count: other.count)
             let kp = other.keys
+            table.reserve(table.count + other.count)
             map.withUnsafeMutableBufferPointer { mp in _ = table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
             for (s, o) in zip(final.states, w.states) {
                 s.grow(table.count)

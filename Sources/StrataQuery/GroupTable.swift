@@ -57,8 +57,30 @@ final class GroupTable {
 
     @inline(__always) static func slotValue(_ h: UInt64, _ g: Int) -> UInt64 { (h & 0xFFFF_FFFF_0000_0000) | UInt64(g + 1) }
 
-    private func growSlots() {
-        let cap = slotCount * 2
+    /// Makes room for `groups` groups in total without further growth (one rehash now
+    /// instead of one per doubling while they arrive).
+    func reserve(_ groups: Int) {
+        if groups > keyCapacity {
+            var cap = keyCapacity
+            while cap < groups { cap *= 2 }
+            let k = UnsafeMutablePointer<Int64>.allocate(capacity: cap * width)
+            k.update(from: keyStore, count: count * width)
+            keyStore.deallocate()
+            keyStore = k
+            let h = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
+            h.update(from: hashStore, count: count)
+            hashStore.deallocate()
+            hashStore = h
+            keyCapacity = cap
+        }
+        var target = slotCount
+        while (groups + 1) * 2 > target { target *= 2 }
+        if target > slotCount { growSlots(to: target) }
+    }
+
+    private func growSlots() { growSlots(to: slotCount * 2) }
+
+    private func growSlots(to cap: Int) {
         slots.deallocate()
         slots = .allocate(capacity: cap)
         slots.initialize(repeating: 0, count: cap)
@@ -92,18 +114,33 @@ final class GroupTable {
     func findOrInsert(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
         let w = width
         let before = count
-        if n >= 512, findOrInsertDense(rowKeys, n, into: gids) { return count - before }
-        if slotCount >= 1 << 16 { return findOrInsertLarge(rowKeys, n, into: gids) }
-        var prev = -1  // rows sorted by the table's key repeat the previous row's group
+        if n == 0 { return 0 }
+        // keys that change almost every row and span small ranges: a dense local map
+        if n >= 512 {
+            let sample = min(n, 256)
+            var changes = 0
+            for r in 1..<sample where !GroupTable.equal(rowKeys + (r - 1) * w, rowKeys + r * w, w) { changes += 1 }
+            if changes * 4 >= sample, findOrInsertDense(rowKeys, n, into: gids) { return count - before }
+        }
+        // rows sorted by the table's key repeat their predecessor: only run starts are looked up
+        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
+        defer { starts.deallocate() }
+        var runs = 0
         for r in 0..<n {
-            let key = rowKeys + r * w
-            if prev >= 0 {
-                let pk = keyStore + prev * w
-                if GroupTable.equal(pk, key, w) { gids[r] = Int32(prev); continue }
+            if r > 0 && GroupTable.equal(rowKeys + (r - 1) * w, rowKeys + r * w, w) { continue }
+            starts[runs] = Int32(truncatingIfNeeded: r)
+            runs += 1
+        }
+        starts[runs] = Int32(truncatingIfNeeded: n)
+        if slotCount >= 1 << 16 {
+            findOrInsertLarge(rowKeys, starts, runs, into: gids)
+        } else {
+            for j in 0..<runs {
+                let r = Int(starts[j])
+                let key = rowKeys + r * w
+                let g = Int32(truncatingIfNeeded: probe(key, GroupTable.hash(key, w)))
+                for x in r..<Int(starts[j + 1]) { gids[x] = g }
             }
-            let g = probe(key, GroupTable.hash(key, w))
-            gids[r] = Int32(g)
-            prev = g
         }
         return count - before
     }
@@ -120,12 +157,10 @@ final class GroupTable {
             var size: UInt64 = 1
             for k in 0..<w {
                 var mn = rowKeys[k], mx = rowKeys[k]
-                var r = 1
-                while r < n {
+                for r in 1..<n {
                     let x = rowKeys[r * w + k]
                     mn = Swift.min(mn, x)
                     mx = Swift.max(mx, x)
-                    r += 1
                 }
                 let span = UInt64(bitPattern: mx &- mn)
                 guard span < limit else { return false }
@@ -152,36 +187,22 @@ final class GroupTable {
         }
     }
 
-    /// Large tables miss the cache on every probe: find the rows that start a run of equal
-    /// keys (rows sorted by the table's key repeat their predecessor), hash those, and
-    /// prefetch each one's slot a few runs ahead of probing it.
-    private func findOrInsertLarge(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) -> Int {
+    /// Large tables miss the cache on every probe: hash the run starts and prefetch each one's
+    /// slot a few runs ahead of probing it.
+    private func findOrInsertLarge(_ rowKeys: UnsafePointer<Int64>, _ starts: UnsafeMutablePointer<Int32>, _ runs: Int,
+                                   into gids: UnsafeMutablePointer<Int32>) {
         let w = width
-        let before = count
-        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
-        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-        defer { starts.deallocate(); hashes.deallocate() }
-        var runs = 0
-        for r in 0..<n {
-            let key = rowKeys + r * w
-            if r > 0 {
-                let pk = key - w
-                if GroupTable.equal(pk, key, w) { continue }
-            }
-            starts[runs] = Int32(r)
-            hashes[runs] = GroupTable.hash(key, w)
-            runs += 1
-        }
-        starts[runs] = Int32(n)
+        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: max(runs, 1))
+        defer { hashes.deallocate() }
+        for j in 0..<runs { hashes[j] = GroupTable.hash(rowKeys + Int(starts[j]) * w, w) }
         let ahead = 12
         for j in 0..<min(ahead, runs) { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[j]) & mask)) }
         for j in 0..<runs {
             if j + ahead < runs { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[j + ahead]) & mask)) }
             let r = Int(starts[j])
-            let g = Int32(probe(rowKeys + r * w, hashes[j]))
+            let g = Int32(truncatingIfNeeded: probe(rowKeys + r * w, hashes[j]))
             for i in r..<Int(starts[j + 1]) { gids[i] = g }
         }
-        return count - before
     }
 
     /// Group id of `key` (hash `h`), inserting it when new.

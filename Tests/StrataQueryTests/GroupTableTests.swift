@@ -3,7 +3,7 @@ import Testing
 
 // GroupTable picks a path per batch: a dense local map when every key word spans a small
 // range, run-start hashing with prefetch for large tables, and plain probing otherwise; `find`
-// looks keys up without inserting. All must number groups by first appearance, exactly as a
+// looks keys up without inserting; `reserve` must keep every group where it was. All must number groups by first appearance, exactly as a
 // dictionary does.
 
 @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
@@ -28,6 +28,8 @@ func groupTableNumbersGroupsByFirstAppearance(seed: UInt64) {
                 r += 1
             }
         }
+        // as the merge of per-thread tables does: room for every key at once, then insert
+        if batch % 2 == 1 { table.reserve(table.count + n) }
         var gids = [Int32](repeating: -2, count: n)
         let created = keys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
             table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
