@@ -340,12 +340,14 @@ final class Executor: @unchecked Sendable {
             let n = Int64(snap.manifest.rowCount)
             return Relation(ResultSet(names: names, types: types, columns: plan.aggs.map { _ in [.int(n)] }))
         }
-        let width = plan.groups.count + 1
+        var packing: KeyPacking? = nil
+        if case .table(let snap) = plan.source { packing = KeyPacking(plan.groups, snap) }
+        let width = packing == nil ? plan.groups.count + 1 : 1
         let nWorkers: Int
         if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
         let workers = (0..<nWorkers).map { _ -> Worker in
             let w = Worker()
-            w.table = GroupTable(width: width)
+            w.table = packing?.directBits.map { GroupTable(directBits: $0) } ?? GroupTable(width: width)
             w.states = plan.aggs.map { AggState($0) }
             for s in w.states { s.singleGroup = plan.groups.isEmpty }
             return w
@@ -372,6 +374,14 @@ final class Executor: @unchecked Sendable {
                     var zero = [Int64](repeating: 0, count: width)
                     _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
                 }
+            } else if let packing {
+                var rowKeys = [Int64](repeating: 0, count: n)
+                for (k, g) in plan.groups.enumerated() {
+                    try packing.pack(try self.eval.eval(g, b), k, n, into: &rowKeys)
+                }
+                rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
+                    _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+                } }
             } else {
                 // every word is written below: no zero fill
                 var rowKeys = [Int64](unsafeUninitializedCapacity: n * width) { _, c in c = n * width }
@@ -423,8 +433,14 @@ final class Executor: @unchecked Sendable {
             var words = [Int64](repeating: 0, count: ng)
             var valid = [UInt8](repeating: 1, count: ng)
             var anyNull = false
-            for g in 0..<ng {
-                if table.key(g, width - 1) & (1 << Int64(k)) != 0 { valid[g] = 0; anyNull = true } else { words[g] = table.key(g, k) }
+            if let packing {
+                for g in 0..<ng {
+                    if let x = packing.value(table.key(g, 0), k) { words[g] = x } else { valid[g] = 0; anyNull = true }
+                }
+            } else {
+                for g in 0..<ng {
+                    if table.key(g, width - 1) & (1 << Int64(k)) != 0 { valid[g] = 0; anyNull = true } else { words[g] = table.key(g, k) }
+                }
             }
             switch groupTypes[k] {
             case .double: v.dbls = words.map { Double(bitPattern: UInt64(bitPattern: $0)) }

@@ -15,6 +15,19 @@ final class GroupTable {
     private var slotCount: Int
     private var mask: Int
     private(set) var count = 0
+    /// Direct mode (one-word keys known to lie in 0..<2^directBits): the group id of every
+    /// possible key, -1 when absent; no hashing at all.
+    private var direct: UnsafeMutablePointer<Int32>?
+
+    /// A table whose keys are single words in 0..<2^bits (`bits` at most 24): lookups index
+    /// an array instead of hashing.
+    convenience init(directBits bits: Int) {
+        precondition(bits >= 0 && bits <= 24)
+        self.init(width: 1)
+        let d = UnsafeMutablePointer<Int32>.allocate(capacity: 1 << bits)
+        d.initialize(repeating: -1, count: 1 << bits)
+        direct = d
+    }
 
     init(width: Int, capacity: Int = 1024) {
         self.width = width
@@ -30,6 +43,7 @@ final class GroupTable {
     }
 
     deinit {
+        direct?.deallocate()
         slots.deallocate()
         keyStore.deallocate()
         hashStore.deallocate()
@@ -73,6 +87,7 @@ final class GroupTable {
             hashStore = h
             keyCapacity = cap
         }
+        if direct != nil { return }
         var target = slotCount
         while (groups + 1) * 2 > target { target *= 2 }
         if target > slotCount { growSlots(to: target) }
@@ -115,6 +130,22 @@ final class GroupTable {
         let w = width
         let before = count
         if n == 0 { return 0 }
+        if let direct {
+            for r in 0..<n {
+                let key = Int(truncatingIfNeeded: rowKeys[r])
+                var g = direct[key]
+                if g < 0 {
+                    if count == keyCapacity { growKeys() }
+                    keyStore[count] = rowKeys[r]
+                    hashStore[count] = 0
+                    g = Int32(truncatingIfNeeded: count)
+                    direct[key] = g
+                    count += 1
+                }
+                gids[r] = g
+            }
+            return count - before
+        }
         // keys that change almost every row and span small ranges: a dense local map
         if n >= 512 {
             let sample = min(n, 256)
@@ -235,6 +266,10 @@ final class GroupTable {
     /// lookups ahead.
     func find(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) {
         let w = width
+        if let direct {
+            for r in 0..<n { gids[r] = direct[Int(truncatingIfNeeded: rowKeys[r])] }
+            return
+        }
         let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
         let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
         defer { starts.deallocate(); hashes.deallocate() }
