@@ -257,9 +257,20 @@ extension Executor {
                 if lh && !rh { lv[k] = Executor.plainText(lv[k]) }
                 if rh && !lh { rv[k] = Executor.plainText(rv[k]) }
             }
-            let (rk, rnull) = joinKeys(rv, nr, width)
-            let (lk, lnull) = joinKeys(lv, nl, width)
-            let table = GroupTable(width: width, capacity: max(16, nr))
+            let rk: [Int64], rnull: [Bool], lk: [Int64], lnull: [Bool]
+            let table: GroupTable
+            if let bits = Executor.packedWidth(lv + rv, [Int](repeating: nl, count: lv.count) + [Int](repeating: nr, count: rv.count)) {
+                // integer keys in small ranges: one word per row, an array index up to 22 bits
+                let lo = zip(lv, rv).map { Swift.min(Executor.laneRange($0.0, nl)?.0 ?? .max, Executor.laneRange($0.1, nr)?.0 ?? .max) }
+                (rk, rnull) = Executor.packJoinKeys(rv, nr, lo, bits)
+                (lk, lnull) = Executor.packJoinKeys(lv, nl, lo, bits)
+                let total = bits.reduce(0, +)
+                table = total <= 22 ? GroupTable(directBits: total) : GroupTable(width: 1, capacity: max(16, nr))
+            } else {
+                (rk, rnull) = joinKeys(rv, nr, width)
+                (lk, lnull) = joinKeys(lv, nl, width)
+                table = GroupTable(width: width, capacity: max(16, nr))
+            }
             var rg = [Int32](repeating: -1, count: nr)
             rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
                 _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
@@ -342,6 +353,59 @@ extension Executor {
         }
         for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
         return (rowKeys, nulls.map { $0 != 0 })
+    }
+
+    /// Smallest and largest non-NULL value of an integer-lane vector of `n` rows (nil: none,
+    /// or not an integer lane).
+    static func laneRange(_ v: Vec, _ n: Int) -> (Int64, Int64)? {
+        guard v.type == .bigint || v.type == .date || v.type == .timestamp || v.type == .boolean, v.ints.count >= (v.isConst ? 1 : n) else { return nil }
+        var lo = Int64.max, hi = Int64.min
+        let m = v.isConst ? 1 : n
+        v.ints.withUnsafeBufferPointer { x in
+            if let valid = v.valid {
+                for i in 0..<m where valid[i] != 0 { lo = Swift.min(lo, x[i]); hi = Swift.max(hi, x[i]) }
+            } else {
+                for i in 0..<m { lo = Swift.min(lo, x[i]); hi = Swift.max(hi, x[i]) }
+            }
+        }
+        return lo <= hi ? (lo, hi) : nil
+    }
+
+    /// Bits per key when every key pair is an integer lane and the fields fit in 62 bits
+    /// (vectors: the left keys then the right keys, with their row counts).
+    static func packedWidth(_ vecs: [Vec], _ rows: [Int]) -> [Int]? {
+        let k = vecs.count / 2
+        var bits: [Int] = []
+        for i in 0..<k {
+            let a = laneRange(vecs[i], rows[i]), b = laneRange(vecs[k + i], rows[k + i])
+            guard vecs[i].type.isIntLane, vecs[k + i].type.isIntLane, a != nil || b != nil else { return nil }
+            let lo = Swift.min(a?.0 ?? .max, b?.0 ?? .max), hi = Swift.max(a?.1 ?? .min, b?.1 ?? .min)
+            let span = UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)
+            guard span < 1 << 60 else { return nil }
+            bits.append(span == 0 ? 0 : 64 - span.leadingZeroBitCount)
+        }
+        return bits.reduce(0, +) <= 62 ? bits : nil
+    }
+
+    /// One word per row: key k's `value - lo[k]` in its field (the last key lowest); NULL rows
+    /// are flagged.
+    static func packJoinKeys(_ vecs: [Vec], _ n: Int, _ lo: [Int64], _ bits: [Int]) -> ([Int64], [Bool]) {
+        var out = [Int64](repeating: 0, count: n)
+        var nulls = [Bool](repeating: false, count: n)
+        out.withUnsafeMutableBufferPointer { o in
+            for (k, v) in vecs.enumerated() {
+                let shift = UInt64(bits[(k + 1)...].reduce(0, +))
+                let step = v.isConst ? 0 : 1
+                let l = lo[k]
+                v.ints.withUnsafeBufferPointer { x in
+                    for r in 0..<n { o[r] |= Int64(bitPattern: UInt64(bitPattern: x[r * step] &- l) << shift) }
+                }
+                if v.valid != nil { for r in 0..<n where v.isNull(r) { nulls[r] = true } }
+            }
+            // NULL rows match nothing; keep their words in range (they index a direct table)
+            for r in 0..<n where nulls[r] { o[r] = 0 }
+        }
+        return (out, nulls)
     }
 
     /// A VARCHAR vector over a hex-id dictionary, re-expressed over its text (so its key words

@@ -301,14 +301,27 @@ extension Vec {
         let n = idx.count
         let out = Vec(type: type, count: n)
         out.dict = src.dict
-        var valid = [UInt8](repeating: 1, count: n)
         var anyNull = false
-        for i in 0..<n {
-            let j = Int(idx[i])
-            if j < 0 || src.isNull(j) { valid[i] = 0; anyNull = true }
+        let valid = [UInt8](unsafeUninitializedCapacity: n) { v, c in
+            idx.withUnsafeBufferPointer { ip in
+                if let sv = src.valid {
+                    sv.withUnsafeBufferPointer { s in
+                        for i in 0..<n { let j = Int(ip[i]); v[i] = j < 0 ? 0 : s[j] }
+                    }
+                } else {
+                    for i in 0..<n { v[i] = ip[i] < 0 ? 0 : 1 }
+                }
+            }
+            c = n
+            for i in 0..<n where v[i] == 0 { anyNull = true; break }
         }
         func pick<T>(_ a: [T], _ zero: T) -> [T] {
-            a.withUnsafeBufferPointer { p in idx.map { $0 < 0 ? zero : p[Int($0)] } }
+            a.withUnsafeBufferPointer { p in idx.withUnsafeBufferPointer { ip in
+                [T](unsafeUninitializedCapacity: n) { o, c in
+                    for i in 0..<n { let j = Int(ip[i]); (o.baseAddress! + i).initialize(to: j < 0 ? zero : p[j]) }
+                    c = n
+                }
+            } }
         }
         if !src.ints.isEmpty { out.ints = pick(src.ints, 0) }
         if !src.dbls.isEmpty { out.dbls = pick(src.dbls, 0) }
