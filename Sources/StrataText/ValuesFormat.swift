@@ -8,21 +8,43 @@ extension Values {
     /// (1...20). `out` must have room for `maxInt64Length` bytes.
     @inlinable
     public static func writeInt64(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var magnitude = value.magnitude
+        var m = value.magnitude
         var pos = 0
         if value < 0 { out[0] = 0x2D; pos = 1 }
-        // Count digits, then fill from the back.
+        if m < 10 {
+            out[pos] = UInt8(truncatingIfNeeded: m) &+ 0x30
+            return pos + 1
+        }
+        // count digits with multiplications, then fill from the back two digits at a time
         var digits = 1
-        var probe = magnitude
-        while probe >= 10 { probe /= 10; digits += 1 }
-        var k = pos + digits - 1
-        repeat {
-            out[k] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
-            magnitude /= 10
-            k -= 1
-        } while magnitude != 0
+        var p: UInt64 = 10
+        while digits < 20 && m >= p {
+            digits += 1
+            if digits < 20 { p &*= 10 }
+        }
+        let pairs = Values.digitPairs.utf8Start
+        var k = pos + digits
+        while m >= 100 {
+            let q = m / 100
+            let r = Int(truncatingIfNeeded: m &- q &* 100) &* 2
+            k -= 2
+            out[k] = pairs[r]
+            out[k + 1] = pairs[r + 1]
+            m = q
+        }
+        if m >= 10 {
+            let r = Int(truncatingIfNeeded: m) &* 2
+            out[k - 2] = pairs[r]
+            out[k - 1] = pairs[r + 1]
+        } else {
+            out[k - 1] = UInt8(truncatingIfNeeded: m) &+ 0x30
+        }
         return pos + digits
     }
+
+    /// "00", "01", ... "99" back to back.
+    @usableFromInline static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     /// Appends the decimal form of `value` (e.g. `-42`) to `bytes`.
     @inlinable
