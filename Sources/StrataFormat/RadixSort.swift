@@ -1,11 +1,18 @@
 /// Stable least-significant-digit radix sort of 64-bit keys with a payload.
 public enum RadixSort {
-    /// Sorts `keys` ascending, permuting `tags` alongside (stable LSD radix sort, 11-bit
-    /// digits; digits equal across all keys are skipped).
+    /// Sorts `keys` ascending, permuting `tags` alongside (stable LSD radix sort: as many
+    /// passes of at most 12-bit digits as the keys' significant bits need; digits equal across
+    /// all keys are skipped).
     public static func sort(_ keys: inout [UInt64], _ tags: inout [UInt32]) {
         let n = keys.count
         guard n > 1 else { return }
-        let bits = 11, radix = 1 << 11, passes = 6
+        // as few passes as the keys' significant bits need, digits of at most 12 bits
+        var used: UInt64 = 0
+        keys.withUnsafeBufferPointer { k in for x in k { used |= x } }
+        let significant = max(1, 64 - used.leadingZeroBitCount)
+        let passes = (significant + 11) / 12
+        let bits = (significant + passes - 1) / passes
+        let radix = 1 << bits
         var hist = [Int](repeating: 0, count: radix * passes)
         keys.withUnsafeBufferPointer { k in
             hist.withUnsafeMutableBufferPointer { h in
