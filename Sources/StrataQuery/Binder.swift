@@ -274,14 +274,7 @@ final class Binder {
         var used = Set<Int>()
         if let w = s.whereClause {
             if containsAggregate(w) { throw QueryError("aggregate functions are not allowed in WHERE", offset: w.range.start) }
-            let f = try bindScalar(w, scope)
-            guard f.type == .boolean || f.type == .null else { throw QueryError("WHERE clause must be BOOLEAN, not \(f.type)", offset: w.range.start) }
-            plan.filter = f
-            var fs = Set<Int>()
-            f.collectColumns(into: &fs)
-            plan.filterSlots = fs.sorted()
-            used.formUnion(fs)
-            plan.prune = pruneRanges(w, scope)
+            used.formUnion(try bindFilter(w, scope, into: &plan))
         }
         // GROUP BY items: ordinal, alias, or expression
         var groupExprs: [Expr] = []
@@ -342,6 +335,19 @@ final class Binder {
         }
         plan.slots = used.sorted()
         return try executor.run(plan)
+    }
+
+    /// Binds a WHERE condition as the plan's filter (with its pruning ranges); returns the
+    /// columns it reads.
+    func bindFilter(_ w: Expr, _ scope: Scope, into plan: inout SelectPlan) throws(QueryError) -> Set<Int> {
+        let f = try bindScalar(w, scope)
+        guard f.type == .boolean || f.type == .null else { throw QueryError("WHERE clause must be BOOLEAN, not \(f.type)", offset: w.range.start) }
+        plan.filter = f
+        var fs = Set<Int>()
+        f.collectColumns(into: &fs)
+        plan.filterSlots = fs.sorted()
+        plan.prune = pruneRanges(w, scope)
+        return fs
     }
 
     /// Moves provisional window slots to `base + k` everywhere they are referenced.

@@ -77,15 +77,7 @@ final class GroupTable {
         if groups > keyCapacity {
             var cap = keyCapacity
             while cap < groups { cap *= 2 }
-            let k = UnsafeMutablePointer<Int64>.allocate(capacity: cap * width)
-            k.update(from: keyStore, count: count * width)
-            keyStore.deallocate()
-            keyStore = k
-            let h = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
-            h.update(from: hashStore, count: count)
-            hashStore.deallocate()
-            hashStore = h
-            keyCapacity = cap
+            growKeys(to: cap)
         }
         if direct != nil { return }
         var target = slotCount
@@ -109,8 +101,9 @@ final class GroupTable {
         }
     }
 
-    private func growKeys() {
-        let cap = keyCapacity * 2
+    private func growKeys() { growKeys(to: keyCapacity * 2) }
+
+    private func growKeys(to cap: Int) {
         let k = UnsafeMutablePointer<Int64>.allocate(capacity: cap * width)
         k.update(from: keyStore, count: count * width)
         keyStore.deallocate()

@@ -125,13 +125,7 @@ extension Binder {
                                   outputs: keep.map { .column($0, s.types[$0]) }, names: keep.map { s.names[$0] })
             if !leaf.pushed.isEmpty {
                 let w = leaf.pushed.dropFirst().reduce(leaf.pushed[0]) { Expr(.binary(.and, $0, $1), range: $1.range) }
-                let f = try bindScalar(w, s)
-                guard f.type == .boolean || f.type == .null else { throw QueryError("WHERE clause must be BOOLEAN, not \(f.type)", offset: w.range.start) }
-                plan.filter = f
-                var fs = Set<Int>()
-                f.collectColumns(into: &fs)
-                plan.filterSlots = fs.sorted()
-                plan.prune = pruneRanges(w, s)
+                _ = try bindFilter(w, s, into: &plan)
             }
             rel = try executor.run(plan)
         }
