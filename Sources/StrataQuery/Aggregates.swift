@@ -92,31 +92,38 @@ struct KeyEncoder {
 
     /// Appends word `k` of each row: out[r * stride + k]. Returns per-row null flags via `nulls`.
     func encode(_ v: Vec, n: Int, into out: inout [Int64], stride: Int, k: Int, nullMask: inout [Int64], bit: Int64) {
-        if !v.isConst, v.valid == nil, v.ints.count >= n, v.type != .varchar && v.type != .double && v.type != .null {
-            // integer lanes without NULLs: straight into the key rows
-            out.withUnsafeMutableBufferPointer { o in v.ints.withUnsafeBufferPointer { p in
-                for r in 0..<n { o[r * stride + k] = p[r] }
-            } }
+        if v.type == .null {
+            out.withUnsafeMutableBufferPointer { o in for r in 0..<n { o[r * stride + k] = 0 } }
+            nullMask.withUnsafeMutableBufferPointer { m in for r in 0..<n { m[r] |= bit } }
             return
         }
-        if !v.isConst, v.valid == nil, v.ints.count >= n, v.type == .varchar, let hw = v.dict?.hexWords {
-            out.withUnsafeMutableBufferPointer { o in hw.withUnsafeBufferPointer { h in v.ints.withUnsafeBufferPointer { c in
-                for r in 0..<n { o[r * stride + k] = h[Int(c[r])] }
-            } } }
-            return
+        if !v.isConst, v.ints.count >= n, v.type != .double {
+            // codes or integers mapped straight into the key rows
+            out.withUnsafeMutableBufferPointer { o in v.ints.withUnsafeBufferPointer { c in
+                if v.type != .varchar {
+                    for r in 0..<n { o[r * stride + k] = c[r] }
+                } else if let hw = v.dict?.hexWords {
+                    hw.withUnsafeBufferPointer { h in for r in 0..<n { o[r * stride + k] = h[Int(c[r])] } }
+                } else if let d = v.dict, d.owner == ObjectIdentifier(interner) {
+                    for r in 0..<n { o[r * stride + k] = c[r] }
+                } else if let d = v.dict {
+                    interner.map(d).withUnsafeBufferPointer { m in for r in 0..<n { o[r * stride + k] = m[Int(c[r])] } }
+                }
+            } }
+            if v.type != .varchar || v.dict != nil {
+                if let valid = v.valid { markNulls(valid, n, &out, stride, k, &nullMask, bit) }
+                return
+            }
         }
         var words = [Int64](repeating: 0, count: v.isConst ? 1 : n)
         switch v.type {
         case .varchar:
             if let d = v.dict, let hw = d.hexWords {
-                hw.withUnsafeBufferPointer { h in v.ints.withUnsafeBufferPointer { c in
-                    for i in 0..<words.count { words[i] = h[Int(c[i])] }
-                } }
+                words = [hw[Int(v.ints[0])]]
             } else if let d = v.dict, d.owner == ObjectIdentifier(interner) {
-                words = v.isConst ? [v.ints[0]] : Array(v.ints.prefix(words.count))
+                words = [v.ints[0]]
             } else if let d = v.dict {
-                let m = interner.map(d)
-                for i in 0..<words.count { words[i] = m[Int(v.ints[i])] }
+                words = [interner.map(d)[Int(v.ints[0])]]
             } else {
                 for i in 0..<words.count where !v.isNull(i) { words[i] = interner.id(v.strs[i]) }
             }
@@ -127,8 +134,6 @@ struct KeyEncoder {
                 if d.isNaN { d = .nan }      // one NaN
                 words[i] = Int64(bitPattern: d.bitPattern)
             }
-        case .null:
-            break
         default:
             words = v.ints.isEmpty ? words : Array(v.ints.prefix(words.count))
         }
@@ -140,14 +145,24 @@ struct KeyEncoder {
                 for r in 0..<n { o[r * stride + k] = words[r] }
             }
         }
-        if v.type == .null {
-            for r in 0..<n { nullMask[r] |= bit }
-        } else if v.valid != nil {
-            for r in 0..<n where v.isNull(r) {
-                nullMask[r] |= bit
-                out[r * stride + k] = 0
+        if let valid = v.valid {
+            if v.isConst {
+                if valid[0] == 0 { markNulls([UInt8](repeating: 0, count: n), n, &out, stride, k, &nullMask, bit) }
+            } else {
+                markNulls(valid, n, &out, stride, k, &nullMask, bit)
             }
         }
+    }
+
+    /// Rows whose `valid` flag is 0: their bit set in `nullMask` and their key word zeroed.
+    private func markNulls(_ valid: [UInt8], _ n: Int, _ out: inout [Int64], _ stride: Int, _ k: Int,
+                           _ nullMask: inout [Int64], _ bit: Int64) {
+        valid.withUnsafeBufferPointer { vp in out.withUnsafeMutableBufferPointer { o in nullMask.withUnsafeMutableBufferPointer { m in
+            for r in 0..<n where vp[r] == 0 {
+                m[r] |= bit
+                o[r * stride + k] = 0
+            }
+        } } }
     }
 
     /// One key word and one NULL flag (non-zero) per row of `v`.
