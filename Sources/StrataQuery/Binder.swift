@@ -411,6 +411,11 @@ final class Binder {
             guard k >= 1 && Int(k) <= plan.outputs.count else { throw QueryError("ORDER BY position \(k) is out of range", offset: o.expr.range.start) }
             e = plan.outputs[Int(k) - 1]
         } else if case .column(nil, let name) = o.expr.kind, let i = items.firstIndex(where: { $0.1.lowercased() == name.lowercased() }) {
+            // an output name given to different expressions (SELECT * over a join) is ambiguous
+            let same = items.indices.filter { items[$0].1.lowercased() == name.lowercased() }
+            if same.contains(where: { items[$0].0 != items[i].0 }) {
+                throw QueryError("ORDER BY '\(name)' is ambiguous: several output columns have that name", offset: o.expr.range.start)
+            }
             e = plan.outputs[i]
         } else {
             e = try bind(o.expr)

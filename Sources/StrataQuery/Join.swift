@@ -59,6 +59,11 @@ extension Binder {
         return (.relation(rel), scope)
     }
 
+    private func isJoin(_ ref: TableRef) -> Bool {
+        if case .join = ref.kind { return true }
+        return false
+    }
+
     private func collectJoins(_ ref: TableRef, into out: inout [Join]) {
         guard case .join(let j) = ref.kind else { return }
         out.append(j)
@@ -73,9 +78,9 @@ extension Binder {
             return
         }
         let (src, scope) = try source(ref)
+        // an alias replaces the table's name as its qualifier (self-joins need it)
         var quals: [String] = []
-        if let a = ref.alias { quals.append(a.lowercased()) }
-        if case .table(let name, _) = ref.kind { quals.append(name.lowercased()) }
+        if let a = ref.alias { quals.append(a.lowercased()) } else if case .table(let name, _) = ref.kind { quals.append(name.lowercased()) }
         leaves.append(JoinLeaf(ref: ref, source: src, scope: scope, qualifiers: quals, wherePushable: pushable))
     }
 
@@ -144,18 +149,14 @@ extension Binder {
         }
         let (l, ls) = try materializeTree(j.left, &leaves, &next, needed: needed)
         let rightLeaf = next
-        var (r, rs) = try materializeTree(j.right, &leaves, &next, needed: needed)
-        // ON conjuncts about the right side alone filter it before the join (any join kind)
+        // ON conjuncts about a stored right table alone filter it while it is read (any join kind)
         var onTerms = j.on.map(conjuncts) ?? []
-        if j.kind != .cross, !onTerms.isEmpty, case .table = leaves[rightLeaf].source {
+        if j.kind != .cross, !onTerms.isEmpty, !isJoin(j.right), case .table = leaves[rightLeaf].source {
             let alone = onTerms.filter { soleLeaf($0, leaves) == rightLeaf }
-            if !alone.isEmpty {
-                var leaf = leaves[rightLeaf]
-                leaf.pushed += alone
-                (r, rs) = try materializeLeaf(leaf, rightLeaf, needed: needed)
-                onTerms.removeAll { soleLeaf($0, leaves) == rightLeaf }
-            }
+            leaves[rightLeaf].pushed += alone
+            onTerms.removeAll { soleLeaf($0, leaves) == rightLeaf }
         }
+        let (r, rs) = try materializeTree(j.right, &leaves, &next, needed: needed)
         return try join(j, l, ls, r, rs, onTerms)
     }
 
@@ -177,12 +178,14 @@ extension Binder {
         for u in j.using {
             let at = j.on?.range ?? SourceRange.none
             let li: Int, ri: Int
-            do throws(QueryError) { li = try ls.resolve(nil, u, at).0 } catch {
+            guard ls.names.contains(where: { $0.lowercased() == u.lowercased() }) else {
                 throw QueryError("column '\(u)' named in USING is missing on the left side of the join")
             }
-            do throws(QueryError) { ri = try rs.resolve(nil, u, at).0 } catch {
+            guard rs.names.contains(where: { $0.lowercased() == u.lowercased() }) else {
                 throw QueryError("column '\(u)' named in USING is missing on the right side of the join")
             }
+            li = try ls.resolve(nil, u, at).0  // ambiguous on a side: its own error
+            ri = try rs.resolve(nil, u, at).0
             lkeys.append(.column(li, ls.types[li]))
             rkeys.append(.column(ri, rs.types[ri]))
             scope.hidden.insert(lw + ri)
@@ -370,6 +373,7 @@ extension Executor {
     static func packedWidth(_ vecs: [Vec], _ rows: [Int]) -> [Int]? {
         let k = vecs.count / 2
         var bits: [Int] = []
+        for i in 0..<vecs.count where vecs[i].ints.count < (vecs[i].isConst ? 1 : rows[i]) { return nil }
         for i in 0..<k {
             let a = laneRange(vecs[i], rows[i]), b = laneRange(vecs[k + i], rows[k + i])
             guard vecs[i].type.isIntLane, vecs[k + i].type.isIntLane, a != nil || b != nil else { return nil }

@@ -54,7 +54,9 @@ struct KeyPacking {
             return columnRange(slot, snap)
         case .cast(.column(let slot, .timestamp), .date):
             // a day in any session time zone: one day of margin on each side
-            guard let (l, h) = columnRange(slot, snap) else { return nil }
+            // (timestamps within two days of the representable ends: local time may wrap)
+            guard let (l, h) = columnRange(slot, snap), l > Int64.min + 2 * Civil.microsPerDay,
+                  h < Int64.max - 2 * Civil.microsPerDay else { return nil }
             return (Civil.floorDiv(l, Civil.microsPerDay) - 1, Civil.floorDiv(h, Civil.microsPerDay) + 1)
         default:
             return nil

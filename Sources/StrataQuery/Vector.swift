@@ -297,6 +297,8 @@ extension Vec {
 
     /// Rows `idx` of this vector; -1 yields NULL.
     func gatherOrNull(_ idx: [Int32]) -> Vec {
+        // no rows to take from (an empty right side of a LEFT JOIN): all NULL
+        if count == 0 || type == .null { return Vec.nulls(type, count: idx.count) }
         let src = flattened()
         let n = idx.count
         let out = Vec(type: type, count: n)
