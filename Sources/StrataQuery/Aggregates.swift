@@ -74,14 +74,15 @@ final class StringInterner: @unchecked Sendable {
         let key = ObjectIdentifier(d)
         lock.lock()
         if let m = dictMaps[key] { lock.unlock(); return m.1 }
-        var m = [Int64](repeating: 0, count: d.count)
-        let dd = d.dict
-        for i in 0..<d.count {
-            let s = dd[i]
-            m[i] = ids[s] ?? add(s)
-        }
-        dictMaps[key] = (d, m)
         lock.unlock()
+        // the entries become Strings without the lock (other threads keep interning meanwhile)
+        let dd = d.dict
+        let strs = (0..<d.count).map { dd[$0] }
+        lock.lock()
+        defer { lock.unlock() }
+        if let m = dictMaps[key] { return m.1 }
+        let m = strs.map { s in ids[s] ?? add(s) }
+        dictMaps[key] = (d, m)
         return m
     }
 }
