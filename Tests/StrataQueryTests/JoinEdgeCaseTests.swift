@@ -8,20 +8,6 @@ import StrataText
 // Edge cases found by reviewing joins and packed group keys: each test failed before its fix
 // and states the expected behaviour.
 
-private func reviewRunner(_ tables: [(String, String, [String])]) throws -> SQLLogicRunner {
-    let r = try SQLLogicRunner()
-    for (name, columns, lines) in tables {
-        _ = try r.engine.execute("CREATE TABLE \(name) (\(columns))")
-        if !lines.isEmpty { try r.load(name, lines) }
-    }
-    return r
-}
-
-private func reviewRows(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
-    let res = try r.engine.execute(sql).last!.result
-    return (0..<res.rowCount).map { i in res.columns.map { SQLLogicRunner.cell($0[i]) }.joined(separator: "|") }
-}
-
 @Suite struct JoinEdgeCaseTests {
     /// A LEFT JOIN whose right side has no rows (here: emptied by the pushed ON conjunct
     /// `r.id > 100`, or an empty subquery) NULL-extends every left row with vectors whose
@@ -33,22 +19,22 @@ private func reviewRows(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
     @Test func leftJoinWithEmptyRightSideThenPredicateOnExtendedColumns() async {
         await #expect(processExitsWith: .success) {
             do {
-                let r = try reviewRunner([
+                let r = try joinRunner([
                     ("l", "id BIGINT, s VARCHAR", ["1|a", "2|b", "3|NULL"]),
                     ("r", "id BIGINT, s VARCHAR", ["1|x", "5|y"]),
                     ("m", "id BIGINT, k BIGINT", ["1|10", "2|20"]),
                 ])
                 // string predicate on the NULL-extended VARCHAR column: no row is 'x'
-                let a = try reviewRows(r, "SELECT l.id FROM l LEFT JOIN r ON l.id = r.id AND r.id > 100 WHERE r.s = 'x'")
+                let a = try joinQuery(r, "SELECT l.id FROM l LEFT JOIN r ON l.id = r.id AND r.id > 100 WHERE r.s = 'x'")
                 guard a.isEmpty else { exit(3) }
                 // integer predicate on the NULL-extended BIGINT column
-                let b = try reviewRows(r, "SELECT l.id FROM l LEFT JOIN r ON l.id = r.id AND r.id > 100 WHERE r.id BETWEEN 1 AND 2")
+                let b = try joinQuery(r, "SELECT l.id FROM l LEFT JOIN r ON l.id = r.id AND r.id > 100 WHERE r.id BETWEEN 1 AND 2")
                 guard b.isEmpty else { exit(4) }
                 // empty subquery on the right, predicate with OR IS NULL keeps every left row
-                let c = try reviewRows(r, "SELECT l.id FROM l LEFT JOIN (SELECT * FROM r WHERE id > 100) x ON l.id = x.id WHERE x.s = 'q' OR x.id IS NULL ORDER BY 1")
+                let c = try joinQuery(r, "SELECT l.id FROM l LEFT JOIN (SELECT * FROM r WHERE id > 100) x ON l.id = x.id WHERE x.s = 'q' OR x.id IS NULL ORDER BY 1")
                 guard c == ["1", "2", "3"] else { exit(5) }
                 // the NULL-extended column used as the next join's key (packed-key path)
-                let d = try reviewRows(r, "SELECT l.id, m.k FROM l LEFT JOIN r ON l.id = r.id AND r.id > 100 LEFT JOIN m ON r.id = m.id ORDER BY 1")
+                let d = try joinQuery(r, "SELECT l.id, m.k FROM l LEFT JOIN r ON l.id = r.id AND r.id > 100 LEFT JOIN m ON r.id = m.id ORDER BY 1")
                 guard d == ["1|NULL", "2|NULL", "3|NULL"] else { exit(6) }
             } catch {
                 exit(2)
@@ -61,10 +47,10 @@ private func reviewRows(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
     /// table name even when an alias was given) and the query was rejected with
     /// "column reference 'id' is ambiguous (b.id or t2.id)".
     @Test func aliasedTableNoLongerAnswersToItsTableName() throws {
-        let r = try reviewRunner([("b", "id BIGINT, y BIGINT", ["1|5", "2|6", "2|7"])])
+        let r = try joinRunner([("b", "id BIGINT, y BIGINT", ["1|5", "2|6", "2|7"])])
         var got: [String] = []
         do {
-            got = try reviewRows(r, "SELECT b.id, b.y, t2.y FROM b JOIN b t2 ON b.id = t2.id AND t2.y > b.y ORDER BY 1, 2, 3")
+            got = try joinQuery(r, "SELECT b.id, b.y, t2.y FROM b JOIN b t2 ON b.id = t2.id AND t2.y > b.y ORDER BY 1, 2, 3")
         } catch {
             Issue.record("query failed: \(error)")
         }
@@ -76,7 +62,7 @@ private func reviewRows(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
     /// into "column 'id' named in USING is missing on the left side of the join", although
     /// the column is there twice.
     @Test func usingColumnAmbiguousOnTheLeftSaysAmbiguous() throws {
-        let r = try reviewRunner([
+        let r = try joinRunner([
             ("a", "id BIGINT, x BIGINT", ["1|10"]),
             ("b", "id BIGINT, y BIGINT", ["1|5"]),
             ("c", "id BIGINT, z BIGINT", ["1|7"]),
@@ -94,12 +80,12 @@ private func reviewRows(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
     /// uniquely and must be rejected as ambiguous (PostgreSQL/DuckDB do), just as `x` in WHERE
     /// is. Binder.orderKey used to take the first output column with that name (a.x) silently.
     @Test func orderByDuplicateOutputNameIsAmbiguous() throws {
-        let r = try reviewRunner([
+        let r = try joinRunner([
             ("a", "id BIGINT, x BIGINT", ["1|10", "2|20"]),
             ("b", "id BIGINT, x BIGINT", ["1|200", "2|100"]),
         ])
         do {
-            let got = try reviewRows(r, "SELECT * FROM a JOIN b ON a.id = b.id ORDER BY x")
+            let got = try joinQuery(r, "SELECT * FROM a JOIN b ON a.id = b.id ORDER BY x")
             Issue.record("expected an ambiguity error, got rows \(got)")
         } catch {
             #expect("\(error)".contains("ambiguous"), "message was: \(error)")
@@ -121,10 +107,10 @@ private func reviewRows(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
         let cols = [Column(.int64([Int64.max - 1_000, 1_000]), validity: nil), Column(.int64([1, 2]), validity: nil)]
         try t.commit(adding: try PartitionWriter.stage(table: t, definition: def, columns: cols))
         _ = try r.engine.execute("SET timezone = 'Asia/Tokyo'")
-        let viaCTE = try reviewRows(r, "WITH w AS (SELECT * FROM ev) SELECT CAST(t AS DATE) AS d, count(*) FROM w GROUP BY 1 ORDER BY 1")
+        let viaCTE = try joinQuery(r, "WITH w AS (SELECT * FROM ev) SELECT CAST(t AS DATE) AS d, count(*) FROM w GROUP BY 1 ORDER BY 1")
         var stored: [String] = []
         do {
-            stored = try reviewRows(r, "SELECT CAST(t AS DATE) AS d, count(*) FROM ev GROUP BY 1 ORDER BY 1")
+            stored = try joinQuery(r, "SELECT CAST(t AS DATE) AS d, count(*) FROM ev GROUP BY 1 ORDER BY 1")
         } catch {
             Issue.record("stored-table GROUP BY failed: \(error)")
         }

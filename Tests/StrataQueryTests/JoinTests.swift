@@ -104,7 +104,7 @@ private func sqlSum(_ xs: [Double?]) -> Double? {
 }
 
 /// The rendered rows of the last statement's result.
-private func joinQuery(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
+func joinQuery(_ r: SQLLogicRunner, _ sql: String) throws -> [String] {
     let res = try r.engine.execute(sql).last!.result
     return (0..<res.rowCount).map { i in res.columns.map { SQLLogicRunner.cell($0[i]) }.joined(separator: "|") }
 }
@@ -122,7 +122,7 @@ private func rowDiff(_ got: [String], _ want: [String]) -> String {
 }
 
 /// Builds a runner with the given tables: (name, column definitions, `|`-separated rows).
-private func joinRunner(_ tables: [(String, String, [String])]) throws -> SQLLogicRunner {
+func joinRunner(_ tables: [(String, String, [String])]) throws -> SQLLogicRunner {
     let r = try SQLLogicRunner()
     for (name, columns, lines) in tables {
         _ = try r.engine.execute("CREATE TABLE \(name) (\(columns))")
