@@ -555,13 +555,19 @@ final class Binder {
             }
             if case .column(let t, let n) = x.kind {
                 // a column that is a group key under another spelling (t.col vs col)
-                let slot = c.scope.qualifiers == nil ? nil : try? c.scope.resolve(t, n, x.range).0
+                var slot: Int? = nil
+                var unresolved: QueryError? = nil
+                if c.scope.qualifiers != nil {
+                    do throws(QueryError) { slot = try c.scope.resolve(t, n, x.range).0 } catch { unresolved = error }
+                }
                 for (i, g) in c.groups.enumerated() {
                     guard case .column(let gt, let gn) = g.kind, gn.lowercased() == n.lowercased() else { continue }
                     if c.scope.qualifiers == nil || (slot != nil && (try? c.scope.resolve(gt, gn, g.range).0) == slot) {
                         return .column(i, c.groupTypes[i])
                     }
                 }
+                // over a join, an ambiguous or unknown name says so
+                if let unresolved { throw unresolved }
                 throw QueryError("column '\(n)' must appear in the GROUP BY clause or be used in an aggregate function", offset: x.range.start)
             }
             return nil

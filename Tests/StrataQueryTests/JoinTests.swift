@@ -394,6 +394,7 @@ private func exEyRunner() throws -> SQLLogicRunner {
             ("SELECT ex.k FROM ex JOIN ey ON ex.k = ey.k WHERE s = 'x'", ["ambiguous"]),
             ("SELECT s FROM ex JOIN ey USING (k)", ["ambiguous"]),
             ("SELECT ex.k, count(*) FROM ex LEFT JOIN ey ON ex.k = ey.k GROUP BY s", ["ambiguous"]),
+            ("SELECT s, count(*) FROM ex JOIN ey ON ex.k = ey.k GROUP BY ex.s", ["column reference 's' is ambiguous"]),
             // unknown qualifiers
             ("SELECT zz.k FROM ex JOIN ey ON ex.k = ey.k", ["unknown table or alias"]),
             ("SELECT ex.k FROM ex JOIN ey ON ex.k = zz.k", ["unknown table or alias"]),
