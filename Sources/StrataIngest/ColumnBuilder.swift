@@ -1,150 +1,5 @@
 import StrataFormat
 
-/// Fast 64-bit hash of a byte span (8-byte words, multiply-xorshift mixing; the tail is read
-/// as one overlapping word). Not a content hash for persistence: only for in-memory
-/// interning tables.
-@inline(__always)
-func spanHash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
-    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: n &+ 1)
-    guard let p, n > 0 else { return h }
-    let raw = UnsafeRawPointer(p)
-    var tail: UInt64
-    if n >= 8 {
-        var i = 0
-        while i + 8 <= n {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-            i += 8
-        }
-        if i == n { return finishHash(h) }
-        tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-    } else if n >= 4 {
-        tail = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
-    } else {
-        tail = UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1]) << 16
-    }
-    h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-    return finishHash(h)
-}
-
-@inline(__always)
-private func finishHash(_ x: UInt64) -> UInt64 {
-    var h = x
-    h ^= h >> 29
-    h = h &* 0xBF58_476D_1CE4_E5B9
-    h ^= h >> 32
-    return h
-}
-
-/// Interns byte strings into an insertion-ordered dictionary (contiguous bytes + offsets),
-/// with an open-addressing table keyed by the bytes. No per-value allocation: the bytes are
-/// appended to one growing buffer.
-struct StringInterner {
-    private(set) var bytes: [UInt8] = []
-    private(set) var offsets: [UInt32] = [0]
-    /// Slot → high 32 bits of the hash (a cheap pre-check before comparing bytes) << 32 |
-    /// code + 1; 0 = empty. One load per probe.
-    private var slots: [UInt64]
-    private var mask: Int
-
-    init(capacity: Int = 1024) {
-        var c = 64
-        while c < capacity * 2 { c <<= 1 }
-        slots = [UInt64](repeating: 0, count: c)
-        mask = c - 1
-    }
-
-    var count: Int { offsets.count - 1 }
-
-    /// The code of `p[0..<n]`, adding it if new.
-    @inline(__always)
-    mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt32 {
-        let h = spanHash(p, n)
-        let tag = h >> 32
-        var s = Int(truncatingIfNeeded: h) & mask
-        let found: Int = slots.withUnsafeBufferPointer { sl in
-            offsets.withUnsafeBufferPointer { off in
-                bytes.withUnsafeBufferPointer { b in
-                    while true {
-                        let v = sl[s]
-                        if v == 0 { return -1 }
-                        if v >> 32 == tag {
-                            let code = Int(truncatingIfNeeded: v & 0xFFFF_FFFF) - 1
-                            let lo = Int(off[code]), hi = Int(off[code + 1])
-                            if hi - lo == n && (n == 0 || bytesEqual(b.baseAddress! + lo, p!, n)) { return code }
-                        }
-                        s = (s + 1) & mask
-                    }
-                }
-            }
-        }
-        if found >= 0 { return UInt32(truncatingIfNeeded: found) }
-        let code = UInt32(count)
-        if n > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
-        precondition(bytes.count <= Int(UInt32.max), "string dictionary exceeds 4 GiB")
-        offsets.append(UInt32(bytes.count))
-        slots[s] = tag << 32 | UInt64(code + 1)
-        if count * 2 > mask { grow() }
-        return code
-    }
-
-    private mutating func grow() {
-        let c = (mask + 1) * 2
-        var ns = [UInt64](repeating: 0, count: c)
-        let m = c - 1
-        bytes.withUnsafeBufferPointer { b in
-            for code in 0..<count {
-                let lo = Int(offsets[code]), hi = Int(offsets[code + 1])
-                let h = spanHash(b.baseAddress.map { $0 + lo }, hi - lo)
-                var s = Int(truncatingIfNeeded: h) & m
-                while ns[s] != 0 { s = (s + 1) & m }
-                ns[s] = (h >> 32) << 32 | UInt64(code + 1)
-            }
-        }
-        slots = ns
-        mask = m
-    }
-
-    /// Calls `body` with entry `code`'s bytes.
-    @inline(__always)
-    func withEntry<R>(_ code: Int, _ body: (UnsafePointer<UInt8>?, Int) -> R) -> R {
-        let lo = Int(offsets[code]), hi = Int(offsets[code + 1])
-        return bytes.withUnsafeBufferPointer { b in body(b.baseAddress.map { $0 + lo }, hi - lo) }
-    }
-
-    /// The dictionary (consumes the interner's storage).
-    consuming func dictionary() -> StringDictionary {
-        StringDictionary(bytes: bytes, offsets: offsets)
-    }
-}
-
-/// Byte equality of two spans of length `n` (the tail compared as one overlapping word).
-@inline(__always)
-func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    if n >= 8 {
-        var i = 0
-        while i + 8 <= n {
-            if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                return false
-            }
-            i += 8
-        }
-        return i == n || ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-    }
-    if n >= 4 {
-        return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
-            && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-    }
-    var i = 0
-    while i < n {
-        if a[i] != b[i] { return false }
-        i += 1
-    }
-    return true
-}
-
 /// Values of one table column accumulated by one parsing thread.
 ///
 /// Physical storage by type; NULLs tracked lazily (the validity array is materialized at the
@@ -157,7 +12,7 @@ struct ColumnBuilder {
     var doubles: [Double] = []
     var bools: [UInt8] = []
     var codes: [UInt32] = []
-    var interner = StringInterner()
+    var interner = ByteInterner()
     /// Hex mode: value `i` of the column is `hexWords[i]` (0 at NULL rows).
     var hexWords: [UInt64] = []
     /// Strings are held as `hexWords` (all values so far are 16 lowercase hex characters).
@@ -389,7 +244,7 @@ func mergeColumn(_ builders: [ColumnBuilder], runs: [(worker: Int, lo: Int, hi: 
         if used.count == 1, let w = used.first {
             return Column(.string(codes: concat(\.codes), dictionary: builders[w].interner.dictionary()), validity: validity)
         }
-        var merged = StringInterner(capacity: builders.reduce(0) { max($0, $1.interner.count) })
+        var merged = ByteInterner(capacity: builders.reduce(0) { max($0, $1.interner.count) })
         var remaps = [[UInt32]](repeating: [], count: builders.count)
         for w in used.sorted() {
             let it = builders[w].interner

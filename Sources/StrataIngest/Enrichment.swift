@@ -1,3 +1,4 @@
+import StrataFormat
 import StrataText
 
 /// Device, OS and browser classification of a user agent.

@@ -6,34 +6,36 @@ import StrataText
 /// (and threads) compare equal. Dictionary mappings are cached per dictionary.
 final class StringInterner: @unchecked Sendable {
     private let lock = NSLock()
-    private var ids: [String: Int64] = [:]
-    private(set) var strings: [String] = []
+    /// Every interned string's bytes in id order, with a hash table over them: interning a
+    /// dictionary entry copies its bytes once and makes no String.
+    private var table = ByteInterner()
     /// Keyed by dictionary identity; entries keep their dictionary alive (no identity reuse).
     private var dictMaps: [ObjectIdentifier: (DictRef, [Int64])] = [:]
-    /// All interned strings in id order, kept alongside `strings` for cheap snapshots.
-    private var all = StringDictionary()
     private var snapshot: DictRef?
 
-    private func add(_ s: String) -> Int64 {
-        let i = Int64(strings.count)
-        ids[s] = i
-        strings.append(s)
-        all.append(s)
-        return i
-    }
+    /// Id of `b`, adding it when new (the caller holds the lock).
+    private func add(_ b: UnsafeBufferPointer<UInt8>) -> Int64 { Int64(table.intern(b.baseAddress, b.count)) }
+
+    /// Every string interned so far (the caller holds the lock).
+    private var all: StringDictionary { StringDictionary(bytes: table.bytes, offsets: table.offsets) }
 
     func id(_ s: String) -> Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        if let i = ids[s] { return i }
-        return add(s)
+        var s = s
+        return s.withUTF8 { b in
+            lock.lock()
+            defer { lock.unlock() }
+            return add(b)
+        }
     }
 
     /// Ids of `ss` (one lock for all).
     func ids(_ ss: [String]) -> [Int64] {
         lock.lock()
         defer { lock.unlock() }
-        return ss.map { s in ids[s] ?? add(s) }
+        return ss.map { s in
+            var s = s
+            return s.withUTF8 { add($0) }
+        }
     }
 
     /// A dictionary of every string interned so far, whose codes are the ids (never empty:
@@ -41,8 +43,8 @@ final class StringInterner: @unchecked Sendable {
     func dictRef() -> DictRef {
         lock.lock()
         defer { lock.unlock() }
-        if strings.isEmpty { _ = add("") }
-        if let s = snapshot, s.count == strings.count { return s }
+        if table.count == 0 { _ = table.intern(nil, 0) }
+        if let s = snapshot, s.count == table.count { return s }
         let d = DictRef(all, interner: self)
         snapshot = d
         return d
@@ -59,13 +61,17 @@ final class StringInterner: @unchecked Sendable {
     func compare(_ a: Int64, _ b: Int64) -> Int {
         lock.lock()
         defer { lock.unlock() }
-        return all.compare(Int(a), Int(b))
+        return table.withEntry(Int(a)) { pa, na in
+            table.withEntry(Int(b)) { pb, nb in
+                compareBytes(UnsafeBufferPointer(start: pa, count: na), UnsafeBufferPointer(start: pb, count: nb))
+            }
+        }
     }
 
     func string(_ id: Int64) -> String {
         lock.lock()
         defer { lock.unlock() }
-        return strings[Int(id)]
+        return table.withEntry(Int(id)) { p, n in String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self) }
     }
 
     /// code → global id for every entry of `d`.
@@ -75,13 +81,14 @@ final class StringInterner: @unchecked Sendable {
         lock.lock()
         if let m = dictMaps[key] { lock.unlock(); return m.1 }
         lock.unlock()
-        // the entries become Strings without the lock (other threads keep interning meanwhile)
-        let dd = d.dict
-        let strs = (0..<d.count).map { dd[$0] }
+        let dd = d.dict  // (hex dictionaries spell their entries out here, without the lock)
         lock.lock()
         defer { lock.unlock() }
         if let m = dictMaps[key] { return m.1 }
-        let m = strs.map { s in ids[s] ?? add(s) }
+        var m = [Int64](repeating: 0, count: d.count)
+        m.withUnsafeMutableBufferPointer { mp in
+            for i in 0..<d.count { mp[i] = dd.withEntry(i) { add($0) } }
+        }
         dictMaps[key] = (d, m)
         return m
     }

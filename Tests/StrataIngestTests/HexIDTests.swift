@@ -229,7 +229,7 @@ private func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
 @Test func internerAndBytesEqual() {
     for seed in 0..<20 {
         var rng = SplitMix(seed: UInt64(seed) &+ 4242)
-        var interner = StringInterner(capacity: 4)
+        var interner = ByteInterner(capacity: 4)
         var codes: [[UInt8]: UInt32] = [:]
         let base = (0..<40).map { _ in UInt8(97 + rng.next() % 3) }
         for _ in 0..<3000 {
