@@ -147,17 +147,10 @@ final class GroupTable {
             if changes * 4 >= sample, findOrInsertDense(rowKeys, n, into: gids) { return count - before }
         }
         // rows sorted by the table's key repeat their predecessor: only run starts are looked up
-        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
+        let (starts, runs) = runStarts(rowKeys, n)
         defer { starts.deallocate() }
-        var runs = 0
-        for r in 0..<n {
-            if r > 0 && GroupTable.equal(rowKeys + (r - 1) * w, rowKeys + r * w, w) { continue }
-            starts[runs] = Int32(truncatingIfNeeded: r)
-            runs += 1
-        }
-        starts[runs] = Int32(truncatingIfNeeded: n)
         if slotCount >= 1 << 16 {
-            findOrInsertLarge(rowKeys, starts, runs, into: gids)
+            resolveRuns(rowKeys, starts, runs, into: gids, insert: true)
         } else {
             for j in 0..<runs {
                 let r = Int(starts[j])
@@ -211,10 +204,25 @@ final class GroupTable {
         }
     }
 
+    /// Rows that start a run of keys equal to their predecessor's, and how many; `starts[runs]`
+    /// is `n`. The caller deallocates.
+    private func runStarts(_ rowKeys: UnsafePointer<Int64>, _ n: Int) -> (UnsafeMutablePointer<Int32>, Int) {
+        let w = width
+        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
+        var runs = 0
+        for r in 0..<n {
+            if r > 0 && GroupTable.equal(rowKeys + (r - 1) * w, rowKeys + r * w, w) { continue }
+            starts[runs] = Int32(truncatingIfNeeded: r)
+            runs += 1
+        }
+        starts[runs] = Int32(truncatingIfNeeded: n)
+        return (starts, runs)
+    }
+
     /// Large tables miss the cache on every probe: hash the run starts and prefetch each one's
-    /// slot a few runs ahead of probing it.
-    private func findOrInsertLarge(_ rowKeys: UnsafePointer<Int64>, _ starts: UnsafeMutablePointer<Int32>, _ runs: Int,
-                                   into gids: UnsafeMutablePointer<Int32>) {
+    /// slot a few runs ahead of looking it up (inserting it when `insert`, else -1 if absent).
+    private func resolveRuns(_ rowKeys: UnsafePointer<Int64>, _ starts: UnsafeMutablePointer<Int32>, _ runs: Int,
+                             into gids: UnsafeMutablePointer<Int32>, insert: Bool) {
         let w = width
         let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: max(runs, 1))
         defer { hashes.deallocate() }
@@ -224,8 +232,24 @@ final class GroupTable {
         for j in 0..<runs {
             if j + ahead < runs { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[j + ahead]) & mask)) }
             let r = Int(starts[j])
-            let g = Int32(truncatingIfNeeded: probe(rowKeys + r * w, hashes[j]))
+            let key = rowKeys + r * w
+            let g = Int32(truncatingIfNeeded: insert ? probe(key, hashes[j]) : lookup(key, hashes[j]))
             for i in r..<Int(starts[j + 1]) { gids[i] = g }
+        }
+    }
+
+    /// Group id of `key` (hash `h`), -1 when absent.
+    @inline(__always) private func lookup(_ key: UnsafePointer<Int64>, _ h: UInt64) -> Int {
+        var i = Int(truncatingIfNeeded: h) & mask
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        while true {
+            let sv = slots[i]
+            if sv == 0 { return -1 }
+            if sv & 0xFFFF_FFFF_0000_0000 == tag {
+                let g = Int(sv & 0xFFFF_FFFF) - 1
+                if GroupTable.equal(keyStore + g * width, key, width) { return g }
+            }
+            i = (i + 1) & mask
         }
     }
 
@@ -258,44 +282,13 @@ final class GroupTable {
     /// equal to its predecessor reuses its answer; other rows' slots are prefetched a few
     /// lookups ahead.
     func find(_ rowKeys: UnsafePointer<Int64>, _ n: Int, into gids: UnsafeMutablePointer<Int32>) {
-        let w = width
         if let direct {
             for r in 0..<n { gids[r] = direct[Int(truncatingIfNeeded: rowKeys[r])] }
             return
         }
-        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
-        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
-        defer { starts.deallocate(); hashes.deallocate() }
-        var runs = 0
-        for r in 0..<n {
-            let key = rowKeys + r * w
-            if r > 0 && GroupTable.equal(key - w, key, w) { continue }
-            starts[runs] = Int32(r)
-            hashes[runs] = GroupTable.hash(key, w)
-            runs += 1
-        }
-        starts[runs] = Int32(n)
-        let ahead = 12
-        for j in 0..<min(ahead, runs) { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[j]) & mask)) }
-        for j in 0..<runs {
-            if j + ahead < runs { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[j + ahead]) & mask)) }
-            let r = Int(starts[j])
-            let key = rowKeys + r * w
-            let h = hashes[j]
-            var i = Int(truncatingIfNeeded: h) & mask
-            let tag = h & 0xFFFF_FFFF_0000_0000
-            var g = -1
-            while true {
-                let sv = slots[i]
-                if sv == 0 { break }
-                if sv & 0xFFFF_FFFF_0000_0000 == tag {
-                    let c = Int(sv & 0xFFFF_FFFF) - 1
-                    if GroupTable.equal(keyStore + c * w, key, w) { g = c; break }
-                }
-                i = (i + 1) & mask
-            }
-            for x in r..<Int(starts[j + 1]) { gids[x] = Int32(g) }
-        }
+        let (starts, runs) = runStarts(rowKeys, n)
+        defer { starts.deallocate() }
+        resolveRuns(rowKeys, starts, runs, into: gids, insert: false)
     }
 
     /// Returns true when the key was new.

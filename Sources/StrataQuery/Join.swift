@@ -224,7 +224,8 @@ extension Binder {
         }
         let filter: BExpr? = residual.isEmpty ? nil : residual.count == 1 ? residual[0] : .and(residual)
         let (li, ri) = try executor.joinPairs(kind: j.kind, l, r, lkeys, rkeys, filter)
-        var columns = l.columns.map { li.count == l.count && li.elementsEqual(0..<Int32(l.count)) ? $0 : $0.gather(li) }
+        let leftInOrder = li.count == l.count && li.elementsEqual(0..<Int32(l.count))
+        var columns = l.columns.map { leftInOrder ? $0 : $0.gather(li) }
         let extended = ri.contains(-1)
         columns += r.columns.map { extended ? $0.gatherOrNull(ri) : $0.gather(ri) }
         let rel = Relation(names: l.names + r.names, types: l.types + r.types, columns: columns, count: li.count)
@@ -256,13 +257,11 @@ extension Executor {
             }
             let rk: [Int64], rnull: [Bool], lk: [Int64], lnull: [Bool]
             let table: GroupTable
-            if let bits = Executor.packedWidth(lv + rv, [Int](repeating: nl, count: lv.count) + [Int](repeating: nr, count: rv.count)) {
+            if let packing = Executor.joinPacking(lv, nl, rv, nr) {
                 // integer keys in small ranges: one word per row, an array index up to 22 bits
-                let lo = zip(lv, rv).map { Swift.min(Executor.laneRange($0.0, nl)?.0 ?? .max, Executor.laneRange($0.1, nr)?.0 ?? .max) }
-                (rk, rnull) = Executor.packJoinKeys(rv, nr, lo, bits)
-                (lk, lnull) = Executor.packJoinKeys(lv, nl, lo, bits)
-                let total = bits.reduce(0, +)
-                table = total <= 22 ? GroupTable(directBits: total) : GroupTable(width: 1, capacity: max(16, nr))
+                (rk, rnull) = try Executor.packedKeys(rv, nr, packing)
+                (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
+                table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
             } else {
                 (rk, rnull) = joinKeys(rv, nr, width)
                 (lk, lnull) = joinKeys(lv, nl, width)
@@ -368,40 +367,27 @@ extension Executor {
         return lo <= hi ? (lo, hi) : nil
     }
 
-    /// Bits per key when every key pair is an integer lane and the fields fit in 62 bits
-    /// (vectors: the left keys then the right keys, with their row counts).
-    static func packedWidth(_ vecs: [Vec], _ rows: [Int]) -> [Int]? {
-        let k = vecs.count / 2
-        var bits: [Int] = []
-        for i in 0..<vecs.count where vecs[i].ints.count < (vecs[i].isConst ? 1 : rows[i]) { return nil }
-        for i in 0..<k {
-            let a = laneRange(vecs[i], rows[i]), b = laneRange(vecs[k + i], rows[k + i])
-            guard vecs[i].type.isIntLane, vecs[k + i].type.isIntLane, a != nil || b != nil else { return nil }
-            let lo = Swift.min(a?.0 ?? .max, b?.0 ?? .max), hi = Swift.max(a?.1 ?? .min, b?.1 ?? .min)
-            let span = UInt64(bitPattern: hi) &- UInt64(bitPattern: lo)
-            guard span < 1 << 60 else { return nil }
-            bits.append(span == 0 ? 0 : 64 - span.leadingZeroBitCount)
+    /// Packing of integer-lane key pairs over the values of both sides (nil: another type, a
+    /// side without all its values, no values at all, or more than 62 bits).
+    static func joinPacking(_ lv: [Vec], _ nl: Int, _ rv: [Vec], _ nr: Int) -> KeyPacking? {
+        var ranges: [(Int64, Int64)] = []
+        for (l, r) in zip(lv, rv) {
+            guard l.type.isIntLane, r.type.isIntLane, l.ints.count >= (l.isConst ? 1 : nl),
+                  r.ints.count >= (r.isConst ? 1 : nr) else { return nil }
+            let a = laneRange(l, nl), b = laneRange(r, nr)
+            guard a != nil || b != nil else { return nil }
+            ranges.append((Swift.min(a?.0 ?? .max, b?.0 ?? .max), Swift.max(a?.1 ?? .min, b?.1 ?? .min)))
         }
-        return bits.reduce(0, +) <= 62 ? bits : nil
+        return KeyPacking(ranges: ranges)
     }
 
-    /// One word per row: key k's `value - lo[k]` in its field (the last key lowest); NULL rows
-    /// are flagged.
-    static func packJoinKeys(_ vecs: [Vec], _ n: Int, _ lo: [Int64], _ bits: [Int]) -> ([Int64], [Bool]) {
+    /// One packed word per row, and which rows have a NULL key (they match nothing).
+    static func packedKeys(_ vecs: [Vec], _ n: Int, _ packing: KeyPacking) throws(QueryError) -> ([Int64], [Bool]) {
         var out = [Int64](repeating: 0, count: n)
         var nulls = [Bool](repeating: false, count: n)
-        out.withUnsafeMutableBufferPointer { o in
-            for (k, v) in vecs.enumerated() {
-                let shift = UInt64(bits[(k + 1)...].reduce(0, +))
-                let step = v.isConst ? 0 : 1
-                let l = lo[k]
-                v.ints.withUnsafeBufferPointer { x in
-                    for r in 0..<n { o[r] |= Int64(bitPattern: UInt64(bitPattern: x[r * step] &- l) << shift) }
-                }
-                if v.valid != nil { for r in 0..<n where v.isNull(r) { nulls[r] = true } }
-            }
-            // NULL rows match nothing; keep their words in range (they index a direct table)
-            for r in 0..<n where nulls[r] { o[r] = 0 }
+        for (k, v) in vecs.enumerated() {
+            try packing.pack(v, k, n, into: &out)
+            if v.valid != nil { for r in 0..<n where v.isNull(r) { nulls[r] = true } }
         }
         return (out, nulls)
     }

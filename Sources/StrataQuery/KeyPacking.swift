@@ -9,7 +9,8 @@ import StrataText
 /// `value - lo` plus one code for NULL. When the fields fit in 62 bits, the group table holds
 /// one word per group instead of one per key plus a NULL word: hashing, probing and merging
 /// touch a quarter of the memory. When they fit in 20 bits, the table indexes an array
-/// directly and never hashes (DuckDB calls this perfect hash aggregation).
+/// directly and never hashes (DuckDB calls this perfect hash aggregation). Joins pack integer
+/// keys the same way, from the ranges of both sides.
 struct KeyPacking {
     /// Per key: smallest value, `hi - lo`, the bit position of its field, and its width.
     var lo: [Int64]
@@ -30,6 +31,12 @@ struct KeyPacking {
             guard let r = KeyPacking.range(g, snap) else { return nil }
             ranges.append(r)
         }
+        self.init(ranges: ranges)
+    }
+
+    /// Fields for keys whose values lie in `ranges` (nil when they need more than 62 bits).
+    init?(ranges: [(Int64, Int64)]) {
+        guard !ranges.isEmpty else { return nil }
         lo = []; span = []; shift = []; bits = []
         var total = 0
         // the last key takes the lowest bits
