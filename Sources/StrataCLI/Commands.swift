@@ -122,7 +122,7 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson.") var format: String = "table"
     @Option(name: .long, help: "Read SQL from a file.") var file: String?
     @Option(name: .long, help: "Session time zone for truncation and extraction (e.g. Europe/Berlin).") var tz: String?
-    @Flag(name: .long, help: "Print the engine's time on stderr.") var timing = false
+    @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
     func run() throws {
@@ -149,8 +149,9 @@ struct QueryCommand: ParsableCommand {
         }
         do throws(EngineError) {
             for r in try engine.execute(text) {
+                let start = DispatchTime.now().uptimeNanoseconds
                 if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
-                if timing { FileHandle.standardError.write(String(format: "time: %.6f s\n", r.seconds).data(using: .utf8)!) }
+                if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
             }
         } catch { Exit.engine(error) }
     }

@@ -97,6 +97,13 @@ public enum Output {
         }
     }
 
+    /// `--timing`: the engine's time and the time since `outputSince` (rendering and writing
+    /// the result), on stderr.
+    static func reportTiming(query seconds: Double, outputSince start: UInt64) {
+        let output = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        FileHandle.standardError.write(String(format: "time: %.6f s (output %.6f s)\n", seconds, output).data(using: .utf8)!)
+    }
+
     /// Renders a whole result as bytes to write in order. csv, tsv, json and ndjson output of
     /// query results comes straight from the typed columns (`ResultSet.renderText`, rendered
     /// in parallel for large results); everything else goes through `renderValues`.

@@ -31,6 +31,7 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Write the output to this file instead of stdout.") var out: String?
     @Flag(name: .long, help: "Print the report's SQL before the result (on stderr when --out is not given and the format is not table).") var showSql = false
     @Flag(name: .long, help: "Add a bar chart column for the main measure to table output (default on a terminal).") var chart = false
+    @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
 
     func run() throws {
         if list {
@@ -66,6 +67,7 @@ struct ReportCommand: ParsableCommand {
 
         var text = ""
         var rendered: [ByteChunk] = []
+        var querySeconds = 0.0, outputStart: UInt64 = 0
         do throws(EngineError) {
             if showSql {
                 let script = try Reports.script(for: kind, request: request)
@@ -75,7 +77,10 @@ struct ReportCommand: ParsableCommand {
                     FileHandle.standardError.write(script.data(using: .utf8)!)
                 }
             }
+            let start = DispatchTime.now().uptimeNanoseconds
             var result = try Reports.run(engine: engine, kind: kind, request: request)
+            querySeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            outputStart = DispatchTime.now().uptimeNanoseconds
             if fmt == .table && (chart || (out == nil && isatty(1) != 0)) {
                 result = ReportChart.adding(to: result, measure: kind.mainMeasure)
             }
@@ -90,5 +95,6 @@ struct ReportCommand: ParsableCommand {
         } else {
             writeOut(rendered)
         }
+        if timing { Output.reportTiming(query: querySeconds, outputSince: outputStart) }
     }
 }

@@ -154,6 +154,7 @@ struct DoubleCache {
         lengths = .allocate(capacity: 1 << DoubleCache.slotBits)
         lengths.initialize(repeating: 0, count: 1 << DoubleCache.slotBits)
         text = .allocate(capacity: DoubleCache.slotBytes << DoubleCache.slotBits)
+        text.initialize(repeating: 0, count: DoubleCache.slotBytes << DoubleCache.slotBits)
     }
 
     func free() {
@@ -162,24 +163,25 @@ struct DoubleCache {
         text.deallocate()
     }
 
-    @inline(__always) func append(_ x: Double, scratch: inout [UInt8], to sink: inout ByteSink) {
+    /// Writes the text of `x` (`Values.appendDouble`) at `out` and moves `out` past it: at most
+    /// 24 bytes, but up to 32 are stored, so `out` needs room for 32. Cached text is copied as
+    /// whole words; other values are formatted through `scratch` and cached.
+    @inline(__always) func write(_ x: Double, scratch: inout [UInt8], to out: inout UnsafeMutablePointer<UInt8>) {
         let bits = x.bitPattern
         let h = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - DoubleCache.slotBits))
-        let t = text + h * DoubleCache.slotBytes
-        if lengths[h] != 0 && keys[h] == bits {
-            sink.append(t, Int(lengths[h]))
-            return
+        let slot = text + h * DoubleCache.slotBytes
+        if lengths[h] == 0 || keys[h] != bits {
+            scratch.removeAll(keepingCapacity: true)
+            Values.appendDouble(x, to: &scratch)
+            // the shortest round-trip form: "-" digits "." "e-" exponent, within a slot
+            precondition(scratch.count <= DoubleCache.slotBytes, "formatted double longer than a cache slot")
+            scratch.withUnsafeBufferPointer { b in slot.update(from: b.baseAddress!, count: b.count) }
+            keys[h] = bits
+            lengths[h] = UInt8(scratch.count)
         }
-        scratch.removeAll(keepingCapacity: true)
-        Values.appendDouble(x, to: &scratch)
-        scratch.withUnsafeBufferPointer { b in
-            sink.append(b.baseAddress!, b.count)
-            if b.count <= DoubleCache.slotBytes {
-                t.update(from: b.baseAddress!, count: b.count)
-                keys[h] = bits
-                lengths[h] = UInt8(b.count)
-            }
-        }
+        let src = UnsafeRawPointer(slot), dst = UnsafeMutableRawPointer(out)
+        for k in 0..<4 { dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self), toByteOffset: 8 * k, as: UInt64.self) }
+        out += Int(lengths[h])
     }
 }
 
@@ -196,15 +198,18 @@ final class TextRenderer {
         var dbls: UnsafePointer<Double>?
         var dictBytes: UnsafePointer<UInt8>?
         var dictOffsets: UnsafePointer<UInt32>?
-        /// Per dictionary entry, when rendered ahead: `offset << 25 | length << 1 | flag`, flag 0
-        /// for bytes that go out as they are at `dictBytes + offset` (inside quotes for JSON),
-        /// 1 for the entry's rendered text at `escBytes + offset`.
+        /// Per rendered dictionary entry (`codes` index it): `offset << 24 | length` of the
+        /// entry's text at `escBytes + offset`.
         var entries: UnsafePointer<UInt64>?
+        var codes: UnsafePointer<UInt32>?
         var escBytes: UnsafePointer<UInt8>?
         var hexWords: UnsafePointer<Int64>?
         /// Bytes before the cell: the delimiter (none for the first column), or the JSON key.
         var prefix: UnsafePointer<UInt8>?
         var prefixCount: Int
+        /// Most bytes a cell of this column takes after its prefix (NULL included), or -1 when
+        /// unbounded (such cells reserve room for themselves).
+        var bound: Int = -1
     }
 
     let layout: TextLayout
@@ -223,6 +228,9 @@ final class TextRenderer {
     let quoteHex: Bool
     var trueText: [UInt8] = []
     var falseText: [UInt8] = []
+    /// Room one row needs in the output, bounded cells and row delimiters (cells of unbounded
+    /// columns reserve their own).
+    var rowBound = 0
     var nullText: [UInt8] = []
     var docPrefix: [UInt8] = []
     var docSuffix: [UInt8] = []
@@ -271,6 +279,8 @@ final class TextRenderer {
             break
         }
 
+        // dictionary columns by dictionary: their entries are rendered once (`prerender`)
+        var shared: [ObjectIdentifier: (DictRef, [Int])] = [:]
         for c in 0..<ncols {
             let v = cols[c]
             vecs.append(v)
@@ -286,7 +296,7 @@ final class TextRenderer {
                 prefix = [delimiter]
             }
             var p = Plan(kind: .generic, isConst: v.isConst, valid: pin(v.valid), ints: nil, dbls: nil, dictBytes: nil,
-                         dictOffsets: nil, entries: nil, escBytes: nil, hexWords: nil,
+                         dictOffsets: nil, entries: nil, codes: nil, escBytes: nil, hexWords: nil,
                          prefix: pin(prefix), prefixCount: prefix.count)
             switch v.type {
             case .null: p.kind = .null
@@ -307,8 +317,7 @@ final class TextRenderer {
                         let dict = d.dict
                         p.dictBytes = pin(dict.bytes)
                         p.dictOffsets = pin(dict.offsets)
-                        // render each entry once when there are no more entries than cells
-                        if dict.count <= (v.isConst ? 1 : count) { prerender(dict, into: &p) }
+                        shared[ObjectIdentifier(d), default: (d, [])].1.append(c)
                     }
                 } else {
                     p.kind = .swiftString
@@ -316,6 +325,27 @@ final class TextRenderer {
             }
             plans.append(p)
         }
+        for (d, columns) in shared.values.sorted(by: { $0.1[0] < $1.1[0] }) {
+            // worth it while the dictionary is not much larger than the cells that use it
+            let cells = columns.reduce(0) { $0 + (vecs[$1].isConst ? 1 : count) }
+            if d.count <= 4 * cells + 4096 { prerender(d.dict, columns: columns) }
+        }
+        for c in plans.indices {
+            var p = plans[c]
+            switch p.kind {
+            case .null: p.bound = 0
+            case .int: p.bound = Values.maxInt64Length
+            case .double: p.bound = DoubleCache.slotBytes + 2
+            case .bool: p.bound = max(trueText.count, falseText.count)
+            case .date, .timestamp: p.bound = 2 * Civil.maxFormattedLength + 2
+            case .hexString: p.bound = 2 * 16 + 2
+            case .dictString, .swiftString, .generic: break
+            }
+            if p.bound >= 0 { p.bound = max(p.bound, nullText.count) }
+            plans[c] = p
+        }
+        // row start and end (at most 5 bytes), and slack for whole-word copies
+        rowBound = plans.reduce(64) { $0 + $1.prefixCount + max($1.bound, 0) + 16 }
     }
 
     /// Frees what the renderer allocated (the chunks it returned stay valid).
@@ -333,38 +363,51 @@ final class TextRenderer {
         return a.withUnsafeBufferPointer { $0.baseAddress }
     }
 
-    /// Renders every entry of `dict` that cannot go out as it is (needs quoting or escaping,
-    /// or is not valid UTF-8) once, into the plan's `escBytes`, and makes the plan's entry
-    /// table. Leaves the plan as it is for dictionaries too large for the table's fields.
-    private func prerender(_ dict: StringDictionary, into p: inout Plan) {
-        guard dict.bytes.count < 1 << 38 else { return }
-        var entries = [UInt64](repeating: 0, count: dict.count)
-        var esc = ByteSink(capacity: 256)
-        var fits = true
+    /// Renders the entries of `dict` that cells of `columns` use, once each and as they go
+    /// out (quoted, escaped, repaired), into one buffer (followed by 16 spare bytes, so cells
+    /// copy whole words), in entry order; the columns' codes are renumbered to index the
+    /// rendered entries, which keeps the table the row loop reads as small as the entries in
+    /// use. Leaves the plans as they are for entries too large for the table's fields.
+    private func prerender(_ dict: StringDictionary, columns: [Int]) {
+        let n = dict.count
+        var renumbered = [UInt32](repeating: UInt32.max, count: n)
+        for c in columns {
+            let v = vecs[c], rows = v.isConst ? min(count, 1) : count, valid = v.valid
+            v.ints.withUnsafeBufferPointer { codes in
+                for i in 0..<rows where valid == nil || valid![i] != 0 { renumbered[Int(codes[i])] = 0 }
+            }
+        }
+        var entries: [UInt64] = []
+        var esc = ByteSink(capacity: 4096)
+        var longest = 0
         dict.bytes.withUnsafeBufferPointer { bytes in
             dict.offsets.withUnsafeBufferPointer { offs in
-                guard let base = bytes.baseAddress else { return }
-                for e in 0..<dict.count {
-                    let lo = Int(offs[e]), n = Int(offs[e + 1]) - lo
-                    if n >= 1 << 23 { fits = false; return }
-                    var flags: UInt8 = 0
-                    for k in 0..<n { flags |= classes[Int(base[lo + k])] }
-                    if flags == 0 || (flags == 2 && TextRenderer.isValidUTF8(base + lo, n)) {
-                        entries[e] = UInt64(lo) << 25 | UInt64(n) << 1
-                        continue
-                    }
+                for e in 0..<n where renumbered[e] == 0 {
+                    let lo = Int(offs[e]), len = Int(offs[e + 1]) - lo
+                    renumbered[e] = UInt32(entries.count)
                     let at = esc.count
-                    appendText(base + lo, n, to: &esc)
+                    appendText(bytes.baseAddress! + lo, len, to: &esc)
                     let m = esc.count - at
-                    if m >= 1 << 24 || at >= 1 << 38 { fits = false; return }
-                    entries[e] = UInt64(at) << 25 | UInt64(m) << 1 | 1
+                    entries.append(UInt64(at) << 24 | UInt64(m))
+                    longest = max(longest, m)
                 }
             }
         }
+        esc.reserve(16)
         allocations.append(UnsafeMutableRawPointer(esc.base))
-        guard fits else { return }
-        p.escBytes = UnsafePointer(esc.base)
-        p.entries = pin(entries)
+        guard longest < 1 << 24 && esc.count < 1 << 40 else { return }
+        let table = pin(entries), text = UnsafePointer(esc.base)
+        for c in columns {
+            let v = vecs[c], rows = v.isConst ? min(count, 1) : count, valid = v.valid
+            var codes = [UInt32](repeating: 0, count: rows)
+            v.ints.withUnsafeBufferPointer { src in
+                for i in 0..<rows where valid == nil || valid![i] != 0 { codes[i] = renumbered[Int(src[i])] }
+            }
+            plans[c].codes = pin(codes)
+            plans[c].entries = table
+            plans[c].escBytes = text
+            plans[c].bound = longest
+        }
     }
 
     // MARK: - text
@@ -430,41 +473,37 @@ final class TextRenderer {
         }
     }
 
-    /// Formatted date or timestamp, quoted as the layout needs.
-    @inline(__always) func appendTime(_ t: inout TimeText, to sink: inout ByteSink) {
-        withUnsafeBytes(of: &t.words) { raw in
-            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            if json {
-                sink.reserve(t.count + 2)
-                sink.append(0x22); sink.append(p, t.count); sink.append(0x22)
-            } else if quoteTimes {
-                appendValidText(p, t.count, special: hasSpecial(p, t.count), to: &sink)
+    /// Formatted date or timestamp at `out` (the 40 bytes of its words are stored, then `out`
+    /// moves past the text and any quotes).
+    @inline(__always) func time(_ x: Int64, date: Bool, cache: inout TimeCache, to out: inout UnsafeMutablePointer<UInt8>) {
+        if !(cache.haveLast && cache.lastKey == x) {
+            var t: TimeText
+            if let hit = cache.table[x] {
+                t = hit
             } else {
-                sink.append(p, t.count)
+                t = TimeText()
+                t.count = withUnsafeMutableBytes(of: &t.words) { raw in
+                    let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    return date ? Civil.writeDate(x, to: p) : Civil.writeTimestamp(x, to: p)
+                }
+                if cache.table.count < cache.limit { cache.table[x] = t }
             }
+            cache.lastKey = x
+            cache.last = t
+            cache.haveLast = true
         }
-    }
-
-    @inline(__always) func time(_ x: Int64, date: Bool, cache: inout TimeCache, to sink: inout ByteSink) {
-        if cache.haveLast && cache.lastKey == x {
-            appendTime(&cache.last, to: &sink)
-            return
-        }
-        var t: TimeText
-        if let hit = cache.table[x] {
-            t = hit
-        } else {
-            t = TimeText()
-            t.count = withUnsafeMutableBytes(of: &t.words) { raw in
-                let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                return date ? Civil.writeDate(x, to: p) : Civil.writeTimestamp(x, to: p)
-            }
-            if cache.table.count < cache.limit { cache.table[x] = t }
-        }
-        cache.lastKey = x
-        cache.last = t
-        cache.haveLast = true
-        appendTime(&t, to: &sink)
+        let n = cache.last.count
+        // the text holds no quote: quoting just wraps it
+        let quote = json || (quoteTimes && withUnsafeBytes(of: &cache.last.words) { hasSpecial($0.baseAddress!.assumingMemoryBound(to: UInt8.self), n) })
+        if quote { out[0] = 0x22; out += 1 }
+        let w = cache.last.words, dst = UnsafeMutableRawPointer(out)
+        dst.storeBytes(of: w.0, toByteOffset: 0, as: UInt64.self)
+        dst.storeBytes(of: w.1, toByteOffset: 8, as: UInt64.self)
+        dst.storeBytes(of: w.2, toByteOffset: 16, as: UInt64.self)
+        dst.storeBytes(of: w.3, toByteOffset: 24, as: UInt64.self)
+        dst.storeBytes(of: w.4, toByteOffset: 32, as: UInt64.self)
+        out += n
+        if quote { out[0] = 0x22; out += 1 }
     }
 
     // MARK: - rows
@@ -481,7 +520,8 @@ final class TextRenderer {
     }
 
     /// Rows `lo..<hi`, with the document's start when `lo` is 0 and its end when `hi` is the
-    /// row count.
+    /// row count. The row loop writes through a local cursor (`base`, `pos`) after reserving
+    /// `rowBound` bytes per row; only cells of unbounded columns go through the sink.
     func renderRows(_ lo: Int, _ hi: Int) -> ByteChunk {
         var sink = ByteSink(capacity: max(4096, (hi - lo) * max(plans.count, 1) * 12))
         if lo == 0 { sink.append(docPrefix) }
@@ -494,62 +534,51 @@ final class TextRenderer {
         let rowEnd: [UInt8] = layout == .ndjson ? [0x7D, 0x0A] : (json ? [0x7D] : [0x0A])
         let hex = Array("0123456789abcdef".utf8)
         let strs = vecs.map { $0.type == .varchar && $0.dict == nil ? $0.strs : [] }
+        let rowBound = self.rowBound
         plans.withUnsafeBufferPointer { plans in
         rowStart.withUnsafeBufferPointer { rowStart in
         rowEnd.withUnsafeBufferPointer { rowEnd in
         nullText.withUnsafeBufferPointer { nullText in
+        hex.withUnsafeBufferPointer { hex in
+        var base = sink.base, pos = sink.count, capacity = sink.capacity
         for i in lo..<hi {
+            if _slowPath(pos + rowBound > capacity) {
+                sink.count = pos
+                sink.grow(pos + rowBound)
+                base = sink.base; capacity = sink.capacity
+            }
+            var out = base + pos
             if json {
                 if i == 0 && layout == .json {
-                    sink.append(rowStart.baseAddress! + 1, rowStart.count - 1)
+                    TextRenderer.put(rowStart.baseAddress! + 1, rowStart.count - 1, &out)
                 } else {
-                    sink.append(rowStart.baseAddress!, rowStart.count)
+                    TextRenderer.put(rowStart.baseAddress!, rowStart.count, &out)
                 }
             }
             for c in 0..<plans.count {
                 let pl = plans[c]
-                if pl.prefixCount > 0 { sink.append(pl.prefix!, pl.prefixCount) }
+                if pl.prefixCount > 0 { TextRenderer.put(pl.prefix!, pl.prefixCount, &out) }
                 let j = pl.isConst ? 0 : i
                 if pl.kind == .null || (pl.valid != nil && pl.valid![j] == 0) {
-                    if nullText.count > 0 { sink.append(nullText.baseAddress!, nullText.count) }
+                    if nullText.count > 0 { TextRenderer.put(nullText.baseAddress!, nullText.count, &out) }
                     continue
                 }
                 switch pl.kind {
-                case .null:
-                    break
                 case .int:
-                    sink.reserve(Values.maxInt64Length)
-                    sink.count += Values.writeInt64(pl.ints![j], to: sink.base + sink.count)
+                    out += Values.writeInt64(pl.ints![j], to: out)
+                case .dictString where pl.entries != nil:
+                    let w = pl.entries![Int(pl.codes![j])]
+                    TextRenderer.copyWords(pl.escBytes! + Int(w >> 24), Int(w & (1 << 24 - 1)), &out)
                 case .double:
                     let x = pl.dbls![j]
                     let quote = json && !x.isFinite
-                    if quote { sink.append(0x22) }
-                    doubles.append(x, scratch: &scratch, to: &sink)
-                    if quote { sink.append(0x22) }
-                case .bool:
-                    let t = pl.ints![j] != 0 ? trueText : falseText
-                    sink.append(t)
+                    if quote { out[0] = 0x22; out += 1 }
+                    doubles.write(x, scratch: &scratch, to: &out)
+                    if quote { out[0] = 0x22; out += 1 }
                 case .date:
-                    time(pl.ints![j], date: true, cache: &caches[c], to: &sink)
+                    time(pl.ints![j], date: true, cache: &caches[c], to: &out)
                 case .timestamp:
-                    time(pl.ints![j], date: false, cache: &caches[c], to: &sink)
-                case .dictString:
-                    let e = Int(pl.ints![j])
-                    if let entries = pl.entries {
-                        let w = entries[e]
-                        let at = Int(w >> 25), n = Int(w >> 1) & (1 << 24 - 1)
-                        if w & 1 != 0 {
-                            sink.append(pl.escBytes! + at, n)
-                        } else if json {
-                            sink.reserve(n + 2)
-                            sink.append(0x22); sink.append(pl.dictBytes! + at, n); sink.append(0x22)
-                        } else {
-                            sink.append(pl.dictBytes! + at, n)
-                        }
-                    } else {
-                        let lo = Int(pl.dictOffsets![e]), n = Int(pl.dictOffsets![e + 1]) - lo
-                        appendText(pl.dictBytes! + lo, n, to: &sink)
-                    }
+                    time(pl.ints![j], date: false, cache: &caches[c], to: &out)
                 case .hexString:
                     let w = UInt64(bitPattern: pl.hexWords![Int(pl.ints![j])])
                     var digits: (UInt64, UInt64) = (0, 0)
@@ -557,22 +586,48 @@ final class TextRenderer {
                         let d = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
                         for k in 0..<16 { d[k] = hex[Int((w >> UInt64(60 - 4 * k)) & 15)] }
                         if json {
-                            sink.reserve(18)
-                            sink.append(0x22); sink.append(d, 16); sink.append(0x22)
-                        } else if quoteHex {
-                            appendValidText(d, 16, special: hasSpecial(d, 16), to: &sink)
+                            out[0] = 0x22
+                            TextRenderer.put(d, 16, &out, at: 1)
+                            out[0] = 0x22
+                            out += 1
+                        } else if quoteHex && hasSpecial(d, 16) {
+                            // hex digits hold no quote: the field is just wrapped in quotes
+                            out[0] = 0x22
+                            TextRenderer.put(d, 16, &out, at: 1)
+                            out[0] = 0x22
+                            out += 1
                         } else {
-                            sink.append(d, 16)
+                            TextRenderer.put(d, 16, &out)
                         }
                     }
-                case .swiftString:
-                    var s = strs[c][j]
-                    s.withUTF8 { u in appendValidText(u.baseAddress, u.count, special: hasSpecial(u.baseAddress, u.count), to: &sink) }
-                case .generic:
-                    appendText(Evaluator.text(vecs[c].value(i)), to: &sink)
+                case .bool:
+                    let t = pl.ints![j] != 0 ? trueText : falseText
+                    t.withUnsafeBufferPointer { TextRenderer.put($0.baseAddress!, $0.count, &out) }
+                case .null:
+                    break
+                case .dictString, .swiftString, .generic:
+                    // unbounded: through the sink, which may move the buffer
+                    sink.count = out - base
+                    switch pl.kind {
+                    case .dictString:
+                        let e = Int(pl.ints![j])
+                        let lo = Int(pl.dictOffsets![e]), n = Int(pl.dictOffsets![e + 1]) - lo
+                        appendText(pl.dictBytes! + lo, n, to: &sink)
+                    case .swiftString:
+                        var s = strs[c][j]
+                        s.withUTF8 { u in appendValidText(u.baseAddress, u.count, special: hasSpecial(u.baseAddress, u.count), to: &sink) }
+                    default:
+                        appendText(Evaluator.text(vecs[c].value(i)), to: &sink)
+                    }
+                    sink.reserve(rowBound)
+                    base = sink.base; capacity = sink.capacity
+                    out = base + sink.count
                 }
             }
-            sink.append(rowEnd.baseAddress!, rowEnd.count)
+            TextRenderer.put(rowEnd.baseAddress!, rowEnd.count, &out)
+            pos = out - base
+        }
+        sink.count = pos
         }
         }
         }
@@ -580,6 +635,31 @@ final class TextRenderer {
         }
         if hi == count { sink.append(docSuffix) }
         return sink.finish()
+    }
+
+    /// Copies `n` bytes to `out` in 16-byte steps and moves `out` past them: up to 15 bytes
+    /// past the end are read (the source has spare bytes) and written (the next cell or the
+    /// row's slack).
+    @inline(__always) static func copyWords(_ p: UnsafePointer<UInt8>, _ n: Int, _ out: inout UnsafeMutablePointer<UInt8>) {
+        let s = UnsafeRawPointer(p), d = UnsafeMutableRawPointer(out)
+        var k = 0
+        repeat {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: k, as: UInt64.self), toByteOffset: k, as: UInt64.self)
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: k + 8, as: UInt64.self), toByteOffset: k + 8, as: UInt64.self)
+            k += 16
+        } while k < n
+        out += n
+    }
+
+    /// Copies `n` bytes to `out + at` and moves `out` past them (`at` bytes already written).
+    @inline(__always) static func put(_ p: UnsafePointer<UInt8>, _ n: Int, _ out: inout UnsafeMutablePointer<UInt8>, at: Int = 0) {
+        let d = out + at
+        if n <= 16 {
+            for k in 0..<n { d[k] = p[k] }
+        } else {
+            d.update(from: p, count: n)
+        }
+        out = d + n
     }
 
     // MARK: - helpers

@@ -45,7 +45,7 @@ enum RenderFixture {
                                     .infinity, -.infinity, .nan, -.nan, Double(bitPattern: 0x7FF0_0000_0000_0001)]
 
     enum Kind: CaseIterable {
-        case bigint, double, boolean, date, timestamp, interval, null, dictSmall, dictLarge, hex, strs
+        case bigint, double, boolean, date, timestamp, interval, null, dictSmall, dictLarge, dictHuge, hex, strs
     }
 
     /// A random vector of `kind`: sometimes constant, sometimes with NULLs.
@@ -62,7 +62,7 @@ enum RenderFixture {
         case .timestamp: type = .timestamp
         case .interval: type = .interval
         case .null: type = .null
-        case .dictSmall, .dictLarge, .hex, .strs: type = .varchar
+        case .dictSmall, .dictLarge, .dictHuge, .hex, .strs: type = .varchar
         }
         let v = Vec(type: type, count: n)
         v.isConst = constant
@@ -98,9 +98,15 @@ enum RenderFixture {
             v.ints = [Int64](repeating: 0, count: len)
             v.valid = [UInt8](repeating: 0, count: len)
             return v
-        case .dictSmall, .dictLarge:
-            // small: fewer entries than rows (rendered ahead once per entry); large: more
-            let entries = kind == .dictSmall ? 1 + rng.int(max(1, n / 4)) : n + 1 + rng.int(50)
+        case .dictSmall, .dictLarge, .dictHuge:
+            // small: fewer entries than rows; large: more (both rendered ahead, the entries in
+            // use once each); huge: too many to render ahead (cells render one by one)
+            let entries: Int
+            switch kind {
+            case .dictSmall: entries = 1 + rng.int(max(1, n / 4))
+            case .dictLarge: entries = n + 1 + rng.int(50)
+            default: entries = 4 * n + 4097 + rng.int(50)
+            }
             var d = StringDictionary()
             for _ in 0..<entries { bytes(&rng).withUnsafeBufferPointer { d.append($0) } }
             v.dict = DictRef(d)
@@ -126,8 +132,16 @@ enum RenderFixture {
         var kinds = Kind.allCases
         for _ in 0..<rng.int(6) { kinds.append(rng.pick(Kind.allCases)) }
         for i in stride(from: kinds.count - 1, to: 0, by: -1) { kinds.swapAt(i, rng.int(i + 1)) }
-        let cols = kinds.map { vec($0, rows: n, rng: &rng) }
-        let labels = kinds.indices.map { i in rng.pick(RenderFixture.names) + (rng.chance(0.5) ? "\(i)" : "") }
+        var cols = kinds.map { vec($0, rows: n, rng: &rng) }
+        // a column sharing another's dictionary (its entries are rendered once for both)
+        if let d = cols.lazy.compactMap(\.dict).first(where: { $0.hexWords == nil }), rng.chance(0.8) {
+            let v = Vec(type: .varchar, count: n)
+            v.dict = d
+            v.ints = (0..<n).map { _ in Int64(rng.int(d.count)) }
+            if rng.chance(0.5) { v.valid = (0..<n).map { _ in rng.chance(0.3) ? 0 : 1 } }
+            cols.insert(v, at: rng.int(cols.count + 1))
+        }
+        let labels = cols.indices.map { i in rng.pick(RenderFixture.names) + (rng.chance(0.5) ? "\(i)" : "") }
         return ResultSet(Relation(names: labels, types: cols.map(\.type), columns: cols, count: n))
     }
 
@@ -325,17 +339,20 @@ func typedRenderingMatchesValueRendering(seed: UInt64) {
     let cache = DoubleCache()
     defer { cache.free() }
     var scratch: [UInt8] = []
-    var sink = ByteSink(capacity: 1 << 16)
-    defer { free(sink.base) }
+    let n = 100_000
+    let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 26 * n + 32)
+    defer { buffer.deallocate() }
+    var out = buffer
     var expected: [UInt8] = []
-    for _ in 0..<100_000 {
+    for _ in 0..<n {
         let x = rng.pick(pool)
         Values.appendDouble(x, to: &expected)
         expected.append(0x2C)
-        cache.append(x, scratch: &scratch, to: &sink)
-        sink.append(0x2C)
+        cache.write(x, scratch: &scratch, to: &out)
+        out[0] = 0x2C
+        out += 1
     }
-    let got = [UInt8](UnsafeBufferPointer(start: sink.base, count: sink.count))
+    let got = [UInt8](UnsafeBufferPointer(start: buffer, count: out - buffer))
     let same = got == expected
     #expect(same, "\(RenderFixture.firstDifference(got, expected))")
 }
