@@ -49,12 +49,17 @@ func writeOut(_ s: String) {
 /// the first failing write (a closed pipe).
 func writeOut(_ chunks: [ByteChunk]) {
     fflush(nil)  // every output stream, the one `print` buffers included
+    _ = writeChunks(1, chunks)
+}
+
+/// Writes the chunks in order to `fd`; false at the first failing write.
+func writeChunks(_ fd: Int32, _ chunks: [ByteChunk]) -> Bool {
     for c in chunks {
         let ok = c.withUnsafeBytes { raw -> Bool in
             guard var p = raw.baseAddress else { return true }
             var left = raw.count
             while left > 0 {
-                let n = write(1, p, left)
+                let n = write(fd, p, left)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return false
@@ -64,20 +69,36 @@ func writeOut(_ chunks: [ByteChunk]) {
             }
             return true
         }
-        if !ok { return }
+        if !ok { return false }
     }
+    return true
 }
 
-/// Writes rendered output to a file (atomically, as `FileManager.createFile`): the chunks are
-/// joined once and handed to `Data` without another copy.
+/// Writes rendered output to a file. A regular file (or a new one) is replaced atomically, as
+/// `FileManager.createFile` does, through a symbolic link to its target (the link stays); the
+/// chunks are joined once and handed to `Data` without another copy. Anything else that
+/// exists at `path` (a device such as /dev/null or /dev/stdout, a FIFO) is written to in
+/// place: replacing it would put a regular file where the device was.
 func writeFile(_ path: String, _ chunks: [ByteChunk]) -> Bool {
+    var st = stat()
+    if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+        let fd = open(path, O_WRONLY)
+        if fd < 0 { return false }
+        let ok = writeChunks(fd, chunks)
+        return close(fd) == 0 && ok
+    }
+    var target = path
+    if let resolved = realpath(path, nil) {
+        target = String(cString: resolved)
+        free(resolved)
+    }
     let all = ByteChunk.joined(chunks)
     let data = all.withUnsafeBytes { raw -> Data in
         guard let base = raw.baseAddress, raw.count > 0 else { return Data() }
         return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count,
                     deallocator: .custom { _, _ in withExtendedLifetime(all) {} })
     }
-    return FileManager.default.createFile(atPath: path, contents: data)
+    return FileManager.default.createFile(atPath: target, contents: data)
 }
 
 public struct Strata: ParsableCommand {

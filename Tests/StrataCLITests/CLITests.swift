@@ -172,3 +172,60 @@ struct CLI {
     r = try cli.run(["query", "--format", "csv", "SELECT count(*) AS n FROM clicks"])
     #expect(r.out == "n\n0\n")
 }
+
+/// `--out` replaces a regular file atomically, writes through a symbolic link (the link
+/// stays), and writes into a FIFO or a device in place: replacing /dev/null with a regular file
+/// (as an atomic rename would) breaks every later redirection to it.
+@Test func reportOutWritesThroughLinksFifosAndDevices() throws {
+    let cli = CLI()
+    let dir = NSTemporaryDirectory() + "strata-out-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try cli.run(["gen", "clicks", "--rows", "3000", "--seed", "4", "--out", "\(dir)/c.csv"])
+    var r = try cli.run(["ingest", "clicks", "\(dir)/c.csv"])
+    #expect(r.code == 0, "\(r.err)")
+    let expected = try cli.run(["report", "clicks", "daily-clicks", "--format", "csv"]).out
+    #expect(expected.hasPrefix("date,profile_id,link_id,") && expected.count > 1000)
+    func kind(_ path: String) -> mode_t {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : 0
+    }
+    // a regular file, then a link to it
+    let file = "\(dir)/out.csv", link = "\(dir)/link.csv"
+    r = try cli.run(["report", "clicks", "daily-clicks", "--format", "csv", "--out", file])
+    #expect(r.code == 0 && (try? String(contentsOfFile: file, encoding: .utf8)) == expected)
+    try "old".write(toFile: file, atomically: false, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
+    r = try cli.run(["report", "clicks", "daily-clicks", "--format", "csv", "--out", link])
+    #expect(r.code == 0, "\(r.err)")
+    #expect(kind(link) == S_IFLNK, "the link stays a link")
+    #expect((try? String(contentsOfFile: file, encoding: .utf8)) == expected, "written through the link")
+    // a FIFO: read on another thread while the report writes into it. The test holds the
+    // FIFO open for writing too (so the reader never blocks), and lets go once the report is
+    // done: the reader then gets what the report wrote, or nothing if the report replaced the
+    // FIFO instead of writing into it.
+    let fifo = "\(dir)/pipe"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let keeper = open(fifo, O_RDWR)
+    #expect(keeper >= 0)
+    final class Reader: @unchecked Sendable { var data = Data() }
+    let reader = Reader()
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+        if let h = FileHandle(forReadingAtPath: fifo) { reader.data = h.readDataToEndOfFile(); h.closeFile() }
+        done.signal()
+    }.start()
+    r = try cli.run(["report", "clicks", "daily-clicks", "--format", "csv", "--out", fifo])
+    close(keeper)
+    done.wait()
+    #expect(r.code == 0, "\(r.err)")
+    #expect(String(decoding: reader.data, as: UTF8.self) == expected)
+    let fifoKept = kind(fifo) == S_IFIFO
+    #expect(fifoKept, "the FIFO stays a FIFO")
+    // a character device (only when the FIFO was kept: a writer that replaces files would
+    // replace the machine's /dev/null)
+    if fifoKept && kind("/dev/null") == S_IFCHR {
+        r = try cli.run(["report", "clicks", "daily-clicks", "--format", "csv", "--out", "/dev/null"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(kind("/dev/null") == S_IFCHR, "/dev/null is still the device")
+    }
+}
