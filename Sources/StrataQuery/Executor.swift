@@ -572,9 +572,23 @@ final class Executor: @unchecked Sendable {
         }
         if plan.offset > 0 { rows = Array(rows.dropFirst(plan.offset)) }
         if let l = plan.limit, rows.count > l { rows = Array(rows.prefix(l)) }
-        let identity = rows.count == n && !plan.distinct && plan.order.isEmpty
-        let columns = outVecs.map { v in identity ? v : v.gather(rows) }
+        // input already in order (or no reordering): the columns as they are
+        let identity = rows.count == n && (plan.order.isEmpty && !plan.distinct || rows.elementsEqual(0..<Int32(n)))
+        let columns = identity ? outVecs : gatherColumns(outVecs, rows)
         return Relation(names: plan.names, types: plan.outputs.map(\.type), columns: columns, count: rows.count)
+    }
+}
+
+extension Executor {
+    /// `vecs` gathered at `rows`, a column per thread when there are many rows.
+    func gatherColumns(_ vecs: [Vec], _ rows: [Int32]) -> [Vec] {
+        guard threads > 1 && vecs.count > 1 && rows.count >= 1 << 16 else { return vecs.map { $0.gather(rows) } }
+        let out = UnsafeMutableBufferPointer<Vec?>.allocate(capacity: vecs.count)
+        out.initialize(repeating: nil)
+        defer { out.deinitialize(); out.deallocate() }
+        let box = UncheckedBox(out)
+        ParallelWork.forEach(vecs.count, workers: threads) { c, _ in box.value[c] = vecs[c].gather(rows) }
+        return out.map { $0! }
     }
 }
 
