@@ -96,5 +96,9 @@ struct ReportCommand: ParsableCommand {
             writeOut(rendered)
         }
         if timing { Output.reportTiming(query: querySeconds, outputSince: outputStart) }
+        // done, and the report only read the store: leave without tearing down what the query
+        // built (hundreds of MB of tables and buffers for large reports)
+        fflush(nil)
+        Foundation.exit(0)
     }
 }

@@ -22,8 +22,15 @@ public final class BlockVector {
 
     public init() {}
 
+    /// At least `n` elements in `a`; a buffer shortened by an earlier (sparse) decode grows
+    /// back within its capacity instead of being reallocated.
     @inline(__always) func ensure<T: Numeric>(_ a: inout [T], _ n: Int) {
-        if a.count < n { a = [T](repeating: 0, count: n) }
+        if a.count >= n { return }
+        if a.capacity >= n {
+            a.append(contentsOf: repeatElement(0, count: n - a.count))
+        } else {
+            a = [T](repeating: 0, count: n)
+        }
     }
 }
 
