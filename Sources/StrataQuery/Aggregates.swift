@@ -627,12 +627,19 @@ final class AggState {
         if stringExtreme {
             guard let interner = interner ?? other.interner else { return }
             self.interner = interner
-            for g in 0..<map.count {
-                let t = Int(map[g]), x = other.sbest[g]
-                if x < 0 || sbest[t] == x { continue }
-                if sbest[t] < 0 { sbest[t] = x; continue }
-                let c = interner.compare(x, sbest[t])
-                if spec.kind == .min ? c < 0 : c > 0 { sbest[t] = x }
+            let isMin = spec.kind == .min
+            sbest.withUnsafeMutableBufferPointer { b in
+                other.sbest.withUnsafeBufferPointer { o in
+                    map.withUnsafeBufferPointer { m in
+                        for g in 0..<m.count {
+                            let t = Int(m[g]), x = o[g]
+                            if x < 0 || b[t] == x { continue }
+                            if b[t] < 0 { b[t] = x; continue }
+                            let c = interner.compare(x, b[t])
+                            if isMin ? c < 0 : c > 0 { b[t] = x }
+                        }
+                    }
+                }
             }
             return
         }
@@ -653,6 +660,14 @@ final class AggState {
         }
         if spec.kind == .mode {
             modes!.absorb(other.modes!, map)
+            return
+        }
+        if spec.kind == .countStar || spec.kind == .count || spec.kind == .countIf {
+            counts.withUnsafeMutableBufferPointer { c in
+                other.counts.withUnsafeBufferPointer { o in
+                    map.withUnsafeBufferPointer { m in for g in 0..<m.count { c[Int(m[g])] += o[g] } }
+                }
+            }
             return
         }
         for g in 0..<map.count {

@@ -414,8 +414,11 @@ final class Executor: @unchecked Sendable {
             let kp = other.keys
             table.reserve(table.count + other.count)
             map.withUnsafeMutableBufferPointer { mp in _ = table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
-            for (s, o) in zip(final.states, w.states) {
-                s.grow(table.count)
+            // the aggregates merge independently: one per thread when there are many groups
+            let pairs = Array(zip(final.states, w.states)), total = table.count
+            ParallelWork.forEach(pairs.count, workers: other.count >= 1 << 15 ? threads : 1) { i, _ in
+                let (s, o) = pairs[i]
+                s.grow(total)
                 o.grow(other.count)
                 s.merge(o, map)
             }
@@ -427,20 +430,22 @@ final class Executor: @unchecked Sendable {
         }
         for s in final.states { s.grow(table.count) }
         let ng = table.count
-        var columns: [Vec] = []
-        for k in 0..<plan.groups.count {
+        // the group key columns, a column per thread when there are many groups
+        let keyStore = table.keys
+        func keyColumn(_ k: Int) -> Vec {
             let v = Vec(type: groupTypes[k], count: ng)
-            var words = [Int64](repeating: 0, count: ng)
-            var valid = [UInt8](repeating: 1, count: ng)
-            var anyNull = false
+            var words: [Int64]
+            var valid: [UInt8]?
             if let packing {
-                for g in 0..<ng {
-                    if let x = packing.value(table.key(g, 0), k) { words[g] = x } else { valid[g] = 0; anyNull = true }
-                }
+                (words, valid) = packing.unpack(keyStore, k)
             } else {
+                words = [Int64](repeating: 0, count: ng)
+                var flags = [UInt8](repeating: 1, count: ng)
+                var anyNull = false
                 for g in 0..<ng {
-                    if table.key(g, width - 1) & (1 << Int64(k)) != 0 { valid[g] = 0; anyNull = true } else { words[g] = table.key(g, k) }
+                    if keyStore[g * width + width - 1] & (1 << Int64(k)) != 0 { flags[g] = 0; anyNull = true } else { words[g] = keyStore[g * width + k] }
                 }
+                valid = anyNull ? flags : nil
             }
             switch groupTypes[k] {
             case .double: v.dbls = words.map { Double(bitPattern: UInt64(bitPattern: $0)) }
@@ -454,12 +459,22 @@ final class Executor: @unchecked Sendable {
                 }
             case .null:
                 v.ints = words
-                anyNull = ng > 0
-                valid = [UInt8](repeating: 0, count: ng)
+                valid = ng > 0 ? [UInt8](repeating: 0, count: ng) : nil
             default: v.ints = words
             }
-            if anyNull { v.valid = valid }
-            columns.append(v)
+            v.valid = valid
+            return v
+        }
+        var columns: [Vec]
+        if plan.groups.count > 1 && ng >= 1 << 16 && threads > 1 {
+            let out = UnsafeMutableBufferPointer<Vec?>.allocate(capacity: plan.groups.count)
+            out.initialize(repeating: nil)
+            defer { out.deinitialize(); out.deallocate() }
+            let box = UncheckedBox(out)
+            ParallelWork.forEach(plan.groups.count, workers: threads) { k, _ in box.value[k] = keyColumn(k) }
+            columns = out.map { $0! }
+        } else {
+            columns = (0..<plan.groups.count).map(keyColumn)
         }
         for s in final.states {
             s.threads = threads
@@ -580,14 +595,16 @@ final class Executor: @unchecked Sendable {
 }
 
 extension Executor {
-    /// `vecs` gathered at `rows`, a column per thread when there are many rows.
-    func gatherColumns(_ vecs: [Vec], _ rows: [Int32]) -> [Vec] {
-        guard threads > 1 && vecs.count > 1 && rows.count >= 1 << 16 else { return vecs.map { $0.gather(rows) } }
+    /// `vecs` gathered at `rows` (with `orNull`, row -1 gives NULL), a column per thread when
+    /// there are many rows.
+    func gatherColumns(_ vecs: [Vec], _ rows: [Int32], orNull: Bool = false) -> [Vec] {
+        let gather = { (v: Vec) -> Vec in orNull ? v.gatherOrNull(rows) : v.gather(rows) }
+        guard threads > 1 && vecs.count > 1 && rows.count >= 1 << 16 else { return vecs.map(gather) }
         let out = UnsafeMutableBufferPointer<Vec?>.allocate(capacity: vecs.count)
         out.initialize(repeating: nil)
         defer { out.deinitialize(); out.deallocate() }
         let box = UncheckedBox(out)
-        ParallelWork.forEach(vecs.count, workers: threads) { c, _ in box.value[c] = vecs[c].gather(rows) }
+        ParallelWork.forEach(vecs.count, workers: threads) { c, _ in box.value[c] = gather(vecs[c]) }
         return out.map { $0! }
     }
 }

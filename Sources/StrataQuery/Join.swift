@@ -225,9 +225,8 @@ extension Binder {
         let filter: BExpr? = residual.isEmpty ? nil : residual.count == 1 ? residual[0] : .and(residual)
         let (li, ri) = try executor.joinPairs(kind: j.kind, l, r, lkeys, rkeys, filter)
         let leftInOrder = li.count == l.count && li.elementsEqual(0..<Int32(l.count))
-        var columns = l.columns.map { leftInOrder ? $0 : $0.gather(li) }
-        let extended = ri.contains(-1)
-        columns += r.columns.map { extended ? $0.gatherOrNull(ri) : $0.gather(ri) }
+        var columns = leftInOrder ? l.columns : executor.gatherColumns(l.columns, li)
+        columns += executor.gatherColumns(r.columns, ri, orNull: ri.contains(-1))
         let rel = Relation(names: l.names + r.names, types: l.types + r.types, columns: columns, count: li.count)
         return (rel, scope)
     }
@@ -286,6 +285,21 @@ extension Executor {
                 table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
             } }
             for i in 0..<nl where lnull[i] { probe[i] = -1 }
+        }
+        // every right key is unique (each group holds one row): at most one partner per left row
+        if !lkeys.isEmpty && filter == nil && order.count == start.count - 1 && start.indices.allSatisfy({ start[$0] == $0 }) {
+            let ri = [Int32](unsafeUninitializedCapacity: nl) { out, count in
+                probe.withUnsafeBufferPointer { p in
+                    order.withUnsafeBufferPointer { o in
+                        for i in 0..<nl { out[i] = p[i] >= 0 ? o[Int(p[i])] : -1 }
+                    }
+                }
+                count = nl
+            }
+            if kind == .left { return (Array(0..<Int32(nl)), ri) }
+            var li: [Int32] = [], inner: [Int32] = []
+            for i in 0..<nl where ri[i] >= 0 { li.append(Int32(i)); inner.append(ri[i]) }
+            return (li, inner)
         }
         var li: [Int32] = [], ri: [Int32] = []
         li.reserveCapacity(nl)
