@@ -652,17 +652,22 @@ struct SortKeys {
     func packedKeys(_ rows: [Int32]) -> [UInt64]? {
         var fields: [(lo: Int64, range: UInt64, bits: Int, hasNull: Bool)] = []
         var total = 0
+        let m = rows.count
         for k in 0..<words.count {
             var lo = Int64.max, hi = Int64.min, hasNull = false
             words[k].withUnsafeBufferPointer { w in
-                if let v = valid[k] {
-                    for r in rows {
-                        let i = Int(r)
-                        if v[i] == 0 { hasNull = true; continue }
-                        lo = min(lo, w[i]); hi = max(hi, w[i])
+                rows.withUnsafeBufferPointer { rp in
+                    if let valid = valid[k] {
+                        valid.withUnsafeBufferPointer { v in
+                            for j in 0..<m {
+                                let i = Int(rp[j])
+                                if v[i] == 0 { hasNull = true; continue }
+                                lo = min(lo, w[i]); hi = max(hi, w[i])
+                            }
+                        }
+                    } else {
+                        for j in 0..<m { let x = w[Int(rp[j])]; lo = min(lo, x); hi = max(hi, x) }
                     }
-                } else {
-                    for r in rows { let x = w[Int(r)]; lo = min(lo, x); hi = max(hi, x) }
                 }
             }
             if lo > hi { lo = 0; hi = 0 }  // only NULLs
@@ -674,25 +679,31 @@ struct SortKeys {
             if total > 64 { return nil }
             fields.append((lo, range, bits, hasNull))
         }
-        var out = [UInt64](repeating: 0, count: rows.count)
+        var out = [UInt64](repeating: 0, count: m)
         out.withUnsafeMutableBufferPointer { o in
-            for k in 0..<words.count {
-                let f = fields[k]
-                if f.bits == 0 { continue }
-                let desc = descending[k], nullsFirst = self.nullsFirst[k]
-                let shift = UInt64(f.bits)
-                words[k].withUnsafeBufferPointer { w in
-                    for (j, r) in rows.enumerated() {
-                        let i = Int(r)
-                        var x: UInt64
-                        if let v = valid[k], v[i] == 0 {
-                            x = nullsFirst ? 0 : f.range + 1
+            rows.withUnsafeBufferPointer { rp in
+                for k in 0..<words.count {
+                    let f = fields[k]
+                    if f.bits == 0 { continue }
+                    let desc = descending[k], nullsFirst = self.nullsFirst[k]
+                    let shift = UInt64(f.bits), lo = UInt64(bitPattern: f.lo)
+                    let bump: UInt64 = f.hasNull && nullsFirst ? 1 : 0
+                    let nullValue = nullsFirst ? 0 : f.range + 1
+                    words[k].withUnsafeBufferPointer { w in
+                        if let valid = valid[k] {
+                            valid.withUnsafeBufferPointer { v in
+                                for j in 0..<m {
+                                    let i = Int(rp[j])
+                                    let rank = UInt64(bitPattern: w[i]) &- lo
+                                    let x = v[i] == 0 ? nullValue : (desc ? f.range - rank : rank) + bump
+                                    o[j] = o[j] << shift | x
+                                }
+                            }
+                        } else if desc {
+                            for j in 0..<m { o[j] = o[j] << shift | (f.range - (UInt64(bitPattern: w[Int(rp[j])]) &- lo)) }
                         } else {
-                            let rank = UInt64(bitPattern: w[i]) &- UInt64(bitPattern: f.lo)
-                            x = desc ? f.range - rank : rank
-                            if f.hasNull && nullsFirst { x += 1 }
+                            for j in 0..<m { o[j] = o[j] << shift | (UInt64(bitPattern: w[Int(rp[j])]) &- lo) }
                         }
-                        o[j] = o[j] << shift | x
                     }
                 }
             }
