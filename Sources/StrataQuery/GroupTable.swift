@@ -93,7 +93,10 @@ final class GroupTable {
         slots.initialize(repeating: 0, count: cap)
         slotCount = cap
         mask = cap - 1
+        // large tables miss the cache on every insert: prefetch the slot a few groups ahead
+        let ahead = cap >= 1 << 16 ? 8 : 0
         for g in 0..<count {
+            if g + ahead < count && ahead > 0 { strata_prefetch(slots + (Int(truncatingIfNeeded: hashStore[g + ahead]) & mask)) }
             let h = hashStore[g]
             var i = Int(truncatingIfNeeded: h) & mask
             while slots[i] != 0 { i = (i + 1) & mask }
