@@ -490,8 +490,22 @@ public struct Evaluator: @unchecked Sendable {
         case (.boolean, .bigint), (.bigint, .boolean):
             out.ints = v.ints.map { t == .boolean ? ($0 != 0 ? 1 : 0) : $0 }
         case (.timestamp, .date):
-            let tz = self
-            out.ints = v.ints.map { Civil.floorDiv(tz.local($0), Civil.microsPerDay) }
+            let tz = self, n = v.ints.count
+            out.ints = [Int64](unsafeUninitializedCapacity: n) { o, count in
+                v.ints.withUnsafeBufferPointer { src in
+                    if isUTC {
+                        // floor division by a constant: one multiply-shift per value
+                        let day: Int64 = 86_400_000_000
+                        for i in 0..<n {
+                            let x = src[i], q = x / day
+                            o[i] = q * day > x ? q - 1 : q  // |q * day| <= |x|: no overflow
+                        }
+                    } else {
+                        for i in 0..<n { o[i] = Civil.floorDiv(tz.local(src[i]), Civil.microsPerDay) }
+                    }
+                }
+                count = n
+            }
         case (.date, .timestamp):
             out.ints = v.ints.map { $0 &* Civil.microsPerDay }
         case (_, .varchar):
