@@ -5,6 +5,9 @@
 # Needs ../shared/bench (the peer harness) beside the checkout. Sets up a venv in /tmp/peers,
 # writes data to /tmp/bench-data, and results to Benchmarks/results/macro-<rows>.{json,md}.
 set -euo pipefail
+# output goes to /dev/null: a regular file there (left by a tool that replaced it) would time
+# writing every result to disk
+if [ ! -c /dev/null ]; then echo "error: /dev/null is not a character device (recreate it: rm /dev/null && mknod -m 666 /dev/null c 1 3)" >&2; exit 1; fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=${STRATA_PEER_BENCH:-$root/../shared/bench}
 [ -d "$bench" ] || { echo "peer harness not found at $bench (set STRATA_PEER_BENCH)" >&2; exit 1; }

@@ -6,6 +6,9 @@
 # Needs the store that Benchmarks/run_macro.sh builds (/tmp/bench-data/strata-clicks_<N>k,
 # built here through the peer harness when missing). Writes Benchmarks/results/reports-<N>k.md.
 set -euo pipefail
+# output goes to /dev/null: a regular file there (left by a tool that replaced it) would time
+# writing every result to disk
+if [ ! -c /dev/null ]; then echo "error: /dev/null is not a character device (recreate it: rm /dev/null && mknod -m 666 /dev/null c 1 3)" >&2; exit 1; fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=${STRATA_PEER_BENCH:-$root/../shared/bench}
 export PATH=/opt/swift/usr/bin:$PATH
