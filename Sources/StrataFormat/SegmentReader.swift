@@ -22,15 +22,11 @@ public final class BlockVector {
 
     public init() {}
 
-    /// At least `n` elements in `a`; a buffer shortened by an earlier (sparse) decode grows
-    /// back within its capacity instead of being reallocated.
-    @inline(__always) func ensure<T: Numeric>(_ a: inout [T], _ n: Int) {
+    /// At least `n` elements in `a`, with unspecified values: every caller overwrites the
+    /// first `n` (the rows it decodes), so a new buffer is not zeroed first.
+    @inline(__always) func ensure<T: Numeric & BitwiseCopyable>(_ a: inout [T], _ n: Int) {
         if a.count >= n { return }
-        if a.capacity >= n {
-            a.append(contentsOf: repeatElement(0, count: n - a.count))
-        } else {
-            a = [T](repeating: 0, count: n)
-        }
+        a = [T](unsafeUninitializedCapacity: n) { _, count in count = n }
     }
 }
 
