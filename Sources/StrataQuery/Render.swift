@@ -1,3 +1,4 @@
+import CStrataKernels
 import Foundation
 import StrataFormat
 import StrataText
@@ -546,6 +547,15 @@ final class TextRenderer {
                 sink.count = pos
                 sink.grow(pos + rowBound)
                 base = sink.base; capacity = sink.capacity
+            }
+            if i & 7 == 0 && i + 64 < hi {
+                // the columns are read row by row, a stream each: fetch them ahead
+                for c in 0..<plans.count where !plans[c].isConst {
+                    let pl = plans[c]
+                    if let p = pl.codes { strata_prefetch(p + i + 64) }
+                    if let p = pl.ints { strata_prefetch(p + i + 64) }
+                    if let p = pl.dbls { strata_prefetch(p + i + 64) }
+                }
             }
             var out = base + pos
             if json {
