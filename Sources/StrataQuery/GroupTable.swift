@@ -550,7 +550,11 @@ final class DistinctCounter: @unchecked Sendable {
         counts.withUnsafeMutableBufferPointer { c in
             for (b, map) in buffers {
                 withGroupMap(map) { m in
-                    for i in 0..<(b.count / 2) {
+                    let pairs = b.count / 2
+                    for i in 0..<pairs {
+                        // the counts of a partition's groups are scattered over every group:
+                        // fetch the one a few pairs ahead
+                        if i + 16 < pairs { strata_prefetch(c.baseAddress! + Int(mappedGroup(b[2 * (i + 16)], m))) }
                         let g = mappedGroup(b[2 * i], m)
                         let j = table.insertSlot(group: g, value: b[2 * i + 1])
                         if j >= 0 { c[Int(g)] &+= 1; used.append(Int32(j)) }
