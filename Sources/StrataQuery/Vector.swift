@@ -1,3 +1,4 @@
+import CStrataKernels
 import Foundation
 import StrataFormat
 import StrataText
@@ -214,9 +215,20 @@ public final class Vec {
 
 @inline(__always) func gatherArray<T>(_ a: [T], _ sel: [Int32]) -> [T] {
     a.withUnsafeBufferPointer { src in
-        [T](unsafeUninitializedCapacity: sel.count) { dst, n in
-            for i in 0..<sel.count { (dst.baseAddress! + i).initialize(to: src[Int(sel[i])]) }
-            n = sel.count
+        sel.withUnsafeBufferPointer { s in
+            [T](unsafeUninitializedCapacity: s.count) { dst, n in
+                let m = s.count
+                if src.count >= 1 << 17 && m >= 1 << 12 {
+                    // a large source read out of order misses the cache: fetch a few rows ahead
+                    for i in 0..<m {
+                        if i + 16 < m { strata_prefetch(src.baseAddress! + Int(s[i + 16])) }
+                        (dst.baseAddress! + i).initialize(to: src[Int(s[i])])
+                    }
+                } else {
+                    for i in 0..<m { (dst.baseAddress! + i).initialize(to: src[Int(s[i])]) }
+                }
+                n = m
+            }
         }
     }
 }
