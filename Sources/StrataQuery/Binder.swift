@@ -62,6 +62,7 @@ final class Binder {
     let executor: Executor
     var ctes: [String: Relation] = [:]
     var snapshots: [Snapshot] = []
+    var snapshotsByTable: [String: Snapshot] = [:]
 
     init(store: Store?, executor: Executor) {
         self.store = store
@@ -181,9 +182,16 @@ final class Binder {
                 if let c = Binder.closest(name, store.tableNames()), error.kind == .user { msg = "table '\(name)' does not exist (did you mean '\(c)'?)" }
                 throw QueryError(msg, offset: from.range.start)
             }
+            // one snapshot per table for the whole statement: every reference to a table (CTEs,
+            // subqueries, both sides of a join) reads the same version of it
             let snap: Snapshot
-            do throws(StoreError) { snap = try t.snapshot() } catch { throw QueryError(error.message, kind: .corrupt) }
-            snapshots.append(snap)
+            if let s = snapshotsByTable[name.lowercased()] {
+                snap = s
+            } else {
+                do throws(StoreError) { snap = try t.snapshot() } catch { throw QueryError(error.message, kind: .corrupt) }
+                snapshots.append(snap)
+                snapshotsByTable[name.lowercased()] = snap
+            }
             let def = snap.definition
             let scope = Scope(tableName: name, alias: from.alias, names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) })
             // tables of re-sent snapshots (dedup_key): answer over the newest version of each key

@@ -4,6 +4,7 @@ import StrataFormat
 import StrataStore
 import StrataText
 @testable import StrataQuery
+import StrataSQL
 
 // Edge cases found by reviewing joins and packed group keys: each test failed before its fix
 // and states the expected behaviour.
@@ -116,4 +117,22 @@ import StrataText
         }
         #expect(stored == viaCTE)
     }
+}
+
+/// Every reference to a table in one statement (CTEs, subqueries, both sides of a self-join)
+/// reads one snapshot: a commit between them cannot make them disagree.
+@Test func oneSnapshotPerTablePerStatement() throws {
+    let r = try joinRunner([
+        ("t", "k INTEGER, v VARCHAR", ["1|a", "2|b", "3|c"]),
+        ("u", "k INTEGER", ["1", "3"]),
+    ])
+    let q = try parseQuery("""
+        WITH a AS (SELECT k, v FROM t WHERE k > 1), b AS (SELECT count(*) AS n FROM t)
+        SELECT a.k, x.v, b.n, s.m FROM a JOIN t AS x ON x.k = a.k CROSS JOIN b
+        CROSS JOIN (SELECT max(k) AS m FROM t) AS s JOIN u ON u.k = a.k ORDER BY a.k
+        """)
+    let binder = Binder(store: r.engine.store, executor: Executor(eval: Evaluator(timeZone: .utc)))
+    let rows = try binder.run(q).resultSet
+    #expect(rows.columns == [[.int(3)], [.string("c")], [.int(3)], [.int(3)]], "\(rows.columns)")
+    #expect(binder.snapshots.count == 2, "one snapshot of t and one of u")
 }
