@@ -596,28 +596,41 @@ final class AggState {
     func updateStringExtreme(_ gids: [Int32], _ v: Vec, _ mask: Vec?, _ interner: StringInterner) {
         self.interner = interner
         let n = gids.count
-        var ids: [Int64]
+        // interner ids: through the dictionary's map (codes index it), or of each string
+        let map: [Int64], codes: [Int64]
         if let d = v.dict {
-            let m = interner.map(d)
-            ids = m.withUnsafeBufferPointer { mp in v.ints.map { mp[Int($0)] } }
+            map = interner.map(d)
+            codes = v.ints
         } else if v.type == .varchar {
-            ids = interner.ids(v.strs)
+            map = interner.ids(v.strs)
+            codes = v.isConst ? [0] : Array(0..<Int64(map.count))
         } else {
             return  // NULL-typed argument: nothing to take
         }
         let isMin = spec.kind == .min
-        let constant = v.isConst
+        let step = v.isConst ? 0 : 1
+        // rows to skip: NULL arguments, and rows the FILTER mask excludes
+        let filtered = v.valid != nil || mask != nil
+        let skip: [UInt8] = filtered ? (0..<n).map { i in
+            if let mask, mask.isNull(i) || mask.ints[mask.idx(i)] == 0 { return 1 }
+            return v.isNull(i) ? 1 : 0
+        } : []
         sbest.withUnsafeMutableBufferPointer { best in
-            for i in 0..<n {
-                if let mask, mask.isNull(i) || mask.ints[mask.idx(i)] == 0 { continue }
-                if v.isNull(i) { continue }
-                let g = Int(gids[i])
-                let id = ids[constant ? 0 : i]
-                let cur = best[g]
-                if cur == id { continue }
-                if cur < 0 { best[g] = id; continue }
-                let c = interner.compare(id, cur)
-                if isMin ? c < 0 : c > 0 { best[g] = id }
+            gids.withUnsafeBufferPointer { gp in
+                codes.withUnsafeBufferPointer { cp in
+                    map.withUnsafeBufferPointer { mp in skip.withUnsafeBufferPointer { sp in
+                        for i in 0..<n {
+                            if filtered && sp[i] != 0 { continue }
+                            let g = Int(gp[i])
+                            let id = mp[Int(cp[i * step])]
+                            let cur = best[g]
+                            if cur == id { continue }
+                            if cur < 0 { best[g] = id; continue }
+                            let c = interner.compare(id, cur)
+                            if isMin ? c < 0 : c > 0 { best[g] = id }
+                        }
+                    } }
+                }
             }
         }
     }
