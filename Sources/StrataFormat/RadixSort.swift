@@ -18,18 +18,18 @@ public enum RadixSort {
             var words = [UInt64](unsafeUninitializedCapacity: n) { w, count in
                 keys.withUnsafeBufferPointer { k in
                     tags.withUnsafeBufferPointer { t in
-                        for i in 0..<n { w[i] = tagBits == 0 ? k[i] : k[i] << UInt64(tagBits) | UInt64(t[i]) }
+                        for i in 0..<n { w[i] = k[i] << UInt64(tagBits) | UInt64(t[i]) }
                     }
                 }
                 count = n
             }
             sortWords(&words, bits: tagBits..<(tagBits + keyBits))
-            let tagMask = tagBits == 0 ? 0 : UInt64.max >> UInt64(64 - tagBits)
+            let tagMask = (UInt64(1) << UInt64(tagBits)) - 1
             keys.withUnsafeMutableBufferPointer { k in
                 tags.withUnsafeMutableBufferPointer { t in
                     words.withUnsafeBufferPointer { w in
                         for i in 0..<n {
-                            k[i] = tagBits == 0 ? w[i] : w[i] >> UInt64(tagBits)
+                            k[i] = w[i] >> UInt64(tagBits)
                             t[i] = UInt32(truncatingIfNeeded: w[i] & tagMask)
                         }
                     }

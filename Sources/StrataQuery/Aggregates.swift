@@ -593,6 +593,14 @@ final class AggState {
         } }
     }
 
+    /// Whether interner id `id` becomes a string min/max whose current value is `cur` (-1: none).
+    @inline(__always) static func replaces(_ id: Int64, _ cur: Int64, isMin: Bool, _ interner: StringInterner) -> Bool {
+        if cur == id { return false }
+        if cur < 0 { return true }
+        let c = interner.compare(id, cur)
+        return isMin ? c < 0 : c > 0
+    }
+
     func updateStringExtreme(_ gids: [Int32], _ v: Vec, _ mask: Vec?, _ interner: StringInterner) {
         self.interner = interner
         let n = gids.count
@@ -621,13 +629,8 @@ final class AggState {
                     map.withUnsafeBufferPointer { mp in skip.withUnsafeBufferPointer { sp in
                         for i in 0..<n {
                             if filtered && sp[i] != 0 { continue }
-                            let g = Int(gp[i])
-                            let id = mp[Int(cp[i * step])]
-                            let cur = best[g]
-                            if cur == id { continue }
-                            if cur < 0 { best[g] = id; continue }
-                            let c = interner.compare(id, cur)
-                            if isMin ? c < 0 : c > 0 { best[g] = id }
+                            let g = Int(gp[i]), id = mp[Int(cp[i * step])]
+                            if AggState.replaces(id, best[g], isMin: isMin, interner) { best[g] = id }
                         }
                     } }
                 }
@@ -646,10 +649,7 @@ final class AggState {
                     map.withUnsafeBufferPointer { m in
                         for g in 0..<m.count {
                             let t = Int(m[g]), x = o[g]
-                            if x < 0 || b[t] == x { continue }
-                            if b[t] < 0 { b[t] = x; continue }
-                            let c = interner.compare(x, b[t])
-                            if isMin ? c < 0 : c > 0 { b[t] = x }
+                            if x >= 0 && AggState.replaces(x, b[t], isMin: isMin, interner) { b[t] = x }
                         }
                     }
                 }

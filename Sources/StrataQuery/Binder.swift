@@ -61,8 +61,9 @@ final class Binder {
     let store: Store?
     let executor: Executor
     var ctes: [String: Relation] = [:]
-    var snapshots: [Snapshot] = []
+    /// The statement's snapshot of each table it reads, by lowercased name.
     var snapshotsByTable: [String: Snapshot] = [:]
+    var snapshots: [Snapshot] { Array(snapshotsByTable.values) }
 
     init(store: Store?, executor: Executor) {
         self.store = store
@@ -189,7 +190,6 @@ final class Binder {
                 snap = s
             } else {
                 do throws(StoreError) { snap = try t.snapshot() } catch { throw QueryError(error.message, kind: .corrupt) }
-                snapshots.append(snap)
                 snapshotsByTable[name.lowercased()] = snap
             }
             let def = snap.definition

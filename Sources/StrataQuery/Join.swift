@@ -287,7 +287,7 @@ extension Executor {
             for i in 0..<nl where lnull[i] { probe[i] = -1 }
         }
         // every right key is unique (each group holds one row): at most one partner per left row
-        if !lkeys.isEmpty && filter == nil && order.count == start.count - 1 && start.indices.allSatisfy({ start[$0] == $0 }) {
+        if !lkeys.isEmpty && filter == nil && start.indices.allSatisfy({ start[$0] == $0 }) {
             let ri = [Int32](unsafeUninitializedCapacity: nl) { out, count in
                 probe.withUnsafeBufferPointer { p in
                     order.withUnsafeBufferPointer { o in

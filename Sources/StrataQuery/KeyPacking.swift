@@ -122,33 +122,25 @@ struct KeyPacking {
         }
     }
 
-    /// Key `k` of a packed word; nil for NULL.
-    /// Field `k` of each of `keys` (the packed words): its values, and validity when any is
-    /// NULL (`value` for a whole column).
+    /// Field `k` of each of `keys` (the packed words): its values (0 for NULL), and validity
+    /// when any is NULL.
     func unpack(_ keys: UnsafeBufferPointer<Int64>, _ k: Int) -> ([Int64], [UInt8]?) {
         let n = keys.count, l = lo[k], sh = shift[k], nullField = span[k] + 1
         let mask: UInt64 = (1 << UInt64(bits[k])) - 1
-        var anyNull = false
+        var valid: [UInt8]? = nil
         let words = [Int64](unsafeUninitializedCapacity: n) { w, count in
             for g in 0..<n {
                 let f = (UInt64(bitPattern: keys[g]) >> sh) & mask
-                anyNull = anyNull || f == nullField
-                w[g] = l &+ Int64(bitPattern: f)
+                if f == nullField {
+                    if valid == nil { valid = [UInt8](repeating: 1, count: n) }
+                    valid![g] = 0
+                    w[g] = 0
+                } else {
+                    w[g] = l &+ Int64(bitPattern: f)
+                }
             }
             count = n
         }
-        guard anyNull else { return (words, nil) }
-        var valid = [UInt8](repeating: 1, count: n)
-        var out = words
-        for g in 0..<n where (UInt64(bitPattern: keys[g]) >> sh) & mask == nullField {
-            valid[g] = 0
-            out[g] = 0
-        }
-        return (out, valid)
-    }
-
-    @inline(__always) func value(_ word: Int64, _ k: Int) -> Int64? {
-        let f = (UInt64(bitPattern: word) >> shift[k]) & ((1 << UInt64(bits[k])) - 1)
-        return f == span[k] + 1 ? nil : lo[k] &+ Int64(bitPattern: f)
+        return (words, valid)
     }
 }

@@ -595,13 +595,8 @@ final class TextRenderer {
                     withUnsafeMutableBytes(of: &digits) { raw in
                         let d = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
                         for k in 0..<16 { d[k] = hex[Int((w >> UInt64(60 - 4 * k)) & 15)] }
-                        if json {
-                            out[0] = 0x22
-                            TextRenderer.put(d, 16, &out, at: 1)
-                            out[0] = 0x22
-                            out += 1
-                        } else if quoteHex && hasSpecial(d, 16) {
-                            // hex digits hold no quote: the field is just wrapped in quotes
+                        if json || (quoteHex && hasSpecial(d, 16)) {
+                            // hex digits hold no quote: quoting just wraps them
                             out[0] = 0x22
                             TextRenderer.put(d, 16, &out, at: 1)
                             out[0] = 0x22
