@@ -57,15 +57,25 @@ public final class SegmentReader: @unchecked Sendable {
         }
         guard b.starts(with: segmentMagic) else { throw FormatError(.badMagic, "not a Strata segment (bad magic at start)") }
         let version = b.loadUnaligned(fromByteOffset: 8, as: UInt16.self).littleEndian
+        let headerFlags = b.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
+        let headerReserved = b.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
         var t = ByteReader(b, offset: b.count - segmentTrailerSize)
         let footerOffset = try t.u64()
         let footerLength = try t.u32()
         let footerCRC = try t.u32()
         let tailVersion = try t.u16()
-        _ = try t.u16()
-        _ = try t.u32()
+        let tailReserved16 = try t.u16()
+        let tailReserved32 = try t.u32()
         guard Array(try t.bytes(8)) == segmentMagic else {
             throw FormatError(.truncated, "bad magic at end (file truncated or not a segment)")
+        }
+        // no flag is defined and the reserved fields are zero in every version so far: any
+        // other value is a damaged header or trailer (these bytes are outside every checksum)
+        guard headerFlags == 0, headerReserved == 0 else {
+            throw FormatError.corrupt("header flags/reserved bytes are not zero (damaged header)")
+        }
+        guard tailReserved16 == 0, tailReserved32 == 0 else {
+            throw FormatError.corrupt("trailer reserved bytes are not zero (damaged trailer)")
         }
         guard version == tailVersion else { throw FormatError.corrupt("header version \(version) differs from trailer version \(tailVersion)") }
         guard version == segmentFormatVersion else {

@@ -170,6 +170,34 @@ func segmentRoundTrip(_ spec: CodecSpec) throws {
     }
 }
 
+/// Every bit of the 16-byte header and the 32-byte trailer is covered: a flip of any of them
+/// (flags and reserved bytes included, which no checksum covers) is refused naming the file.
+@Test func everyHeaderAndTrailerBitFlipIsDetected() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var opts = SegmentWriterOptions()
+    opts.blockRows = 512
+    opts.timeColumn = 0
+    let cols = randomColumns(seed: 7, rows: 700, nullRate: 10)
+    let (bytes, _) = try SegmentWriter.encode(schema: schema5, columns: cols, options: opts)
+    let positions = Array(0..<16) + Array((bytes.count - 32)..<bytes.count)
+    for pos in positions {
+        for bit in 0..<8 {
+            var bad = bytes
+            bad[pos] ^= UInt8(1 << bit)
+            let path = "\(dir)/hdr\(pos)-\(bit).seg"
+            try FileIO.writeNewFile(path, bad, sync: false)
+            do throws(FormatError) {
+                _ = try SegmentReader(path: path)
+                Issue.record("flip of bit \(bit) at byte \(pos) went unnoticed")
+            } catch {
+                #expect(error.description.contains(path), "error names the file: \(error)")
+            }
+            unlink(path)
+        }
+    }
+}
+
 @Test func unknownVersionAndMagicAreRefused() throws {
     let dir = tempDir()
     defer { try? FileManager.default.removeItem(atPath: dir) }
