@@ -258,18 +258,20 @@ public enum Compactor {
     /// sorted inputs by the sort key, deduplicate for dedup tables, write outputs split at
     /// `targetRows`), then
     /// commits every output and removes every input in ONE manifest version. If a concurrent
-    /// commit removed an input (another compaction, retention, delete), the run re-plans once
-    /// and otherwise fails with a `.conflict` error; either way its staged files are removed.
+    /// commit removed an input (another compaction, retention, delete), the run re-plans
+    /// after a randomized, growing pause (50 ms doubling to 2 s) for up to `retryFor` seconds,
+    /// then fails with a `.conflict` error naming how often it tried; either way its staged
+    /// files are removed.
     /// Finishes with `collectGarbage()` (grace period, readers respected).
     ///
     /// Memory: one merge takes in at most `targetRows` rows; it holds its output columns,
     /// its key columns and one decoded input column per core.
     @discardableResult
     public static func compact(table: Table, policy: CompactionPolicy? = nil, partition: String? = nil,
-                               dryRun: Bool = false, now: Date = Date()) throws(StoreError) -> CompactionSummary {
+                               dryRun: Bool = false, now: Date = Date(), retryFor: Double = 120) throws(StoreError) -> CompactionSummary {
         let m = try table.currentManifest()
         let only = try resolvePartitions(partition, m)
-        return try run(table: table, policy: policy, only: only, dryRun: dryRun, now: now)
+        return try run(table: table, policy: policy, only: only, dryRun: dryRun, now: now, retryFor: retryFor)
     }
 
     /// After an ingest: when automatic compaction is on for the table and some partition
@@ -286,7 +288,8 @@ public enum Compactor {
         let crowded = Set(counts.filter { $0.value > policy.autoCompactThreshold }.keys)
         guard !crowded.isEmpty else { return nil }
         do throws(StoreError) {
-            let s = try run(table: table, policy: policy, only: crowded, dryRun: false, now: now)
+            // another writer's compaction of the same partitions is as good as this one
+            let s = try run(table: table, policy: policy, only: crowded, dryRun: false, now: now, retryFor: 0)
             return s.inputSegments == 0 && (s.retention?.dropped.isEmpty ?? true) ? nil : s
         } catch where error.kind == .conflict {
             return nil
@@ -362,8 +365,10 @@ public enum Compactor {
                               partitionsConsidered: ordered.count, partitions: partitions)
     }
 
-    static func run(table: Table, policy: CompactionPolicy?, only: Set<String>?, dryRun: Bool, now: Date) throws(StoreError) -> CompactionSummary {
+    static func run(table: Table, policy: CompactionPolicy?, only: Set<String>?, dryRun: Bool, now: Date,
+                    retryFor: Double) throws(StoreError) -> CompactionSummary {
         let started = DispatchTime.now().uptimeNanoseconds
+        let deadline = Date().addingTimeInterval(retryFor)
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         let initial = try table.currentManifest()
         let pol: CompactionPolicy
@@ -419,12 +424,16 @@ public enum Compactor {
             let after: Manifest?
             do throws(StoreError) {
                 after = try table.commit(adding: staged, removing: plan.inputIDs)
-            } catch where error.kind == .conflict && attempts < 2 {
+            } catch where error.kind == .conflict && (attempts < 2 || Date() < deadline) {
                 discardStaged()
+                if attempts >= 2 {
+                    let pause = min(2.0, 0.05 * Double(1 << min(attempts - 2, 6))) * Double.random(in: 0.5...1.5)
+                    usleep(UInt32(pause * 1e6))
+                }
                 continue
             } catch where error.kind == .conflict {
                 discardStaged()
-                throw StoreError(.conflict, "compaction of '\(table.name)' gave up: \(error.message) twice; run it again")
+                throw StoreError(.conflict, "compaction of '\(table.name)' gave up after \(attempts) attempts in \(Int(elapsed())) s, each overtaken by a concurrent commit (\(error.message)); run it again when fewer writers are active")
             } catch {
                 discardStaged()
                 throw error

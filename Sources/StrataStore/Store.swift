@@ -48,6 +48,11 @@ public final class Store: Sendable {
                 throw .user("invalid \(what) name '\(shown)': use letters, digits and '_' (not starting with a digit); paths are not allowed")
             }
         }
+        // a table is a directory of the store, beside which the store keeps `_`-named files of
+        // its own (and `_manifest`, `_tmp`, `_lock` ... inside each table)
+        if what == "table" && bytes[0] == 95 {
+            throw .user("invalid table name '\(name)': names starting with '_' are reserved for the store's own files")
+        }
     }
 
     func tableDir(_ name: String) -> String { "\(root)/\(name.lowercased())" }
@@ -71,7 +76,9 @@ public final class Store: Sendable {
             let hint = known.isEmpty ? " (the store has no tables)" : " (tables: \(known.joined(separator: ", ")))"
             throw .user("table '\(name)' does not exist\(hint)")
         }
-        return Table(store: self, name: name.lowercased(), dir: tableDir(name))
+        let t = Table(store: self, name: name.lowercased(), dir: tableDir(name))
+        try t.checkLayout()
+        return t
     }
 
     /// Creates a table with manifest version 1 (no segments).
@@ -99,12 +106,12 @@ public final class Store: Sendable {
             try FileIO.syncDirectory(tmp + "/_manifest")
             if FileManager.default.fileExists(atPath: dir) {
                 // leftover directory without a manifest (e.g. a crashed drop): replace it
-                try? FileManager.default.removeItem(atPath: dir)
+                StoreFS.removeTree(dir)
             }
             try FileIO.rename(tmp, dir)
             try FileIO.syncDirectory(root)
         } catch let e as FormatError {
-            try? FileManager.default.removeItem(atPath: tmp)
+            StoreFS.removeTree(tmp)
             throw StoreError(e)
         } catch let e as StoreError {
             throw e
@@ -127,7 +134,7 @@ public final class Store: Sendable {
                 try FileIO.rename(t.dir, trash)
                 try FileIO.syncDirectory(root)
             } catch { throw StoreError(error) }
-            try? FileManager.default.removeItem(atPath: trash)
+            StoreFS.removeTree(trash)
         }
     }
 }

@@ -57,17 +57,33 @@ public final class Table: Sendable {
         return m
     }
 
-    /// The newest complete, checksum-valid manifest.
+    /// The newest manifest version: the table's state.
+    ///
+    /// Commits write a manifest to a temporary name, fsync it and only then give it its
+    /// number, so the newest numbered manifest is always complete. One that fails its checksum
+    /// or has a format version this build does not read is damage (or a newer Strata's
+    /// commit): it is never skipped in favour of an older version, which would silently answer
+    /// from old data and let the next commit reuse its number and lose its batch. Readers and
+    /// writers both refuse the table until `strata repair` moves it aside.
     public func currentManifest() throws(StoreError) -> Manifest {
-        var firstError: StoreError?
-        for v in manifestVersions() {
-            do throws(StoreError) {
-                return try readManifest(v)
-            } catch {
-                if firstError == nil { firstError = error }
-            }
+        guard let v = manifestVersions().first else {
+            throw StoreError(.corrupt, "\(manifestDir): table '\(name)' has no manifest")
         }
-        throw firstError ?? StoreError(.corrupt, "table '\(name)' has no manifest")
+        do throws(StoreError) {
+            return try readManifest(v)
+        } catch {
+            throw StoreError(.corrupt, "\(error.message); the newest manifest of table '\(name)' cannot be read, so the table is neither read nor written (nothing was changed): `strata repair \(name)` shows what it would move aside")
+        }
+    }
+
+    /// Checks that the table's own folders and files are what the store made: real
+    /// directories and regular files, never symbolic links (see `StoreFS`).
+    func checkLayout() throws(StoreError) {
+        try StoreFS.requireDirectory(dir, create: false)
+        guard StoreFS.kind(dir) == .directory else { throw StoreError(.user, "table '\(name)' does not exist") }
+        try StoreFS.requireDirectory(manifestDir, create: false)
+        try StoreFS.requireDirectory(tmpDir, create: false)
+        for f in ["_lock", "_readers", "_staging"] { try StoreFS.requireRegularOrMissing(dir + "/" + f) }
     }
 
     public var definition: TableDefinition {
@@ -80,17 +96,23 @@ public final class Table: Sendable {
 
     /// Runs `body` holding the table's exclusive writer lock, waiting up to `timeout` seconds.
     public func withWriterLock<T>(timeout: Double = 60, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try checkLayout()
         let path = dir + "/_lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = try StoreFS.openOwnFile(path)
         if fd < 0 { throw StoreError(.io, "cannot open lock file '\(path)': \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let deadline = Date().addingTimeInterval(timeout)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if Date() >= deadline {
-                var buf = [UInt8](repeating: 0, count: 32)
-                let n = pread(fd, &buf, 31, 0)
-                let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
-                throw StoreError(.locked, "table '\(name)' is locked by another writer (pid \(holder)); gave up after \(Int(timeout)) s")
+                // the kernel knows who holds the lock (a writer or a running gc); the pid in
+                // the file is only the last writer's
+                var holder = StoreFS.lockHolder(fd)
+                if holder == nil {
+                    var buf = [UInt8](repeating: 0, count: 32)
+                    let n = pread(fd, &buf, 31, 0)
+                    if n > 0 { holder = "pid " + String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+                }
+                throw StoreError(.locked, "table '\(name)' is locked by another process (\(holder ?? "holder unknown")) holding \(path); gave up after \(Int(timeout)) s")
             }
             usleep(20_000)
         }
@@ -104,10 +126,13 @@ public final class Table: Sendable {
     /// A consistent read view: one manifest version, with its segment files protected from
     /// garbage collection until `close()` (or deinit).
     public func snapshot() throws(StoreError) -> Snapshot {
-        let fd = open(dir + "/_readers", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        try checkLayout()
+        // a read-only store (fd < 0) is read without the reader lock
+        let fd = try StoreFS.openOwnFile(dir + "/_readers")
         if fd >= 0 { _ = flock(fd, LOCK_SH) }
         do throws(StoreError) {
             let m = try currentManifest()
+            try checkSegmentFiles(m)
             return Snapshot(table: self, manifest: m, lockFD: fd)
         } catch {
             if fd >= 0 { close(fd) }
@@ -115,12 +140,59 @@ public final class Table: Sendable {
         }
     }
 
+    /// Every segment file `m` references exists as a regular file of the size the manifest
+    /// recorded, in a real partition directory: one `lstat` per file and per partition, so
+    /// a query never answers from the manifest alone (`count(*)`) while data is missing.
+    func checkSegmentFiles(_ m: Manifest) throws(StoreError) {
+        var partitions = Set<String>()
+        for s in m.segments {
+            if partitions.insert(s.partition).inserted {
+                let pdir = dir + "/" + s.partition
+                let k = StoreFS.kind(pdir)
+                if k == .missing {
+                    throw StoreError(.corrupt, "\(pdir): partition directory referenced by manifest version \(m.version) is missing")
+                }
+                guard k == .directory else { throw StoreFS.notOurs(pdir, k, expected: "directory") }
+            }
+            let path = segmentPath(s)
+            var st = stat()
+            guard lstat(path, &st) == 0 else {
+                throw StoreError(.corrupt, "\(path): segment file referenced by manifest version \(m.version) is missing (\(String(cString: strerror(errno))))")
+            }
+            let k = StoreFS.kind(st.st_mode)
+            guard k == .regular else { throw StoreFS.notOurs(path, k, expected: "regular file") }
+            guard Int(st.st_size) == s.bytes else {
+                throw StoreError(.corrupt, "\(path): segment file is \(st.st_size) bytes, manifest version \(m.version) says \(s.bytes) (truncated or replaced)")
+            }
+        }
+    }
+
     // MARK: - writing
 
-    /// A segment written to `_tmp/` and not yet visible.
+    /// A segment written to `_tmp/` and not yet visible. The staged file belongs to it: once
+    /// the last copy of a staged segment that was not committed goes away (an error, a
+    /// skipped duplicate batch), the file is removed, so a failed writer leaves nothing in
+    /// `_tmp/`. While any staged segment of a table lives, the process holds a shared lock
+    /// on the table's `_staging` file, which tells `gc` that a writer is at work.
     public struct StagedSegment: Sendable {
         public var entry: SegmentEntry
-        public var tmpPath: String
+        public var tmpPath: String { file.path }
+        let file: StagedFile
+    }
+
+    /// See `StagedSegment`.
+    final class StagedFile: @unchecked Sendable {
+        let path: String
+        let lease: StagingLease
+
+        init(path: String, lease: StagingLease) {
+            self.path = path
+            self.lease = lease
+        }
+
+        /// After a commit renamed the file away nothing is left at `path`; otherwise the
+        /// writer failed or skipped it.
+        deinit { unlink(path) }
     }
 
     static func newSegmentID() -> String {
@@ -142,10 +214,16 @@ public final class Table: Sendable {
         opts.partition = def.granularity.label(partitionStart)
         opts.createdBy = "strata"
         let id = Table.newSegmentID()
-        try? FileManager.default.createDirectory(atPath: tmpDir, withIntermediateDirectories: true)
+        try checkLayout()
+        try StoreFS.requireDirectory(tmpDir, create: true)
+        let lease = try StagingLease.acquire(self)
         let tmp = "\(tmpDir)/\(id).seg"
         let footer: SegmentFooter, size: Int
-        do throws(FormatError) { (footer, size) = try SegmentWriter.write(schema: def.columns, columns: columns, options: opts, to: tmp, sync: true) } catch { throw StoreError(error) }
+        do throws(FormatError) { (footer, size) = try SegmentWriter.write(schema: def.columns, columns: columns, options: opts, to: tmp, sync: true) } catch {
+            unlink(tmp)
+            throw StoreError(error)
+        }
+        let file = StagedFile(path: tmp, lease: lease)
         // the manifest keeps time ranges in µs; a DATE time column's footer range is in days
         let isDate = def.timeColumnIndex.map { def.columns[$0].type == .date } ?? false
         let scale: Int64 = isDate && footer.rowCount > 0 ? 86_400_000_000 : 1
@@ -153,7 +231,7 @@ public final class Table: Sendable {
                                  bytes: size, minTime: footer.minTime * scale,
                                  maxTime: isDate && footer.rowCount > 0 ? (footer.maxTime + 1) * scale - 1 : footer.maxTime, level: level,
                                  createdAt: Date().timeIntervalSince1970)
-        return StagedSegment(entry: entry, tmpPath: tmp)
+        return StagedSegment(entry: entry, file: file)
     }
 
     /// Test hook: called with the name of each commit step; throwing simulates a crash there.
@@ -195,12 +273,8 @@ public final class Table: Sendable {
             var dirs = Set<String>()
             for s in staged {
                 let pdir = dir + "/" + s.entry.partition
-                if !FileManager.default.fileExists(atPath: pdir) {
-                    do { try FileManager.default.createDirectory(atPath: pdir, withIntermediateDirectories: true) } catch {
-                        throw StoreError(.io, "cannot create partition directory '\(pdir)': \(error.localizedDescription)")
-                    }
-                    dirs.insert(dir)
-                }
+                if StoreFS.kind(pdir) == .missing { dirs.insert(dir) }
+                try StoreFS.requireDirectory(pdir, create: true)
                 try Table.step("rename")
                 do throws(FormatError) { try FileIO.rename(s.tmpPath, pdir + "/" + s.entry.id + ".seg") } catch { throw StoreError(error) }
                 dirs.insert(pdir)
@@ -226,7 +300,7 @@ public final class Table: Sendable {
             do {
                 try FileIO.writeNewFile(tmp, bytes, sync: true)
                 try Table.step("rename-manifest")
-                try FileIO.rename(tmp, manifestPath(next.version))
+                try publishManifest(tmp, next.version)
                 try Table.step("sync-manifest-dir")
                 try FileIO.syncDirectory(manifestDir)
             } catch let e as FormatError {
@@ -238,6 +312,31 @@ public final class Table: Sendable {
             }
             return next
         }
+    }
+
+    /// Gives the written manifest `tmp` its version number without ever replacing a file of
+    /// that number (a hard link fails if the name exists; the temporary name is removed
+    /// after). Where links are not supported, a rename after checking the name is free.
+    func publishManifest(_ tmp: String, _ version: UInt64) throws(StoreError) {
+        let final = manifestPath(version)
+        if link(tmp, final) == 0 {
+            unlink(tmp)
+            return
+        }
+        let e = errno
+        if e == EEXIST {
+            unlink(tmp)
+            throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it")
+        }
+        guard e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EXDEV || e == EMLINK else {
+            unlink(tmp)
+            throw StoreError(.io, "cannot publish manifest '\(final)': \(String(cString: strerror(e)))")
+        }
+        guard StoreFS.kind(final) == .missing else {
+            unlink(tmp)
+            throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it")
+        }
+        do throws(FormatError) { try FileIO.rename(tmp, final) } catch { throw StoreError(error) }
     }
 
     /// Replaces the table definition (options, codec) in a new manifest version.
@@ -253,6 +352,9 @@ public final class Table: Sendable {
     public struct GCReport: Sendable {
         public var deletedFiles: [String] = []
         public var skippedBecauseReaders = false
+        /// Damage that made gc refuse (an unreadable manifest: nothing is deleted then) or
+        /// skip a path (a link where a store folder or file belongs). Each names its path.
+        public var problems: [String] = []
     }
 
     /// Deletes manifests beyond the kept window and files no kept manifest references, once
@@ -263,66 +365,102 @@ public final class Table: Sendable {
     /// safe because every reader holds the reader lock for as long as it uses a version, and
     /// this runs only while no reader holds it (used after compaction and erasure so replaced
     /// files do not linger; the older manifests stay for history but their segments are gone).
+    ///
+    /// Nothing is deleted while any manifest of the table cannot be read: what it references
+    /// is unknown. Staged files in `_tmp/` are deleted only while no process is staging (see
+    /// `StagingLease`): with `now` at once, else past the grace period. Deletion never follows
+    /// a symbolic link and removes only regular files (`StoreFS`).
     @discardableResult
     public func collectGarbage(graceSeconds: Double = Table.defaultGraceSeconds, now: Bool = false,
                                retiredImmediately: Bool = false) -> GCReport {
         var report = GCReport()
-        let fd = open(dir + "/_readers", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return report }
+        do throws(StoreError) {
+            try collect(&report, graceSeconds: graceSeconds, now: now, retiredImmediately: retiredImmediately)
+        } catch {
+            report.problems.append(error.message)
+        }
+        return report
+    }
+
+    private func collect(_ report: inout GCReport, graceSeconds: Double, now: Bool, retiredImmediately: Bool) throws(StoreError) {
+        try checkLayout()
+        let fd = try StoreFS.openOwnFile(dir + "/_readers")
+        guard fd >= 0 else { return }
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             report.skippedBecauseReaders = true
-            return report
+            return
         }
         defer { flock(fd, LOCK_UN) }
         // a committing writer renames files into partition directories before its manifest
         // exists: never look at them while it holds the writer lock
-        let wfd = open(dir + "/_lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard wfd >= 0 else { return report }
+        let wfd = try StoreFS.openOwnFile(dir + "/_lock")
+        guard wfd >= 0 else { return }
         defer { close(wfd) }
-        guard flock(wfd, LOCK_EX | LOCK_NB) == 0 else { return report }
+        guard flock(wfd, LOCK_EX | LOCK_NB) == 0 else { return }
         defer { flock(wfd, LOCK_UN) }
-        let fm = FileManager.default
+        let tableDir = try StoreFS.Dir(dir)
+        let mdir = try StoreFS.Dir(in: tableDir, "_manifest")
         let clock = Date().timeIntervalSince1970
-        func age(_ path: String) -> Double {
-            guard let a = try? fm.attributesOfItem(atPath: path), let m = a[.modificationDate] as? Date else { return 0 }
-            return clock - m.timeIntervalSince1970
-        }
         let versions = manifestVersions()
+        var manifests: [Manifest] = []
+        var unreadable: [String] = []
+        for v in versions {
+            do throws(StoreError) { manifests.append(try readManifest(v)) } catch { unreadable.append(error.message) }
+        }
+        guard unreadable.isEmpty else {
+            report.problems += unreadable
+            report.problems.append("gc of table '\(name)' refused: nothing is deleted while a manifest cannot be read (`strata repair \(name)`)")
+            return
+        }
         var kept: [Manifest] = []
         for (i, v) in versions.enumerated() {
             // a version older than the kept window goes once its successor is past the grace period
-            if i >= Table.manifestsKept, now || age(manifestPath(versions[i - 1])) > graceSeconds {
-                if unlink(manifestPath(v)) == 0 { report.deletedFiles.append(manifestPath(v)) }
+            if i >= Table.manifestsKept, now || mdir.age(Table.manifestName(versions[i - 1]), now: clock) > graceSeconds {
+                if mdir.removeFile(Table.manifestName(v)) { report.deletedFiles.append(manifestPath(v)) }
                 continue
             }
-            if let m = try? readManifest(v) { kept.append(m) }
+            kept.append(manifests[i])
         }
-        guard !kept.isEmpty else { return report }
+        guard !kept.isEmpty else { return }
         let referenced = Set((retiredImmediately ? [kept[0]] : kept).flatMap { $0.segments.map(\.relativePath) })
-        let items = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
-        for p in items where !p.hasPrefix("_") && !p.hasPrefix(".") {
-            let pdir = dir + "/" + p
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: pdir, isDirectory: &isDir), isDir.boolValue else { continue }
-            let files = (try? fm.contentsOfDirectory(atPath: pdir)) ?? []
-            for f in files where !referenced.contains(p + "/" + f) {
-                let path = pdir + "/" + f
-                if now || retiredImmediately || age(path) > graceSeconds, unlink(path) == 0 { report.deletedFiles.append(path) }
+        for p in tableDir.entries() where !p.hasPrefix("_") && !p.hasPrefix(".") {
+            let k = tableDir.kind(p)
+            if k == .symlink { report.problems.append(StoreFS.notOurs(dir + "/" + p, k, expected: "directory").message) }
+            guard k == .directory else { continue }
+            let pdir: StoreFS.Dir
+            do throws(StoreError) { pdir = try StoreFS.Dir(in: tableDir, p) } catch {
+                report.problems.append(error.message)
+                continue
             }
-            if (try? fm.contentsOfDirectory(atPath: pdir))?.isEmpty == true { rmdir(pdir) }
+            for f in pdir.entries() where !referenced.contains(p + "/" + f) {
+                let fk = pdir.kind(f)
+                guard fk == .regular else {
+                    if fk == .symlink { report.problems.append(StoreFS.notOurs(pdir.path + "/" + f, fk, expected: "regular file").message) }
+                    continue
+                }
+                if now || retiredImmediately || pdir.age(f, now: clock) > graceSeconds, pdir.removeFile(f) {
+                    report.deletedFiles.append(pdir.path + "/" + f)
+                }
+            }
+            if pdir.entries().isEmpty { tableDir.removeEmptyDirectory(p) }
         }
-        // staged files of writers that never committed (crashed); live writers commit well
-        // within the grace period
-        for f in (try? fm.contentsOfDirectory(atPath: tmpDir)) ?? [] {
-            let path = tmpDir + "/" + f
-            if age(path) > graceSeconds, unlink(path) == 0 { report.deletedFiles.append(path) }
+        // staged files of writers that never committed: only while no process is staging
+        let sfd = try StoreFS.openOwnFile(dir + "/_staging")
+        if sfd >= 0 {
+            defer { close(sfd) }
+            if flock(sfd, LOCK_EX | LOCK_NB) == 0, tableDir.kind("_tmp") == .directory {
+                defer { flock(sfd, LOCK_UN) }
+                let tmp = try StoreFS.Dir(in: tableDir, "_tmp")
+                for f in tmp.entries() where now || tmp.age(f, now: clock) > graceSeconds {
+                    if tmp.removeFile(f) { report.deletedFiles.append(tmpDir + "/" + f) }
+                }
+            }
         }
-        for f in (try? fm.contentsOfDirectory(atPath: manifestDir)) ?? [] where f.hasPrefix(".tmp-") {
-            let path = manifestDir + "/" + f
-            if age(path) > graceSeconds, unlink(path) == 0 { report.deletedFiles.append(path) }
+        // manifests being written are written under the writer lock, which this holds
+        for f in mdir.entries() where f.hasPrefix(".tmp-") && (now || mdir.age(f, now: clock) > graceSeconds) {
+            if mdir.removeFile(f) { report.deletedFiles.append(manifestDir + "/" + f) }
         }
-        return report
     }
 }
 

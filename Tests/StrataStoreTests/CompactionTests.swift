@@ -348,7 +348,7 @@ func mergePreservesRowsAcrossSeeds(seed: Int) throws {
     }
 }
 
-@Test func conflictReplansOnceThenGivesUp() throws {
+@Test func conflictRetriesWithBackoffThenGivesUp() throws {
     let store = try newStore()
     let t = try store.createTable(eventsDef)
     var rng = TestRNG(3)
@@ -368,7 +368,8 @@ func mergePreservesRowsAcrossSeeds(seed: Int) throws {
     #expect(s.inputSegments == 2 && s.outputSegments == 1)
     #expect(try t.currentManifest().segments.count == 1)
     #expect(try tableRows(t).count == ingested.count + 10)
-    // a rival that wins every time: the run gives up with a conflict and leaves no staged files
+    // a rival that wins every time: the run retries with growing pauses until its time is up,
+    // then gives up with a conflict and leaves no staged files
     var rng2 = TestRNG(4)
     try ingest(t, eventsDef, loads: 3, rows: 10...20, rng: &rng2, days: 1)
     nonisolated(unsafe) var rivals = 0
@@ -381,15 +382,17 @@ func mergePreservesRowsAcrossSeeds(seed: Int) throws {
         _ = try? ingest(t, eventsDef, loads: 2, rows: 5...5, rng: &rng2, days: 1)
         Compactor.beforeCommit = hook
     }
+    let started = Date()
     do throws(StoreError) {
-        try Compactor.compact(table: t)
+        try Compactor.compact(table: t, retryFor: 0.6)
         Issue.record("expected a conflict")
     } catch {
         #expect(error.kind == .conflict)
-        #expect(error.message.contains("gave up"))
+        #expect(error.message.contains("gave up after \(rivals) attempts"), "\(error.message)")
     }
     Compactor.beforeCommit = nil
-    #expect(rivals == 2)
+    #expect(rivals >= 3)
+    #expect(Date().timeIntervalSince(started) >= 0.6)
     #expect(try FileManager.default.contentsOfDirectory(atPath: t.dir + "/_tmp").isEmpty)
     #expect(t.verify().isSound)
 }
