@@ -39,3 +39,13 @@ void strata_use_huge_pages(char *const argv[]) {
     (void)argv;
 #endif
 }
+
+#include <stdio.h>
+#include <errno.h>
+
+int strata_flush_stdout(void) {
+    errno = 0;
+    int failed = fflush(stdout) != 0;
+    if (failed || ferror(stdout)) return errno != 0 ? errno : EIO;
+    return 0;
+}

@@ -19,7 +19,8 @@ enum Exit {
 
     static func store(_ e: StoreError) -> Never {
         switch e.kind {
-        case .user, .locked, .conflict: fail("error: \(e.message)", code: 1)
+        case .user: fail("error: \(e.message)", code: 1)
+        case .locked, .conflict: fail("error: \(e.message)", code: 3)
         case .corrupt: fail("corrupt data: \(e.message)", code: 2)
         case .io: fail("i/o error: \(e.message)", code: 3)
         }
@@ -45,14 +46,25 @@ func writeOut(_ s: String) {
 }
 
 /// Writes rendered output to standard output, each chunk with as few write(2) calls as the
-/// kernel allows; what `print` has buffered is flushed first, so the order is kept. Stops at
-/// the first failing write (a closed pipe).
+/// kernel allows; what `print` has buffered is flushed first, so the order is kept. A failing
+/// write (a full disk, /dev/full, a closed pipe) ends the process: see `outputFailed`.
 func writeOut(_ chunks: [ByteChunk]) {
-    fflush(nil)  // every output stream, the one `print` buffers included
-    _ = writeChunks(1, chunks)
+    flushOutput()
+    if !writeChunks(1, chunks) { outputFailed(errno) }
 }
 
-/// Writes the chunks in order to `fd`; false at the first failing write.
+/// Flushes what `print` buffered on standard output; a failure ends the process (exit 3).
+func flushOutput() {
+    let e = strata_flush_stdout()
+    if e != 0 { outputFailed(e) }
+}
+
+/// An answer that could not be written in full is an I/O error (exit 3), never a success.
+func outputFailed(_ e: Int32) -> Never {
+    Exit.fail("i/o error: cannot write the output: \(String(cString: strerror(e == 0 ? EIO : e)))", code: 3)
+}
+
+/// Writes the chunks in order to `fd`; false (errno set) at the first failing write.
 func writeChunks(_ fd: Int32, _ chunks: [ByteChunk]) -> Bool {
     for c in chunks {
         let ok = c.withUnsafeBytes { raw -> Bool in
@@ -74,31 +86,45 @@ func writeChunks(_ fd: Int32, _ chunks: [ByteChunk]) -> Bool {
     return true
 }
 
-/// Writes rendered output to a file. A regular file (or a new one) is replaced atomically, as
-/// `FileManager.createFile` does, through a symbolic link to its target (the link stays); the
-/// chunks are joined once and handed to `Data` without another copy. Anything else that
-/// exists at `path` (a device such as /dev/null or /dev/stdout, a FIFO) is written to in
-/// place: replacing it would put a regular file where the device was.
-func writeFile(_ path: String, _ chunks: [ByteChunk]) -> Bool {
+/// Writes rendered output to a file; nil on success, else the reason. A regular file (or a
+/// new one) is replaced atomically: written to a temporary name beside it, then renamed over
+/// it, through a symbolic link to its target (the link stays), so a failed write (a full
+/// disk) leaves the old file as it was. Anything else that exists at `path` (a device such as
+/// /dev/null or /dev/stdout, a FIFO) is written to in place: replacing it would put a
+/// regular file where the device was.
+func writeFile(_ path: String, _ chunks: [ByteChunk]) -> String? {
+    func reason(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
     var st = stat()
     if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
-        let fd = open(path, O_WRONLY)
-        if fd < 0 { return false }
-        let ok = writeChunks(fd, chunks)
-        return close(fd) == 0 && ok
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd < 0 { return reason() }
+        if !writeChunks(fd, chunks) {
+            let e = errno
+            close(fd)
+            return reason(e)
+        }
+        return close(fd) == 0 ? nil : reason()
     }
     var target = path
     if let resolved = realpath(path, nil) {
         target = String(cString: resolved)
         free(resolved)
     }
-    let all = ByteChunk.joined(chunks)
-    let data = all.withUnsafeBytes { raw -> Data in
-        guard let base = raw.baseAddress, raw.count > 0 else { return Data() }
-        return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count,
-                    deallocator: .custom { _, _ in withExtendedLifetime(all) {} })
+    let tmp = target + ".tmp-\(getpid())"
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd < 0 { return reason() }
+    if !writeChunks(fd, chunks) || close(fd) != 0 {
+        let e = errno
+        close(fd)
+        unlink(tmp)
+        return reason(e)
     }
-    return FileManager.default.createFile(atPath: target, contents: data)
+    if rename(tmp, target) != 0 {
+        let e = errno
+        unlink(tmp)
+        return reason(e)
+    }
+    return nil
 }
 
 public struct Strata: ParsableCommand {
@@ -108,7 +134,7 @@ public struct Strata: ParsableCommand {
         discussion: "Exit codes: 0 success, 1 user error, 2 corrupt data found, 3 internal error.",
         subcommands: [QueryCommand.self, IngestCommand.self, GenCommand.self, TablesCommand.self, DescribeCommand.self,
                       StatsCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self, GCCommand.self,
-                      CompactCommand.self, RetentionCommand.self, DeleteCommand.self, ReportCommand.self])
+                      CompactCommand.self, RetentionCommand.self, DeleteCommand.self, ReportCommand.self, RepairCommand.self])
 
     public init() {}
 }
@@ -120,6 +146,7 @@ public enum StrataMain {
         do {
             var cmd = try Strata.parseAsRoot()
             try cmd.run()
+            flushOutput()
         } catch {
             let code = Strata.exitCode(for: error)
             if code == .success { Strata.exit(withError: error) }
@@ -223,8 +250,7 @@ struct Shell {
         case ".schema":
             guard parts.count > 1 else { print("usage: .schema TABLE"); return true }
             do throws(EngineError) {
-                let r = try engine.execute("DESCRIBE \(parts[1])")
-                print(Output.render(r[0].result, format: .table), terminator: "")
+                print(Output.render(try engine.describeTable(parts[1]), format: .table), terminator: "")
             } catch { print(error.description) }
         case ".timer": timer = parts.count > 1 && parts[1] == "on"
         case ".mode", ".format":
@@ -295,8 +321,7 @@ struct DescribeCommand: ParsableCommand {
         let store = storeOption.open(create: false)
         do {
             let engine = try QueryEngine(store: store)
-            let r = try engine.execute("DESCRIBE \(table)")
-            writeOut(Output.render(r[0].result, format: .table))
+            writeOut(Output.render(try engine.describeTable(table), format: .table))
             let def = try store.table(table).definition
             print("partition: \(def.granularity.rawValue)(\(def.timeColumn ?? "-"))  order by: (\(def.sortKey.joined(separator: ", ")))  codec: \(def.codec.codec.name)\(def.codec.codec == .zstd ? " level \(def.codec.level)" : "")  block rows: \(def.blockRows)")
             if !def.options.isEmpty { print("options: " + def.options.sorted { $0.key < $1.key }.map { "\($0.key) = '\($0.value)'" }.joined(separator: ", ")) }
@@ -405,6 +430,26 @@ struct GCCommand: ParsableCommand {
         let r = t.collectGarbage(now: now)
         if r.skippedBecauseReaders { print("readers are active: nothing deleted, try again later") }
         print("deleted \(r.deletedFiles.count) file(s)")
+        if !r.problems.isEmpty {
+            Exit.fail(r.problems.map { "corrupt data: \($0)" }.joined(separator: "\n"), code: 2)
+        }
+    }
+}
+
+struct RepairCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repair",
+        abstract: "Show, and with --apply move aside, manifests that cannot be read, so the table works again from its newest readable version.",
+        discussion: "Nothing is deleted: damaged manifests and the segment files no readable manifest references go to TABLE/_damaged/. Exit 2 when damage is found but not repaired.")
+    @OptionGroup var storeOption: StoreOption
+    @Argument var table: String
+    @Flag(name: .long, help: "Do it (without: only show what would be moved and what the table goes back to).") var apply = false
+
+    func run() throws {
+        let r: RepairReport
+        do throws(StoreError) { r = try storeOption.open(create: false).table(table).repair(apply: apply) } catch { Exit.store(error) }
+        writeOut(r.description)
+        if r.needsRepair && !r.applied { Exit.fail("repair: damage found, nothing changed (use --apply)", code: 2) }
     }
 }
 

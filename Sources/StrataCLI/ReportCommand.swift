@@ -89,8 +89,8 @@ struct ReportCommand: ParsableCommand {
 
         if !text.isEmpty { rendered.insert(ByteChunk(Array(text.utf8)), at: 0) }
         if let out {
-            guard writeFile(out, rendered) else {
-                Exit.fail("error: cannot write '\(out)'", code: 1)
+            if let failure = writeFile(out, rendered) {
+                Exit.fail("i/o error: cannot write '\(out)': \(failure)", code: 3)
             }
         } else {
             writeOut(rendered)
@@ -98,7 +98,7 @@ struct ReportCommand: ParsableCommand {
         if timing { Output.reportTiming(query: querySeconds, outputSince: outputStart) }
         // done, and the report only read the store: leave without tearing down what the query
         // built (hundreds of MB of tables and buffers for large reports)
-        fflush(nil)
+        flushOutput()
         Foundation.exit(0)
     }
 }

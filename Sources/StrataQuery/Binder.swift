@@ -181,7 +181,10 @@ final class Binder {
             do throws(StoreError) { t = try store.table(name) } catch {
                 var msg = error.message
                 if let c = Binder.closest(name, store.tableNames()), error.kind == .user { msg = "table '\(name)' does not exist (did you mean '\(c)'?)" }
-                throw QueryError(msg, offset: from.range.start)
+                var e = QueryError(error)
+                e.message = msg
+                e.offset = from.range.start
+                throw e
             }
             // one snapshot per table for the whole statement: every reference to a table (CTEs,
             // subqueries, both sides of a join) reads the same version of it
@@ -189,7 +192,7 @@ final class Binder {
             if let s = snapshotsByTable[name.lowercased()] {
                 snap = s
             } else {
-                do throws(StoreError) { snap = try t.snapshot() } catch { throw QueryError(error.message, kind: .corrupt) }
+                do throws(StoreError) { snap = try t.snapshot() } catch { throw QueryError(error) }
                 snapshotsByTable[name.lowercased()] = snap
             }
             let def = snap.definition

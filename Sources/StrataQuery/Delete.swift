@@ -34,19 +34,19 @@ extension QueryEngine {
     func delete(table name: String, predicate: Expr?, sql: String, purgeNow: Bool) throws(EngineError) -> DeleteSummary {
         do throws(QueryError) {
             let t: Table
-            do throws(StoreError) { t = try store.table(name) } catch { throw QueryError(error.message) }
+            do throws(StoreError) { t = try store.table(name) } catch { throw QueryError(error) }
             for attempt in 0..<2 {
                 do throws(StoreError) {
                     return try deleteOnce(t, predicate, purgeNow: purgeNow)
                 } catch where error.kind == .conflict && attempt == 0 {
                     continue  // a concurrent compaction replaced a segment: plan again
                 } catch {
-                    throw QueryError(error.message, kind: error.kind == .corrupt ? .corrupt : .user)
+                    throw QueryError(error)
                 }
             }
             throw QueryError("DELETE gave up after a concurrent change; run it again")
         } catch {
-            throw EngineError(kind: error.kind == .corrupt ? .corrupt : .user, message: "error: " + error.message,
+            throw EngineError(kind: EngineError.kind(error.kind), message: (error.kind == .corrupt ? "corrupt data: " : "error: ") + error.message,
                               detail: EngineError.caret(sql, error.offset))
         }
     }

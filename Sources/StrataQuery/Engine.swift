@@ -89,7 +89,7 @@ public final class QueryEngine: @unchecked Sendable {
                 try createTable(c)
                 return done(.message("result", ["created table \(c.name)"]), query: false)
             case .dropTable(let name, let ifExists):
-                do throws(StoreError) { try store.dropTable(name, ifExists: ifExists) } catch { throw QueryError(error.message) }
+                do throws(StoreError) { try store.dropTable(name, ifExists: ifExists) } catch { throw QueryError(error) }
                 return done(.message("result", ["dropped table \(name)"]), query: false)
             case .showTables:
                 return done(ResultSet(names: ["name"], types: [.varchar], columns: [store.tableNames().map { .string($0) }]), query: true)
@@ -111,7 +111,7 @@ public final class QueryEngine: @unchecked Sendable {
                     return done(.message("result", [s.description]), query: false)
                 } catch {
                     throw QueryError(error.message.hasPrefix("error: ") ? String(error.message.dropFirst(7)) : error.message,
-                                     kind: error.kind == .corrupt ? .corrupt : .user)
+                                     kind: error.kind == .corrupt ? .corrupt : (error.kind == .internal ? .internal : .user))
                 }
             }
         } catch {
@@ -163,12 +163,20 @@ public final class QueryEngine: @unchecked Sendable {
                 def.options[o.key.lowercased()] = text
             }
         }
-        do throws(StoreError) { try store.createTable(def, ifNotExists: c.ifNotExists) } catch { throw QueryError(error.message) }
+        do throws(StoreError) { try store.createTable(def, ifNotExists: c.ifNotExists) } catch { throw QueryError(error) }
+    }
+
+    /// `DESCRIBE name` for callers that hold a table name, not SQL (the CLI's `describe` and
+    /// the shell's `.schema`): the name goes to the catalog, never into a statement.
+    public func describeTable(_ name: String) throws(EngineError) -> ResultSet {
+        do throws(QueryError) { return try describe(name) } catch {
+            throw EngineError(kind: EngineError.kind(error.kind), message: (error.kind == .corrupt ? "corrupt data: " : "error: ") + error.message, detail: "")
+        }
     }
 
     func describe(_ name: String) throws(QueryError) -> ResultSet {
         let def: TableDefinition
-        do throws(StoreError) { def = try store.table(name).definition } catch { throw QueryError(error.message) }
+        do throws(StoreError) { def = try store.table(name).definition } catch { throw QueryError(error) }
         let keys = Set(def.sortKey.map { $0.lowercased() })
         var rows: [[Value]] = []
         for c in def.columns {
@@ -193,7 +201,7 @@ public final class QueryEngine: @unchecked Sendable {
                 let units = try ex.units(plan, snap)
                 var total = 0
                 for seg in snap.segments {
-                    do throws(StoreError) { total += try snap.reader(seg).blockCount } catch { throw QueryError(error.message) }
+                    do throws(StoreError) { total += try snap.reader(seg).blockCount } catch { throw QueryError(error) }
                 }
                 lines.append("table \(name): \(snap.segments.count) segments, \(total) blocks; \(units.count) blocks to scan after pruning")
                 for (slot, r) in plan.prune.sorted(by: { $0.key < $1.key }) {

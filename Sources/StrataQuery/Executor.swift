@@ -99,7 +99,7 @@ final class Executor: @unchecked Sendable {
         for (si, s) in snap.segments.enumerated() where s.rows > 0 {
             if let t = tcol, let r = plan.prune[t], def.columns[t].type == .timestamp, s.maxTime < r.lo || s.minTime > r.hi { continue }
             let reader: SegmentReader
-            do throws(StoreError) { reader = try snap.reader(s) } catch { throw QueryError(error.message, kind: .corrupt) }
+            do throws(StoreError) { reader = try snap.reader(s) } catch { throw QueryError(error) }
             // string equality: the value must be in the segment dictionary; prune by code range
             var codeRanges: [Int: (Int64, Int64)] = [:]
             var skip = false
@@ -175,7 +175,7 @@ final class Executor: @unchecked Sendable {
             var next = 0
             let readers: [SegmentReader]
             do throws(StoreError) { readers = try snap.segments.map { (s) throws(StoreError) in try snap.reader(s) } } catch {
-                throw QueryError(error.message, kind: .corrupt)
+                throw QueryError(error)
             }
             let typeOf = snap.definition.columns.map { DataType($0.type) }
             let hex = hexSlots(snap)

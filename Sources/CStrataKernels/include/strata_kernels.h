@@ -25,5 +25,9 @@ void strata_tune_allocator(void);
 void strata_use_huge_pages(char *const argv[]);
 /* Hints that `p` will be read soon (hash-table probes issue it a few rows ahead). */
 static inline void strata_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+/* Flushes standard output; 0 when everything buffered so far reached the file, else the
+   errno of the failure (an earlier failed automatic flush included: the stream's error
+   flag is checked too). */
+int strata_flush_stdout(void);
 
 #endif

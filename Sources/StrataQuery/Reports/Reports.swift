@@ -294,7 +294,7 @@ public enum Reports {
     public static func run(engine: QueryEngine, kind: ReportKind, request: ReportRequest) throws(EngineError) -> ResultSet {
         let def: TableDefinition
         do throws(StoreError) { def = try engine.store.table(request.table).definition } catch {
-            throw EngineError(kind: error.kind == .corrupt ? .corrupt : .user, message: "error: " + error.message, detail: "")
+            throw EngineError(error)
         }
         let missing = missingColumns(kind, request: request, in: def)
         if !missing.isEmpty {
