@@ -19,6 +19,10 @@ struct CLI {
         store = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
     }
 
+    init(store: String) {
+        self.store = store
+    }
+
     @discardableResult
     func run(_ args: [String], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
         let p = Process()

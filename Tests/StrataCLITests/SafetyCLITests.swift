@@ -116,3 +116,46 @@ extension CLI {
     #expect(r.code == 2 && r.err.contains("symbolic link"), "\(r.err)")
     #expect(try String(contentsOfFile: sentinel, encoding: .utf8) == "precious")
 }
+
+/// On a full disk (a 2 MiB tmpfs, when the tests run as root and may mount one): a failed
+/// ingest exits 3 and leaves no staged file behind, a failed delete exits 3 (an I/O error,
+/// not the user's), and the table keeps every committed row.
+@Test func aFullDiskLosesNothingAndLeavesNoStagedFiles() throws {
+    let mnt = NSTemporaryDirectory() + "strata-full-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+    func sh(_ args: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+    guard getuid() == 0, sh(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt]) == 0 else { return }
+    defer { _ = sh(["umount", mnt]) }
+    let cli = CLI(store: mnt + "/store")
+    let src = NSTemporaryDirectory() + "strata-full-src-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+    try cli.run(["gen", "clicks", "--rows", "300", "--seed", "3", "--out", "\(src)/small.csv"])
+    try cli.run(["gen", "clicks", "--rows", "30000", "--seed", "4", "--out", "\(src)/big.csv"])
+    var r = try cli.run(["ingest", "clicks", "\(src)/small.csv"])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["ingest", "clicks", "\(src)/big.csv"])
+    #expect(r.code == 3, "\(r.err)")
+    #expect(r.err.contains("No space left on device"), "\(r.err)")
+    let tmp = (try? FileManager.default.contentsOfDirectory(atPath: mnt + "/store/clicks/_tmp")) ?? []
+    #expect(tmp.isEmpty, "staged files left behind: \(tmp.count)")
+    #expect(try cli.run(["query", "--format", "csv", "SELECT count(*) FROM clicks"]).out == "count(*)\n300\n")
+    // fill the disk, then a delete that must rewrite segments
+    let filler = open(mnt + "/filler", O_WRONLY | O_CREAT, 0o644)
+    let block = [UInt8](repeating: 7, count: 4096)
+    while write(filler, block, block.count) > 0 {}
+    close(filler)
+    r = try cli.run(["delete", "clicks", "--where", "event = 'click'"])
+    #expect(r.code == 3, "\(r.err)")
+    unlink(mnt + "/filler")
+    #expect(try cli.run(["query", "--format", "csv", "SELECT count(*) FROM clicks"]).out == "count(*)\n300\n")
+    #expect(try cli.run(["verify"]).code == 0)
+}
