@@ -23,14 +23,20 @@ struct CLI {
         self.store = store
     }
 
-    @discardableResult
-    func run(_ args: [String], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
+    /// The binary with `args`, on this store.
+    func process(_ args: [String]) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["STRATA_STORE"] = store
         p.environment = env
+        return p
+    }
+
+    @discardableResult
+    func run(_ args: [String], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
+        let p = process(args)
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -7,12 +7,7 @@ extension CLI {
     /// Runs with standard output sent to `path` (such as /dev/full); returns the exit code
     /// and standard error.
     func run(_ args: [String], stdoutTo path: String) throws -> (code: Int32, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["STRATA_STORE"] = store
-        p.environment = env
+        let p = process(args)
         guard let out = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
         let err = Pipe()
         p.standardOutput = out

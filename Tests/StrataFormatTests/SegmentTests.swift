@@ -130,16 +130,21 @@ func segmentRoundTrip(_ spec: CodecSpec) throws {
     #expect(d.strings == d.strings.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
 }
 
+/// Random columns of `schema5` in blocks of 512 rows, and their encoded segment bytes.
+func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
+    var opts = SegmentWriterOptions()
+    opts.blockRows = 512
+    opts.timeColumn = 0
+    let cols = randomColumns(seed: seed, rows: rows, nullRate: 10)
+    return (cols, try SegmentWriter.encode(schema: schema5, columns: cols, options: opts).0)
+}
+
 /// Flipping any byte or truncating anywhere is reported (with the file name) or, for bytes
 /// that do not matter, leaves values intact. Never a crash, never a silently wrong answer.
 @Test func corruptionIsDetected() throws {
     let dir = tempDir()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    var opts = SegmentWriterOptions()
-    opts.blockRows = 512
-    opts.timeColumn = 0
-    let cols = randomColumns(seed: 99, rows: 1500, nullRate: 10)
-    let (bytes, _) = try SegmentWriter.encode(schema: schema5, columns: cols, options: opts)
+    let (cols, bytes) = try corruptionSample(seed: 99, rows: 1500)
     var r = TestRNG(1)
     var positions = Array(stride(from: 0, to: bytes.count, by: max(1, bytes.count / 400)))
     positions += (0..<200).map { _ in r.int(0...(bytes.count - 1)) }
@@ -175,11 +180,7 @@ func segmentRoundTrip(_ spec: CodecSpec) throws {
 @Test func everyHeaderAndTrailerBitFlipIsDetected() throws {
     let dir = tempDir()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    var opts = SegmentWriterOptions()
-    opts.blockRows = 512
-    opts.timeColumn = 0
-    let cols = randomColumns(seed: 7, rows: 700, nullRate: 10)
-    let (bytes, _) = try SegmentWriter.encode(schema: schema5, columns: cols, options: opts)
+    let (_, bytes) = try corruptionSample(seed: 7, rows: 700)
     let positions = Array(0..<16) + Array((bytes.count - 32)..<bytes.count)
     for pos in positions {
         for bit in 0..<8 {
