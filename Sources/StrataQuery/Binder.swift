@@ -195,7 +195,7 @@ final class Binder {
             let def = snap.definition
             let scope = Scope(tableName: name, alias: from.alias, names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) })
             // tables of re-sent snapshots (dedup_key): answer over the newest version of each key
-            if def.options["dedup_key"] != nil, let rel = try Binder.dedupedRelation(snap) {
+            if def.options["dedup_key"] != nil, !executor.bindOnly, let rel = try Binder.dedupedRelation(snap) {
                 return (.relation(rel), scope)
             }
             return (.table(snap), scope)
