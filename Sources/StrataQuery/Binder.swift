@@ -147,9 +147,16 @@ final class Binder {
             }
             plan.order.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending))
         }
-        plan.limit = q.limit.map { Int($0) }
-        plan.offset = Int(q.offset ?? 0)
+        plan.limit = Binder.rowCount(q.limit)
+        plan.offset = Binder.rowCount(q.offset) ?? 0
         return try executor.run(plan)
+    }
+
+    /// A LIMIT or OFFSET count, capped far beyond any result's row count so that `limit +
+    /// offset` (and any reservation derived from it) cannot overflow: OFFSET
+    /// 9223372036854775807 simply skips every row.
+    static func rowCount(_ n: Int64?) -> Int? {
+        n.map { Int(Swift.max(0, Swift.min($0, Int64(1) << 60))) }
     }
 
     func coerce(_ v: Value, _ t: DataType) -> Value {
@@ -277,8 +284,8 @@ final class Binder {
         }
         var plan = SelectPlan(source: src, slots: [], filter: nil, filterSlots: [], isAggregate: false, outputs: [], names: items.map(\.1))
         plan.distinct = s.distinct
-        plan.limit = limit.map { Int($0) }
-        plan.offset = Int(offset ?? 0)
+        plan.limit = Binder.rowCount(limit)
+        plan.offset = Binder.rowCount(offset) ?? 0
         var used = Set<Int>()
         if let w = s.whereClause {
             if containsAggregate(w) { throw QueryError("aggregate functions are not allowed in WHERE", offset: w.range.start) }
