@@ -682,7 +682,10 @@ final class Binder {
         case .unary(.negate, let x):
             let b = try sub(x)
             guard b.type.isNumeric || b.type == .null else { throw QueryError("cannot negate \(b.type) (\(x.sqlText))", offset: at) }
-            if case .literal(.int(let i), _) = b { return .literal(.int(0 &- i), .bigint) }
+            if case .literal(.int(let i), _) = b {
+                guard i != .min else { throw Checked.overflow("negation of \(i): the result does not fit in BIGINT") }
+                return .literal(.int(-i), .bigint)
+            }
             if case .literal(.double(let d), _) = b { return .literal(.double(-d), .double) }
             return .negate(b)
         case .unary(.not, let x):
@@ -786,18 +789,25 @@ final class Binder {
             guard let d = Civil.parseDate(s) else { throw QueryError("invalid DATE literal '\(s)'", offset: at) }
             return .literal(.date(d), .date)
         case .interval(let n, let unit):
+            // months or microseconds per unit; a count whose product overflows is an error
+            let (scale, months): (Int64, Bool)
             switch unit {
-            case .month: return .literal(.interval(n, 0), .interval)
-            case .quarter: return .literal(.interval(n * 3, 0), .interval)
-            case .year: return .literal(.interval(n * 12, 0), .interval)
-            case .week: return .literal(.interval(0, n * 7 * Civil.microsPerDay), .interval)
-            case .day: return .literal(.interval(0, n * Civil.microsPerDay), .interval)
-            case .hour: return .literal(.interval(0, n * Civil.microsPerHour), .interval)
-            case .minute: return .literal(.interval(0, n * Civil.microsPerMinute), .interval)
-            case .second: return .literal(.interval(0, n * Civil.microsPerSecond), .interval)
-            case .millisecond: return .literal(.interval(0, n * 1000), .interval)
-            case .microsecond: return .literal(.interval(0, n), .interval)
+            case .month: (scale, months) = (1, true)
+            case .quarter: (scale, months) = (3, true)
+            case .year: (scale, months) = (12, true)
+            case .week: (scale, months) = (7 * Civil.microsPerDay, false)
+            case .day: (scale, months) = (Civil.microsPerDay, false)
+            case .hour: (scale, months) = (Civil.microsPerHour, false)
+            case .minute: (scale, months) = (Civil.microsPerMinute, false)
+            case .second: (scale, months) = (Civil.microsPerSecond, false)
+            case .millisecond: (scale, months) = (1000, false)
+            case .microsecond: (scale, months) = (1, false)
             }
+            let (x, o) = n.multipliedReportingOverflow(by: scale)
+            guard !o else {
+                throw QueryError("out of range: INTERVAL '\(n)' \(unit.rawValue.uppercased()) does not fit in an interval", offset: at)
+            }
+            return .literal(months ? .interval(x, 0) : .interval(0, x), .interval)
         }
     }
 
@@ -838,8 +848,9 @@ final class Binder {
             if a.type == .null || b.type == .null { return .literal(.null, .null) }
             if (a.type == .timestamp || a.type == .date), b.type == .interval, op == .add || op == .subtract,
                case .literal(.interval(let mo, let us), _) = b {
-                let sign: Int64 = op == .add ? 1 : -1
-                return .timeAddInterval(a, months: mo * sign, micros: us * sign, .timestamp)
+                // subtracting the most negative interval has no negated counterpart
+                if op == .subtract && (mo == .min || us == .min) { throw Checked.timestampOutOfRange }
+                return .timeAddInterval(a, months: op == .add ? mo : -mo, micros: op == .add ? us : -us, .timestamp)
             }
             if a.type == .date && b.type == .bigint && (op == .add || op == .subtract) {
                 return .binary(op == .add ? .add : .sub, a, b, .date)
