@@ -747,11 +747,13 @@ final class Binder {
         case .cast(let x, let tn, _):
             let b = try sub(x)
             let t = Binder.dataType(tn)
+            // INTEGER is a BIGINT whose values must fit in 32 bits
+            let e: BExpr = tn == .integer && t == .bigint ? .call(.castInteger, [b], t) : .cast(b, t)
             if b.isConstant {
-                let v = try constantValue(.cast(b, t))
+                let v = try constantValue(e)
                 return .literal(v, t)
             }
-            return .cast(b, t)
+            return e
         case .extract(let field, let x):
             let b = try sub(x)
             guard b.type == .timestamp || b.type == .date else { throw QueryError("EXTRACT needs a TIMESTAMP or DATE, not \(b.type)", offset: at) }

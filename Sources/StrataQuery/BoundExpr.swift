@@ -26,6 +26,8 @@ public enum ScalarFn: Sendable {
     case lower, upper, length, abs, round(digits: Int), floor, ceil, coalesce, nullif
     case dateTrunc(Civil.Unit), startOfWeekSunday, extract(TimeField), toDate, now(Int64)
     case greatest, least
+    /// `CAST(x AS INTEGER)`: a cast to BIGINT whose values must fit in 32 bits.
+    case castInteger
 }
 
 /// A string predicate evaluated once per dictionary entry, cached per dictionary.

@@ -546,7 +546,10 @@ public struct Evaluator: @unchecked Sendable {
 
     // MARK: - casts
 
-    public func cast(_ v: Vec, to t: DataType) throws(QueryError) -> Vec {
+    /// `CAST(v AS t)`; `int32`: the target is INTEGER, a BIGINT whose values must fit in 32 bits
+    /// (DuckDB's INTEGER; there is no separate 32-bit lane).
+    public func cast(_ v: Vec, to t: DataType, int32: Bool = false) throws(QueryError) -> Vec {
+        if int32 && t == .bigint && v.type != .null { return try castInt32(v) }
         if v.type == t || v.type == .null && t == .null { return v }
         let m = v.isConst ? 1 : v.count
         let out = Vec(type: t, count: v.count)
@@ -562,13 +565,24 @@ public struct Evaluator: @unchecked Sendable {
         case (.bigint, .double), (.boolean, .double):
             out.dbls = v.ints.map { Double($0) }
         case (.double, .bigint):
+            // rounds half to even, as DuckDB's DOUBLE -> BIGINT; NaN, ±inf and values beyond
+            // the BIGINT range are errors (Int64(_:) would trap)
+            let n = v.dbls.count
             var bad = false
-            out.ints = v.dbls.map { d in
-                let r = d.rounded(.toNearestOrEven)
-                if !(r >= -9.2e18 && r <= 9.2e18) { bad = true; return 0 }
-                return Int64(r)
+            out.ints = [Int64](unsafeUninitializedCapacity: n) { o, count in
+                v.dbls.withUnsafeBufferPointer { p in
+                    for i in 0..<n {
+                        let r = p[i].rounded(.toNearestOrEven)
+                        let ok = r >= -9_223_372_036_854_775_808.0 && r < 9_223_372_036_854_775_808.0
+                        o[i] = ok ? Int64(r) : 0
+                        bad = bad || !ok
+                    }
+                }
+                count = n
             }
-            if bad { throw QueryError("cannot cast DOUBLE value to BIGINT: out of range") }
+            if bad, let i = (0..<n).first(where: { !v.isNull($0) && Int64(exactly: v.dbls[$0].rounded(.toNearestOrEven)) == nil }) {
+                throw Checked.castOutOfRange("DOUBLE", Values.formatDouble(v.dbls[i]), "BIGINT")
+            }
         case (.boolean, .bigint), (.bigint, .boolean):
             out.ints = v.ints.map { t == .boolean ? ($0 != 0 ? 1 : 0) : $0 }
         case (.timestamp, .date):
@@ -589,7 +603,15 @@ public struct Evaluator: @unchecked Sendable {
                 count = n
             }
         case (.date, .timestamp):
-            out.ints = v.ints.map { $0 &* Civil.microsPerDay }
+            var bad = false
+            out.ints = v.ints.map { d in
+                let (r, o) = d.multipliedReportingOverflow(by: Civil.microsPerDay)
+                bad = bad || o
+                return r
+            }
+            if bad && Evaluator.anyValid(v, where: { $0.multipliedReportingOverflow(by: Civil.microsPerDay).overflow }) {
+                throw Checked.timestampOutOfRange
+            }
         case (_, .varchar):
             out.strs = (0..<m).map { i in v.isNull(i) ? "" : Evaluator.text(v.value(i)) }
         case (.varchar, _):
@@ -623,6 +645,34 @@ public struct Evaluator: @unchecked Sendable {
             throw QueryError("cannot cast \(v.type) to \(t)")
         }
         return out
+    }
+
+    /// `CAST(v AS INTEGER)`: as a cast to BIGINT, then every non-NULL value must fit in 32 bits.
+    func castInt32(_ v: Vec) throws(QueryError) -> Vec {
+        let lo = Int64(Int32.min), hi = Int64(Int32.max)
+        if v.type == .varchar {
+            let m = v.isConst ? 1 : v.count
+            for i in 0..<m where !v.isNull(i) {
+                let s = v.string(i)
+                if let x = Values.parseInt64(s.trimmingCharacters(in: .whitespaces)), x < lo || x > hi {
+                    throw QueryError("conversion error: could not convert string '\(s)' to INTEGER: out of range")
+                }
+            }
+        }
+        let w: Vec
+        do throws(QueryError) { w = try cast(v, to: .bigint) } catch {
+            throw QueryError(error.message.replacingOccurrences(of: "BIGINT", with: "INTEGER"), offset: error.offset, kind: error.kind)
+        }
+        var bad: UInt8 = 0
+        w.ints.withUnsafeBufferPointer { p in for x in p { bad |= (x < lo || x > hi) ? 1 : 0 } }
+        if bad != 0 {
+            let m = w.isConst ? 1 : w.count
+            for i in 0..<min(m, w.ints.count) where !w.isNull(i) && (w.ints[i] < lo || w.ints[i] > hi) {
+                if v.type == .double { throw Checked.castOutOfRange("DOUBLE", Values.formatDouble(v.dbls[i]), "INTEGER") }
+                throw Checked.castOutOfRange(v.type == .boolean ? "BOOLEAN" : "BIGINT", String(w.ints[i]), "INTEGER")
+            }
+        }
+        return w
     }
 
     /// Text form of a value (CAST to VARCHAR, string functions).
@@ -696,6 +746,8 @@ public struct Evaluator: @unchecked Sendable {
                 let start = days - Int64(Civil.weekday(days: days) % 7)
                 return t == .date ? start : start * Civil.microsPerDay
             }, dbls: { $0 })
+        case .castInteger:
+            return try cast(args[0], to: .bigint, int32: true)
         case .toDate:
             let v = args[0]
             if v.type == .date { return v }
