@@ -405,7 +405,7 @@ final class Binder {
             var k = 1
             if args.count >= 2 {
                 guard case .literal(.int(let n), _) = args[1], n >= 0 else { throw QueryError("\(name)() offset must be a non-negative integer constant", offset: x.range.start) }
-                k = Int(n)
+                k = Int(Swift.min(n, Int64(1) << 40))  // beyond any partition: row ± k cannot overflow
             }
             fn = name == "lag" ? .lag(k) : .lead(k); type = args[0].type
         case "first_value", "last_value":

@@ -31,8 +31,8 @@ enum Checked {
         return overflow("\(name) of BIGINT (\(x) \(sym) \(y)): the result does not fit in BIGINT")
     }
 
-    static let dateOutOfRange = QueryError("out of range: the DATE result is outside the supported range (years -290000 to 290000)")
-    static let timestampOutOfRange = QueryError("out of range: the TIMESTAMP result is outside the supported range (years -290000 to 290000)")
+    static let dateOutOfRange = QueryError("out of range: DATE value outside the supported range (years -290000 to 290000)")
+    static let timestampOutOfRange = QueryError("out of range: TIMESTAMP value outside the supported range (years -290000 to 290000)")
 
     /// The cast of `value` (of SQL type `from`) to `to` does not fit.
     static func castOutOfRange(_ from: String, _ value: String, _ to: String) -> QueryError {

@@ -730,6 +730,7 @@ public struct Evaluator: @unchecked Sendable {
             return Vec.constant(.timestamp(us), type: .timestamp, count: n)
         case .dateTrunc(let unit):
             let v = args[0]
+            try checkTimeRange(v)
             if v.type == .date {
                 return map1(v, t, ints: { d in
                     let r = Civil.truncateDays(d, to: unit)
@@ -740,6 +741,7 @@ public struct Evaluator: @unchecked Sendable {
             return map1(v, t, ints: { Civil.truncate(tz.local($0), to: unit) }, dbls: { $0 })
         case .startOfWeekSunday:
             let v = args[0]
+            try checkTimeRange(v)
             let tz = self
             return map1(v, t, ints: { x in
                 let days = v.type == .date ? x : Civil.floorDiv(tz.local(x), Civil.microsPerDay)
@@ -754,6 +756,7 @@ public struct Evaluator: @unchecked Sendable {
             return try cast(v, to: .date)
         case .extract(let field):
             let v = args[0]
+            try checkTimeRange(v)
             let tz = self
             switch field {
             case .year, .quarter, .month, .day, .week, .dow, .isodow, .doy:
@@ -841,6 +844,19 @@ public struct Evaluator: @unchecked Sendable {
             for i in 0..<m where !eq.isNull(i) && eq.ints[eq.idx(i)] != 0 { valid[i] = 0 }
             res.valid = valid.contains(0) ? valid : nil
             return res
+        }
+    }
+
+    /// Calendar functions (truncation, extraction) convert days to microseconds and back, and
+    /// shift by a zone offset: stored values outside the supported range (within a few days of
+    /// the `Int64` limits) would overflow there; they are an error instead.
+    func checkTimeRange(_ v: Vec) throws(QueryError) {
+        guard v.type == .date || v.type == .timestamp else { return }
+        let (lo, hi) = v.type == .date ? (Checked.minDays, Checked.maxDays) : (Checked.minMicros, Checked.maxMicros)
+        var bad: UInt8 = 0
+        v.ints.withUnsafeBufferPointer { p in for x in p { bad |= (x < lo || x > hi) ? 1 : 0 } }
+        if bad != 0 && Evaluator.anyValid(v, where: { $0 < lo || $0 > hi }) {
+            throw v.type == .date ? Checked.dateOutOfRange : Checked.timestampOutOfRange
         }
     }
 
