@@ -174,6 +174,28 @@ public struct Evaluator: @unchecked Sendable {
             let v = try eval(x, b)
             let isDate = v.type == .date
             var bad = false
+            if !isDate && months == 0 {
+                // a fixed shift: one tight checked loop (range flags OR-ed, checked after)
+                let n = v.ints.count, lo = Checked.minMicros, hi = Checked.maxMicros
+                var flag: UInt8 = 0
+                let out = Vec(type: t, count: v.count)
+                out.isConst = v.isConst
+                out.valid = v.valid
+                out.ints = [Int64](unsafeUninitializedCapacity: n) { o, count in
+                    v.ints.withUnsafeBufferPointer { p in
+                        for i in 0..<n {
+                            let (s, of) = p[i].addingReportingOverflow(micros)
+                            o[i] = s
+                            flag |= (of || s < lo || s > hi) ? 1 : 0
+                        }
+                    }
+                    count = n
+                }
+                if flag != 0 && Evaluator.anyValid(v, where: { Checked.addInterval($0, months: 0, micros: micros) == nil }) {
+                    throw Checked.timestampOutOfRange
+                }
+                return out
+            }
             let out = map1(v, t, ints: { ts in
                 // dates are within the supported range, whose days convert to microseconds
                 let (r, o) = isDate ? ts.multipliedReportingOverflow(by: Civil.microsPerDay) : (ts, false)
