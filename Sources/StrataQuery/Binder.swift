@@ -744,11 +744,12 @@ final class Binder {
             let els = try c.elseResult.map { (x) throws(QueryError) -> BExpr in try sub(x) }
             if let els { t = try unify(t, els.type, "CASE branches") }
             return .caseWhen(whens, els, t)
-        case .cast(let x, let tn, _):
+        case .cast(let x, let tn, let isTry):
             let b = try sub(x)
             let t = Binder.dataType(tn)
             // INTEGER is a BIGINT whose values must fit in 32 bits
-            let e: BExpr = tn == .integer && t == .bigint ? .call(.castInteger, [b], t) : .cast(b, t)
+            let int32 = tn == .integer && t == .bigint
+            let e: BExpr = isTry ? .call(.tryCast(t, int32: int32), [b], t) : (int32 ? .call(.castInteger, [b], t) : .cast(b, t))
             if b.isConstant {
                 let v = try constantValue(e)
                 return .literal(v, t)

@@ -772,6 +772,25 @@ public struct Evaluator: @unchecked Sendable {
             }, dbls: { $0 })
         case .castInteger:
             return try cast(args[0], to: .bigint, int32: true)
+        case .tryCast(let to, let int32):
+            let v = args[0]
+            do throws(QueryError) { return try cast(v, to: to, int32: int32) } catch {
+                if error.kind != .user { throw error }
+            }
+            // some value does not convert: cast row by row, NULL where it fails
+            let m = v.isConst ? 1 : v.count
+            var vals: [Value] = []
+            vals.reserveCapacity(m)
+            for i in 0..<m {
+                let x = v.value(i)
+                if x.isNull { vals.append(.null); continue }
+                let one = (try? cast(Vec.constant(x, type: v.type, count: 1), to: to, int32: int32))?.value(0)
+                vals.append(one ?? .null)
+            }
+            let out = Vec.from(vals[...], type: to)
+            out.isConst = v.isConst
+            out.count = v.count
+            return out
         case .toDate:
             let v = args[0]
             if v.type == .date { return v }
