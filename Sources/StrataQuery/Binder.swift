@@ -849,6 +849,9 @@ final class Binder {
         switch op {
         case .add, .subtract, .multiply, .divide, .modulo:
             if a.type == .null || b.type == .null { return .literal(.null, .null) }
+            if a.type == .interval, b.type == .timestamp || b.type == .date, op == .add, case .literal = a {
+                swap(&a, &b)  // INTERVAL + TIMESTAMP is TIMESTAMP + INTERVAL
+            }
             if (a.type == .timestamp || a.type == .date), b.type == .interval, op == .add || op == .subtract,
                case .literal(.interval(let mo, let us), _) = b {
                 // subtracting the most negative interval has no negated counterpart

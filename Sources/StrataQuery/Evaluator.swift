@@ -352,7 +352,7 @@ public struct Evaluator: @unchecked Sendable {
                             }
                         }
                     }
-                    if t == .date && Evaluator.dateOutOfRange(r, valid) != nil { throw Checked.dateOutOfRange }
+                    if t == .date && Evaluator.dateOutOfRange(r, valid) { throw Checked.dateOutOfRange }
                 } else {
                     for i in 0..<m {
                         if valid != nil && valid![i] == 0 { continue }
@@ -407,13 +407,13 @@ public struct Evaluator: @unchecked Sendable {
         return out
     }
 
-    /// Some non-NULL day of `r` is outside the supported DATE range (date ± days).
-    static func dateOutOfRange(_ r: [Int64], _ valid: [UInt8]?) -> Int? {
+    /// Whether some non-NULL day of `r` is outside the supported DATE range (date ± days).
+    static func dateOutOfRange(_ r: [Int64], _ valid: [UInt8]?) -> Bool {
         let lo = Checked.minDays, hi = Checked.maxDays
         var bad: UInt8 = 0
         r.withUnsafeBufferPointer { p in for x in p { bad |= (x < lo || x > hi) ? 1 : 0 } }
-        if bad == 0 { return nil }
-        return r.indices.first { (valid == nil || valid![$0] != 0) && (r[$0] < lo || r[$0] > hi) }
+        if bad == 0 { return false }
+        return r.indices.contains { (valid == nil || valid![$0] != 0) && (r[$0] < lo || r[$0] > hi) }
     }
 
     func compareStrings(_ a: Vec, _ i: Int, _ b: Vec, _ j: Int) -> Int {
