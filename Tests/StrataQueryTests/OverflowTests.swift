@@ -110,3 +110,15 @@ private func outcome(_ engine: QueryEngine, _ sql: String) -> (EngineError.Kind,
         #expect(error.detail.contains("column 31"))
     }
 }
+
+/// The compare report's previous window (`from - (to - from)`) is checked arithmetic.
+@Test func compareReportWindowOutOfRange() throws {
+    do {
+        _ = try Reports.sql(for: .compare, request: ReportRequest(table: "clicks", from: Int64.min + 10, to: Int64.max - 10))
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.kind == .user)
+        #expect(error.message.contains("window is out of range"))
+    }
+    #expect(try Reports.sql(for: .compare, request: ReportRequest(table: "clicks", from: 1_000_000, to: 2_000_000)).contains("clicks_previous"))
+}
