@@ -683,7 +683,7 @@ final class Binder {
             let b = try sub(x)
             guard b.type.isNumeric || b.type == .null else { throw QueryError("cannot negate \(b.type) (\(x.sqlText))", offset: at) }
             if case .literal(.int(let i), _) = b {
-                guard i != .min else { throw Checked.overflow("negation of \(i): the result does not fit in BIGINT") }
+                guard i != .min else { throw Checked.overflow("negation of \(i): the result does not fit in BIGINT", offset: at) }
                 return .literal(.int(-i), .bigint)
             }
             if case .literal(.double(let d), _) = b { return .literal(.double(-d), .double) }
@@ -855,7 +855,11 @@ final class Binder {
             if (a.type == .timestamp || a.type == .date), b.type == .interval, op == .add || op == .subtract,
                case .literal(.interval(let mo, let us), _) = b {
                 // subtracting the most negative interval has no negated counterpart
-                if op == .subtract && (mo == .min || us == .min) { throw Checked.timestampOutOfRange }
+                if op == .subtract && (mo == .min || us == .min) {
+                    var e = Checked.timestampOutOfRange
+                    e.offset = at
+                    throw e
+                }
                 return .timeAddInterval(a, months: op == .add ? mo : -mo, micros: op == .add ? us : -us, .timestamp)
             }
             if a.type == .date && b.type == .bigint && (op == .add || op == .subtract) {

@@ -14,8 +14,8 @@ enum Checked {
     static let minMicros: Int64 = minDays * Civil.microsPerDay
     static let maxMicros: Int64 = maxDays * Civil.microsPerDay
 
-    static func overflow(_ what: String) -> QueryError {
-        QueryError("out of range: overflow in \(what)")
+    static func overflow(_ what: String, offset: Int? = nil) -> QueryError {
+        QueryError("out of range: overflow in \(what)", offset: offset)
     }
 
     /// `x op y` overflowed (BIGINT + - *).
