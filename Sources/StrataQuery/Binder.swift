@@ -751,8 +751,12 @@ final class Binder {
             let int32 = tn == .integer && t == .bigint
             let e: BExpr = isTry ? .call(.tryCast(t, int32: int32), [b], t) : (int32 ? .call(.castInteger, [b], t) : .cast(b, t))
             if b.isConstant {
-                let v = try constantValue(e)
-                return .literal(v, t)
+                // folded now: a failing cast points at its expression
+                do throws(QueryError) { return .literal(try constantValue(e), t) } catch {
+                    var err = error
+                    if err.offset == nil { err.offset = at }
+                    throw err
+                }
             }
             return e
         case .extract(let field, let x):
