@@ -147,9 +147,16 @@ final class Binder {
             }
             plan.order.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending))
         }
-        plan.limit = q.limit.map { Int($0) }
-        plan.offset = Int(q.offset ?? 0)
+        plan.limit = Binder.rowCount(q.limit)
+        plan.offset = Binder.rowCount(q.offset) ?? 0
         return try executor.run(plan)
+    }
+
+    /// A LIMIT or OFFSET count, capped far beyond any result's row count so that `limit +
+    /// offset` (and any reservation derived from it) cannot overflow: OFFSET
+    /// 9223372036854775807 simply skips every row.
+    static func rowCount(_ n: Int64?) -> Int? {
+        n.map { Int(Swift.max(0, Swift.min($0, Int64(1) << 60))) }
     }
 
     func coerce(_ v: Value, _ t: DataType) -> Value {
@@ -198,7 +205,7 @@ final class Binder {
             let def = snap.definition
             let scope = Scope(tableName: name, alias: from.alias, names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) })
             // tables of re-sent snapshots (dedup_key): answer over the newest version of each key
-            if def.options["dedup_key"] != nil, let rel = try Binder.dedupedRelation(snap) {
+            if def.options["dedup_key"] != nil, !executor.bindOnly, let rel = try Binder.dedupedRelation(snap) {
                 return (.relation(rel), scope)
             }
             return (.table(snap), scope)
@@ -280,8 +287,8 @@ final class Binder {
         }
         var plan = SelectPlan(source: src, slots: [], filter: nil, filterSlots: [], isAggregate: false, outputs: [], names: items.map(\.1))
         plan.distinct = s.distinct
-        plan.limit = limit.map { Int($0) }
-        plan.offset = Int(offset ?? 0)
+        plan.limit = Binder.rowCount(limit)
+        plan.offset = Binder.rowCount(offset) ?? 0
         var used = Set<Int>()
         if let w = s.whereClause {
             if containsAggregate(w) { throw QueryError("aggregate functions are not allowed in WHERE", offset: w.range.start) }
@@ -401,7 +408,7 @@ final class Binder {
             var k = 1
             if args.count >= 2 {
                 guard case .literal(.int(let n), _) = args[1], n >= 0 else { throw QueryError("\(name)() offset must be a non-negative integer constant", offset: x.range.start) }
-                k = Int(n)
+                k = Int(Swift.min(n, Int64(1) << 40))  // beyond any partition: row ± k cannot overflow
             }
             fn = name == "lag" ? .lag(k) : .lead(k); type = args[0].type
         case "first_value", "last_value":
@@ -678,7 +685,10 @@ final class Binder {
         case .unary(.negate, let x):
             let b = try sub(x)
             guard b.type.isNumeric || b.type == .null else { throw QueryError("cannot negate \(b.type) (\(x.sqlText))", offset: at) }
-            if case .literal(.int(let i), _) = b { return .literal(.int(0 &- i), .bigint) }
+            if case .literal(.int(let i), _) = b {
+                guard i != .min else { throw Checked.overflow("negation of \(i): the result does not fit in BIGINT", offset: at) }
+                return .literal(.int(-i), .bigint)
+            }
             if case .literal(.double(let d), _) = b { return .literal(.double(-d), .double) }
             return .negate(b)
         case .unary(.not, let x):
@@ -737,14 +747,21 @@ final class Binder {
             let els = try c.elseResult.map { (x) throws(QueryError) -> BExpr in try sub(x) }
             if let els { t = try unify(t, els.type, "CASE branches") }
             return .caseWhen(whens, els, t)
-        case .cast(let x, let tn, _):
+        case .cast(let x, let tn, let isTry):
             let b = try sub(x)
             let t = Binder.dataType(tn)
+            // INTEGER is a BIGINT whose values must fit in 32 bits
+            let int32 = tn == .integer && t == .bigint
+            let e: BExpr = isTry ? .call(.tryCast(t, int32: int32), [b], t) : (int32 ? .call(.castInteger, [b], t) : .cast(b, t))
             if b.isConstant {
-                let v = try constantValue(.cast(b, t))
-                return .literal(v, t)
+                // folded now: a failing cast points at its expression
+                do throws(QueryError) { return .literal(try constantValue(e), t) } catch {
+                    var err = error
+                    if err.offset == nil { err.offset = at }
+                    throw err
+                }
             }
-            return .cast(b, t)
+            return e
         case .extract(let field, let x):
             let b = try sub(x)
             guard b.type == .timestamp || b.type == .date else { throw QueryError("EXTRACT needs a TIMESTAMP or DATE, not \(b.type)", offset: at) }
@@ -782,18 +799,25 @@ final class Binder {
             guard let d = Civil.parseDate(s) else { throw QueryError("invalid DATE literal '\(s)'", offset: at) }
             return .literal(.date(d), .date)
         case .interval(let n, let unit):
+            // months or microseconds per unit; a count whose product overflows is an error
+            let (scale, months): (Int64, Bool)
             switch unit {
-            case .month: return .literal(.interval(n, 0), .interval)
-            case .quarter: return .literal(.interval(n * 3, 0), .interval)
-            case .year: return .literal(.interval(n * 12, 0), .interval)
-            case .week: return .literal(.interval(0, n * 7 * Civil.microsPerDay), .interval)
-            case .day: return .literal(.interval(0, n * Civil.microsPerDay), .interval)
-            case .hour: return .literal(.interval(0, n * Civil.microsPerHour), .interval)
-            case .minute: return .literal(.interval(0, n * Civil.microsPerMinute), .interval)
-            case .second: return .literal(.interval(0, n * Civil.microsPerSecond), .interval)
-            case .millisecond: return .literal(.interval(0, n * 1000), .interval)
-            case .microsecond: return .literal(.interval(0, n), .interval)
+            case .month: (scale, months) = (1, true)
+            case .quarter: (scale, months) = (3, true)
+            case .year: (scale, months) = (12, true)
+            case .week: (scale, months) = (7 * Civil.microsPerDay, false)
+            case .day: (scale, months) = (Civil.microsPerDay, false)
+            case .hour: (scale, months) = (Civil.microsPerHour, false)
+            case .minute: (scale, months) = (Civil.microsPerMinute, false)
+            case .second: (scale, months) = (Civil.microsPerSecond, false)
+            case .millisecond: (scale, months) = (1000, false)
+            case .microsecond: (scale, months) = (1, false)
             }
+            let (x, o) = n.multipliedReportingOverflow(by: scale)
+            guard !o else {
+                throw QueryError("out of range: INTERVAL '\(n)' \(unit.rawValue.uppercased()) does not fit in an interval", offset: at)
+            }
+            return .literal(months ? .interval(x, 0) : .interval(0, x), .interval)
         }
     }
 
@@ -832,10 +856,18 @@ final class Binder {
         switch op {
         case .add, .subtract, .multiply, .divide, .modulo:
             if a.type == .null || b.type == .null { return .literal(.null, .null) }
+            if a.type == .interval, b.type == .timestamp || b.type == .date, op == .add, case .literal = a {
+                swap(&a, &b)  // INTERVAL + TIMESTAMP is TIMESTAMP + INTERVAL
+            }
             if (a.type == .timestamp || a.type == .date), b.type == .interval, op == .add || op == .subtract,
                case .literal(.interval(let mo, let us), _) = b {
-                let sign: Int64 = op == .add ? 1 : -1
-                return .timeAddInterval(a, months: mo * sign, micros: us * sign, .timestamp)
+                // subtracting the most negative interval has no negated counterpart
+                if op == .subtract && (mo == .min || us == .min) {
+                    var e = Checked.timestampOutOfRange
+                    e.offset = at
+                    throw e
+                }
+                return .timeAddInterval(a, months: op == .add ? mo : -mo, micros: op == .add ? us : -us, .timestamp)
             }
             if a.type == .date && b.type == .bigint && (op == .add || op == .subtract) {
                 return .binary(op == .add ? .add : .sub, a, b, .date)

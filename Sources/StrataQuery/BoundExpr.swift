@@ -26,6 +26,11 @@ public enum ScalarFn: Sendable {
     case lower, upper, length, abs, round(digits: Int), floor, ceil, coalesce, nullif
     case dateTrunc(Civil.Unit), startOfWeekSunday, extract(TimeField), toDate, now(Int64)
     case greatest, least
+    /// `CAST(x AS INTEGER)`: a cast to BIGINT whose values must fit in 32 bits.
+    case castInteger
+    /// `TRY_CAST(x AS type)`: as CAST, but a value that does not convert is NULL (`int32`: the
+    /// type is INTEGER).
+    case tryCast(DataType, int32: Bool)
 }
 
 /// A string predicate evaluated once per dictionary entry, cached per dictionary.

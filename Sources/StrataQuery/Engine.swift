@@ -191,11 +191,17 @@ public final class QueryEngine: @unchecked Sendable {
 
     func explain(_ q: Query) throws(QueryError) -> ResultSet {
         var lines = ["query: " + q.sqlText]
-        if q.body.count == 1, case .select(let s) = q.body[0], let from = s.from, case .table(let name, _) = from.kind {
-            let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
-            let binder = Binder(store: store, executor: ex)
+        // bind the whole statement first: EXPLAIN reports the errors running it would (unknown
+        // columns, type errors ...), without scanning any data
+        let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
+        ex.bindOnly = true
+        let binder = Binder(store: store, executor: ex)
+        _ = try binder.run(q)
+        if q.body.count == 1, case .select(let s) = q.body[0], let from = s.from, case .table(let name, _) = from.kind,
+           !q.ctes.contains(where: { $0.name.lowercased() == name.lowercased() }) {
             let (src, scope) = try binder.source(from)
-            if case .table(let snap) = src {
+            // (a dedup_key table is read whole to deduplicate: no pruning to report)
+            if case .table(let snap) = src, snap.definition.options["dedup_key"] == nil {
                 var plan = SelectPlan(source: src, slots: [], filter: nil, filterSlots: [], isAggregate: false, outputs: [], names: [])
                 if let w = s.whereClause { plan.prune = binder.pruneRanges(w, scope) }
                 let units = try ex.units(plan, snap)

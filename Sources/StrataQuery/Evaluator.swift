@@ -132,8 +132,7 @@ public struct Evaluator: @unchecked Sendable {
         case .literal(let v, let t):
             return Vec.constant(v, type: t, count: n)
         case .negate(let x):
-            let v = try eval(x, b)
-            return map1(v, v.type, ints: { 0 &- $0 }, dbls: { -$0 })
+            return try negateOrAbs(try eval(x, b), abs: false)
         case .binary(let op, let x, let y, let t):
             return try binary(op, try eval(x, b), try eval(y, b), t, n)
         case .and(let es):
@@ -173,14 +172,84 @@ public struct Evaluator: @unchecked Sendable {
             return try call(fn, try args.map { (a) throws(QueryError) -> Vec in try eval(a, b) }, t, n)
         case .timeAddInterval(let x, let months, let micros, let t):
             let v = try eval(x, b)
-            let tz = self
-            return map1(v, t, ints: { ts in
-                var r = ts
-                if v.type == .date { r = ts * Civil.microsPerDay }
-                if months != 0 { r = tz.addMonths(r, months) }
-                return r &+ micros
+            let isDate = v.type == .date
+            var bad = false
+            if !isDate && months == 0 {
+                // a fixed shift: one tight checked loop (range flags OR-ed, checked after)
+                let n = v.ints.count, lo = Checked.minMicros, hi = Checked.maxMicros
+                var flag: UInt8 = 0
+                let out = Vec(type: t, count: v.count)
+                out.isConst = v.isConst
+                out.valid = v.valid
+                out.ints = [Int64](unsafeUninitializedCapacity: n) { o, count in
+                    v.ints.withUnsafeBufferPointer { p in
+                        for i in 0..<n {
+                            let (s, of) = p[i].addingReportingOverflow(micros)
+                            o[i] = s
+                            flag |= (of || s < lo || s > hi) ? 1 : 0
+                        }
+                    }
+                    count = n
+                }
+                if flag != 0 && Evaluator.anyValid(v, where: { Checked.addInterval($0, months: 0, micros: micros) == nil }) {
+                    throw Checked.timestampOutOfRange
+                }
+                return out
+            }
+            let out = map1(v, t, ints: { ts in
+                // dates are within the supported range, whose days convert to microseconds
+                let (r, o) = isDate ? ts.multipliedReportingOverflow(by: Civil.microsPerDay) : (ts, false)
+                if !o, let s = Checked.addInterval(r, months: months, micros: micros) { return s }
+                bad = true
+                return 0
             }, dbls: { $0 })
+            if bad && Evaluator.anyValid(v, where: { ts in
+                let (r, o) = isDate ? ts.multipliedReportingOverflow(by: Civil.microsPerDay) : (ts, false)
+                return o || Checked.addInterval(r, months: months, micros: micros) == nil
+            }) {
+                throw Checked.timestampOutOfRange
+            }
+            return out
         }
+    }
+
+    /// Whether some non-NULL row of `v`'s int lane satisfies `test` (re-checks a kernel's
+    /// overflow flag: values under NULL rows are arbitrary and must not raise errors).
+    static func anyValid(_ v: Vec, where test: (Int64) -> Bool) -> Bool {
+        let m = v.isConst ? 1 : v.count
+        for i in 0..<min(m, v.ints.count) where !v.isNull(i) && test(v.ints[i]) { return true }
+        return false
+    }
+
+    /// `-x` or `abs(x)`; on BIGINT, -9223372036854775808 has no positive counterpart: an
+    /// overflow error (as DuckDB), not a wrapped result.
+    func negateOrAbs(_ v: Vec, abs: Bool) throws(QueryError) -> Vec {
+        let out = Vec(type: v.type, count: v.count)
+        out.isConst = v.isConst
+        out.valid = v.valid
+        if v.type == .double {
+            out.dbls = abs ? v.dbls.map { Swift.abs($0) } : v.dbls.map { -$0 }
+            return out
+        }
+        let n = v.ints.count
+        var hitMin = false
+        out.ints = [Int64](unsafeUninitializedCapacity: n) { o, count in
+            v.ints.withUnsafeBufferPointer { p in
+                var seen: Int64 = 0
+                if abs {
+                    for i in 0..<n { let x = p[i]; seen |= x == .min ? 1 : 0; o[i] = x < 0 ? 0 &- x : x }
+                } else {
+                    for i in 0..<n { let x = p[i]; seen |= x == .min ? 1 : 0; o[i] = 0 &- x }
+                }
+                hitMin = seen != 0
+            }
+            count = n
+        }
+        if hitMin && Evaluator.anyValid(v, where: { $0 == .min }) {
+            throw Checked.overflow(abs ? "abs(\(Int64.min)): the result does not fit in BIGINT"
+                                       : "negation of \(Int64.min): the result does not fit in BIGINT")
+        }
+        return out
     }
 
     // MARK: - kernels
@@ -254,26 +323,52 @@ public struct Evaluator: @unchecked Sendable {
             } else {
                 let x = a.ints, y = b.ints
                 var r = [Int64](repeating: 0, count: m)
-                var overflow = false
-                for i in 0..<m {
-                    if valid != nil && valid![i] == 0 { continue }
-                    let p = x[i * sa], q = y[i * sb]
-                    switch op {
-                    case .add: let (s, o) = p.addingReportingOverflow(q); r[i] = s; overflow = overflow || o
-                    case .sub: let (s, o) = p.subtractingReportingOverflow(q); r[i] = s; overflow = overflow || o
-                    case .mul: let (s, o) = p.multipliedReportingOverflow(by: q); r[i] = s; overflow = overflow || o
-                    default:
+                if op == .add || op == .sub || op == .mul {
+                    // one tight loop per operator; overflow flags are OR-ed and checked after
+                    var overflow: UInt8 = 0
+                    x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in r.withUnsafeMutableBufferPointer { rp in
+                        switch op {
+                        case .add:
+                            for i in 0..<m { let (s, o) = xp[i * sa].addingReportingOverflow(yp[i * sb]); rp[i] = s; overflow |= o ? 1 : 0 }
+                        case .sub:
+                            for i in 0..<m { let (s, o) = xp[i * sa].subtractingReportingOverflow(yp[i * sb]); rp[i] = s; overflow |= o ? 1 : 0 }
+                        default:
+                            for i in 0..<m { let (s, o) = xp[i * sa].multipliedReportingOverflow(by: yp[i * sb]); rp[i] = s; overflow |= o ? 1 : 0 }
+                        }
+                    } } }
+                    if overflow != 0 {
+                        // only rows that are not NULL count (values under NULLs are arbitrary)
+                        for i in 0..<m where valid == nil || valid![i] != 0 {
+                            let p = x[i * sa], q = y[i * sb]
+                            let o: Bool
+                            switch op {
+                            case .add: o = p.addingReportingOverflow(q).overflow
+                            case .sub: o = p.subtractingReportingOverflow(q).overflow
+                            default: o = p.multipliedReportingOverflow(by: q).overflow
+                            }
+                            if o {
+                                if t == .date { throw Checked.dateOutOfRange }
+                                throw Checked.arithmeticOverflow(op, p, q)
+                            }
+                        }
+                    }
+                    if t == .date && Evaluator.dateOutOfRange(r, valid) { throw Checked.dateOutOfRange }
+                } else {
+                    for i in 0..<m {
+                        if valid != nil && valid![i] == 0 { continue }
+                        let p = x[i * sa], q = y[i * sb]
                         if q == 0 {
                             if valid == nil { valid = [UInt8](repeating: 1, count: m) }
                             valid![i] = 0
-                        } else if op == .mod {
-                            r[i] = q == -1 ? 0 : p % q
+                        } else if q == -1 {
+                            // x % -1 is 0; x / -1 is -x, which overflows for the minimum
+                            if op == .div && p == .min { throw Checked.arithmeticOverflow(op, p, q) }
+                            r[i] = op == .mod ? 0 : 0 &- p
                         } else {
-                            r[i] = p / q
+                            r[i] = op == .mod ? p % q : p / q
                         }
                     }
                 }
-                if overflow { throw QueryError("integer overflow in arithmetic (BIGINT)") }
                 out.ints = r
             }
         case .eq, .ne, .lt, .le, .gt, .ge:
@@ -310,6 +405,15 @@ public struct Evaluator: @unchecked Sendable {
         }
         out.valid = valid
         return out
+    }
+
+    /// Whether some non-NULL day of `r` is outside the supported DATE range (date ± days).
+    static func dateOutOfRange(_ r: [Int64], _ valid: [UInt8]?) -> Bool {
+        let lo = Checked.minDays, hi = Checked.maxDays
+        var bad: UInt8 = 0
+        r.withUnsafeBufferPointer { p in for x in p { bad |= (x < lo || x > hi) ? 1 : 0 } }
+        if bad == 0 { return false }
+        return r.indices.contains { (valid == nil || valid![$0] != 0) && (r[$0] < lo || r[$0] > hi) }
     }
 
     func compareStrings(_ a: Vec, _ i: Int, _ b: Vec, _ j: Int) -> Int {
@@ -464,7 +568,10 @@ public struct Evaluator: @unchecked Sendable {
 
     // MARK: - casts
 
-    public func cast(_ v: Vec, to t: DataType) throws(QueryError) -> Vec {
+    /// `CAST(v AS t)`; `int32`: the target is INTEGER, a BIGINT whose values must fit in 32 bits
+    /// (DuckDB's INTEGER; there is no separate 32-bit lane).
+    public func cast(_ v: Vec, to t: DataType, int32: Bool = false) throws(QueryError) -> Vec {
+        if int32 && t == .bigint && v.type != .null { return try castInt32(v) }
         if v.type == t || v.type == .null && t == .null { return v }
         let m = v.isConst ? 1 : v.count
         let out = Vec(type: t, count: v.count)
@@ -480,13 +587,24 @@ public struct Evaluator: @unchecked Sendable {
         case (.bigint, .double), (.boolean, .double):
             out.dbls = v.ints.map { Double($0) }
         case (.double, .bigint):
+            // rounds half to even, as DuckDB's DOUBLE -> BIGINT; NaN, ±inf and values beyond
+            // the BIGINT range are errors (Int64(_:) would trap)
+            let n = v.dbls.count
             var bad = false
-            out.ints = v.dbls.map { d in
-                let r = d.rounded(.toNearestOrEven)
-                if !(r >= -9.2e18 && r <= 9.2e18) { bad = true; return 0 }
-                return Int64(r)
+            out.ints = [Int64](unsafeUninitializedCapacity: n) { o, count in
+                v.dbls.withUnsafeBufferPointer { p in
+                    for i in 0..<n {
+                        let r = p[i].rounded(.toNearestOrEven)
+                        let ok = r >= -9_223_372_036_854_775_808.0 && r < 9_223_372_036_854_775_808.0
+                        o[i] = ok ? Int64(r) : 0
+                        bad = bad || !ok
+                    }
+                }
+                count = n
             }
-            if bad { throw QueryError("cannot cast DOUBLE value to BIGINT: out of range") }
+            if bad, let i = (0..<n).first(where: { !v.isNull($0) && Int64(exactly: v.dbls[$0].rounded(.toNearestOrEven)) == nil }) {
+                throw Checked.castOutOfRange("DOUBLE", Values.formatDouble(v.dbls[i]), "BIGINT")
+            }
         case (.boolean, .bigint), (.bigint, .boolean):
             out.ints = v.ints.map { t == .boolean ? ($0 != 0 ? 1 : 0) : $0 }
         case (.timestamp, .date):
@@ -507,7 +625,15 @@ public struct Evaluator: @unchecked Sendable {
                 count = n
             }
         case (.date, .timestamp):
-            out.ints = v.ints.map { $0 &* Civil.microsPerDay }
+            var bad = false
+            out.ints = v.ints.map { d in
+                let (r, o) = d.multipliedReportingOverflow(by: Civil.microsPerDay)
+                bad = bad || o
+                return r
+            }
+            if bad && Evaluator.anyValid(v, where: { $0.multipliedReportingOverflow(by: Civil.microsPerDay).overflow }) {
+                throw Checked.timestampOutOfRange
+            }
         case (_, .varchar):
             out.strs = (0..<m).map { i in v.isNull(i) ? "" : Evaluator.text(v.value(i)) }
         case (.varchar, _):
@@ -541,6 +667,34 @@ public struct Evaluator: @unchecked Sendable {
             throw QueryError("cannot cast \(v.type) to \(t)")
         }
         return out
+    }
+
+    /// `CAST(v AS INTEGER)`: as a cast to BIGINT, then every non-NULL value must fit in 32 bits.
+    func castInt32(_ v: Vec) throws(QueryError) -> Vec {
+        let lo = Int64(Int32.min), hi = Int64(Int32.max)
+        if v.type == .varchar {
+            let m = v.isConst ? 1 : v.count
+            for i in 0..<m where !v.isNull(i) {
+                let s = v.string(i)
+                if let x = Values.parseInt64(s.trimmingCharacters(in: .whitespaces)), x < lo || x > hi {
+                    throw QueryError("conversion error: could not convert string '\(s)' to INTEGER: out of range")
+                }
+            }
+        }
+        let w: Vec
+        do throws(QueryError) { w = try cast(v, to: .bigint) } catch {
+            throw QueryError(error.message.replacingOccurrences(of: "BIGINT", with: "INTEGER"), offset: error.offset, kind: error.kind)
+        }
+        var bad: UInt8 = 0
+        w.ints.withUnsafeBufferPointer { p in for x in p { bad |= (x < lo || x > hi) ? 1 : 0 } }
+        if bad != 0 {
+            let m = w.isConst ? 1 : w.count
+            for i in 0..<min(m, w.ints.count) where !w.isNull(i) && (w.ints[i] < lo || w.ints[i] > hi) {
+                if v.type == .double { throw Checked.castOutOfRange("DOUBLE", Values.formatDouble(v.dbls[i]), "INTEGER") }
+                throw Checked.castOutOfRange(v.type == .boolean ? "BOOLEAN" : "BIGINT", String(w.ints[i]), "INTEGER")
+            }
+        }
+        return w
     }
 
     /// Text form of a value (CAST to VARCHAR, string functions).
@@ -598,6 +752,7 @@ public struct Evaluator: @unchecked Sendable {
             return Vec.constant(.timestamp(us), type: .timestamp, count: n)
         case .dateTrunc(let unit):
             let v = args[0]
+            try checkTimeRange(v)
             if v.type == .date {
                 return map1(v, t, ints: { d in
                     let r = Civil.truncateDays(d, to: unit)
@@ -608,18 +763,41 @@ public struct Evaluator: @unchecked Sendable {
             return map1(v, t, ints: { Civil.truncate(tz.local($0), to: unit) }, dbls: { $0 })
         case .startOfWeekSunday:
             let v = args[0]
+            try checkTimeRange(v)
             let tz = self
             return map1(v, t, ints: { x in
                 let days = v.type == .date ? x : Civil.floorDiv(tz.local(x), Civil.microsPerDay)
                 let start = days - Int64(Civil.weekday(days: days) % 7)
                 return t == .date ? start : start * Civil.microsPerDay
             }, dbls: { $0 })
+        case .castInteger:
+            return try cast(args[0], to: .bigint, int32: true)
+        case .tryCast(let to, let int32):
+            let v = args[0]
+            do throws(QueryError) { return try cast(v, to: to, int32: int32) } catch {
+                if error.kind != .user { throw error }
+            }
+            // some value does not convert: cast row by row, NULL where it fails
+            let m = v.isConst ? 1 : v.count
+            var vals: [Value] = []
+            vals.reserveCapacity(m)
+            for i in 0..<m {
+                let x = v.value(i)
+                if x.isNull { vals.append(.null); continue }
+                let one = (try? cast(Vec.constant(x, type: v.type, count: 1), to: to, int32: int32))?.value(0)
+                vals.append(one ?? .null)
+            }
+            let out = Vec.from(vals[...], type: to)
+            out.isConst = v.isConst
+            out.count = v.count
+            return out
         case .toDate:
             let v = args[0]
             if v.type == .date { return v }
             return try cast(v, to: .date)
         case .extract(let field):
             let v = args[0]
+            try checkTimeRange(v)
             let tz = self
             switch field {
             case .year, .quarter, .month, .day, .week, .dow, .isodow, .doy:
@@ -668,16 +846,13 @@ public struct Evaluator: @unchecked Sendable {
             }
             return out
         case .abs:
-            return map1(args[0], t, ints: { $0 < 0 ? 0 &- $0 : $0 }, dbls: { Swift.abs($0) })
+            return try negateOrAbs(args[0], abs: true)
         case .floor:
             return map1(args[0], t, ints: { $0 }, dbls: { $0.rounded(.down) })
         case .ceil:
             return map1(args[0], t, ints: { $0 }, dbls: { $0.rounded(.up) })
         case .round(let digits):
-            let p = pow(10.0, Double(digits))
-            return map1(args[0], t, ints: { $0 }, dbls: { x in
-                digits == 0 ? x.rounded(.toNearestOrAwayFromZero) : (x * p).rounded(.toNearestOrAwayFromZero) / p
-            })
+            return try round(args[0], digits: digits, t)
         case .coalesce, .greatest, .least:
             let m = args.allSatisfy(\.isConst) ? 1 : n
             let out = Vec(type: t, count: n)
@@ -711,6 +886,64 @@ public struct Evaluator: @unchecked Sendable {
             res.valid = valid.contains(0) ? valid : nil
             return res
         }
+    }
+
+    /// Calendar functions (truncation, extraction) convert days to microseconds and back, and
+    /// shift by a zone offset: stored values outside the supported range (within a few days of
+    /// the `Int64` limits) would overflow there; they are an error instead.
+    func checkTimeRange(_ v: Vec) throws(QueryError) {
+        guard v.type == .date || v.type == .timestamp else { return }
+        let (lo, hi) = v.type == .date ? (Checked.minDays, Checked.maxDays) : (Checked.minMicros, Checked.maxMicros)
+        var bad: UInt8 = 0
+        v.ints.withUnsafeBufferPointer { p in for x in p { bad |= (x < lo || x > hi) ? 1 : 0 } }
+        if bad != 0 && Evaluator.anyValid(v, where: { $0 < lo || $0 > hi }) {
+            throw v.type == .date ? Checked.dateOutOfRange : Checked.timestampOutOfRange
+        }
+    }
+
+    /// `round(x, digits)` as DuckDB: halves away from zero; on DOUBLE, a digit count so large
+    /// that the scaling overflows returns `x` unchanged (positive digits) or 0 (negative), never
+    /// NaN or infinity; on BIGINT, negative digits round to tens, hundreds ... (positive digits:
+    /// unchanged) and a result beyond BIGINT is an overflow error.
+    func round(_ v: Vec, digits: Int, _ t: DataType) throws(QueryError) -> Vec {
+        if v.type == .double {
+            if digits == 0 { return map1(v, t, ints: { $0 }, dbls: { $0.rounded(.toNearestOrAwayFromZero) }) }
+            // |digits| beyond ±400 scale every finite double to 0 or infinity alike
+            let d = Swift.max(-400, Swift.min(400, digits))
+            let p = pow(10.0, Double(Swift.abs(d)))
+            if d > 0 {
+                return map1(v, t, ints: { $0 }, dbls: { x in
+                    let r = (x * p).rounded(.toNearestOrAwayFromZero) / p
+                    return r.isFinite ? r : x
+                })
+            }
+            return map1(v, t, ints: { $0 }, dbls: { x in
+                let r = (x / p).rounded(.toNearestOrAwayFromZero) * p
+                return r.isFinite ? r : 0
+            })
+        }
+        if digits >= 0 || v.type != .bigint { return v }
+        if digits < -18 {
+            // 10^19 exceeds BIGINT: every value rounds to 0
+            return map1(v, t, ints: { _ in 0 }, dbls: { $0 })
+        }
+        var p: Int64 = 1
+        for _ in 0..<(-digits) { p *= 10 }
+        var bad = false
+        let out = map1(v, t, ints: { x in
+            let q = x / p, r = x % p
+            let up = r.magnitude >= (p.magnitude + 1) / 2 ? (x < 0 ? q - 1 : q + 1) : q
+            let (s, o) = up.multipliedReportingOverflow(by: p)
+            bad = bad || o
+            return s
+        }, dbls: { $0 })
+        if bad && Evaluator.anyValid(v, where: { x in
+            let q = x / p, r = x % p
+            return (r.magnitude >= (p.magnitude + 1) / 2 ? (x < 0 ? q - 1 : q + 1) : q).multipliedReportingOverflow(by: p).overflow
+        }) {
+            throw Checked.overflow("round(…, \(digits)): the result does not fit in BIGINT")
+        }
+        return out
     }
 
     /// Total order used by ORDER BY, min/max and greatest/least: NULL handled by callers;

@@ -59,6 +59,9 @@ final class Executor: @unchecked Sendable {
     let eval: Evaluator
     let threads: Int
     let interner = StringInterner()
+    /// EXPLAIN: plans are bound (every name, type and constant checked) but not run; each
+    /// yields an empty relation of its output columns.
+    var bindOnly = false
 
     init(eval: Evaluator, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.eval = eval
@@ -72,6 +75,10 @@ final class Executor: @unchecked Sendable {
     }
 
     func run(_ plan: SelectPlan) throws(QueryError) -> Relation {
+        if bindOnly {
+            let types = plan.outputs.map(\.type)
+            return Relation(names: plan.names, types: types, columns: types.map { Vec.nulls($0, count: 0) }, count: 0)
+        }
         if plan.isAggregate {
             if let r = try runTwoPhaseTopN(plan) { return r }
             return try post(plan, try aggregate(plan))

@@ -247,7 +247,10 @@ public enum Reports {
             guard let from = request.from, let to = request.to else {
                 throw user("report 'compare' needs --from and --to (it compares that window with the window of equal length just before it)")
             }
-            let previous = from - (to - from)
+            // the window of equal length before it (API callers may pass any Int64: checked)
+            let (span, o1) = to.subtractingReportingOverflow(from)
+            let (previous, o2) = from.subtractingReportingOverflow(span)
+            guard !o1 && !o2 else { throw user("report 'compare': the --from/--to window is out of range") }
             return """
             SELECT link_id, link_title, clicks_current, clicks_previous,
                    clicks_current - clicks_previous AS change,
