@@ -622,8 +622,8 @@ final class Worker: @unchecked Sendable {
             }
         }
         pendingRows = pr + 1
-        if pendingRows == pendingCapacity { appendPending() }
         rows += 1
+        if pendingRows == pendingCapacity { appendPending() }
     }
 
     private func invalidReason(_ kind: UInt8, _ p: UnsafePointer<UInt8>?, _ n: Int) -> String {

@@ -321,7 +321,7 @@ private func randomBytes(_ g: inout SplitMix64) -> [UInt8] {
         ColumnSchema(name: "x", type: .double),
         ColumnSchema(name: "b", type: .boolean),
     ], timeColumn: "ts", granularity: .day, sortKey: ["n"])
-    let table = try store.createTable(def)
+    var table = try store.createTable(def)
     var text = Array("ts,id,name,n,x,b\n".utf8)
     var expected: [[String]] = []
     for i in 0..<5000 {
@@ -337,13 +337,21 @@ private func randomBytes(_ g: inout SplitMix64) -> [UInt8] {
         }
     }
     writeBytes(dir + "/t.csv", text)
-    let s = try Ingestor.ingest(store: store, table: "t", files: [dir + "/t.csv"], options: opts {
-        $0.maxErrors = 1000
-        $0.blockSize = 4096
-    })
-    #expect(s.rowsRejected == 5000 / 97 + 1)
-    #expect(s.rowsLoaded == expected.count)
-    #expect(try readRows(table) == expected)
+    // small blocks (many short pieces), and one thread with the default block (pending string
+    // batches fill up and are interned in the middle of a piece)
+    for (threads, block) in [(2, 4096), (1, 16 << 20), (2, 16 << 20)] {
+        let s = try Ingestor.ingest(store: store, table: "t", files: [dir + "/t.csv"], options: opts {
+            $0.maxErrors = 1000
+            $0.blockSize = block
+            $0.threads = threads
+            $0.force = true
+        })
+        #expect(s.rowsRejected == 5000 / 97 + 1)
+        #expect(s.rowsLoaded == expected.count)
+        #expect(try readRows(table) == expected, "threads \(threads), block \(block)")
+        try store.dropTable("t")
+        table = try store.createTable(def)
+    }
 }
 
 @Test func loneCRCSVIsRefusedAndCRLFStillWorks() throws {
