@@ -21,6 +21,8 @@ struct IngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Ignore input columns the table does not have (default: refuse).") var ignoreExtraColumns = false
     @Flag(name: .long, help: "Empty strings load as NULL.") var emptyAsNull = false
     @Option(name: .long, help: "Timestamps: auto, iso, epoch_s, epoch_ms, epoch_us.") var timeFormat: String = "auto"
+    @Option(name: .customLong("invalid-utf8"), help: "String values that are not valid UTF-8: error (a bad row) or replace (load with U+FFFD).")
+    var invalidUTF8: String = "error"
     @Option(name: .long, help: "Skip up to N bad rows (default 0: any bad row refuses the batch).") var maxErrors: Int = 0
     @Option(name: .long, help: "Write skipped rows to this CSV (file,line,column,reason,raw).") var rejects: String?
     @Option(name: .long, help: "Idempotency key (default: a hash of the input content).") var batchId: String?
@@ -53,6 +55,10 @@ struct IngestCommand: ParsableCommand {
         case "epoch_us", "epoch_micros": o.timeFormat = .epochMicros
         default: Exit.fail("error: --time-format must be auto, iso, epoch_s, epoch_ms or epoch_us", code: 1)
         }
+        guard let u = InvalidUTF8Policy(rawValue: invalidUTF8.lowercased()) else {
+            Exit.fail("error: --invalid-utf8 must be error or replace", code: 1)
+        }
+        o.invalidUTF8 = u
         o.maxErrors = max(0, maxErrors)
         o.rejectsPath = rejects
         o.batchID = batchId

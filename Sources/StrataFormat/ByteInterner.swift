@@ -65,6 +65,26 @@ public struct ByteInterner {
     @inlinable @inline(__always)
     public mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt32 {
         let h = spanHash(p, n)
+        let (found, s) = probe(p, n, h)
+        if found >= 0 { return UInt32(truncatingIfNeeded: found) }
+        return insert(p, n, tag: h >> 32, slot: s)
+    }
+
+    /// The code of `p[0..<n]`; bytes not interned yet are added only if `admit(p, n)` is true
+    /// (nil otherwise). So `admit` runs once per new distinct string, not once per call.
+    @inlinable @inline(__always)
+    public mutating func intern(_ p: UnsafePointer<UInt8>?, _ n: Int,
+                                admit: (UnsafePointer<UInt8>?, Int) -> Bool) -> UInt32? {
+        let h = spanHash(p, n)
+        let (found, s) = probe(p, n, h)
+        if found >= 0 { return UInt32(truncatingIfNeeded: found) }
+        guard admit(p, n) else { return nil }
+        return insert(p, n, tag: h >> 32, slot: s)
+    }
+
+    /// The code of `p[0..<n]` (hash `h`) or -1, and the slot where the probe stopped.
+    @inlinable @inline(__always)
+    func probe(_ p: UnsafePointer<UInt8>?, _ n: Int, _ h: UInt64) -> (Int, Int) {
         let tag = h >> 32
         var s = Int(truncatingIfNeeded: h) & mask
         let found: Int = slots.withUnsafeBufferPointer { sl in
@@ -83,7 +103,12 @@ public struct ByteInterner {
                 }
             }
         }
-        if found >= 0 { return UInt32(truncatingIfNeeded: found) }
+        return (found, s)
+    }
+
+    /// Adds `p[0..<n]` (hash tag `tag`) at the empty slot `slot` found by `probe`.
+    @inlinable @inline(__always)
+    mutating func insert(_ p: UnsafePointer<UInt8>?, _ n: Int, tag: UInt64, slot s: Int) -> UInt32 {
         let code = UInt32(count)
         if n > 0 { storage.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
         precondition(storage.count <= Int(UInt32.max), "string dictionary exceeds 4 GiB")

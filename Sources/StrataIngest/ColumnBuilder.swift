@@ -1,4 +1,5 @@
 import StrataFormat
+import StrataText
 
 /// Values of one table column accumulated by one parsing thread.
 ///
@@ -51,26 +52,80 @@ struct ColumnBuilder {
         markValid()
     }
 
-    @inline(__always)
-    mutating func appendString(_ p: UnsafePointer<UInt8>?, _ n: Int) {
+    /// Appends a string. A string new to this builder's dictionary is checked first (so the
+    /// check runs once per distinct value, not per row): if it is not well-formed UTF-8,
+    /// `.replace` stores it with U+FFFD for each ill-formed sequence, and `.error` appends the
+    /// placeholder code `UInt32.max` and returns false (the caller must remove the row with
+    /// `removeRows`).
+    @inline(__always) @discardableResult
+    mutating func appendString(_ p: UnsafePointer<UInt8>?, _ n: Int, invalidUTF8: InvalidUTF8Policy = .error) -> Bool {
         if hexMode {
             if n == 16, let p, let w = HexID.parse16(p) {
                 hexWords.append(w)
                 markValid()
-                return
+                return true
             }
             leaveHexMode()
         }
-        codes.append(interner.intern(p, n))
-        markValid()
+        if let code = interner.intern(p, n, admit: { UTF8Validation.isValid($0, $1) }) {
+            codes.append(code)
+            markValid()
+            return true
+        }
+        return appendIllFormed(p, n, invalidUTF8)
     }
 
-    /// Appends `count` strings given as pointers and lengths (length -1: NULL).
-    mutating func appendStrings(_ ptrs: UnsafePointer<UnsafePointer<UInt8>?>, _ lens: UnsafePointer<Int32>, _ count: Int) {
+    /// `appendString` of a string that is not well-formed UTF-8.
+    @inline(never)
+    private mutating func appendIllFormed(_ p: UnsafePointer<UInt8>?, _ n: Int, _ policy: InvalidUTF8Policy) -> Bool {
+        switch policy {
+        case .error:
+            codes.append(UInt32.max)
+            markValid()
+            return false
+        case .replace:
+            let fixed = UTF8Validation.repaired(p, n)
+            codes.append(fixed.withUnsafeBufferPointer { interner.intern($0.baseAddress, $0.count) })
+            markValid()
+            return true
+        }
+    }
+
+    /// Appends `count` strings given as pointers and lengths (length -1: NULL); the indices
+    /// (`0..<count`) of strings refused under `invalidUTF8 == .error` are added to `refused`.
+    mutating func appendStrings(_ ptrs: UnsafePointer<UnsafePointer<UInt8>?>, _ lens: UnsafePointer<Int32>, _ count: Int,
+                                invalidUTF8: InvalidUTF8Policy, refused: inout [Int]) {
         for i in 0..<count {
             let n = Int(lens[i])
-            if n < 0 { appendNull() } else { appendString(ptrs[i], n) }
+            if n < 0 {
+                appendNull()
+            } else if !appendString(ptrs[i], n, invalidUTF8: invalidUTF8) {
+                refused.append(i)
+            }
         }
+    }
+
+    /// Removes the rows at `rows` (absolute indices, ascending, distinct): the values after
+    /// them move up. Used to take back rows found bad after they were appended.
+    mutating func removeRows(_ rows: [Int]) {
+        guard let first = rows.first else { return }
+        func compact<T>(_ a: inout [T]) {
+            var w = first, k = 0
+            for r in first..<a.count {
+                if k < rows.count && rows[k] == r { k += 1; continue }
+                a[w] = a[r]
+                w += 1
+            }
+            a.removeLast(a.count - w)
+        }
+        switch physical {
+        case .int64: compact(&ints)
+        case .double: compact(&doubles)
+        case .bool: compact(&bools)
+        case .string: if hexMode { compact(&hexWords) } else { compact(&codes) }
+        }
+        if hasNulls { compact(&validity) }
+        count -= rows.count
     }
 
     mutating func appendNull() {

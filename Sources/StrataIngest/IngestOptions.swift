@@ -22,6 +22,14 @@ public enum ExtraColumnsPolicy: String, Sendable, Equatable {
     case ignore
 }
 
+/// What to do with string cells that are not well-formed UTF-8 (Format.md: strings are UTF-8).
+public enum InvalidUTF8Policy: String, Sendable, Equatable {
+    /// The row is bad (`invalid UTF-8 at byte N`), like any other bad value (`maxErrors`).
+    case error
+    /// Load the value with U+FFFD in place of each ill-formed sequence (lossy).
+    case replace
+}
+
 /// Progress report: decompressed-independent raw bytes read so far (all files), total raw
 /// bytes when every file size is known (`nil` for pipes/stdin), and rows parsed so far.
 public typealias IngestProgress = @Sendable (_ bytesRead: Int64, _ totalBytes: Int64?, _ rows: Int) -> Void
@@ -41,6 +49,10 @@ public struct IngestOptions: Sendable {
     /// A quoted empty field `""` stays the empty string. Non-string columns always read an
     /// empty field as NULL.
     public var emptyAsNull: Bool = false
+    /// String cells that are not well-formed UTF-8 (overlong forms, surrogates, code points
+    /// above U+10FFFF, stray or truncated sequences): a bad row (default), or loaded with U+FFFD
+    /// for each ill-formed sequence.
+    public var invalidUTF8: InvalidUTF8Policy = .error
     /// How TIMESTAMP values are read (`.auto`: ISO text or epoch seconds/ms/µs by digit count).
     public var timeFormat: TimeFormat = .auto
     /// Bad rows tolerated (skipped and reported); one more refuses the whole batch.

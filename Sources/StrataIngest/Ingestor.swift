@@ -324,6 +324,13 @@ struct IngestRun {
             bytesDone += source.compressedBytesRead
             return
         }
+        // A file with lone CR line endings would be read as one huge row (a bare CR is data
+        // to the scanner and the chunking splits at LF only): refuse it by its first row.
+        if format == .csv,
+           let l = CSVScanner.loneCRLine(chunk.bytes, range: 0..<chunk.bytes.count, firstLine: chunk.firstLine,
+                                         quote: dialect.quote) {
+            throw IngestError(.user, "\(display):\(l): " + CSVScanner.loneCRMessage)
+        }
         // header / mapping / schema from the first chunk
         var pieces = chunk.pieces
         var header: [String]? = nil

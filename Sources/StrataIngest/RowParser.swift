@@ -21,6 +21,7 @@ final class TablePlan: @unchecked Sendable {
     let emptyAsNull: Bool
     let timeFormat: TimeFormat
     let ignoreExtra: Bool
+    let invalidUTF8: InvalidUTF8Policy
 
     let enrich: Bool
     let keepIP: Bool
@@ -40,6 +41,7 @@ final class TablePlan: @unchecked Sendable {
         emptyAsNull = options.emptyAsNull
         timeFormat = options.timeFormat
         ignoreExtra = options.extraColumns == .ignore
+        invalidUTF8 = options.invalidUTF8
         let profile = options.enrich ?? def.options["enrich"]
         let on: Bool
         switch profile?.lowercased() {
@@ -150,7 +152,15 @@ final class Worker: @unchecked Sendable {
     private let pendingCapacity = 2048
     private let pendingPtr: UnsafeMutablePointer<UnsafePointer<UInt8>?>
     private let pendingLen: UnsafeMutablePointer<Int32>
+    /// Line and raw text of each pending row, to report a row whose string is refused when it
+    /// is interned (string values are checked once, when they first enter a dictionary).
+    private let pendingLine: UnsafeMutablePointer<Int>
+    private let pendingRaw: UnsafeMutablePointer<UnsafePointer<UInt8>>
+    private let pendingRawLen: UnsafeMutablePointer<Int>
     private var pendingRows = 0
+    /// The file being parsed (set by `process`).
+    private var file: FileContext?
+    private var refused: [Int] = []
     private let hostScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
     private var uaCache: [UInt64: ([UInt8], UserAgentInfo)] = [:]
     private var keyCache: [Int] = []
@@ -179,6 +189,9 @@ final class Worker: @unchecked Sendable {
         stringSlot = slot
         pendingPtr = .allocate(capacity: max(1, stringColumns.count) * pendingCapacity)
         pendingLen = .allocate(capacity: max(1, stringColumns.count) * pendingCapacity)
+        pendingLine = .allocate(capacity: pendingCapacity)
+        pendingRaw = .allocate(capacity: pendingCapacity)
+        pendingRawLen = .allocate(capacity: pendingCapacity)
     }
 
     deinit {
@@ -194,6 +207,9 @@ final class Worker: @unchecked Sendable {
         hostScratch.deallocate()
         pendingPtr.deallocate()
         pendingLen.deallocate()
+        pendingLine.deallocate()
+        pendingRaw.deallocate()
+        pendingRawLen.deallocate()
     }
 
     /// Frees all buffered values (after they were merged).
@@ -212,12 +228,18 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Appends the pending string cells to their builders, column by column, and releases
-    /// the arena bytes they pointed to.
+    /// the arena bytes they pointed to. Rows with a string the builder refuses (not UTF-8)
+    /// become bad rows: they are removed again from every column.
     private func appendPending() {
         if pendingRows > 0 {
+            var bad: [Int: Int] = [:]  // pending row → first string column refusing it
             for (k, c) in stringColumns.enumerated() {
-                builders[c].appendStrings(pendingPtr + k * pendingCapacity, pendingLen + k * pendingCapacity, pendingRows)
+                refused.removeAll(keepingCapacity: true)
+                builders[c].appendStrings(pendingPtr + k * pendingCapacity, pendingLen + k * pendingCapacity, pendingRows,
+                                          invalidUTF8: plan.invalidUTF8, refused: &refused)
+                for r in refused where bad[r] == nil { bad[r] = c }
             }
+            if !bad.isEmpty { dropRefusedRows(bad) }
             pendingRows = 0
         }
         for a in retiredArenas { a.deallocate() }
@@ -225,13 +247,38 @@ final class Worker: @unchecked Sendable {
         arenaUsed = 0
     }
 
+    /// Reports the pending rows in `bad` (pending row → column) as bad rows and removes them
+    /// from all builders (they are the last `pendingRows` rows of every column).
+    @inline(never)
+    private func dropRefusedRows(_ bad: [Int: Int]) {
+        let first = rows - pendingRows
+        let ordered = bad.keys.sorted()
+        for r in ordered {
+            let c = bad[r]!
+            let k = stringSlot[c]
+            let at = k * pendingCapacity + r
+            let p = pendingPtr[at], n = Int(pendingLen[at])
+            let off = UTF8Validation.firstInvalid(p, n)
+            let reason = off < 0 ? "invalid UTF-8"
+                : "invalid UTF-8 at byte \(off + 1) (0x\(String(p![off], radix: 16, uppercase: true)))"
+            errors.append(RowError(file: file?.name ?? "", line: pendingLine[r], column: plan.slotNames[c], reason: reason,
+                                   value: UTF8Validation.escaped(p, n), raw: rawText(pendingRaw[r], pendingRawLen[r])))
+        }
+        errors.sort { $0.line < $1.line }
+        let absolute = ordered.map { first + $0 }
+        for c in 0..<plan.ncols { builders[c].removeRows(absolute) }
+        rows -= ordered.count
+    }
+
     /// Parses `piece` of `chunk` into the builders.
     func process(_ chunk: InputChunk, _ piece: InputPiece, _ file: FileContext) {
         errors.removeAll(keepingCapacity: true)
         fatal = nil
         seen = 0
+        self.file = file
         if file.isCSV { processCSV(chunk, piece, file) } else { processNDJSON(chunk, piece, file) }
         appendPending()
+        self.file = nil
     }
 
     private func clearCells() {
@@ -521,6 +568,11 @@ final class Worker: @unchecked Sendable {
                     reject(file, line, c, "invalid double", text(q, len), raw, rawLen)
                     return
                 }
+                if v.isInfinite && !Values.isInfinityText(q, len) {
+                    // finite text whose value overflows a double (1e400), not `inf`
+                    reject(file, line, c, "value out of range for DOUBLE", text(q, len), raw, rawLen)
+                    return
+                }
                 vals[c] = Int64(bitPattern: v.bitPattern)
             case ColumnType.boolean.rawValue:
                 guard let v = Values.parseBool(q, len) else {
@@ -543,6 +595,9 @@ final class Worker: @unchecked Sendable {
             }
         }
         let pr = pendingRows
+        pendingLine[pr] = line
+        pendingRaw[pr] = raw
+        pendingRawLen[pr] = rawLen
         for c in 0..<n {
             let k = stringSlot[c]
             if k >= 0 {
@@ -563,12 +618,12 @@ final class Worker: @unchecked Sendable {
             case .int64: builders[c].appendInt(vals[c])
             case .double: builders[c].appendDouble(Double(bitPattern: UInt64(bitPattern: vals[c])))
             case .bool: builders[c].appendBool(vals[c] != 0)
-            case .string: builders[c].appendString(cellPtr[c], cellLen[c])
+            case .string: preconditionFailure("string columns are appended from the pending rows")
             }
         }
         pendingRows = pr + 1
-        if pendingRows == pendingCapacity { appendPending() }
         rows += 1
+        if pendingRows == pendingCapacity { appendPending() }
     }
 
     private func invalidReason(_ kind: UInt8, _ p: UnsafePointer<UInt8>?, _ n: Int) -> String {

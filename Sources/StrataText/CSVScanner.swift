@@ -436,6 +436,41 @@ public enum CSVScanner {
         for e in errors { if let e { throw e } }
     }
 
+    /// Why a file with lone CR line endings is refused (see `loneCRLine`).
+    public static let loneCRMessage = "lone CR (\\r) line endings are not supported: convert with tr '\\r' '\\n'"
+
+    /// The line of the first row of `chunk[range]` (empty lines skipped) if that row holds a
+    /// `\r` outside quotes that neither precedes `\n` nor ends the range: the mark of a file with
+    /// lone CR (classic Mac) line endings, which `scan` (a bare `\r` is data) would read as one
+    /// huge row. `nil` otherwise. Quote-aware: a `\r` inside a quoted field is data; `\r\n`
+    /// is a line end. Reads only up to the end of that first row (or the lone CR).
+    public static func loneCRLine(_ chunk: UnsafeRawBufferPointer, range: Range<Int>, firstLine: Int,
+                                  quote: UInt8 = UInt8(ascii: "\"")) -> Int? {
+        guard let raw = chunk.baseAddress, !range.isEmpty else { return nil }
+        let p = raw.assumingMemoryBound(to: UInt8.self)
+        let end = range.upperBound
+        var i = range.lowerBound
+        var line = firstLine
+        var inQuotes = false
+        var rowStarted = false
+        while i < end {
+            let c = p[i]
+            if c == quote {
+                inQuotes.toggle()
+                rowStarted = true
+            } else if c == 0x0A {
+                if !inQuotes && rowStarted { return nil }
+                line += 1
+            } else if c == 0x0D {
+                if !inQuotes && i + 1 < end && p[i + 1] != 0x0A { return line }
+            } else {
+                rowStarted = true
+            }
+            i += 1
+        }
+        return nil
+    }
+
     /// Copies `raw` (a quoted field's content) to `dst` collapsing each doubled quote to one
     /// quote; returns the number of bytes written (≤ `raw.count`).
     public static func unescape(_ raw: UnsafeRawBufferPointer, quote: UInt8 = UInt8(ascii: "\""),

@@ -331,6 +331,10 @@ public final class InputChunkReader: @unchecked Sendable {
 
     private func grow(_ buf: inout UnsafeMutableRawBufferPointer, filled: Int, line: Int) throws {
         if filled >= maxRowSize {
+            if case .csv(let quote) = framing,
+               let l = CSVScanner.loneCRLine(UnsafeRawBufferPointer(buf), range: 0..<filled, firstLine: line, quote: quote) {
+                throw InputError(file: source.displayName, reason: "line \(l): " + CSVScanner.loneCRMessage)
+            }
             throw InputError(file: source.displayName,
                              reason: "line \(line): row exceeds the maximum row size of \(maxRowSize) bytes"
                                 + (framing == .lines ? "" : " (unterminated quoted field?)"))

@@ -298,6 +298,16 @@ extension Values {
         return parseDoubleSlow(p, n)
     }
 
+    /// Whether `p[0..<n]`, text that `parseDouble` accepted, spells an infinity (`inf` or
+    /// `infinity` after an optional sign) rather than a finite number, which `parseDouble`
+    /// turns into ±infinity only when it overflows (`1e400`).
+    @inlinable
+    public static func isInfinityText(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        if i < n && (p[i] == 0x2D || p[i] == 0x2B) { i += 1 }
+        return i < n && p[i] | 0x20 == 0x69
+    }
+
     /// Eisel-Lemire: converts `w × 10^q` (w exact, ≤ 19 digits, non-zero) to
     /// the correctly rounded double using one 64×64→128-bit product with a
     /// truncated power of five, following fast_float's `compute_float`.

@@ -239,3 +239,33 @@ struct CLI {
         #expect(kind("/dev/null") == S_IFCHR, "/dev/null is still the device")
     }
 }
+
+@Test func ingestInvalidUTF8OptionAndLoneCR() throws {
+    let cli = CLI()
+    let dir = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let csv = dir + "/u.csv"
+    let bytes = Array("ts,event,revenue\n2024-05-01 10:00:00,caf\u{E9},1.5\n2024-05-01 11:00:00,".utf8)
+        + [0x62, 0xC0, 0xAF] + Array(",2\n".utf8)
+    FileManager.default.createFile(atPath: csv, contents: Data(bytes))
+    // default: the row with invalid UTF-8 refuses the batch, naming file, line and column
+    var r = try cli.run(["ingest", "clicks", csv])
+    #expect(r.code == 1)
+    #expect(r.err.contains("\(csv):3: column event: invalid UTF-8 at byte 2 (0xC0) 'b\\xC0\\xAF'"), "\(r.err)")
+    r = try cli.run(["ingest", "clicks", csv, "--invalid-utf8", "bogus"])
+    #expect(r.code == 1 && r.err.contains("--invalid-utf8 must be error or replace"))
+    r = try cli.run(["ingest", "clicks", csv, "--invalid-utf8", "replace"])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["query", "--format", "csv", "SELECT event FROM clicks ORDER BY ts"])
+    #expect(r.out == "event\ncafé\nb\u{FFFD}\u{FFFD}\n")
+    // out-of-range double, lone CR line endings
+    let big = dir + "/big.csv"
+    FileManager.default.createFile(atPath: big, contents: Data("ts,event,revenue\n2024-05-02 10:00:00,x,1e400\n".utf8))
+    r = try cli.run(["ingest", "clicks", big])
+    #expect(r.code == 1 && r.err.contains("\(big):2: column revenue: value out of range for DOUBLE '1e400'"), "\(r.err)")
+    let mac = dir + "/mac.csv"
+    FileManager.default.createFile(atPath: mac, contents: Data("ts,event,revenue\r2024-05-02 10:00:00,x,1\r".utf8))
+    r = try cli.run(["ingest", "clicks", mac])
+    #expect(r.code == 1 && r.err.contains("\(mac):1: lone CR (\\r) line endings are not supported: convert with tr '\\r' '\\n'"), "\(r.err)")
+}
