@@ -126,7 +126,10 @@ public final class Table: Sendable {
     /// A consistent read view: one manifest version, with its segment files protected from
     /// garbage collection until `close()` (or deinit).
     public func snapshot() throws(StoreError) -> Snapshot {
-        try checkLayout()
+        // readers write nothing but `_readers` (opened without following a link): the table
+        // folder itself must not be a link, the rest of the layout is the writers' concern
+        // (`checkLayout`), which keeps a statement's file checks to one `lstat` per segment
+        try StoreFS.requireDirectory(dir, create: false)
         // a read-only store (fd < 0) is read without the reader lock
         let fd = try StoreFS.openOwnFile(dir + "/_readers")
         if fd >= 0 { _ = flock(fd, LOCK_SH) }
@@ -141,19 +144,11 @@ public final class Table: Sendable {
     }
 
     /// Every segment file `m` references exists as a regular file of the size the manifest
-    /// recorded, in a real partition directory: one `lstat` per file and per partition, so
-    /// a query never answers from the manifest alone (`count(*)`) while data is missing.
+    /// recorded: one `lstat` per file, so a query never answers from the manifest alone
+    /// (`count(*)`) while data is missing. (A partition folder that is a link is read
+    /// through; gc and writers report it.)
     func checkSegmentFiles(_ m: Manifest) throws(StoreError) {
-        var partitions = Set<String>()
         for s in m.segments {
-            if partitions.insert(s.partition).inserted {
-                let pdir = dir + "/" + s.partition
-                let k = StoreFS.kind(pdir)
-                if k == .missing {
-                    throw StoreError(.corrupt, "\(pdir): partition directory referenced by manifest version \(m.version) is missing")
-                }
-                guard k == .directory else { throw StoreFS.notOurs(pdir, k, expected: "directory") }
-            }
             let path = segmentPath(s)
             var st = stat()
             guard lstat(path, &st) == 0 else {
