@@ -399,16 +399,18 @@ final class AggState {
                 dsum[0] += (s0 + s1) + (s2 + s3)
             } else {
                 var acc = isum[0]
-                var o = false
+                var o: UInt8 = 0
                 v.ints.withUnsafeBufferPointer { x in
+                    // the overflow flag is OR-ed without a branch: the loop stays a straight
+                    // add / set-on-overflow / or sequence
                     for i in 0..<n {
                         let (r, of) = acc.addingReportingOverflow(x[i])
                         acc = r
-                        o = o || of
+                        o |= of ? 1 : 0
                     }
                 }
                 isum[0] = acc
-                if o { overflow = true }
+                if o != 0 { overflow = true }
             }
             return true
         default:
