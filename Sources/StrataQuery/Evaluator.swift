@@ -485,13 +485,20 @@ public struct Evaluator: @unchecked Sendable {
                 }
             })
             if set.count <= 8 {
+                // a short list: compare with every value, OR-ing hits without branches, over
+                // buffer pointers (no bounds checks or array accesses per row)
                 let arr = Array(set)
-                v.ints.withUnsafeBufferPointer { p in
-                    for i in 0..<m {
-                        let x = p[i]
-                        var hit: Int64 = 0
-                        for c in arr where c == x { hit = 1 }
-                        r[i] = hit
+                arr.withUnsafeBufferPointer { ap in
+                    r.withUnsafeMutableBufferPointer { rp in
+                        v.ints.withUnsafeBufferPointer { p in
+                            let k = ap.count
+                            for i in 0..<m {
+                                let x = p[i]
+                                var hit: Int64 = 0
+                                for j in 0..<k { hit |= ap[j] == x ? 1 : 0 }
+                                rp[i] = hit
+                            }
+                        }
                     }
                 }
             } else {
