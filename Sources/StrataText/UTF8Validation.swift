@@ -73,9 +73,26 @@ public enum UTF8Validation {
 
     /// `p[0..<n]` with each maximal ill-formed subpart replaced by U+FFFD (`EF BF BD`).
     public static func repaired(_ p: UnsafePointer<UInt8>?, _ n: Int) -> [UInt8] {
+        rewritten(p, n) { out, _ in out.append(contentsOf: [0xEF, 0xBF, 0xBD]) }
+    }
+
+    /// Display text of `p[0..<n]` (at most `limit` input bytes): well-formed parts as they are,
+    /// each byte of an ill-formed subpart as `\xNN`.
+    public static func escaped(_ p: UnsafePointer<UInt8>?, _ n: Int, limit: Int = 1024) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        let out = rewritten(p, min(n, limit)) { out, bad in
+            for b in bad { out.append(contentsOf: [0x5C, 0x78, hex[Int(b >> 4)], hex[Int(b & 15)]]) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `p[0..<n]` with well-formed sequences copied and each maximal ill-formed subpart handed
+    /// to `replace` (with the output so far and the subpart's bytes).
+    static func rewritten(_ p: UnsafePointer<UInt8>?, _ n: Int,
+                          replace: (inout [UInt8], UnsafeBufferPointer<UInt8>) -> Void) -> [UInt8] {
         guard let p, n > 0 else { return [] }
         var out: [UInt8] = []
-        out.reserveCapacity(n + 8)
+        out.reserveCapacity(n + 16)
         var i = 0
         while i < n {
             let k = sequenceLength(p, i, n)
@@ -83,34 +100,10 @@ public enum UTF8Validation {
                 out.append(contentsOf: UnsafeBufferPointer(start: p + i, count: k))
                 i += k
             } else {
-                out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                replace(&out, UnsafeBufferPointer(start: p + i, count: -k))
                 i -= k
             }
         }
         return out
-    }
-
-    /// Display text of `p[0..<n]` (at most `limit` input bytes): well-formed parts as they are,
-    /// each byte of an ill-formed subpart as `\xNN`.
-    public static func escaped(_ p: UnsafePointer<UInt8>?, _ n: Int, limit: Int = 1024) -> String {
-        guard let p, n > 0 else { return "" }
-        let m = min(n, limit)
-        var out: [UInt8] = []
-        out.reserveCapacity(m + 16)
-        let hex = Array("0123456789ABCDEF".utf8)
-        var i = 0
-        while i < m {
-            let k = sequenceLength(p, i, m)
-            if k > 0 {
-                out.append(contentsOf: UnsafeBufferPointer(start: p + i, count: k))
-                i += k
-            } else {
-                for j in i..<(i - k) {
-                    out.append(contentsOf: [0x5C, 0x78, hex[Int(p[j] >> 4)], hex[Int(p[j] & 15)]])
-                }
-                i -= k
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
