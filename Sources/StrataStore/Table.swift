@@ -130,15 +130,27 @@ public final class Table: Sendable {
         // folder itself must not be a link, the rest of the layout is the writers' concern
         // (`checkLayout`), which keeps a statement's file checks to one `lstat` per segment
         try StoreFS.requireDirectory(dir, create: false)
-        // a read-only store (fd < 0) is read without the reader lock
-        let fd = try StoreFS.openOwnFile(dir + "/_readers")
-        if fd >= 0 { _ = flock(fd, LOCK_SH) }
+        // no snapshot without the reader lock: garbage collection could delete its files
+        // under it (a store that cannot be written cannot be read either)
+        let path = dir + "/_readers"
+        let fd = try StoreFS.openOwnFile(path)
+        guard fd >= 0 else {
+            let e = errno
+            throw StoreError(.io, "\(path): cannot open the reader lock file: \(StoreFS.errnoText(e)) (a snapshot needs it to keep garbage collection away from its files)")
+        }
+        var locked = flock(fd, LOCK_SH)
+        while locked != 0 && errno == EINTR { locked = flock(fd, LOCK_SH) }
+        if locked != 0 {
+            let e = errno
+            close(fd)
+            throw StoreError(.io, "\(path): cannot take the shared reader lock: \(StoreFS.errnoText(e))")
+        }
         do throws(StoreError) {
             let m = try currentManifest()
             try checkSegmentFiles(m)
             return Snapshot(table: self, manifest: m, lockFD: fd)
         } catch {
-            if fd >= 0 { close(fd) }
+            close(fd)
             throw error
         }
     }

@@ -145,6 +145,46 @@ func aMissingOrTruncatedSegmentIsCorruptionAtSnapshot(_ how: String) throws {
     }
 }
 
+/// A reader that cannot open `_readers` (a store it may not write: here the file made
+/// immutable, which stops root too) gets no snapshot: without the shared lock, garbage
+/// collection could delete the snapshot's files under it.
+@Test func aSnapshotNeedsTheReaderLock() throws {
+    let t = try tableWithBatches(1)
+    let path = t.dir + "/_readers"
+    if !FileManager.default.fileExists(atPath: path) { try FileIO.writeNewFile(path, [], sync: false) }
+    chmod(path, 0o444)
+    let immutable = shell("chattr +i '\(path)'")
+    defer {
+        if immutable { _ = shell("chattr -i '\(path)'") }
+        chmod(path, 0o644)
+    }
+    let probe = open(path, O_RDWR)
+    guard probe < 0 else {
+        // neither the mode nor `chattr` keeps this process out: nothing to test here
+        close(probe)
+        return
+    }
+    do throws(StoreError) {
+        let s = try t.snapshot()
+        s.close()
+        Issue.record("a snapshot opened without the reader lock")
+    } catch {
+        #expect(error.kind == .io)
+        #expect(error.message.contains(path), "\(error.message)")
+        #expect(error.message.contains("not permitted") || error.message.contains("denied"), "\(error.message)")
+    }
+}
+
+/// Runs `command` with /bin/sh; true when it exits 0.
+private func shell(_ command: String) -> Bool {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", command + " 2>/dev/null"]
+    guard (try? p.run()) != nil else { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+}
+
 /// Each store path replaced by a link to a sentinel folder or file outside the store: every
 /// operation either refuses (naming the link) or works without following it, and the
 /// sentinel is untouched after all of them.
