@@ -136,12 +136,10 @@ struct KeyEncoder {
                 for i in 0..<words.count where !v.isNull(i) { words[i] = interner.id(v.strs[i]) }
             }
         case .double:
-            for i in 0..<words.count {
-                var d = v.dbls[i]
-                if d == 0 { d = 0 }          // -0.0 groups with 0.0
-                if d.isNaN { d = .nan }      // one NaN
-                words[i] = Int64(bitPattern: d.bitPattern)
-            }
+            // -0.0 groups with 0.0, one NaN (decoded by `OrderWord.doubleValue`)
+            words.withUnsafeMutableBufferPointer { w in v.dbls.withUnsafeBufferPointer { d in
+                for i in 0..<w.count { w[i] = OrderWord.double(d[i]) }
+            } }
         default:
             words = v.ints.isEmpty ? words : Array(v.ints.prefix(words.count))
         }
@@ -189,7 +187,7 @@ struct KeyEncoder {
         }
         switch type {
         case .varchar: return .string(interner.string(word))
-        case .double: return .double(Double(bitPattern: UInt64(bitPattern: word)))
+        case .double: return .double(OrderWord.doubleValue(word))
         case .boolean: return .bool(word != 0)
         case .timestamp: return .timestamp(word)
         case .date: return .date(word)

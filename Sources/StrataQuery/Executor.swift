@@ -455,7 +455,7 @@ final class Executor: @unchecked Sendable {
                 valid = anyNull ? flags : nil
             }
             switch groupTypes[k] {
-            case .double: v.dbls = words.map { Double(bitPattern: UInt64(bitPattern: $0)) }
+            case .double: v.dbls = OrderWord.doubleValues(words)
             case .varchar:
                 if hexKey[k] {
                     v.dict = DictRef(hexWords: words.isEmpty ? [0] : words)

@@ -699,20 +699,19 @@ final class ModeCounts {
         let sources: [(ModeCounts, [Int32]?)] = [(self, nil)] + others.map { ($0.0, $0.1) }
         let isHex = hex || sources.contains { $0.0.hex }
         // value order of the column type; strings compare in a snapshot of the interner
-        // (no lock per comparison)
+        // (no lock per comparison); double words (`OrderWord.double`) and integers compare
+        // as signed words
         let strings = type == .varchar && !isHex ? interner.stringsSnapshot() : StringDictionary()
         let order: Int
         switch type {
         case .varchar where isHex: order = 1
         case .varchar: order = 2
-        case .double: order = 3
         default: order = 0
         }
         @inline(__always) func less(_ a: Int64, _ b: Int64) -> Bool {
             switch order {
             case 1: return UInt64(bitPattern: a) < UInt64(bitPattern: b)
             case 2: return strings.compare(Int(a), Int(b)) < 0
-            case 3: return AggState.less(Double(bitPattern: UInt64(bitPattern: a)), Double(bitPattern: UInt64(bitPattern: b)))
             default: return a < b
             }
         }
@@ -804,7 +803,7 @@ final class ModeCounts {
         case .varchar:
             v.dict = interner.dictRef()
             v.ints = bv
-        case .double: v.dbls = bv.map { Double(bitPattern: UInt64(bitPattern: $0)) }
+        case .double: v.dbls = OrderWord.doubleValues(bv)
         default: v.ints = bv
         }
         if bc.contains(0) { v.valid = bc.map { $0 == 0 ? 0 : 1 } }

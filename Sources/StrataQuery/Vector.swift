@@ -397,13 +397,7 @@ extension Vec {
         let v = flattened()
         switch v.type {
         case .double:
-            return v.dbls.map { x in
-                var d = x
-                if d == 0 { d = 0 }
-                if d.isNaN { d = .nan }
-                let b = Int64(bitPattern: d.bitPattern)
-                return b < 0 ? ~b ^ Int64.min : b   // negative: reverse; then flip into order
-            }
+            return OrderWord.doubles(v.dbls)
         case .varchar:
             if let d = v.dict {
                 let r = d.ranks

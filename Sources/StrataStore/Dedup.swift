@@ -131,18 +131,14 @@ public struct DedupSpec: Sendable, Equatable {
         return selected
     }
 
-    /// An `Int64` per row ordered like the values: ints as is, doubles by an order-preserving
-    /// bit transform (-0.0 as 0.0), bools 0/1, strings by the rank of their bytes in the
+    /// An `Int64` per row ordered like the values: ints as is, doubles by `OrderWord.double`
+    /// (-0.0 equals 0.0, every NaN equals every NaN and is above +inf), bools 0/1, strings by the rank of their bytes in the
     /// dictionary (equal strings share a rank even if the dictionary repeats them).
     static func orderKeys(_ c: Column) -> [Int64] {
         switch c.data {
         case .int64(let v): return v
         case .bool(let v): return v.map { Int64($0) }
-        case .double(let v):
-            return v.map { d in
-                let b = Int64(bitPattern: (d == 0 ? 0.0 : d).bitPattern)
-                return b < 0 ? b ^ Int64.max : b
-            }
+        case .double(let v): return OrderWord.doubles(v)
         case .string(let codes, let dict):
             if Compactor.isSortedUnique(dict) { return codes.map { Int64($0) } }
             var entries = Array(0..<Int32(dict.count))

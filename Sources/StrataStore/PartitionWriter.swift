@@ -54,18 +54,14 @@ public enum PartitionWriter {
         let keys = def.sortKey.compactMap { def.columnIndex($0) }
         guard !keys.isEmpty, rows.count > 1 else { return }
         // comparable Int64 per key column: ints as is, strings by dictionary rank, doubles by
-        // an order-preserving bit transform, bools 0/1
+        // `OrderWord.double` (-0.0 ties with 0.0, NaNs last), bools 0/1
         var keyValues: [[Int64]] = []
         var keyValid: [[UInt8]?] = []
         for k in keys {
             let c = columns[k]
             switch c.data {
             case .int64(let v): keyValues.append(v)
-            case .double(let v):
-                keyValues.append(v.map { d in
-                    let b = Int64(bitPattern: d.bitPattern)
-                    return b < 0 ? b ^ Int64.max : b
-                })
+            case .double(let v): keyValues.append(OrderWord.doubles(v))
             case .bool(let v): keyValues.append(v.map { Int64($0) })
             case .string(let codes, let dict):
                 var order = Array(0..<Int32(dict.count))
