@@ -550,12 +550,20 @@ final class AggState {
             k = 0
             nulls.withUnsafeBufferPointer { np in maskBits.withUnsafeBufferPointer { mp in maskValid.withUnsafeBufferPointer { vp in
                 let useMask = mp.count >= n, useValid = vp.count >= n
-                for i in 0..<n {
-                    out[k] = Int32(truncatingIfNeeded: i)
-                    var keep = np[i] == 0
-                    if useMask { keep = keep && mp[i] != 0 }
-                    if useValid { keep = keep && vp[i] != 0 }
-                    k &+= keep ? 1 : 0
+                // the row is written, the count moves on only for kept rows: no branch per
+                // row, and the loop for the common case (no FILTER) tests the NULL word alone
+                if !useMask && !useValid {
+                    for i in 0..<n {
+                        out[k] = Int32(truncatingIfNeeded: i)
+                        k &+= np[i] == 0 ? 1 : 0
+                    }
+                } else {
+                    for i in 0..<n {
+                        out[k] = Int32(truncatingIfNeeded: i)
+                        let m = useMask ? (mp[i] != 0 ? 1 : 0) : 1
+                        let v = useValid ? (vp[i] != 0 ? 1 : 0) : 1
+                        k &+= (np[i] == 0 ? 1 : 0) & m & v
+                    }
                 }
             } } }
         }
