@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StrataFormat
+import StrataGen
 import StrataIngest
 import StrataQuery
 import StrataStore
