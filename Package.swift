@@ -2,7 +2,8 @@
 // Strata: an embedded columnar event store for click analytics.
 // Dependency arrows point one way (see README "Architecture"):
 //   C shims -> StrataFormat -> StrataStore -> StrataIngest / StrataQuery -> StrataCLI -> strata
-//   StrataText (value parsing/formatting, compressed input) and StrataSQL (lexer/parser) are leaves.
+//   StrataText (value parsing/formatting, compressed input), StrataSQL (lexer/parser) and
+//   StrataGen (the synthetic click-log generator behind `strata gen`, used by StrataCLI) are leaves.
 import PackageDescription
 
 // Hot loops mutate class-held buffers; dynamic exclusivity checks cost more than the work.
@@ -16,6 +17,7 @@ let package = Package(
         .library(name: "StrataText", targets: ["StrataText"]),
         .library(name: "StrataStore", targets: ["StrataStore"]),
         .library(name: "StrataIngest", targets: ["StrataIngest"]),
+        .library(name: "StrataGen", targets: ["StrataGen"]),
         .library(name: "StrataQuery", targets: ["StrataQuery"]),
     ],
     dependencies: [
@@ -35,9 +37,10 @@ let package = Package(
         .target(name: "StrataSQL"),
         .target(name: "StrataStore", dependencies: ["StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
+        .target(name: "StrataGen", swiftSettings: fast),
         .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
-            "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataQuery", "StrataSQL",
+            "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
@@ -45,9 +48,10 @@ let package = Package(
         .testTarget(name: "StrataTextTests", dependencies: ["StrataText"]),
         .testTarget(name: "StrataSQLTests", dependencies: ["StrataSQL"]),
         .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore", "StrataFormat"]),
-        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataStore", "StrataText"]),
+        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataStore", "StrataText", "StrataGen"]),
+        .testTarget(name: "StrataGenTests", dependencies: ["StrataGen"]),
         .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataIngest", "StrataStore"],
                     resources: [.copy("SQLTests")]),
-        .testTarget(name: "StrataCLITests", dependencies: ["StrataCLI"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["StrataCLI", "StrataGen"]),
     ]
 )

@@ -24,7 +24,7 @@ let package = Package(
             name: "TextBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "StrataIngest", package: "Strata"),
+                .product(name: "StrataGen", package: "Strata"),
                 .product(name: "StrataText", package: "Strata"),
             ],
             path: "Benchmarks/TextBenchmarks",

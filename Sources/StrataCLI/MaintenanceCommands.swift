@@ -61,3 +61,38 @@ struct DeleteCommand: ParsableCommand {
         } catch { Exit.engine(error) }
     }
 }
+
+struct GCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gc", abstract: "Delete files no manifest needs any more (after the grace period).")
+    @OptionGroup var storeOption: StoreOption
+    @Argument var table: String
+    @Flag(name: .long, help: "Skip the grace period (only when no reader or writer is running).") var now = false
+
+    func run() throws {
+        let t: Table
+        do throws(StoreError) { t = try storeOption.open(create: false).table(table) } catch { Exit.store(error) }
+        let r = t.collectGarbage(now: now)
+        if r.skippedBecauseReaders { print("readers are active: nothing deleted, try again later") }
+        print("deleted \(r.deletedFiles.count) file(s)")
+        if !r.problems.isEmpty {
+            Exit.fail(r.problems.map { "corrupt data: \($0)" }.joined(separator: "\n"), code: 2)
+        }
+    }
+}
+
+struct RepairCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repair",
+        abstract: "Show, and with --apply move aside, manifests that cannot be read, so the table works again from its newest readable version.",
+        discussion: "Nothing is deleted: damaged manifests and the segment files no readable manifest references go to TABLE/_damaged/. Exit 2 when damage is found but not repaired.")
+    @OptionGroup var storeOption: StoreOption
+    @Argument var table: String
+    @Flag(name: .long, help: "Do it (without: only show what would be moved and what the table goes back to).") var apply = false
+
+    func run() throws {
+        let r: RepairReport
+        do throws(StoreError) { r = try storeOption.open(create: false).table(table).repair(apply: apply) } catch { Exit.store(error) }
+        writeOut(r.description)
+        if r.needsRepair && !r.applied { Exit.fail("repair: damage found, nothing changed (use --apply)", code: 2) }
+    }
+}

@@ -1,5 +1,4 @@
-// StrataIngest module: bulk ingestion (`Ingestor.ingest`) and the synthetic click-log
-// generator (Generator/).
+// StrataIngest module: bulk ingestion (`Ingestor.ingest`).
 //
 // Pipeline of one ingest call:
 //   InputSource (plain/gz/zst/stdin, content hash) -> InputChunkReader (row-aligned blocks, each

@@ -5,7 +5,7 @@ import StrataStore
 import StrataText
 @testable import StrataQuery
 @testable import StrataCLI
-@testable import StrataIngest
+@testable import StrataGen
 
 // csv, tsv, json and ndjson output of query results is rendered straight from the typed
 // columns (`ResultSet.renderText`); it must be byte for byte the text of the cell-by-cell

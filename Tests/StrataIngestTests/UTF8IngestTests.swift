@@ -4,6 +4,7 @@ import StrataFormat
 import StrataStore
 import StrataText
 @testable import StrataIngest
+@testable import StrataGen
 
 // Issue 14 item 6 (strings must be UTF-8, numbers must fit their column) and item 10 (lone CR
 // line endings) at the ingest level.

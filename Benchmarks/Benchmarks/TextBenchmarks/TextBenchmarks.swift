@@ -1,6 +1,6 @@
 import Benchmark
 import Foundation
-import StrataIngest
+import StrataGen
 import StrataText
 
 /// CSV and NDJSON scanning throughput on generated click logs (bytes/s), and value parsing.

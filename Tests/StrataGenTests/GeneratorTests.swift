@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import StrataIngest
+@testable import StrataGen
 
 // MARK: helpers
 

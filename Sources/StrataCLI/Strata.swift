@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import CStrataKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct Strata: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "Embedded columnar event store for click analytics.",
+        discussion: "Exit codes: 0 success, 1 user error, 2 corrupt data found, 3 internal error.",
+        subcommands: [QueryCommand.self, IngestCommand.self, GenCommand.self, TablesCommand.self, DescribeCommand.self,
+                      StatsCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self, GCCommand.self,
+                      CompactCommand.self, RetentionCommand.self, DeleteCommand.self, ReportCommand.self, RepairCommand.self])
+
+    public init() {}
+}
+
+public enum StrataMain {
+    public static func run() {
+        strata_use_huge_pages(CommandLine.unsafeArgv)
+        strata_tune_allocator()
+        do {
+            var cmd = try Strata.parseAsRoot()
+            try cmd.run()
+            flushOutput()
+        } catch {
+            let code = Strata.exitCode(for: error)
+            if code == .success { Strata.exit(withError: error) }
+            if code == .validationFailure {
+                FileHandle.standardError.write((Strata.fullMessage(for: error) + "\n").data(using: .utf8)!)
+                exit(1)
+            }
+            Strata.exit(withError: error)
+        }
+    }
+}
