@@ -85,14 +85,8 @@ struct IngestCommand: ParsableCommand {
             }
         }
         progress?.finish()
-        // many small loads must not pile up segments: compact crowded partitions now
-        var compaction: CompactionSummary?
-        if !summary.skippedAsDuplicate {
-            do throws(StoreError) {
-                compaction = try Compactor.autoCompactIfNeeded(table: try store.table(table))
-            } catch {
-                FileHandle.standardError.write("warning: automatic compaction skipped: \(error.message)\n".data(using: .utf8)!)
-            }
+        if let error = summary.compactionError {
+            FileHandle.standardError.write("warning: automatic compaction skipped: \(error.message)\n".data(using: .utf8)!)
         }
         if quiet { return }
         var err = ""
@@ -107,7 +101,7 @@ struct IngestCommand: ParsableCommand {
                           summary.rowsLoaded, summary.rowsRejected, table, summary.partitionsTouched, summary.segmentsWritten,
                           summary.seconds, summary.rowsPerSecond)
         }
-        if let compaction { err += "auto-compaction: \(compaction.description)\n" }
+        if let compaction = summary.compaction { err += "auto-compaction: \(compaction.description)\n" }
         FileHandle.standardError.write(err.data(using: .utf8)!)
     }
 }

@@ -86,6 +86,10 @@ public struct IngestOptions: Sendable {
     public var progress: IngestProgress? = nil
     /// The library never prints; carried for the CLI (suppress progress and summary).
     public var quiet: Bool = false
+    /// After a batch is committed, compact the table's crowded partitions when its automatic
+    /// compaction is on (`Compactor.autoCompactIfNeeded`), so many small loads do not pile
+    /// up segments. `IngestSummary.compaction` tells what was done.
+    public var autoCompact: Bool = true
 
     /// Default options.
     public init() {}
@@ -113,8 +117,13 @@ public struct IngestSummary: Sendable {
     public var batchID: String = ""
     /// Segments committed.
     public var segmentsWritten: Int = 0
-    /// Manifest version after the commit (unchanged when skipped).
+    /// Manifest version after the commit (unchanged when skipped; before any compaction).
     public var manifestVersion: UInt64 = 0
+    /// What automatic compaction did after the commit (`IngestOptions.autoCompact`); nil when
+    /// nothing was due. Its time is not part of `seconds`.
+    public var compaction: CompactionSummary? = nil
+    /// Why automatic compaction failed after the commit; the batch is loaded all the same.
+    public var compactionError: StoreError? = nil
 }
 
 /// One bad input row.

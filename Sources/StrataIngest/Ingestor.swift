@@ -19,12 +19,23 @@ public enum Ingestor {
     /// * A missing table is created from the input (`createIfMissing`), see `SchemaDetection`;
     ///   `IngestSummary.createdTable` tells what was created. If the batch then fails, the
     ///   created table is dropped again.
+    /// * After a commit, crowded partitions are compacted when `options.autoCompact` and the
+    ///   table's automatic compaction are on (`IngestSummary.compaction`); a failure there
+    ///   leaves the batch loaded and is reported in `IngestSummary.compactionError`.
     ///
     /// - Throws: `IngestError` only.
     public static func ingest(store: Store, table name: String, files: [String],
                               options: IngestOptions) throws -> IngestSummary {
         var run = try IngestRun(store: store, name: name, files: files, options: options)
-        return try run.execute()
+        var summary = try run.execute()
+        if options.autoCompact && !summary.skippedAsDuplicate {
+            do throws(StoreError) {
+                summary.compaction = try Compactor.autoCompactIfNeeded(table: try store.table(name))
+            } catch {
+                summary.compactionError = error
+            }
+        }
+        return summary
     }
 
     /// The content-derived batch id for `table` and the content hashes of its files, in order.
