@@ -14,11 +14,11 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long) var tz: String?
 
     func run() throws {
-        let store = storeOption.open(create: false)
+        let store = try storeOption.open(create: false)
         let engine: QueryEngine
-        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { Exit.engine(error) }
+        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: queries).filter({ $0.hasSuffix(".sql") }).sorted(), !files.isEmpty else {
-            Exit.fail("error: no .sql files in '\(queries)'", code: 1)
+            throw CLIError.user("no .sql files in '\(queries)'")
         }
         var results: [String: [String: Any]] = [:]
         var table: [[Value]] = []

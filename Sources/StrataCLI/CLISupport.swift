@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import StrataFormat
+import StrataGen
+import StrataIngest
 import StrataQuery
 import StrataStore
 import CStrataKernels
@@ -7,24 +10,82 @@ import CStrataKernels
 import Glibc
 #endif
 
-/// Exit codes: 0 success, 1 user error, 2 corrupt data, 3 internal error.
-enum Exit {
-    static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write((message.hasSuffix("\n") ? message : message + "\n").data(using: .utf8)!)
-        exit(code)
+/// A command's failure: commands throw it, and `StrataMain.run` alone turns it into text on
+/// stderr and the process's exit code (0 success, 1 user error, 2 corrupt data, 3 I/O or
+/// internal error).
+struct CLIError: Error {
+    enum Kind: Int32 {
+        case user = 1
+        case corrupt = 2
+        case ioOrInternal = 3
     }
 
-    static func store(_ e: StoreError) -> Never {
+    /// Decides the exit code.
+    var kind: Kind
+    /// The first line as printed, prefix ("error: ", "corrupt data: ", "i/o error: ") included.
+    var message: String
+    /// Lines printed after the message (an SQL statement with a caret, further problems).
+    var details: [String]
+
+    init(_ kind: Kind, _ message: String, details: [String] = []) {
+        self.kind = kind
+        self.message = message
+        self.details = details
+    }
+
+    var exitCode: Int32 { kind.rawValue }
+
+    /// What goes to stderr: the message and the details, one per line.
+    var text: String {
+        let s = ([message] + details).joined(separator: "\n")
+        return s.hasSuffix("\n") ? s : s + "\n"
+    }
+
+    /// A user error (exit 1): "error: " and `message`.
+    static func user(_ message: String) -> CLIError { CLIError(.user, "error: " + message) }
+
+    /// Corrupt data found (exit 2): "corrupt data: " and `message`.
+    static func corrupt(_ message: String) -> CLIError { CLIError(.corrupt, "corrupt data: " + message) }
+
+    init(_ e: StoreError) {
         switch e.kind {
-        case .user: fail("error: \(e.message)", code: 1)
-        case .locked, .conflict: fail("error: \(e.message)", code: 3)
-        case .corrupt: fail("corrupt data: \(e.message)", code: 2)
-        case .io: fail("i/o error: \(e.message)", code: 3)
+        case .user: self = .user(e.message)
+        case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message)
+        case .corrupt: self = .corrupt(e.message)
+        case .io: self.init(.ioOrInternal, "i/o error: " + e.message)
         }
     }
 
-    static func engine(_ e: EngineError) -> Never {
-        fail(e.description, code: e.kind == .user ? 1 : (e.kind == .corrupt ? 2 : 3))
+    /// The engine's messages carry their prefix; the detail (statement and caret) follows.
+    init(_ e: EngineError) {
+        let kind: Kind = switch e.kind {
+        case .user: .user
+        case .corrupt: .corrupt
+        case .internal: .ioOrInternal
+        }
+        self.init(kind, e.message, details: e.detail.isEmpty ? [] : e.detail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    }
+
+    /// A failed ingest: lock and commit conflicts are exit 1 here (the batch can simply be run
+    /// again), and an input file that cannot be opened is a user error.
+    init(_ e: IngestError) {
+        switch e.kind {
+        case .user, .refused, .locked, .conflict: self = .user(e.message)
+        case .corrupt: self = .corrupt(e.message)
+        case .io: self.init(e.message.contains("cannot open") ? .user : .ioOrInternal, "error: " + e.message)
+        }
+    }
+
+    /// A segment file that cannot be opened (exit 1) or read as a segment (exit 2).
+    init(_ e: FormatError) {
+        self.init(e.kind == .io ? .user : .corrupt, "corrupt data: " + e.description)
+    }
+
+    init(_ e: ClickGeneratorError) {
+        switch e {
+        case .invalidOptions(let m): self = .user(m)
+        case .io(let path, let err): self = .user("cannot write '\(path)': \(String(cString: strerror(err)))")
+        }
     }
 }
 
@@ -32,8 +93,14 @@ struct StoreOption: ParsableArguments {
     @Option(name: .long, help: "Store directory (default: $STRATA_STORE, else ./strata-data).")
     var store: String?
 
-    func open(create: Bool = true) -> Store {
-        do throws(StoreError) { return try Store(root: Store.defaultRoot(store), create: create) } catch { Exit.store(error) }
+    func open(create: Bool = true) throws(CLIError) -> Store {
+        do throws(StoreError) { return try Store(root: Store.defaultRoot(store), create: create) } catch { throw CLIError(error) }
+    }
+
+    /// Table `name` of the store, which must exist.
+    func table(_ name: String) throws(CLIError) -> Table {
+        let store = try open(create: false)
+        do throws(StoreError) { return try store.table(name) } catch { throw CLIError(error) }
     }
 }
 
@@ -57,8 +124,9 @@ func flushOutput() {
 }
 
 /// An answer that could not be written in full is an I/O error (exit 3), never a success.
+/// It ends the process at once, even mid-output, rather than being thrown.
 func outputFailed(_ e: Int32) -> Never {
-    Exit.fail("i/o error: cannot write the output: \(String(cString: strerror(e == 0 ? EIO : e)))", code: 3)
+    StrataMain.fail(CLIError(.ioOrInternal, "i/o error: cannot write the output: \(String(cString: strerror(e == 0 ? EIO : e)))"))
 }
 
 /// Writes the chunks in order to `fd`; false (errno set) at the first failing write.

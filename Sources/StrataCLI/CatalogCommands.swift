@@ -10,7 +10,7 @@ struct TablesCommand: ParsableCommand {
     @OptionGroup var storeOption: StoreOption
 
     func run() throws {
-        for t in storeOption.open(create: false).tableNames() { print(t) }
+        for t in try storeOption.open(create: false).tableNames() { print(t) }
     }
 }
 
@@ -20,14 +20,14 @@ struct DescribeCommand: ParsableCommand {
     @Argument var table: String
 
     func run() throws {
-        let store = storeOption.open(create: false)
+        let store = try storeOption.open(create: false)
         do {
             let engine = try QueryEngine(store: store)
             writeOut(Output.render(try engine.describeTable(table), format: .table))
             let def = try store.table(table).definition
             print("partition: \(def.granularity.rawValue)(\(def.timeColumn ?? "-"))  order by: (\(def.sortKey.joined(separator: ", ")))  codec: \(def.codec.codec.name)\(def.codec.codec == .zstd ? " level \(def.codec.level)" : "")  block rows: \(def.blockRows)")
             if !def.options.isEmpty { print("options: " + def.options.sorted { $0.key < $1.key }.map { "\($0.key) = '\($0.value)'" }.joined(separator: ", ")) }
-        } catch let e as EngineError { Exit.engine(e) } catch let e as StoreError { Exit.store(e) }
+        } catch let e as EngineError { throw CLIError(e) } catch let e as StoreError { throw CLIError(e) }
     }
 }
 
@@ -39,7 +39,8 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let st: TableStats
-        do throws(StoreError) { st = try storeOption.open(create: false).table(table).stats() } catch { Exit.store(error) }
+        let t = try storeOption.table(table)
+        do throws(StoreError) { st = try t.stats() } catch { throw CLIError(error) }
         if format == "json" {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -69,9 +70,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let r: SegmentReader
-        do throws(FormatError) { r = try SegmentReader(path: file) } catch {
-            Exit.fail("corrupt data: \(error.description)", code: error.kind == .io ? 1 : 2)
-        }
+        do throws(FormatError) { r = try SegmentReader(path: file) } catch { throw CLIError(error) }
         let f = r.footer
         print("segment \(file)")
         print("  format version \(segmentFormatVersion), \(r.fileSize) bytes, created by \(f.createdBy)")
@@ -94,7 +93,7 @@ struct InspectCommand: ParsableCommand {
         do throws(FormatError) {
             try r.verify()
             print("  all pages verified")
-        } catch { Exit.fail("corrupt data: \(error.description)", code: 2) }
+        } catch { throw CLIError.corrupt(error.description) }
     }
 }
 
@@ -104,18 +103,18 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "Table (default: all tables).") var table: String?
 
     func run() throws {
-        let store = storeOption.open(create: false)
+        let store = try storeOption.open(create: false)
         let names = table.map { [$0] } ?? store.tableNames()
         var total = VerifyReport()
         for n in names {
             let t: Table
-            do throws(StoreError) { t = try store.table(n) } catch { Exit.store(error) }
+            do throws(StoreError) { t = try store.table(n) } catch { throw CLIError(error) }
             let r = t.verify()
             print("\(n): \(r.manifestsChecked) manifests, \(r.segmentsChecked) segments, \(r.rowsChecked) rows checked — \(r.isSound ? "ok" : "\(r.problems.count) problem(s)")")
             total.merge(r)
         }
         for p in total.problems { print("BAD  \(p)") }
         for n in total.notes { print("note \(n)") }
-        if !total.isSound { Exit.fail("verify: \(total.problems.count) problem(s) found", code: 2) }
+        if !total.isSound { throw CLIError(.corrupt, "verify: \(total.problems.count) problem(s) found") }
     }
 }

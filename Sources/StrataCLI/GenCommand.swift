@@ -19,11 +19,11 @@ struct GenCommand: ParsableCommand {
     @Option(name: .long, help: "Output file (default stdout).") var out: String?
 
     func run() throws {
-        guard kind == "clicks" else { Exit.fail("error: unknown dataset '\(kind)' (available: clicks)", code: 1) }
-        guard let day = ClickGenerator.parseDate(start) else { Exit.fail("error: --start must be YYYY-MM-DD, got '\(start)'", code: 1) }
+        guard kind == "clicks" else { throw CLIError.user("unknown dataset '\(kind)' (available: clicks)") }
+        guard let day = ClickGenerator.parseDate(start) else { throw CLIError.user("--start must be YYYY-MM-DD, got '\(start)'") }
         let fmt: ClickGenerator.Format
         if let format {
-            guard let f = ClickGenerator.Format(rawValue: format.lowercased()) else { Exit.fail("error: --format must be csv or ndjson", code: 1) }
+            guard let f = ClickGenerator.Format(rawValue: format.lowercased()) else { throw CLIError.user("--format must be csv or ndjson") }
             fmt = f
         } else {
             fmt = ClickGenerator.defaultFormat(forPath: out)
@@ -35,10 +35,7 @@ struct GenCommand: ParsableCommand {
                 FileHandle.standardError.write("wrote \(stats.rows) rows (\(stats.bytes) bytes) to \(out!)\n".data(using: .utf8)!)
             }
         } catch let e as ClickGeneratorError {
-            switch e {
-            case .invalidOptions(let m): Exit.fail("error: \(m)", code: 1)
-            case .io(let path, let err): Exit.fail("error: cannot write '\(path)': \(String(cString: strerror(err)))", code: 1)
-            }
+            throw CLIError(e)
         }
     }
 }

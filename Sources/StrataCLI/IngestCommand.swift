@@ -34,13 +34,13 @@ struct IngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
     func run() throws {
-        let store = storeOption.open()
+        let store = try storeOption.open()
         var o = IngestOptions()
-        guard let f = IngestFormat(rawValue: format.lowercased()) else { Exit.fail("error: --format must be csv, ndjson or auto", code: 1) }
+        guard let f = IngestFormat(rawValue: format.lowercased()) else { throw CLIError.user("--format must be csv, ndjson or auto") }
         o.format = f
         if let d = delimiter {
             if d == "\\t" || d == "tab" || d == "\t" { o.delimiter = 9 } else {
-                guard d.utf8.count == 1 else { Exit.fail("error: --delimiter must be one character", code: 1) }
+                guard d.utf8.count == 1 else { throw CLIError.user("--delimiter must be one character") }
                 o.delimiter = d.utf8.first!
             }
         }
@@ -53,10 +53,10 @@ struct IngestCommand: ParsableCommand {
         case "epoch_s", "epoch", "epoch_seconds": o.timeFormat = .epochSeconds
         case "epoch_ms", "epoch_millis": o.timeFormat = .epochMillis
         case "epoch_us", "epoch_micros": o.timeFormat = .epochMicros
-        default: Exit.fail("error: --time-format must be auto, iso, epoch_s, epoch_ms or epoch_us", code: 1)
+        default: throw CLIError.user("--time-format must be auto, iso, epoch_s, epoch_ms or epoch_us")
         }
         guard let u = InvalidUTF8Policy(rawValue: invalidUTF8.lowercased()) else {
-            Exit.fail("error: --invalid-utf8 must be error or replace", code: 1)
+            throw CLIError.user("--invalid-utf8 must be error or replace")
         }
         o.invalidUTF8 = u
         o.maxErrors = max(0, maxErrors)
@@ -64,7 +64,7 @@ struct IngestCommand: ParsableCommand {
         o.batchID = batchId
         o.force = force
         guard let g = Granularity(rawValue: partitionBy.lowercased()), g != .none else {
-            Exit.fail("error: --partition-by must be hour, day or month", code: 1)
+            throw CLIError.user("--partition-by must be hour, day or month")
         }
         o.granularity = g
         o.enrich = enrich
@@ -78,11 +78,7 @@ struct IngestCommand: ParsableCommand {
             summary = try Ingestor.ingest(store: store, table: table, files: files, options: o)
         } catch let e as IngestError {
             progress?.finish()
-            switch e.kind {
-            case .user, .refused, .locked, .conflict: Exit.fail("error: \(e.message)", code: 1)
-            case .corrupt: Exit.fail("corrupt data: \(e.message)", code: 2)
-            case .io: Exit.fail("error: \(e.message)", code: e.message.contains("cannot open") ? 1 : 3)
-            }
+            throw CLIError(e)
         }
         progress?.finish()
         if let error = summary.compactionError {

@@ -15,14 +15,14 @@ struct CompactCommand: ParsableCommand {
     @Option(name: .long, help: "Target rows per output segment.") var targetRows: Int?
 
     func run() throws {
+        let t = try storeOption.table(table)
         do throws(StoreError) {
-            let t = try storeOption.open(create: false).table(table)
             var p = try CompactionPolicy(definition: try t.definition)
             if let maxBytes { p.maxBytes = maxBytes }
             if let targetRows { p.targetRows = max(1024, targetRows) }
             let s = try Compactor.compact(table: t, policy: p, partition: partition, dryRun: dryRun)
             print(s.description)
-        } catch { Exit.store(error) }
+        } catch { throw CLIError(error) }
     }
 }
 
@@ -36,11 +36,11 @@ struct RetentionCommand: ParsableCommand {
     @Flag(name: .long, help: "Print what would be dropped, change nothing.") var dryRun = false
 
     func run() throws {
+        let t = try storeOption.table(table)
         do throws(StoreError) {
-            let t = try storeOption.open(create: false).table(table)
             let s = try Retention.apply(table: t, keep: try Retention.parseDuration(keep), dryRun: dryRun)
             print(s.description)
-        } catch { Exit.store(error) }
+        } catch { throw CLIError(error) }
     }
 }
 
@@ -54,11 +54,11 @@ struct DeleteCommand: ParsableCommand {
     @Flag(name: .long, help: "Delete the replaced files at once (only when no reader is running).") var now = false
 
     func run() throws {
-        let store = storeOption.open(create: false)
+        let store = try storeOption.open(create: false)
         do throws(EngineError) {
             let engine = try QueryEngine(store: store)
             print(try engine.delete(table: table, where: `where`, purgeNow: now).description)
-        } catch { Exit.engine(error) }
+        } catch { throw CLIError(error) }
     }
 }
 
@@ -69,13 +69,13 @@ struct GCCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the grace period (only when no reader or writer is running).") var now = false
 
     func run() throws {
-        let t: Table
-        do throws(StoreError) { t = try storeOption.open(create: false).table(table) } catch { Exit.store(error) }
+        let t = try storeOption.table(table)
         let r = t.collectGarbage(now: now)
         if r.skippedBecauseReaders { print("readers are active: nothing deleted, try again later") }
         print("deleted \(r.deletedFiles.count) file(s)")
         if !r.problems.isEmpty {
-            Exit.fail(r.problems.map { "corrupt data: \($0)" }.joined(separator: "\n"), code: 2)
+            let lines = r.problems.map { "corrupt data: \($0)" }
+            throw CLIError(.corrupt, lines[0], details: Array(lines.dropFirst()))
         }
     }
 }
@@ -91,8 +91,9 @@ struct RepairCommand: ParsableCommand {
 
     func run() throws {
         let r: RepairReport
-        do throws(StoreError) { r = try storeOption.open(create: false).table(table).repair(apply: apply) } catch { Exit.store(error) }
+        let t = try storeOption.table(table)
+        do throws(StoreError) { r = try t.repair(apply: apply) } catch { throw CLIError(error) }
         writeOut(r.description)
-        if r.needsRepair && !r.applied { Exit.fail("repair: damage found, nothing changed (use --apply)", code: 2) }
+        if r.needsRepair && !r.applied { throw CLIError(.corrupt, "repair: damage found, nothing changed (use --apply)") }
     }
 }

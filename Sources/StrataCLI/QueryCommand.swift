@@ -21,15 +21,15 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
-            Exit.fail("error: unknown format '\(format)' (use table, csv, tsv, json or ndjson)", code: 1)
+            throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson)")
         }
-        let store = storeOption.open()
+        let store = try storeOption.open()
         let engine: QueryEngine
-        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { Exit.engine(error) }
+        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
         var text = sql
         if let file {
             guard let data = FileManager.default.contents(atPath: file), let s = String(data: data, encoding: .utf8) else {
-                Exit.fail("error: cannot read SQL file '\(file)'", code: 1)
+                throw CLIError.user("cannot read SQL file '\(file)'")
             }
             text = s
         }
@@ -47,7 +47,7 @@ struct QueryCommand: ParsableCommand {
                 if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
                 if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
             }
-        } catch { Exit.engine(error) }
+        } catch { throw CLIError(error) }
     }
 }
 

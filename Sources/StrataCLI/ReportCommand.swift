@@ -42,28 +42,28 @@ struct ReportCommand: ParsableCommand {
             return
         }
         guard let table, let name else {
-            Exit.fail("error: usage: strata report [--store S] TABLE NAME [--from T] [--to T] [--profile ID] [--tz ZONE] (or --list)", code: 1)
+            throw CLIError.user("usage: strata report [--store S] TABLE NAME [--from T] [--to T] [--profile ID] [--tz ZONE] (or --list)")
         }
         guard let kind = ReportKind(rawValue: name.lowercased()) else {
-            Exit.fail("error: unknown report '\(name)' (reports: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")))", code: 1)
+            throw CLIError.user("unknown report '\(name)' (reports: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
-            Exit.fail("error: unknown format '\(format)' (use table, csv, tsv, json or ndjson)", code: 1)
+            throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson)")
         }
         guard let zone = TimeZoneRules(identifier: tz) else {
-            Exit.fail("error: unknown time zone '\(tz)' (use an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00)", code: 1)
+            throw CLIError.user("unknown time zone '\(tz)' (use an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00)")
         }
-        func time(_ text: String?, _ option: String) -> Int64? {
+        func time(_ text: String?, _ option: String) throws(CLIError) -> Int64? {
             guard let text else { return nil }
             guard let t = ReportRequest.parseTime(text, timeZone: zone) else {
-                Exit.fail("error: \(option) must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], got '\(text)'", code: 1)
+                throw CLIError.user("\(option) must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], got '\(text)'")
             }
             return t
         }
-        let request = ReportRequest(table: table, from: time(from, "--from"), to: time(to, "--to"), profileID: profile, timeZone: tz)
-        let store = storeOption.open(create: false)
+        let request = ReportRequest(table: table, from: try time(from, "--from"), to: try time(to, "--to"), profileID: profile, timeZone: tz)
+        let store = try storeOption.open(create: false)
         let engine: QueryEngine
-        do throws(EngineError) { engine = try QueryEngine(store: store) } catch { Exit.engine(error) }
+        do throws(EngineError) { engine = try QueryEngine(store: store) } catch { throw CLIError(error) }
 
         var text = ""
         var rendered: [ByteChunk] = []
@@ -85,12 +85,12 @@ struct ReportCommand: ParsableCommand {
                 result = ReportChart.adding(to: result, measure: kind.mainMeasure)
             }
             rendered = Output.renderBytes(result, format: fmt)
-        } catch { Exit.engine(error) }
+        } catch { throw CLIError(error) }
 
         if !text.isEmpty { rendered.insert(ByteChunk(Array(text.utf8)), at: 0) }
         if let out {
             if let failure = writeFile(out, rendered) {
-                Exit.fail("i/o error: cannot write '\(out)': \(failure)", code: 3)
+                throw CLIError(.ioOrInternal, "i/o error: cannot write '\(out)': \(failure)")
             }
         } else {
             writeOut(rendered)

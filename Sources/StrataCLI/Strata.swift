@@ -25,6 +25,8 @@ public enum StrataMain {
             var cmd = try Strata.parseAsRoot()
             try cmd.run()
             flushOutput()
+        } catch let e as CLIError {
+            fail(e)
         } catch {
             let code = Strata.exitCode(for: error)
             if code == .success { Strata.exit(withError: error) }
@@ -34,5 +36,12 @@ public enum StrataMain {
             }
             Strata.exit(withError: error)
         }
+    }
+
+    /// The one place a command's failure becomes text on stderr and the exit code (what
+    /// standard output has buffered is flushed by `exit`). `outputFailed` comes here too.
+    static func fail(_ e: CLIError) -> Never {
+        FileHandle.standardError.write(e.text.data(using: .utf8)!)
+        exit(e.exitCode)
     }
 }
