@@ -552,3 +552,33 @@ struct SplitMix {
         #expect(results[0].sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) }, "seed \(seed)")
     }
 }
+
+@Test func ingestCompactsCrowdedPartitionsAfterTheCommit() throws {
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try Store(root: dir + "/store")
+    let table = try makeTable(store, options: ["auto_compact_threshold": "3"])
+    var expected: [[String]] = []
+    func load(_ i: Int, autoCompact: Bool = true) throws -> IngestSummary {
+        let path = dir + "/\(i).csv"
+        writeFile(path, header + "2024-05-01 10:00:0\(i % 10),e\(i),\(i),\(i),1.5,true\n")
+        expected.append(["2024-05-01 10:00:0\(i % 10)", "e\(i)", String(i), String(i), "1.5", "true"])
+        return try Ingestor.ingest(store: store, table: "clicks", files: [path], options: opts { $0.autoCompact = autoCompact })
+    }
+    for i in 1...3 {
+        let s = try load(i)
+        #expect(s.compaction == nil && s.compactionError == nil, "load \(i)")
+    }
+    // the fourth segment of the day crowds the partition: compacted right after the commit
+    let s = try load(4)
+    let c = try #require(s.compaction)
+    #expect(c.inputSegments == 4 && c.outputSegments == 1 && s.compactionError == nil)
+    #expect(s.rowsLoaded == 1 && s.segmentsWritten == 1)
+    #expect(try table.currentManifest().segments.count == 1)
+    // a skipped duplicate does not compact; nor does a load with autoCompact off
+    let again = try Ingestor.ingest(store: store, table: "clicks", files: [dir + "/4.csv"], options: opts())
+    #expect(again.skippedAsDuplicate && again.compaction == nil)
+    for i in 5...8 { #expect(try load(i, autoCompact: false).compaction == nil) }
+    #expect(try table.currentManifest().segments.count == 5)
+    #expect(try readRows(table).sorted { $0.lexicographicallyPrecedes($1) } == expected.sorted { $0.lexicographicallyPrecedes($1) })
+}
