@@ -66,11 +66,12 @@ struct CLIError: Error {
         self.init(kind, e.message, details: e.detail.isEmpty ? [] : e.detail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
     }
 
-    /// A failed ingest: lock and commit conflicts are exit 1 here (the batch can simply be run
-    /// again), and an input file that cannot be opened is a user error.
+    /// A failed ingest: an input file that cannot be opened is a user error; a lock not
+    /// obtained in time or a commit conflict is not the user's (exit 3, as for every command).
     init(_ e: IngestError) {
         switch e.kind {
-        case .user, .refused, .locked, .conflict: self = .user(e.message)
+        case .user, .refused: self = .user(e.message)
+        case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message)
         case .corrupt: self = .corrupt(e.message)
         case .io: self.init(e.message.contains("cannot open") ? .user : .ioOrInternal, "error: " + e.message)
         }

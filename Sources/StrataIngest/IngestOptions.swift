@@ -173,8 +173,8 @@ public struct RowError: Sendable, Equatable, CustomStringConvertible {
 
 /// Why an ingest failed. `description` is the message to print.
 public struct IngestError: Error, Sendable, CustomStringConvertible {
-    /// Failure classes (the CLI maps `.corrupt` to exit 2, `.io` to 3 unless an input cannot be
-    /// opened, everything else to 1).
+    /// Failure classes (the CLI maps `.corrupt` to exit 2; `.io` (unless an input cannot be
+    /// opened), `.locked` and `.conflict` to 3; everything else to 1).
     public enum Kind: Sendable, Equatable {
         /// Bad input (first bad row with `maxErrors` 0, malformed CSV, bad header), bad options,
         /// missing table.

@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import StrataCLI
+@testable import StrataIngest
+@testable import StrataQuery
+import StrataStore
 
 // Regression tests for the fault-injection findings, through the binary as users run it.
 
@@ -153,4 +157,17 @@ extension CLI {
     unlink(mnt + "/filler")
     #expect(try cli.run(["query", "--format", "csv", "SELECT count(*) FROM clicks"]).out == "count(*)\n300\n")
     #expect(try cli.run(["verify"]).code == 0)
+}
+
+/// Exit codes of store failures, mapped in one place: a lock not obtained in time and a commit
+/// overtaken by a concurrent one are not the user's (exit 3), for ingest as for every command.
+@Test func lockTimeoutsAndConflictsExit3() {
+    for kind in [StoreError.Kind.locked, .conflict] {
+        #expect(CLIError(StoreError(kind, "x")).exitCode == 3)
+        #expect(CLIError(IngestError(StoreError(kind, "x"))).exitCode == 3)
+        #expect(CLIError(EngineError(StoreError(kind, "x"))).exitCode == 3)
+    }
+    #expect(CLIError(IngestError(.user, "bad row")).exitCode == 1)
+    #expect(CLIError(StoreError(.io, "disk full")).exitCode == 3)
+    #expect(CLIError(StoreError(.corrupt, "bad")).exitCode == 2)
 }
