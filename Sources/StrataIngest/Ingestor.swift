@@ -131,8 +131,7 @@ final class Stager: @unchecked Sendable {
     /// Waits for the last batch and deletes every staged file.
     func discard() {
         group.wait()
-        for s in staged { unlink(s.tmpPath) }
-        staged = []
+        staged = []  // the staged files go with the last reference (`Table.StagedSegment`)
     }
 }
 

@@ -46,8 +46,7 @@ extension QueryEngine {
             }
             throw QueryError("DELETE gave up after a concurrent change; run it again")
         } catch {
-            throw EngineError(kind: EngineError.kind(error.kind), message: (error.kind == .corrupt ? "corrupt data: " : "error: ") + error.message,
-                              detail: EngineError.caret(sql, error.offset))
+            throw EngineError(error, sql: sql)
         }
     }
 
@@ -69,7 +68,7 @@ extension QueryEngine {
         var summary = DeleteSummary()
         var staged: [Table.StagedSegment] = []
         var removed: [String] = []
-        do throws(StoreError) {
+        do {  // on an error, the files staged so far are removed with `staged`
             for seg in snap.segments where seg.rows > 0 {
                 let reader = try snap.reader(seg)
                 var cols: [Column] = []
@@ -107,9 +106,6 @@ extension QueryEngine {
             snap.close()
             let m = try t.commit(adding: staged, removing: removed)
             summary.manifestVersion = m?.version
-        } catch {
-            for s in staged { unlink(s.tmpPath) }
-            throw error
         }
         summary.filesDeleted = t.collectGarbage(now: purgeNow, retiredImmediately: purgeNow).deletedFiles.count
         return summary

@@ -115,9 +115,7 @@ public final class QueryEngine: @unchecked Sendable {
                 }
             }
         } catch {
-            let kind: EngineError.Kind = error.kind == .corrupt ? .corrupt : (error.kind == .internal ? .internal : .user)
-            let prefix = error.kind == .corrupt ? "corrupt data: " : "error: "
-            throw EngineError(kind: kind, message: prefix + error.message, detail: EngineError.caret(sql, error.offset))
+            throw EngineError(error, sql: sql)
         }
     }
 
@@ -170,7 +168,7 @@ public final class QueryEngine: @unchecked Sendable {
     /// the shell's `.schema`): the name goes to the catalog, never into a statement.
     public func describeTable(_ name: String) throws(EngineError) -> ResultSet {
         do throws(QueryError) { return try describe(name) } catch {
-            throw EngineError(kind: EngineError.kind(error.kind), message: (error.kind == .corrupt ? "corrupt data: " : "error: ") + error.message, detail: "")
+            throw EngineError(error)
         }
     }
 

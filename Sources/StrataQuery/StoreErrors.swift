@@ -23,12 +23,16 @@ extension EngineError {
         }
     }
 
-    /// The query error's class as an engine error's.
-    static func kind(_ q: QueryError.Kind) -> Kind {
-        switch q {
-        case .user: return .user
-        case .corrupt: return .corrupt
-        case .internal: return .internal
+    /// A failed statement: its class, the message with its prefix ("corrupt data: " or
+    /// "error: ") and, with the statement's text, a caret under the error's position.
+    init(_ q: QueryError, sql: String = "") {
+        let kind: Kind
+        switch q.kind {
+        case .user: kind = .user
+        case .corrupt: kind = .corrupt
+        case .internal: kind = .internal
         }
+        self.init(kind: kind, message: (q.kind == .corrupt ? "corrupt data: " : "error: ") + q.message,
+                  detail: sql.isEmpty ? "" : EngineError.caret(sql, q.offset))
     }
 }

@@ -398,7 +398,6 @@ public enum Compactor {
                 return summary
             }
             var staged: [Table.StagedSegment] = []
-            func discardStaged() { for s in staged { unlink(s.tmpPath) } }
             do throws(StoreError) {
                 let dedup = try DedupSpec(definition: before.table)
                 for p in plan.partitions {
@@ -412,7 +411,6 @@ public enum Compactor {
                 }
             } catch {
                 snap.close()
-                discardStaged()
                 throw error
             }
             snap.close()
@@ -425,18 +423,14 @@ public enum Compactor {
             do throws(StoreError) {
                 after = try table.commit(adding: staged, removing: plan.inputIDs)
             } catch where error.kind == .conflict && (attempts < 2 || Date() < deadline) {
-                discardStaged()
+                staged = []  // removes this attempt's files before the pause
                 if attempts >= 2 {
                     let pause = min(2.0, 0.05 * Double(1 << min(attempts - 2, 6))) * Double.random(in: 0.5...1.5)
                     usleep(UInt32(pause * 1e6))
                 }
                 continue
             } catch where error.kind == .conflict {
-                discardStaged()
                 throw StoreError(.conflict, "compaction of '\(table.name)' gave up after \(attempts) attempts in \(Int(elapsed())) s, each overtaken by a concurrent commit (\(error.message)); run it again when fewer writers are active")
-            } catch {
-                discardStaged()
-                throw error
             }
             if let after {
                 summary.manifestVersion = after.version
@@ -545,17 +539,13 @@ public enum Compactor {
             for k in chunks.indices { outputs[k].append(gathered[c][k]) }
             gathered[c] = []
         }
+        // on an error, the segments staged so far are removed with `staged`
         var staged: [Table.StagedSegment] = []
-        do throws(StoreError) {
-            for k in outputs.indices {
-                let columns = outputs[k]
-                outputs[k] = []
-                staged.append(try snapshot.table.stageSegment(definition: def, columns: columns, partitionStart: task.partitionStart,
-                                                              level: task.outputLevel))
-            }
-        } catch {
-            for s in staged { unlink(s.tmpPath) }
-            throw error
+        for k in outputs.indices {
+            let columns = outputs[k]
+            outputs[k] = []
+            staged.append(try snapshot.table.stageSegment(definition: def, columns: columns, partitionStart: task.partitionStart,
+                                                          level: task.outputLevel))
         }
         return staged
     }

@@ -79,8 +79,9 @@ public final class Table: Sendable {
     /// Checks that the table's own folders and files are what the store made: real
     /// directories and regular files, never symbolic links (see `StoreFS`).
     func checkLayout() throws(StoreError) {
-        try StoreFS.requireDirectory(dir, create: false)
-        guard StoreFS.kind(dir) == .directory else { throw StoreError(.user, "table '\(name)' does not exist") }
+        let k = StoreFS.kind(dir)
+        if k == .missing { throw StoreError(.user, "table '\(name)' does not exist") }
+        guard k == .directory else { throw StoreFS.notOurs(dir, k, expected: "directory") }
         try StoreFS.requireDirectory(manifestDir, create: false)
         try StoreFS.requireDirectory(tmpDir, create: false)
         for f in ["_lock", "_readers", "_staging"] { try StoreFS.requireRegularOrMissing(dir + "/" + f) }
@@ -268,6 +269,8 @@ public final class Table: Sendable {
                        lockTimeout: Double = 60) throws(StoreError) -> Manifest? {
         try withWriterLock(timeout: lockTimeout) { () throws(StoreError) -> Manifest? in
             let current = try currentManifest()
+            // a batch already applied: nothing to do; its staged files are removed now, while
+            // the caller may still hold them
             if let batch, !force, current.batches.contains(where: { $0.id == batch.id }) {
                 for s in staged { unlink(s.tmpPath) }
                 return nil
