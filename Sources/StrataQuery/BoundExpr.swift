@@ -44,7 +44,11 @@ public final class StringPredicate: @unchecked Sendable {
     /// Membership in a set of strings (negated: non-membership), also answerable on the key
     /// words of hex dictionaries without expanding them to text.
     private var members: Set<Int64>?
-    private var negated = false
+    private(set) var negated = false
+    /// The strings of a membership predicate (for pruning ranges and EXPLAIN).
+    private(set) var memberStrings: Set<[UInt8]>?
+    /// How EXPLAIN shows the predicate after its input, e.g. `LIKE 'a%'`.
+    var text = "matches a string predicate"
 
     public init(_ test: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) { self.test = test }
 
@@ -53,6 +57,9 @@ public final class StringPredicate: @unchecked Sendable {
         let p = StringPredicate { s in strings.contains(Array(s)) != negated }
         p.members = Set(strings.compactMap(StringPredicate.hexWord))
         p.negated = negated
+        p.memberStrings = strings
+        let list = strings.map { ExprText.quoted(String(decoding: $0, as: UTF8.self)) }.sorted()
+        p.text = list.count == 1 ? (negated ? "<> " : "= ") + list[0] : (negated ? "NOT IN (" : "IN (") + list.joined(separator: ", ") + ")"
         return p
     }
 

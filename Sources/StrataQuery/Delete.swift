@@ -55,7 +55,7 @@ extension QueryEngine {
         defer { snap.close() }
         let def = snap.definition
         let executor = Executor(eval: Evaluator(timeZone: timeZone), threads: 1)
-        let binder = Binder(store: store, executor: executor)
+        let binder = Binder(store: store, eval: executor.eval)
         let scope = Scope(tableName: def.name, alias: nil, names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) })
         var bound: BExpr?
         if let predicate {

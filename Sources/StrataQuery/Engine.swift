@@ -80,11 +80,23 @@ public final class QueryEngine: @unchecked Sendable {
         do throws(QueryError) {
             switch statement {
             case .query(let q):
-                let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
-                let binder = Binder(store: store, executor: ex)
-                return done(try binder.run(q).resultSet, query: true)
+                let (plan, binder, ex) = try planQuery(q)
+                defer { withExtendedLifetime(binder) {} }
+                return done(try PlanExecutor(executor: ex).run(plan).resultSet, query: true)
             case .explain(let q):
-                return done(try explain(q), query: true)
+                let (plan, binder, ex) = try planQuery(q)
+                defer { withExtendedLifetime(binder) {} }
+                return done(.message("plan", PlanPrinter.text(plan, executor: ex)), query: true)
+            case .explainAnalyze(let q):
+                let (plan, binder, ex) = try planQuery(q)
+                defer { withExtendedLifetime(binder) {} }
+                let runner = PlanExecutor(executor: ex, analyze: true)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let rows = try runner.run(plan)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                var lines = PlanPrinter.text(plan, stats: runner.stats)
+                lines.append("total: \(rows.count) row\(rows.count == 1 ? "" : "s") in \(PlanPrinter.ms(seconds)) (time per operator: from the start of its inputs until its output was complete)")
+                return done(.message("plan", lines), query: true)
             case .createTable(let c):
                 try createTable(c)
                 return done(.message("result", ["created table \(c.name)"]), query: false)
@@ -187,33 +199,12 @@ public final class QueryEngine: @unchecked Sendable {
                          columns: (0..<4).map { i in rows.map { $0[i] } })
     }
 
-    func explain(_ q: Query) throws(QueryError) -> ResultSet {
-        var lines = ["query: " + q.sqlText]
-        // bind the whole statement first: EXPLAIN reports the errors running it would (unknown
-        // columns, type errors ...), without scanning any data
+    /// Binds and optimizes a query: the plan, the binder that holds the statement's
+    /// snapshots (they must outlive the run), and the executor to run it with.
+    func planQuery(_ q: Query) throws(QueryError) -> (PlanNode, Binder, Executor) {
         let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
-        ex.bindOnly = true
-        let binder = Binder(store: store, executor: ex)
-        _ = try binder.run(q)
-        if q.body.count == 1, case .select(let s) = q.body[0], let from = s.from, case .table(let name, _) = from.kind,
-           !q.ctes.contains(where: { $0.name.lowercased() == name.lowercased() }) {
-            let (src, scope) = try binder.source(from)
-            // (a dedup_key table is read whole to deduplicate: no pruning to report)
-            if case .table(let snap) = src, snap.definition.options["dedup_key"] == nil {
-                var plan = SelectPlan(source: src, slots: [], filter: nil, filterSlots: [], isAggregate: false, outputs: [], names: [])
-                if let w = s.whereClause { plan.prune = binder.pruneRanges(w, scope) }
-                let units = try ex.units(plan, snap)
-                var total = 0
-                for seg in snap.segments {
-                    do throws(StoreError) { total += try snap.reader(seg).blockCount } catch { throw QueryError(error) }
-                }
-                lines.append("table \(name): \(snap.segments.count) segments, \(total) blocks; \(units.count) blocks to scan after pruning")
-                for (slot, r) in plan.prune.sorted(by: { $0.key < $1.key }) {
-                    let col = snap.definition.columns[slot].name
-                    if let s = r.strings { lines.append("  prune \(col) IN \(s.sorted())") } else { lines.append("  prune \(col) in [\(r.lo), \(r.hi)]") }
-                }
-            }
-        }
-        return .message("plan", lines)
+        let binder = Binder(store: store, eval: ex.eval)
+        let plan = Optimizer.optimize(try binder.plan(q), ex.eval)
+        return (plan, binder, ex)
     }
 }

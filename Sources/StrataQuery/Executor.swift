@@ -51,6 +51,10 @@ struct SelectPlan {
     var distinct = false
     var limit: Int?
     var offset: Int = 0
+    /// Two-phase top-N (set by the optimizer's TopNRule).
+    var twoPhase = false
+    /// EXPLAIN ANALYZE counters.
+    var counters: PipelineCounters?
 }
 
 /// Runs plans: parallel block scan with late materialization, partial aggregation per
@@ -59,9 +63,6 @@ final class Executor: @unchecked Sendable {
     let eval: Evaluator
     let threads: Int
     let interner = StringInterner()
-    /// EXPLAIN: plans are bound (every name, type and constant checked) but not run; each
-    /// yields an empty relation of its output columns.
-    var bindOnly = false
 
     init(eval: Evaluator, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.eval = eval
@@ -75,12 +76,8 @@ final class Executor: @unchecked Sendable {
     }
 
     func run(_ plan: SelectPlan) throws(QueryError) -> Relation {
-        if bindOnly {
-            let types = plan.outputs.map(\.type)
-            return Relation(names: plan.names, types: types, columns: types.map { Vec.nulls($0, count: 0) }, count: 0)
-        }
         if plan.isAggregate {
-            if let r = try runTwoPhaseTopN(plan) { return r }
+            if plan.twoPhase, let r = try runTwoPhaseTopN(plan) { return r }
             return try post(plan, try aggregate(plan))
         }
         return try post(plan, try project(plan))
@@ -95,6 +92,7 @@ final class Executor: @unchecked Sendable {
         var states: [AggState] = []
         var parts: [[Vec]] = []    // projection outputs: per batch, one vector per slot
         var sawRows = false
+        var rowsOut = 0
         var error: QueryError?
     }
 
@@ -166,6 +164,7 @@ final class Executor: @unchecked Sendable {
             let b = Batch(columns: cols, count: rel.count)
             if let f = plan.filter {
                 let sel = try eval.select(f, b)
+                w.rowsOut += sel.count
                 if sel.count < b.count {
                     var out = [Vec?](repeating: nil, count: rel.columns.count)
                     for s in plan.slots { out[s] = cols[s]!.gather(sel) }
@@ -174,6 +173,7 @@ final class Executor: @unchecked Sendable {
                     try body(w, b)
                 }
             } else {
+                w.rowsOut += b.count
                 try body(w, b)
             }
         case .table(let snap):
@@ -254,8 +254,10 @@ final class Executor: @unchecked Sendable {
                         for s in restSlots { try load(s, rows: sparse ? sel : nil) }
                         if let sel {
                             for s in plan.slots where !sparse || plan.filterSlots.contains(s) { cols[s] = cols[s]!.gather(sel) }
+                            w.rowsOut += sel.count
                             try body(w, Batch(columns: cols, count: sel.count))
                         } else {
+                            w.rowsOut += n
                             try body(w, Batch(columns: cols, count: n))
                         }
                     } catch {
@@ -273,6 +275,19 @@ final class Executor: @unchecked Sendable {
                 DispatchQueue.concurrentPerform(iterations: workers.count) { box.value($0) }
             }
             if let e = workers.first(where: { $0.error != nil })?.error { throw e }
+            if let c = plan.counters {
+                c.segments = snap.segments.count
+                c.segmentsRead = Set(units.map(\.segment)).count
+                c.blocksRead = units.count
+                var blocks = 0
+                for s in snap.segments where s.rows > 0 { blocks += (try? snap.reader(s).blockCount) ?? 0 }
+                c.blocks = blocks
+            }
+        }
+        if let c = plan.counters {
+            c.scanRows += workers.reduce(0) { $0 + $1.rowsOut }
+            c.phases += 1
+            c.scanDone = DispatchTime.now().uptimeNanoseconds
         }
     }
 
@@ -345,6 +360,14 @@ final class Executor: @unchecked Sendable {
         if case .table(let snap) = plan.source, plan.filter == nil, plan.groups.isEmpty,
            !plan.aggs.isEmpty, plan.aggs.allSatisfy({ $0.kind == .countStar && $0.filter == nil }) {
             let n = Int64(snap.manifest.rowCount)
+            if let c = plan.counters {
+                c.segments = snap.segments.count
+                c.scanRows = Int(n)
+                c.groups = 1
+                c.scanDone = DispatchTime.now().uptimeNanoseconds
+                c.aggregateDone = c.scanDone
+                c.phases += 1
+            }
             return Relation(ResultSet(names: names, types: types, columns: plan.aggs.map { _ in [.int(n)] }))
         }
         var packing: KeyPacking? = nil
@@ -488,6 +511,10 @@ final class Executor: @unchecked Sendable {
             columns.append(try s.finalizeVec(ng, emptyInput: emptyInput, interner: interner))
         }
         groupCount = ng
+        if let c = plan.counters {
+            c.groups = ng
+            c.aggregateDone = DispatchTime.now().uptimeNanoseconds
+        }
         if let chosen = preselectTopGroups(plan, columns: columns, count: ng) {
             let sel = chosen.map { Int32($0) }
             return Relation(names: names, types: types, columns: columns.map { $0.gather(sel) }, count: sel.count)
@@ -532,24 +559,32 @@ final class Executor: @unchecked Sendable {
     func post(_ plan: SelectPlan, _ input: Relation) throws(QueryError) -> Relation {
         var cols = input.columns.map { $0 as Vec? }
         var b = Batch(columns: cols, count: input.count)
+        let counters = plan.counters
+        func mark(_ t: inout UInt64) { if counters != nil { t = DispatchTime.now().uptimeNanoseconds } }
         if let h = plan.having {
             let sel = try eval.select(h, b)
             cols = cols.map { $0?.gather(sel) }
             b = Batch(columns: cols, count: sel.count)
         }
+        counters?.afterHaving = b.count
+        if let c = counters { mark(&c.havingDone) }
         if !plan.windows.isEmpty {
             let wv = try evaluateWindows(plan.windows, b)
             while cols.count < plan.windowBase { cols.append(nil) }
             cols = Array(cols.prefix(plan.windowBase)) + wv.map { $0 as Vec? }
             b = Batch(columns: cols, count: b.count)
         }
+        if let c = counters { mark(&c.windowDone) }
         if let q = plan.qualify {
             let sel = try eval.select(q, b)
             cols = cols.map { $0?.gather(sel) }
             b = Batch(columns: cols, count: sel.count)
         }
+        counters?.afterQualify = b.count
+        if let c = counters { mark(&c.qualifyDone) }
         let n = b.count
         let outVecs = try plan.outputs.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
+        if let c = counters { mark(&c.projectDone) }
         var rows: [Int32] = (0..<Int32(n)).map { $0 }
         if plan.distinct {
             let keys = KeyEncoder(interner: interner)
@@ -569,6 +604,8 @@ final class Executor: @unchecked Sendable {
             rows = []
             for r in 0..<n where Int(gids[r]) == firstSeen { rows.append(Int32(r)); firstSeen += 1 }
         }
+        counters?.afterDistinct = rows.count
+        if let c = counters { mark(&c.distinctDone) }
         if !plan.order.isEmpty {
             let keyVecs = try plan.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() }
             let sk = SortKeys(keyVecs, descending: plan.order.map(\.descending), nullsFirst: plan.order.map(\.nullsFirst))
@@ -592,6 +629,7 @@ final class Executor: @unchecked Sendable {
                 sk.sort(&rows)
             }
         }
+        if let c = counters { mark(&c.sortDone) }
         if plan.offset > 0 { rows = Array(rows.dropFirst(plan.offset)) }
         if let l = plan.limit, rows.count > l { rows = Array(rows.prefix(l)) }
         // input already in order (or no reordering): the columns as they are

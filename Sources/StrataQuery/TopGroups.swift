@@ -11,23 +11,6 @@ import StrataText
 ///   keep only the groups that can still reach the top `limit + offset` on the first ORDER BY
 ///   key (all ties at the boundary included); the post stage orders those exactly.
 extension Executor {
-    /// Aggregates cheap to compute for every group (fixed-size numeric state).
-    static func isCheap(_ a: AggSpec) -> Bool {
-        switch a.kind {
-        case .countStar, .count, .countIf, .sum, .sumIf, .avg: return true
-        case .min, .max: return a.type != .varchar
-        default: return false
-        }
-    }
-
-    /// Aggregates whose per-group state grows with the data.
-    static func isCostly(_ a: AggSpec) -> Bool {
-        switch a.kind {
-        case .countDistinct, .quantile, .approxCountDistinct, .mode: return true
-        default: return false
-        }
-    }
-
     /// The two-phase plan, when it applies: nil otherwise.
     func runTwoPhaseTopN(_ plan: SelectPlan) throws(QueryError) -> Relation? {
         guard case .table = plan.source, let limit = plan.limit, !plan.order.isEmpty, !plan.groups.isEmpty,
@@ -36,9 +19,9 @@ extension Executor {
         var used = Set<Int>()
         for o in plan.order { o.expr.collectColumns(into: &used) }
         let orderAggs = used.filter { $0 >= g }.sorted()
-        guard orderAggs.allSatisfy({ $0 - g < plan.aggs.count && Executor.isCheap(plan.aggs[$0 - g]) }) else { return nil }
+        guard orderAggs.allSatisfy({ $0 - g < plan.aggs.count && TopNRule.isCheap(plan.aggs[$0 - g]) }) else { return nil }
         let unused = plan.aggs.indices.filter { !used.contains(g + $0) }
-        guard unused.contains(where: { Executor.isCostly(plan.aggs[$0]) }) else { return nil }
+        guard unused.contains(where: { TopNRule.isCostly(plan.aggs[$0]) }) else { return nil }
 
         // phase 1: group keys plus the ORDER BY aggregates only
         var p1 = plan

@@ -26,8 +26,11 @@ public enum Statement: Sendable, Hashable {
     case set(name: String, value: OptionValue)
     /// `DELETE FROM name [WHERE predicate]`.
     case delete(table: String, predicate: Expr?)
-    /// `EXPLAIN query`.
+    /// `EXPLAIN query`: the optimized plan, nothing run.
     case explain(Query)
+    /// `EXPLAIN ANALYZE query`: runs the query and shows the plan with each operator's rows
+    /// and time.
+    case explainAnalyze(Query)
 }
 
 /// A statement together with the byte range of its text in the script.

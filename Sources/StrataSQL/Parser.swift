@@ -271,6 +271,12 @@ struct Parser {
             return .delete(table: name, predicate: predicate)
         case "explain":
             _ = advance()
+            if acceptWord("analyze") || acceptWord("analyse") {
+                guard isWord("select") || isWord("with") || isSymbol(.lparen) else {
+                    throw expected("a query after EXPLAIN ANALYZE")
+                }
+                return .explainAnalyze(try parseQuery())
+            }
             guard isWord("select") || isWord("with") || isSymbol(.lparen) else {
                 throw expected("a query after EXPLAIN")
             }

@@ -435,6 +435,9 @@ struct SQLWriter {
         case .explain(let q):
             out += "EXPLAIN "
             query(q)
+        case .explainAnalyze(let q):
+            out += "EXPLAIN ANALYZE "
+            query(q)
         }
     }
 }

@@ -131,8 +131,9 @@ import StrataSQL
         SELECT a.k, x.v, b.n, s.m FROM a JOIN t AS x ON x.k = a.k CROSS JOIN b
         CROSS JOIN (SELECT max(k) AS m FROM t) AS s JOIN u ON u.k = a.k ORDER BY a.k
         """)
-    let binder = Binder(store: r.engine.store, executor: Executor(eval: Evaluator(timeZone: .utc)))
-    let rows = try binder.run(q).resultSet
+    let ex = Executor(eval: Evaluator(timeZone: .utc))
+    let binder = Binder(store: r.engine.store, eval: ex.eval)
+    let rows = try PlanExecutor(executor: ex).run(Optimizer.optimize(try binder.plan(q), ex.eval)).resultSet
     #expect(rows.columns == [[.int(3)], [.string("c")], [.int(3)], [.int(3)]], "\(rows.columns)")
     #expect(binder.snapshots.count == 2, "one snapshot of t and one of u")
 }

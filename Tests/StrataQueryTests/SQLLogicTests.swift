@@ -86,6 +86,14 @@ struct SQLLogicRunner {
         }
     }
 
+    /// Expected blocks to replace by the actual output (`STRATA_REWRITE_TESTS=1`): the
+    /// range of lines and the new lines.
+    var rewrites: [(Range<Int>, [String])] = []
+
+    /// With `STRATA_REWRITE_TESTS=1`, the test files' expected results are rewritten with what
+    /// the engine returns (review the diff before committing it): used for plan-shape files.
+    static var rewriting: Bool { ProcessInfo.processInfo.environment["STRATA_REWRITE_TESTS"] == "1" }
+
     mutating func run(file: String, text: String) {
         let lines = text.components(separatedBy: "\n")
         var i = 0
@@ -122,11 +130,13 @@ struct SQLLogicRunner {
                 var sqlLines: [String] = []
                 while i < lines.count && lines[i] != "----" { sqlLines.append(lines[i]); i += 1 }
                 i += 1
+                let expectedStart = i
                 let expected = block()
                 let sql = sqlLines.joined(separator: "\n")
                 do {
                     let r = try engine.execute(sql).last!.result
                     var got = (0..<r.rowCount).map { row in r.columns.map { SQLLogicRunner.cell($0[row]) }.joined(separator: "|") }
+                    if SQLLogicRunner.rewriting && got != expected { rewrites.append((expectedStart..<i, got)) }
                     var exp = expected
                     if rowsort { got.sort(); exp.sort() }
                     if got != exp {
@@ -146,7 +156,15 @@ struct SQLLogicRunner {
 func sqlLogic(_ file: String) throws {
     let path = Bundle.module.resourcePath! + "/SQLTests/" + file
     var runner = try SQLLogicRunner()
-    runner.run(file: file, text: try String(contentsOfFile: path, encoding: .utf8))
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    runner.run(file: file, text: text)
+    if SQLLogicRunner.rewriting && !runner.rewrites.isEmpty {
+        // the source file, not the copy in the test bundle
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("SQLTests/" + file).path
+        var lines = text.components(separatedBy: "\n")
+        for (range, got) in runner.rewrites.reversed() { lines.replaceSubrange(range, with: got) }
+        try lines.joined(separator: "\n").write(toFile: source, atomically: true, encoding: .utf8)
+    }
 }
 
 @Test func sqlTestFilesExist() throws {

@@ -1,0 +1,192 @@
+import StrataSQL
+import StrataStore
+
+// Join execution: right rows grouped by key (hash table, or a direct array over packed
+// integer keys), probed in left-row order; a residual condition filters the candidate pairs
+// in chunks; a LEFT JOIN adds each left row left without a pair, NULL-extended.
+
+extension Executor {
+    /// Row pairs of a join, in left-row order (right rows of a key in their order); `ri` is -1
+    /// where a LEFT JOIN row has no partner.
+    func joinPairs(kind: Join.Kind, _ l: Relation, _ r: Relation, _ lkeys: [BExpr], _ rkeys: [BExpr],
+                   _ filter: BExpr?, packed: Bool = true) throws(QueryError) -> ([Int32], [Int32]) {
+        let nl = l.count, nr = r.count
+        let lb = Batch(columns: l.columns.map { $0 as Vec? }, count: nl)
+        let rb = Batch(columns: r.columns.map { $0 as Vec? }, count: nr)
+        // right rows by key: rows of group g are order[start[g]..<start[g + 1]]
+        var probe = [Int32](repeating: 0, count: nl)   // group of each left row, -1: none
+        var start: [Int] = [0, nr]
+        var order: [Int32] = Array(0..<Int32(nr))
+        if !lkeys.isEmpty {
+            let width = lkeys.count + 1
+            var lv = try lkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, lb) }
+            var rv = try rkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, rb) }
+            for k in lv.indices where lv[k].type == .varchar && rv[k].type == .varchar {
+                // hex-id words on one side only: compare both as text
+                let lh = lv[k].dict?.hexWords != nil, rh = rv[k].dict?.hexWords != nil
+                if lh && !rh { lv[k] = Executor.plainText(lv[k]) }
+                if rh && !lh { rv[k] = Executor.plainText(rv[k]) }
+            }
+            let rk: [Int64], rnull: [Bool], lk: [Int64], lnull: [Bool]
+            let table: GroupTable
+            if packed, let packing = Executor.joinPacking(lv, nl, rv, nr) {
+                // integer keys in small ranges: one word per row, an array index up to 22 bits
+                (rk, rnull) = try Executor.packedKeys(rv, nr, packing)
+                (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
+                table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
+            } else {
+                (rk, rnull) = joinKeys(rv, nr, width)
+                (lk, lnull) = joinKeys(lv, nl, width)
+                table = GroupTable(width: width, capacity: max(16, nr))
+            }
+            var rg = [Int32](repeating: -1, count: nr)
+            rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
+                _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
+            } }
+            for i in 0..<nr where rnull[i] { rg[i] = -1 }
+            let groups = table.count
+            start = [Int](repeating: 0, count: groups + 1)
+            for g in rg where g >= 0 { start[Int(g) + 1] += 1 }
+            for g in 0..<groups { start[g + 1] += start[g] }
+            order = [Int32](repeating: 0, count: start[groups])
+            var fill = start
+            for i in 0..<nr where rg[i] >= 0 {
+                order[fill[Int(rg[i])]] = Int32(i)
+                fill[Int(rg[i])] += 1
+            }
+            lk.withUnsafeBufferPointer { kp in probe.withUnsafeMutableBufferPointer { pp in
+                table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
+            } }
+            for i in 0..<nl where lnull[i] { probe[i] = -1 }
+        }
+        // every right key is unique (each group holds one row): at most one partner per left row
+        if !lkeys.isEmpty && filter == nil && start.indices.allSatisfy({ start[$0] == $0 }) {
+            let ri = [Int32](unsafeUninitializedCapacity: nl) { out, count in
+                probe.withUnsafeBufferPointer { p in
+                    order.withUnsafeBufferPointer { o in
+                        for i in 0..<nl { out[i] = p[i] >= 0 ? o[Int(p[i])] : -1 }
+                    }
+                }
+                count = nl
+            }
+            if kind == .left { return (Array(0..<Int32(nl)), ri) }
+            var li: [Int32] = [], inner: [Int32] = []
+            for i in 0..<nl where ri[i] >= 0 { li.append(Int32(i)); inner.append(ri[i]) }
+            return (li, inner)
+        }
+        var li: [Int32] = [], ri: [Int32] = []
+        li.reserveCapacity(nl)
+        ri.reserveCapacity(nl)
+        // candidate pairs in chunks of about 1M, filtered, then NULL-extended (LEFT JOIN)
+        var candL: [Int32] = [], candR: [Int32] = []
+        var chunkStart = 0
+        func flush(upTo end: Int) throws(QueryError) {
+            var keep: [Bool]? = nil
+            if let filter, !candL.isEmpty {
+                var cols = [Vec?](repeating: nil, count: l.columns.count + r.columns.count)
+                var used = Set<Int>()
+                filter.collectColumns(into: &used)
+                for c in used {
+                    cols[c] = c < l.columns.count ? l.columns[c].gather(candL) : r.columns[c - l.columns.count].gather(candR)
+                }
+                let sel = try eval.select(filter, Batch(columns: cols, count: candL.count))
+                var k = [Bool](repeating: false, count: candL.count)
+                for s in sel { k[Int(s)] = true }
+                keep = k
+            }
+            var p = 0
+            for row in Int32(chunkStart)..<Int32(end) {
+                var matched = false
+                while p < candL.count && candL[p] == row {
+                    if keep?[p] ?? true { li.append(row); ri.append(candR[p]); matched = true }
+                    p += 1
+                }
+                if !matched && kind == .left { li.append(row); ri.append(-1) }
+            }
+            candL.removeAll(keepingCapacity: true)
+            candR.removeAll(keepingCapacity: true)
+            chunkStart = end
+        }
+        for i in 0..<nl {
+            let (lo, hi): (Int, Int)
+            if lkeys.isEmpty { (lo, hi) = (0, nr) } else if probe[i] >= 0 {
+                (lo, hi) = (start[Int(probe[i])], start[Int(probe[i]) + 1])
+            } else { (lo, hi) = (0, 0) }
+            if filter == nil {
+                // no residual: emit directly
+                if lo == hi { if kind == .left { li.append(Int32(i)); ri.append(-1) } }
+                for p in lo..<hi { li.append(Int32(i)); ri.append(order[p]) }
+                continue
+            }
+            for p in lo..<hi { candL.append(Int32(i)); candR.append(order[p]) }
+            if candL.count >= 1 << 20 { try flush(upTo: i + 1) }
+        }
+        if filter != nil { try flush(upTo: nl) }
+        return (li, ri)
+    }
+
+    /// Key words of one side: `width - 1` words and a NULL word per row; rows with a NULL key
+    /// are flagged (they match nothing).
+    private func joinKeys(_ vecs: [Vec], _ n: Int, _ width: Int) -> ([Int64], [Bool]) {
+        var rowKeys = [Int64](repeating: 0, count: n * width)
+        var nulls = [Int64](repeating: 0, count: n)
+        let enc = KeyEncoder(interner: interner)
+        for (k, v) in vecs.enumerated() {
+            enc.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+        }
+        for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
+        return (rowKeys, nulls.map { $0 != 0 })
+    }
+
+    /// Smallest and largest non-NULL value of an integer-lane vector of `n` rows (nil: none,
+    /// or not an integer lane).
+    static func laneRange(_ v: Vec, _ n: Int) -> (Int64, Int64)? {
+        guard v.type == .bigint || v.type == .date || v.type == .timestamp || v.type == .boolean, v.ints.count >= (v.isConst ? 1 : n) else { return nil }
+        var lo = Int64.max, hi = Int64.min
+        let m = v.isConst ? 1 : n
+        v.ints.withUnsafeBufferPointer { x in
+            if let valid = v.valid {
+                for i in 0..<m where valid[i] != 0 { lo = Swift.min(lo, x[i]); hi = Swift.max(hi, x[i]) }
+            } else {
+                for i in 0..<m { lo = Swift.min(lo, x[i]); hi = Swift.max(hi, x[i]) }
+            }
+        }
+        return lo <= hi ? (lo, hi) : nil
+    }
+
+    /// Packing of integer-lane key pairs over the values of both sides (nil: another type, a
+    /// side without all its values, no values at all, or more than 62 bits).
+    static func joinPacking(_ lv: [Vec], _ nl: Int, _ rv: [Vec], _ nr: Int) -> KeyPacking? {
+        var ranges: [(Int64, Int64)] = []
+        for (l, r) in zip(lv, rv) {
+            guard l.type.isIntLane, r.type.isIntLane, l.ints.count >= (l.isConst ? 1 : nl),
+                  r.ints.count >= (r.isConst ? 1 : nr) else { return nil }
+            let a = laneRange(l, nl), b = laneRange(r, nr)
+            guard a != nil || b != nil else { return nil }
+            ranges.append((Swift.min(a?.0 ?? .max, b?.0 ?? .max), Swift.max(a?.1 ?? .min, b?.1 ?? .min)))
+        }
+        return KeyPacking(ranges: ranges)
+    }
+
+    /// One packed word per row, and which rows have a NULL key (they match nothing).
+    static func packedKeys(_ vecs: [Vec], _ n: Int, _ packing: KeyPacking) throws(QueryError) -> ([Int64], [Bool]) {
+        var out = [Int64](repeating: 0, count: n)
+        var nulls = [Bool](repeating: false, count: n)
+        for (k, v) in vecs.enumerated() {
+            try packing.pack(v, k, n, into: &out)
+            if v.valid != nil { for r in 0..<n where v.isNull(r) { nulls[r] = true } }
+        }
+        return (out, nulls)
+    }
+
+    /// A VARCHAR vector over a hex-id dictionary, re-expressed over its text (so its key words
+    /// are interned strings, like those of any other dictionary).
+    static func plainText(_ v: Vec) -> Vec {
+        let t = Vec(type: .varchar, count: v.count)
+        t.isConst = v.isConst
+        t.ints = v.ints
+        t.valid = v.valid
+        if let d = v.dict { t.dict = DictRef(d.dict) }
+        return t
+    }
+}

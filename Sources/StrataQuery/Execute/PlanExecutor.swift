@@ -1,0 +1,342 @@
+import Dispatch
+import StrataFormat
+import StrataStore
+
+/// What EXPLAIN ANALYZE shows of one operator after running.
+final class OperatorStats {
+    /// Rows the operator produced.
+    var rows = 0
+    /// Wall time from the start of the operator's subtree until its output was complete.
+    var seconds = 0.0
+    /// Scans: segments and blocks read, of the snapshot's.
+    var segmentsRead = 0, segments = 0, blocksRead = 0, blocks = 0
+    var notes: [String] = []
+}
+
+/// Counters a fused pipeline (`SelectPlan`) fills while it runs (EXPLAIN ANALYZE only).
+final class PipelineCounters: @unchecked Sendable {
+    var scanRows = 0
+    var segmentsRead = 0, segments = 0, blocksRead = 0, blocks = 0
+    var groups = 0
+    var afterHaving = 0, afterQualify = 0, afterDistinct = 0, rows = 0
+    var scanDone: UInt64 = 0, aggregateDone: UInt64 = 0
+    var havingDone: UInt64 = 0, windowDone: UInt64 = 0, qualifyDone: UInt64 = 0, projectDone: UInt64 = 0
+    var distinctDone: UInt64 = 0, sortDone: UInt64 = 0
+    var phases = 0
+}
+
+/// Runs an optimized plan. Chains of Scan → Filter → Aggregate → Filter → Window → Filter →
+/// Project → Distinct → Sort/TopN → Limit run as one fused, parallel pipeline (`SelectPlan`
+/// on `Executor`: block scan with late materialization, partial aggregation per thread,
+/// then the post stage); joins, unions, CTEs and values produce relations that the pipeline
+/// above them reads.
+final class PlanExecutor {
+    let executor: Executor
+    /// Per operator, when analyzing.
+    var stats: [ObjectIdentifier: OperatorStats]?
+
+    init(executor: Executor, analyze: Bool = false) {
+        self.executor = executor
+        if analyze { stats = [:] }
+    }
+
+    private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private func record(_ n: PlanNode, rows: Int, since start: UInt64, until end: UInt64? = nil) -> OperatorStats? {
+        guard stats != nil else { return nil }
+        let s = stats![ObjectIdentifier(n)] ?? OperatorStats()
+        s.rows = rows
+        s.seconds = Double((end ?? now()) - start) / 1e9
+        stats![ObjectIdentifier(n)] = s
+        return s
+    }
+
+    func run(_ n: PlanNode) throws(QueryError) -> Relation {
+        let start = now()
+        switch n.op {
+        case .values(let r):
+            _ = record(n, rows: r.count, since: start)
+            return r
+        case .cte(let def):
+            if let r = def.rows {
+                _ = record(n, rows: r.count, since: start)
+                return r
+            }
+            let r = try run(def.plan)
+            if def.materialize { def.rows = r }
+            _ = record(n, rows: r.count, since: start)
+            return r
+        case .join(let j):
+            let r = try join(n, j)
+            _ = record(n, rows: r.count, since: start)
+            return r
+        case .unionAll:
+            let terms = try n.inputs.map { (i) throws(QueryError) -> Relation in try run(i) }
+            let columns = n.types.indices.map { c in
+                Vec.concat(terms.map { $0.columns[c] }, type: n.types[c], interner: executor.interner)
+            }
+            let r = Relation(names: n.names, types: n.types, columns: columns, count: terms.reduce(0) { $0 + $1.count })
+            _ = record(n, rows: r.count, since: start)
+            return r
+        default:
+            return try pipeline(n, start)
+        }
+    }
+
+    // MARK: - joins
+
+    private func join(_ n: PlanNode, _ j: JoinSpec) throws(QueryError) -> Relation {
+        let l = try run(n.inputs[0]), r = try run(n.inputs[1])
+        let (li, ri) = try executor.joinPairs(kind: j.kind, l, r, j.leftKeys, j.rightKeys, j.residual,
+                                              packed: j.algorithm == .packedKeys)
+        let lw = l.columns.count
+        let needed = j.needed ?? Set(n.types.indices)
+        let count = li.count
+        let leftInOrder = li.count == l.count && li.elementsEqual(0..<Int32(l.count))
+        var columns = n.types.map { Vec.constant(.null, type: $0, count: count) }
+        let lc = (0..<lw).filter(needed.contains), rc = (lw..<n.types.count).filter(needed.contains)
+        let lv = leftInOrder ? lc.map { l.columns[$0] } : executor.gatherColumns(lc.map { l.columns[$0] }, li)
+        let rv = executor.gatherColumns(rc.map { r.columns[$0 - lw] }, ri, orNull: ri.contains(-1))
+        for (k, c) in lc.enumerated() { columns[c] = lv[k] }
+        for (k, c) in rc.enumerated() { columns[c] = rv[k] }
+        return Relation(names: n.names, types: n.types, columns: columns, count: count)
+    }
+
+    // MARK: - pipelines
+
+    /// Runs the fused pipeline whose top operator is `top`.
+    private func pipeline(_ top: PlanNode, _ start: UInt64) throws(QueryError) -> Relation {
+        var n = top
+        var nodes: [PlanNode] = []
+        // a projection dropping hidden ORDER BY columns: the pipeline computes only the outputs
+        var dropTo: Int? = nil
+        if case .project(let es) = n.op, es.enumerated().allSatisfy({ if case .column($0.offset, _) = $0.element { return true } else { return false } }),
+           PlanExecutor.belowOrdering(n.input) !== n.input, case .project = PlanExecutor.belowOrdering(n.input).op {
+            dropTo = es.count
+            nodes.append(n)
+            n = n.input
+        }
+        var order: [OrderKey] = [], limit: Int? = nil, offset = 0, distinct = false
+        var stage = 0
+        loop: while true {
+            switch n.op {
+            case .limit(let l, let o) where stage < 1: limit = l; offset = o; stage = 1
+            case .topN(let keys, let l, let o) where stage < 2: order = keys; limit = l; offset = o; stage = 2
+            case .sort(let keys) where stage < 2: order = keys; stage = 2
+            case .distinct where stage < 3: distinct = true; stage = 3
+            default: break loop
+            }
+            nodes.append(n)
+            n = n.input
+        }
+        // the projection (a bare source: its needed columns)
+        var outputs: [BExpr]
+        var names: [String]
+        var bare = false
+        var unused: Set<Int> = []
+        if case .project(let es) = n.op {
+            outputs = es
+            names = n.names
+            unused = n.unused
+            nodes.append(n)
+            n = n.input
+        } else {
+            bare = true
+            outputs = n.types.indices.map { .column($0, n.types[$0]) }
+            names = n.names
+        }
+        // ORDER BY keys are over the projection's output: evaluate them over its input
+        order = order.map { k in OrderKey(expr: k.expr.substitute(outputs), descending: k.descending, nullsFirst: k.nullsFirst) }
+        if let dropTo {
+            outputs = Array(outputs.prefix(dropTo))
+            names = top.names
+        }
+        // Filter / Window / Aggregate chain down to the source
+        var chain: [PlanNode] = []
+        while true {
+            switch n.op {
+            case .filter, .window, .aggregate:
+                chain.append(n)
+                n = n.input
+                continue
+            default: break
+            }
+            break
+        }
+        var whereConj: [BExpr] = [], having: [BExpr] = [], qualify: [BExpr] = []
+        var agg: AggregateSpec? = nil
+        var windows: [WindowSpecBound] = []
+        var windowBase = 0
+        var aggNode: PlanNode? = nil, windowNode: PlanNode? = nil
+        var whereNodes: [PlanNode] = [], havingNodes: [PlanNode] = [], qualifyNodes: [PlanNode] = []
+        var level = 0  // 0: below aggregate, 1: above aggregate, 2: above window
+        var pending: [PlanNode] = []
+        for c in chain.reversed() {
+            switch c.op {
+            case .filter(let f):
+                switch level {
+                case 0: whereConj += f.conjuncts; whereNodes.append(c)
+                case 1: having += f.conjuncts; havingNodes.append(c)
+                default: qualify += f.conjuncts; qualifyNodes.append(c)
+                }
+            case .aggregate(let a) where level == 0:
+                agg = a; aggNode = c; level = 1
+            case .window(let w) where level < 2:
+                windows = w; windowBase = c.input.types.count; windowNode = c; level = 2
+            default:
+                pending.append(c)
+            }
+        }
+        if !pending.isEmpty {
+            // an unexpected shape (cannot come from the binder): run the lower part on its own
+            throw QueryError("internal: cannot run plan shape below \(PlanPrinter.header(pending[0]))", kind: .internal)
+        }
+        // the source
+        let source: Source
+        var scanNode: PlanNode? = nil
+        var prune: [Int: PruneRange] = [:]
+        var sourceWidth = n.types.count
+        if case .scan(let s) = n.op {
+            scanNode = n
+            if let f = s.filter { whereConj = f.conjuncts + whereConj }
+            if s.dedup {
+                source = .relation(try PlanExecutor.dedupedRelation(s.snapshot) ?? Relation(names: n.names, types: n.types,
+                    columns: n.types.map { Vec.nulls($0, count: 0) }, count: 0))
+            } else {
+                source = .table(s.snapshot)
+                prune = s.prune
+            }
+        } else {
+            let r = try run(n)
+            source = .relation(r)
+            sourceWidth = r.columns.count
+        }
+        let filter = BExpr.all(whereConj)
+        var plan = SelectPlan(source: source, slots: [], filter: filter, filterSlots: filter.map { $0.columns.sorted() } ?? [],
+                              isAggregate: agg != nil, outputs: bare ? [] : outputs, names: names)
+        plan.prune = prune
+        plan.order = order
+        plan.limit = limit
+        plan.offset = offset
+        plan.distinct = distinct
+        plan.having = BExpr.all(having)
+        plan.qualify = BExpr.all(qualify)
+        plan.windows = windows
+        plan.windowBase = windowBase
+        var used = Set(plan.filterSlots)
+        if let agg {
+            plan.groups = agg.groups
+            plan.aggs = agg.aggs
+            plan.twoPhase = agg.twoPhaseTopN
+            for g in agg.groups { g.collectColumns(into: &used) }
+            for a in agg.aggs {
+                for x in a.args { x.collectColumns(into: &used) }
+                a.filter?.collectColumns(into: &used)
+            }
+        } else {
+            for e in outputs { e.collectColumns(into: &used) }
+            for o in order { o.expr.collectColumns(into: &used) }
+            for q in qualify { q.collectColumns(into: &used) }
+            for w in windows {
+                for x in w.args + w.partition { x.collectColumns(into: &used) }
+                for o in w.order { o.expr.collectColumns(into: &used) }
+            }
+            used = used.filter { $0 < sourceWidth }
+        }
+        plan.slots = used.sorted()
+        var counters: PipelineCounters? = nil
+        if stats != nil {
+            counters = PipelineCounters()
+            plan.counters = counters
+        }
+        let result: Relation
+        if bare {
+            // a source read for a join or a union: the columns used above, NULL placeholders
+            // for the others
+            let cols = plan.slots
+            plan.outputs = cols.map { .column($0, n.types[$0]) }
+            plan.names = cols.map { n.names[$0] }
+            let r = try executor.run(plan)
+            var columns = n.types.map { Vec.constant(.null, type: $0, count: r.count) }
+            for (k, c) in cols.enumerated() { columns[c] = r.columns[k] }
+            result = Relation(names: n.names, types: n.types, columns: columns, count: r.count)
+        } else if !unused.isEmpty {
+            // outputs nobody above reads: NULL placeholders, not computed
+            let live = outputs.indices.filter { !unused.contains($0) }
+            plan.outputs = live.map { outputs[$0] }
+            plan.names = live.map { names[$0] }
+            let r = try executor.run(plan)
+            var columns = outputs.map { Vec.constant(.null, type: $0.type, count: r.count) }
+            for (k, c) in live.enumerated() { columns[c] = r.columns[k] }
+            result = Relation(names: names, types: outputs.map(\.type), columns: columns, count: r.count)
+        } else {
+            result = try executor.run(plan)
+        }
+        if let counters {
+            let end = now()
+            func mark(_ node: PlanNode?, _ rows: Int, _ t: UInt64) {
+                guard let node else { return }
+                _ = record(node, rows: rows, since: start, until: t == 0 ? end : t)
+            }
+            if let scanNode, let s = record(scanNode, rows: counters.scanRows, since: start, until: counters.scanDone == 0 ? end : counters.scanDone) {
+                s.segmentsRead = counters.segmentsRead; s.segments = counters.segments
+                s.blocksRead = counters.blocksRead; s.blocks = counters.blocks
+                if counters.phases > 1 { s.notes.append("read in \(counters.phases) phases (two-phase top-N)") }
+            }
+            for w in whereNodes { mark(w, counters.scanRows, counters.scanDone) }
+            mark(aggNode, counters.groups, counters.aggregateDone)
+            for h in havingNodes { mark(h, counters.afterHaving, counters.havingDone) }
+            mark(windowNode, counters.afterHaving, counters.windowDone)
+            for q in qualifyNodes { mark(q, counters.afterQualify, counters.qualifyDone) }
+            for x in nodes {
+                switch x.op {
+                case .project: mark(x, x === top ? result.count : counters.afterQualify, x === top ? end : counters.projectDone)
+                case .distinct: mark(x, counters.afterDistinct, counters.distinctDone)
+                case .sort: mark(x, counters.afterDistinct, counters.sortDone)
+                default: mark(x, result.count, end)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The first operator below Limit / TopN / Sort / Distinct operators.
+    static func belowOrdering(_ n: PlanNode) -> PlanNode {
+        switch n.op {
+        case .limit, .topN, .sort, .distinct: return belowOrdering(n.input)
+        default: return n
+        }
+    }
+
+    /// The rows of a `dedup_key` table that survive deduplication (the newest version of each
+    /// key; ties: the last written), as a relation. Segments are read oldest first.
+    static func dedupedRelation(_ snap: Snapshot) throws(QueryError) -> Relation? {
+        let def = snap.definition
+        guard (try? DedupSpec(definition: def)) ?? nil != nil else { return nil }
+        let columns: [[Value]] = Array(repeating: [], count: def.columns.count)
+        var merged: [Column] = []
+        let ordered = snap.segments.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        var parts: [[Column]] = []
+        for seg in ordered where seg.rows > 0 {
+            do throws(StoreError) {
+                let r = try snap.reader(seg)
+                var cols: [Column] = []
+                for i in 0..<def.columns.count {
+                    do throws(FormatError) { cols.append(try r.readColumn(i)) } catch { throw StoreError(error) }
+                }
+                parts.append(cols)
+            } catch { throw QueryError(error.message, kind: .corrupt) }
+        }
+        guard !parts.isEmpty else {
+            return Relation(ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns))
+        }
+        let total = parts.reduce(0) { $0 + ($1.first?.count ?? 0) }
+        for c in 0..<def.columns.count {
+            merged.append(Compactor.concatenate(parts.map { $0[c] }, physical: def.columns[c].type.physical, total: total))
+        }
+        let keep = Compactor.dedupRows(columns: merged, definition: def)
+        let vecs = merged.enumerated().map { c, col in QueryEngine.vector(col, DataType(def.columns[c].type)).gather(keep.map { Int32($0) }) }
+        return Relation(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: vecs, count: keep.count)
+    }
+
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+import StrataSQL
+@testable import StrataQuery
+
+/// The optimizer's rules, each alone on small bound plans (the text is EXPLAIN's), and
+/// EXPLAIN / EXPLAIN ANALYZE behaviour. Plan shapes of whole statements are in
+/// SQLTests/plans.test.
+@Suite struct PlanTests {
+    let runner: SQLLogicRunner
+
+    init() throws {
+        runner = try SQLLogicRunner()
+        _ = try runner.engine.execute("""
+            CREATE TABLE clicks (ts TIMESTAMP, link_id BIGINT, visitor VARCHAR, country VARCHAR) PARTITION BY day(ts);
+            CREATE TABLE links (link_id BIGINT, title VARCHAR)
+            """)
+        try runner.load("clicks", ["2024-03-01 10:00:00|1|v1|DE", "2024-03-01 11:00:00|2|v2|FR", "2024-03-02 09:00:00|2|v1|US",
+                                   "2024-03-03 09:00:00|3|v3|DE"])
+        try runner.load("links", ["1|alpha", "2|beta", "3|gamma"])
+    }
+
+    /// The bound plan of `sql` (no rule applied), its binder kept alive with it.
+    func bound(_ sql: String) throws -> (PlanNode, Binder, Evaluator) {
+        guard case .query(let q) = try parseStatement(sql) else { throw QueryError("not a query") }
+        let eval = Evaluator(timeZone: .utc)
+        let binder = Binder(store: runner.engine.store, eval: eval)
+        return (try binder.plan(q), binder, eval)
+    }
+
+    func text(_ n: PlanNode) -> String { PlanPrinter.text(n).joined(separator: "\n") }
+
+    @Test func bindingAloneLeavesFiltersAboveScansAndReadsEveryColumn() throws {
+        let (p, _, _) = try bound("SELECT visitor FROM clicks WHERE link_id = 2")
+        #expect(text(p) == """
+            Project visitor
+              Filter link_id = 2
+                Scan clicks
+                    columns: ts, link_id, visitor, country
+            """)
+    }
+
+    @Test func constantFoldingEvaluatesConstantsOnceAndDropsTrueFilters() throws {
+        let (p, _, eval) = try bound("SELECT link_id + (2 * 3) AS x FROM clicks WHERE link_id = 1 + 1 AND 2 > 1")
+        let folded = ConstantFolding.apply(p, eval)
+        #expect(text(folded).hasPrefix("""
+            Project link_id + 6 AS x
+              Filter link_id = 2
+            """))
+        let (q, _, eval2) = try bound("SELECT visitor FROM clicks WHERE 1 = 1")
+        #expect(!text(ConstantFolding.apply(q, eval2)).contains("Filter"))
+        // a constant that fails to evaluate stays, to fail when it runs
+        let (r, _, eval3) = try bound("SELECT 9223372036854775807 + link_id FROM clicks WHERE 9223372036854775807 + 1 > 0")
+        #expect(text(ConstantFolding.apply(r, eval3)).contains("Filter (9223372036854775807 + 1) > 0"))
+    }
+
+    @Test func cteReferencedOnceIsInlinedAndTwiceRunsOnce() throws {
+        let (once, _, _) = try bound("WITH d AS (SELECT * FROM clicks WHERE country = 'DE') SELECT count(*) FROM d")
+        let a = CTEPlacement.apply(once)
+        #expect(!text(a).contains("CTE"))
+        let (twice, _, _) = try bound("WITH d AS (SELECT link_id FROM clicks) SELECT * FROM d x JOIN d y USING (link_id)")
+        let b = CTEPlacement.apply(twice)
+        #expect(text(b).contains("    CTE Scan d\n    CTE Scan d\nCTE d (runs once"))
+        var defs: [CTEDefinition] = []
+        Optimizer.forEachNode(b) { if case .cte(let d) = $0.op { defs.append(d) } }
+        #expect(defs.count == 2 && defs[0] === defs[1] && defs[0].materialize)
+    }
+
+    @Test func predicatePushdownMovesFiltersIntoScansAndJoinSides() throws {
+        let (p, _, _) = try bound("SELECT visitor FROM clicks WHERE link_id = 2 AND ts >= '2024-03-02'")
+        let a = PredicatePushdown.apply(p)
+        #expect(text(a) == """
+            Project visitor
+              Scan clicks
+                  columns: ts, link_id, visitor, country
+                  filter: (link_id = 2) AND (ts >= TIMESTAMP '2024-03-02 00:00:00')
+                  prune: ts >= 2024-03-02 00:00:00
+                  prune: link_id = 2
+            """)
+        // across a LEFT JOIN only the left side's conditions move; the right's stay above
+        let (j, _, _) = try bound("SELECT c.visitor FROM clicks c LEFT JOIN links l USING (link_id) WHERE c.country = 'DE' AND l.title = 'beta'")
+        let b = text(PredicatePushdown.apply(j))
+        #expect(b.contains("  Filter l.title = 'beta'\n    Join LEFT"))
+        #expect(b.contains("Scan clicks AS c\n          columns: ts, link_id, visitor, country\n          filter: c.country = 'DE'"))
+        // an inner join sends both
+        let (k, _, _) = try bound("SELECT c.visitor FROM clicks c JOIN links l USING (link_id) WHERE c.country = 'DE' AND l.title = 'beta'")
+        let c = text(PredicatePushdown.apply(k))
+        #expect(!c.contains("  Filter"))
+        #expect(c.contains("filter: l.title = 'beta'"))
+    }
+
+    @Test func pruningRangesComeFromTheScanFilter() throws {
+        let ts = BExpr.column(0, .timestamp), id = BExpr.column(1, .bigint), s = BExpr.column(2, .varchar)
+        let f: BExpr = .and([
+            .binary(.ge, ts, .literal(.timestamp(100), .timestamp), .boolean),
+            .binary(.lt, .literal(.timestamp(50), .timestamp), ts, .boolean),  // 50 < ts: ts >= 51
+            .binary(.lt, ts, .literal(.date(1), .date), .boolean),
+            .inList(id, [.int(7), .int(3)], negated: false),
+            .stringPredicate(s, .membership([Array("DE".utf8)])),
+            .stringPredicate(.column(3, .varchar), .membership([Array("x".utf8)], negated: true)),
+        ])
+        let r = PruningRanges.ranges(f)
+        #expect(r[0]?.lo == 100 && r[0]?.hi == 86_400_000_000 - 1)
+        #expect(r[1]?.lo == 3 && r[1]?.hi == 7)
+        #expect(r[2]?.strings == ["DE"])
+        #expect(r[3] == nil, "NOT IN prunes nothing")
+        #expect(PruningRanges.ranges(.or([.binary(.eq, id, .literal(.int(1), .bigint), .boolean)])).isEmpty)
+    }
+
+    @Test func projectionPushdownReadsOnlyUsedColumns() throws {
+        let (p, _, _) = try bound("SELECT count(*) FROM (SELECT * FROM clicks) t WHERE t.country = 'DE'")
+        let a = text(ProjectionPushdown.apply(PredicatePushdown.apply(p)))
+        #expect(a.contains("Project (no column used above)\n      Scan clicks\n          columns: country\n"))
+        #expect(!a.contains("Filter"), "the WHERE over the subquery reaches its scan")
+        let (j, _, _) = try bound("SELECT l.title FROM clicks c JOIN links l USING (link_id)")
+        let b = ProjectionPushdown.apply(j)
+        #expect(text(b).contains("Scan clicks AS c\n        columns: link_id\n    Scan links AS l\n        columns: link_id, title"))
+        guard case .join(let spec) = b.input.op else { Issue.record("no join under the projection"); return }
+        #expect(spec.needed == [5])
+    }
+
+    @Test func topNRuleFusesSortAndLimitAndMarksTwoPhase() throws {
+        let (p, _, _) = try bound("SELECT link_id, count(*) AS n FROM clicks GROUP BY link_id ORDER BY n DESC LIMIT 2")
+        let a = text(TopNRule.apply(p))
+        #expect(a.hasPrefix("TopN 2 by n DESC NULLS FIRST\n  Project"))
+        #expect(!a.contains("two-phase"))
+        let (q, _, _) = try bound("SELECT link_id, count(*) AS n, count(DISTINCT visitor) FROM clicks GROUP BY link_id ORDER BY n DESC LIMIT 2 OFFSET 1")
+        let b = text(TopNRule.apply(q))
+        #expect(b.hasPrefix("TopN 2 OFFSET 1 by n DESC NULLS FIRST"))
+        #expect(b.contains("(two-phase top-N)"))
+        // ordered by the costly aggregate: one phase
+        let (r, _, _) = try bound("SELECT link_id, count(DISTINCT visitor) AS u FROM clicks GROUP BY link_id ORDER BY u DESC LIMIT 2")
+        #expect(!text(TopNRule.apply(r)).contains("two-phase"))
+        // no LIMIT: a Sort stays
+        let (s, _, _) = try bound("SELECT link_id FROM clicks ORDER BY link_id")
+        #expect(text(TopNRule.apply(s)).hasPrefix("Sort link_id ASC NULLS LAST"))
+    }
+
+    @Test func joinChoicePicksTheAlgorithmFromKeyTypesAndUniqueness() throws {
+        func spec(_ sql: String) throws -> JoinSpec? {
+            let (p, _, _) = try bound(sql)
+            var out: JoinSpec?
+            Optimizer.forEachNode(JoinChoice.apply(p)) { if case .join(let j) = $0.op, out == nil { out = j } }
+            return out
+        }
+        #expect(try spec("SELECT * FROM clicks JOIN links USING (link_id)")?.algorithm == .packedKeys)
+        #expect(try spec("SELECT * FROM clicks a JOIN clicks b ON a.visitor = b.visitor")?.algorithm == .hashedKeys)
+        #expect(try spec("SELECT * FROM clicks a CROSS JOIN links b")?.algorithm == .nestedLoop)
+        #expect(try spec("SELECT * FROM clicks a JOIN links b ON a.link_id < b.link_id")?.algorithm == .nestedLoop)
+        let unique = try spec("SELECT * FROM clicks c JOIN (SELECT visitor, count(*) AS n FROM clicks GROUP BY visitor) v USING (visitor)")
+        #expect(unique?.uniqueRight == true)
+        #expect(try spec("SELECT * FROM clicks c JOIN clicks d USING (visitor)")?.uniqueRight == false)
+    }
+
+    /// EXPLAIN never runs the statement: a cross join whose result would have 10^12 rows
+    /// explains at once (run, it would not finish).
+    @Test func explainOfAnEnormousCrossJoinDoesNotRunIt() throws {
+        _ = try runner.engine.execute("CREATE TABLE big (x BIGINT)")
+        try runner.load("big", (0..<10_000).map(String.init))
+        let plan = try runner.engine.execute("""
+            EXPLAIN SELECT count(*) FROM (SELECT * FROM big a CROSS JOIN big b CROSS JOIN big c) t WHERE t.x > 0
+            """)[0].result
+        let lines = plan.columns[0].map { if case .string(let s) = $0 { return s } else { return "" } }
+        #expect(lines.filter { $0.contains("Join CROSS") }.count == 2)
+        #expect(lines.contains { $0.contains("filter: a.x > 0") })
+    }
+
+    /// EXPLAIN ANALYZE runs the statement: the top operator's rows are the result's, and each
+    /// operator's count is the real one.
+    @Test(arguments: [
+        "SELECT link_id, count(*) AS n FROM clicks WHERE country <> 'FR' GROUP BY link_id HAVING count(*) >= 1 ORDER BY n DESC LIMIT 5",
+        "SELECT c.visitor, l.title FROM clicks c LEFT JOIN links l ON c.link_id = l.link_id AND l.title <> 'beta'",
+        "WITH d AS (SELECT link_id FROM clicks) SELECT * FROM d x JOIN d y USING (link_id)",
+        "SELECT DISTINCT country FROM clicks",
+        "SELECT visitor, ts FROM clicks QUALIFY row_number() OVER (PARTITION BY visitor ORDER BY ts) = 1",
+        "SELECT country FROM clicks UNION ALL SELECT title FROM links ORDER BY 1 LIMIT 4",
+        "SELECT count(*) FROM clicks",
+        "SELECT 1 AS one",
+    ])
+    func explainAnalyzeCountsTheRealRows(_ sql: String) throws {
+        let real = try runner.engine.execute(sql)[0].result.rowCount
+        let r = try runner.engine.execute("EXPLAIN ANALYZE " + sql)[0].result
+        let lines = r.columns[0].map { if case .string(let s) = $0 { return s } else { return "" } }
+        #expect(lines.first?.contains("[rows=\(real) time=") == true, "\(lines.first ?? "")")
+        #expect(lines.last?.hasPrefix("total: \(real) row") == true)
+        // every operator line carries its counters
+        for l in lines.dropLast() where !l.hasPrefix(" ") || l.trimmingCharacters(in: .whitespaces).first?.isUppercase == true {
+            if l.contains("columns:") || l.contains("filter:") || l.contains("prune:") || l.contains("algorithm:") || l.contains("read ") { continue }
+            if l.hasPrefix("CTE ") && !l.hasPrefix("CTE Scan") { continue }
+            #expect(l.contains("[rows="), "\(l)")
+        }
+    }
+
+    @Test func explainAnalyzeScanCountsRowsSegmentsAndBlocks() throws {
+        let r = try runner.engine.execute("EXPLAIN ANALYZE SELECT visitor FROM clicks WHERE ts >= '2024-03-02' AND country = 'DE'")[0].result
+        let lines = r.columns[0].map { if case .string(let s) = $0 { return s } else { return "" } }
+        let scan = try #require(lines.firstIndex { $0.contains("Scan clicks") })
+        #expect(lines[scan].contains("[rows=1 "))
+        #expect(lines.contains { $0.contains("read 1 of 3 segments, 1 of 3 blocks") }, "\(lines)")
+    }
+}
