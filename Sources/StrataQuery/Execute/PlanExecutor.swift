@@ -87,9 +87,17 @@ final class PlanExecutor {
 
     private func join(_ n: PlanNode, _ j: JoinSpec) throws(QueryError) -> Relation {
         let l = try run(n.inputs[0]), r = try run(n.inputs[1])
-        let (li, ri) = try executor.joinPairs(kind: j.kind, l, r, j.leftKeys, j.rightKeys, j.residual,
-                                              packed: j.algorithm == .packedKeys)
         let lw = l.columns.count
+        var (li, ri): ([Int32], [Int32])
+        if j.buildLeft {
+            // build on the (smaller) left: the right side probes; then back to left-row order
+            let rw = r.columns.count
+            let residual = j.residual?.remapColumns { $0 < lw ? $0 + rw : $0 - lw }
+            (ri, li) = try executor.joinPairs(kind: .inner, r, l, j.rightKeys, j.leftKeys, residual, packed: j.algorithm == .packedKeys)
+            PlanExecutor.sortPairs(&li, &ri)
+        } else {
+            (li, ri) = try executor.joinPairs(kind: j.kind, l, r, j.leftKeys, j.rightKeys, j.residual, packed: j.algorithm == .packedKeys)
+        }
         let needed = j.needed ?? Set(n.types.indices)
         let count = li.count
         let leftInOrder = li.count == l.count && li.elementsEqual(0..<Int32(l.count))
@@ -298,6 +306,21 @@ final class PlanExecutor {
             }
         }
         return result
+    }
+
+    /// Orders join pairs by left row, then right row (stable radix sort of packed pairs).
+    static func sortPairs(_ li: inout [Int32], _ ri: inout [Int32]) {
+        let n = li.count
+        guard n > 1 else { return }
+        var keys = [UInt64](unsafeUninitializedCapacity: n) { k, c in
+            for i in 0..<n { k[i] = UInt64(UInt32(bitPattern: li[i])) << 32 | UInt64(UInt32(bitPattern: ri[i])) }
+            c = n
+        }
+        RadixSort.sortWords(&keys, bits: 0..<64)
+        for i in 0..<n {
+            li[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[i] >> 32))
+            ri[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[i]))
+        }
     }
 
     /// The first operator below Limit / TopN / Sort / Distinct operators.

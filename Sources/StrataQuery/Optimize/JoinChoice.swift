@@ -1,8 +1,10 @@
 /// How each join runs: integer keys (BIGINT, DATE, TIMESTAMP, BOOLEAN) are packed into one
 /// word per row (a direct array when their ranges are small), other keys are hashed, and a
-/// join without keys pairs every row (nested loop). The right side is the build side; when
-/// its keys are the group keys of an aggregate they are unique, and each left row has at
-/// most one partner.
+/// join without keys pairs every row (nested loop). The hash table is built on the right
+/// side, or for an inner join on the left when the left is estimated at under a quarter of
+/// the right's rows (estimates: table row counts from the manifest, a fifth of them under a
+/// filter). When the right side's keys are the group keys of an aggregate they are unique,
+/// and each left row has at most one partner.
 enum JoinChoice {
     static func apply(_ root: PlanNode) -> PlanNode {
         Optimizer.forEachNode(root) { n in
@@ -15,9 +17,27 @@ enum JoinChoice {
                 j.algorithm = .hashedKeys
             }
             j.uniqueRight = uniqueKeys(n.inputs[1], j.rightKeys)
+            j.buildLeft = j.kind == .inner && !j.leftKeys.isEmpty && !j.uniqueRight
+                && estimatedRows(n.inputs[0]) * 4 < estimatedRows(n.inputs[1])
             n.op = .join(j)
         }
         return root
+    }
+
+    /// A rough row count of `n`'s output.
+    static func estimatedRows(_ n: PlanNode) -> Double {
+        switch n.op {
+        case .scan(let s): return Double(s.snapshot.manifest.rowCount) * (s.filter == nil ? 1 : 0.2)
+        case .values(let r): return Double(r.count)
+        case .cte(let def): return estimatedRows(def.plan)
+        case .filter: return estimatedRows(n.input) * 0.2
+        case .aggregate(let a): return a.groups.isEmpty ? 1 : max(1, estimatedRows(n.input) / 10)
+        case .limit(let l, _): return min(Double(l ?? Int.max), estimatedRows(n.input))
+        case .topN(_, let l, _): return min(Double(l), estimatedRows(n.input))
+        case .project, .window, .sort, .distinct: return estimatedRows(n.input)
+        case .join: return max(estimatedRows(n.inputs[0]), estimatedRows(n.inputs[1]))
+        case .unionAll: return n.inputs.reduce(0) { $0 + estimatedRows($1) }
+        }
     }
 
     /// Whether `keys` (over `n`'s columns) are unique in `n`'s rows: they cover the group keys

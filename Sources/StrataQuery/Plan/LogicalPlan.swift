@@ -137,4 +137,7 @@ struct JoinSpec {
     /// The right side's keys are unique (grouped by exactly the keys): at most one partner
     /// per left row.
     var uniqueRight = false
+    /// Inner joins whose left input is much smaller: the hash table is built on the left and
+    /// the right side probes it (the pairs are then put back in left-row order).
+    var buildLeft = false
 }

@@ -100,7 +100,7 @@ struct PlanPrinter {
                 lines.append(more + PlanPrinter.pruning(s, executor))
             }
         case .join(let j):
-            var s = "algorithm: hash join, \(j.algorithm.rawValue), build right"
+            var s = "algorithm: hash join, \(j.algorithm.rawValue), build \(j.buildLeft ? "left" : "right")"
             if j.algorithm == .nestedLoop { s = "algorithm: nested loop" }
             if j.uniqueRight { s += " (unique keys: at most one partner per left row)" }
             lines.append(more + s)
