@@ -92,7 +92,7 @@ final class Executor: @unchecked Sendable {
         let scratch = DecodeScratch()
         var blocks: [Int: BlockVector] = [:]
         var table: GroupTable?
-        var states: [AggState] = []
+        var states: [any Accumulator] = []
         var parts: [[Vec]] = []    // projection outputs: per batch, one vector per slot
         var sawRows = false
         var error: QueryError?
@@ -355,8 +355,7 @@ final class Executor: @unchecked Sendable {
         let workers = (0..<nWorkers).map { _ -> Worker in
             let w = Worker()
             w.table = packing?.directBits.map { GroupTable(directBits: $0) } ?? GroupTable(width: width)
-            w.states = plan.aggs.map { AggState($0) }
-            for s in w.states { s.singleGroup = plan.groups.isEmpty }
+            w.states = plan.aggs.map { makeAccumulator($0, singleGroup: plan.groups.isEmpty) }
             return w
         }
         let keys = KeyEncoder(interner: interner)
@@ -484,8 +483,7 @@ final class Executor: @unchecked Sendable {
             columns = (0..<plan.groups.count).map(keyColumn)
         }
         for s in final.states {
-            s.threads = threads
-            columns.append(try s.finalizeVec(ng, emptyInput: emptyInput, interner: interner))
+            columns.append(try s.finish(ng, emptyInput: emptyInput, interner: interner, threads: threads))
         }
         groupCount = ng
         if let chosen = preselectTopGroups(plan, columns: columns, count: ng) {

@@ -1,5 +1,59 @@
 import CStrataKernels
 
+/// count(DISTINCT x): every (group, value word) pair, counted when finishing.
+final class DistinctCountAccumulator: Accumulator {
+    let spec: AggSpec
+    var counts: [Int64] = []
+    let pairs = DistinctPairs()
+    private var counted = false
+    /// 4096 (group + 1, value) pairs recently inserted into `pairs`.
+    private let recentPairs: UnsafeMutablePointer<Int64>
+
+    init(_ spec: AggSpec) {
+        self.spec = spec
+        recentPairs = .allocate(capacity: 2 * 4096)
+        recentPairs.initialize(repeating: 0, count: 2 * 4096)
+    }
+
+    deinit { recentPairs.deallocate() }
+
+    func grow(_ groups: Int) { counts.grow(to: groups, with: 0) }
+
+    func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
+        let (words, nulls) = keys.words(args[0], n: gids.count)
+        let set = pairs
+        // Rows arrive sorted by the table's sort key, so equal pairs cluster (a visitor's
+        // session): a small direct-mapped cache of recently seen pairs screens them out.
+        let recent = recentPairs
+        let rows = countedRows(gids.count, nulls, mask)
+        gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in rows.withUnsafeBufferPointer { rp in
+            for r in rp {
+                let i = Int(r)
+                let gi = g[i], wi = w[i]
+                let slot = Int(truncatingIfNeeded: (UInt64(bitPattern: wi) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(UInt32(bitPattern: gi))) >> 52)
+                if recent[2 * slot] == Int64(gi) + 1 && recent[2 * slot + 1] == wi { continue }
+                recent[2 * slot] = Int64(gi) + 1
+                recent[2 * slot + 1] = wi
+                set.append(group: gi, value: wi)
+            }
+        } } }
+    }
+
+    func merge(_ other: any Accumulator, _ map: [Int32]) {
+        pairs.absorb((other as! DistinctCountAccumulator).pairs, map)
+    }
+
+    func finish(_ n: Int, emptyInput: Bool, interner: StringInterner, threads: Int) throws(QueryError) -> Vec {
+        if !counted {
+            pairs.count(into: &counts, threads: threads)
+            counted = true
+        }
+        let v = Vec(type: spec.type, count: n)
+        v.ints = Array(counts.prefix(n))
+        return v
+    }
+}
+
 /// Exact count(DISTINCT) state: (group, value) pairs radix-partitioned by a hash of the value
 /// into 256 append-only buffers (sequential writes while scanning). Counting dedupes each
 /// partition with a small, cache-resident set; partitions are counted on several threads. A

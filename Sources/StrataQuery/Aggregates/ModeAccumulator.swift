@@ -1,6 +1,35 @@
 import Foundation
 import StrataFormat
 
+/// mode(x): the most frequent non-NULL value of each group; ties go to the smallest value.
+final class ModeAccumulator: Accumulator {
+    let spec: AggSpec
+    let modes = ModeCounts()
+
+    init(_ spec: AggSpec) { self.spec = spec }
+
+    func grow(_ groups: Int) {}
+
+    func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
+        let v = args[0]
+        let (words, nulls) = keys.words(v, n: gids.count)
+        let m = modes
+        if v.dict?.hexWords != nil { m.hex = true }
+        let rows = countedRows(gids.count, nulls, mask)
+        gids.withUnsafeBufferPointer { g in words.withUnsafeBufferPointer { w in rows.withUnsafeBufferPointer { rp in
+            for r in rp { m.add(group: g[Int(r)], value: w[Int(r)]) }
+        } } }
+    }
+
+    func merge(_ other: any Accumulator, _ map: [Int32]) {
+        modes.absorb((other as! ModeAccumulator).modes, map)
+    }
+
+    func finish(_ n: Int, emptyInput: Bool, interner: StringInterner, threads: Int) throws(QueryError) -> Vec {
+        modes.finalize(n, type: spec.type, interner: interner, threads: threads)
+    }
+}
+
 /// mode() state: (group, value word, count) triples, counted in a small cache while scanning
 /// and radix-partitioned by a hash of the value like `DistinctPairs`. Finishing sums the counts
 /// per (group, value) and each group keeps the value seen most often; ties go to the smallest
