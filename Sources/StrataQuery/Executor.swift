@@ -89,7 +89,7 @@ final class Executor: @unchecked Sendable {
         let scratch = DecodeScratch()
         var blocks: [Int: BlockVector] = [:]
         var table: GroupTable?
-        var states: [AggState] = []
+        var states: [any Accumulator] = []
         var parts: [[Vec]] = []    // projection outputs: per batch, one vector per slot
         var sawRows = false
         var rowsOut = 0
@@ -378,8 +378,7 @@ final class Executor: @unchecked Sendable {
         let workers = (0..<nWorkers).map { _ -> Worker in
             let w = Worker()
             w.table = packing?.directBits.map { GroupTable(directBits: $0) } ?? GroupTable(width: width)
-            w.states = plan.aggs.map { AggState($0) }
-            for s in w.states { s.singleGroup = plan.groups.isEmpty }
+            w.states = plan.aggs.map { makeAccumulator($0, singleGroup: plan.groups.isEmpty) }
             return w
         }
         let keys = KeyEncoder(interner: interner)
@@ -507,8 +506,7 @@ final class Executor: @unchecked Sendable {
             columns = (0..<plan.groups.count).map(keyColumn)
         }
         for s in final.states {
-            s.threads = threads
-            columns.append(try s.finalizeVec(ng, emptyInput: emptyInput, interner: interner))
+            columns.append(try s.finish(ng, emptyInput: emptyInput, interner: interner, threads: threads))
         }
         groupCount = ng
         if let c = plan.counters {
