@@ -10,11 +10,17 @@ import StrataText
 
 private let header = "ts,event,profile_id,n,revenue,ok\n"
 
-@Test func malformedCSVKeepsFileLineFieldAndTheScannersError() throws {
+/// A store in a fresh folder (the caller removes `dir`) holding the test table.
+private func storeWithTable() throws -> (dir: String, store: Store) {
     let dir = tempDir()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = try Store(root: dir + "/store")
     _ = try makeTable(store)
+    return (dir, store)
+}
+
+@Test func malformedCSVKeepsFileLineFieldAndTheScannersError() throws {
+    let (dir, store) = try storeWithTable()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/bad.csv"
     writeFile(path, header + "2024-05-01 10:00:00,a,1,10,1.5,true\n2024-05-01 11:00:00,ab\"c,3,1,1,true\n")
     let e = try #require(ingestError(store, "clicks", [path], opts()))
@@ -26,10 +32,8 @@ private let header = "ts,event,profile_id,n,revenue,ok\n"
 }
 
 @Test func inputFailuresKeepTheInputError() throws {
-    let dir = tempDir()
+    let (dir, store) = try storeWithTable()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let store = try Store(root: dir + "/store")
-    _ = try makeTable(store)
     let missing = dir + "/missing.csv"
     let open = try #require(ingestError(store, "clicks", [missing], opts()))
     #expect(open.kind == .user)
