@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Write results as JSON.") var json: String?
     @Option(name: .long) var tz: String?
 
-    func run() throws {
+    func run() throws(CLIError) {
         let store = try storeOption.open(create: false)
         let engine: QueryEngine
         do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
@@ -54,8 +54,12 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "geometric mean of medians: %.4f s over %d queries", gm, medians.count))
         }
         if let json {
-            let data = try JSONSerialization.data(withJSONObject: ["queries": results], options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: URL(fileURLWithPath: json))
+            do {  // Foundation throws untyped errors
+                let data = try JSONSerialization.data(withJSONObject: ["queries": results], options: [.prettyPrinted, .sortedKeys])
+                try data.write(to: URL(fileURLWithPath: json))
+            } catch {
+                throw CLIError(.ioOrInternal, "i/o error: cannot write '\(json)': \(error.localizedDescription)", cause: error)
+            }
         }
     }
 }

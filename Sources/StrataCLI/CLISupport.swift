@@ -12,7 +12,8 @@ import Glibc
 
 /// A command's failure: commands throw it, and `StrataMain.run` alone turns it into text on
 /// stderr and the process's exit code (0 success, 1 user error, 2 corrupt data, 3 I/O or
-/// internal error).
+/// internal error). `cause` keeps the lower layer's error (`StoreError`, `EngineError`,
+/// `IngestError`, `FormatError`, `ClickGeneratorError`) with its location.
 struct CLIError: Error {
     enum Kind: Int32 {
         case user = 1
@@ -26,11 +27,14 @@ struct CLIError: Error {
     var message: String
     /// Lines printed after the message (an SQL statement with a caret, further problems).
     var details: [String]
+    /// The error this one came from, if any.
+    var cause: (any Error)?
 
-    init(_ kind: Kind, _ message: String, details: [String] = []) {
+    init(_ kind: Kind, _ message: String, details: [String] = [], cause: (any Error)? = nil) {
         self.kind = kind
         self.message = message
         self.details = details
+        self.cause = cause
     }
 
     var exitCode: Int32 { kind.rawValue }
@@ -42,17 +46,21 @@ struct CLIError: Error {
     }
 
     /// A user error (exit 1): "error: " and `message`.
-    static func user(_ message: String) -> CLIError { CLIError(.user, "error: " + message) }
+    static func user(_ message: String, cause: (any Error)? = nil) -> CLIError {
+        CLIError(.user, "error: " + message, cause: cause)
+    }
 
     /// Corrupt data found (exit 2): "corrupt data: " and `message`.
-    static func corrupt(_ message: String) -> CLIError { CLIError(.corrupt, "corrupt data: " + message) }
+    static func corrupt(_ message: String, cause: (any Error)? = nil) -> CLIError {
+        CLIError(.corrupt, "corrupt data: " + message, cause: cause)
+    }
 
     init(_ e: StoreError) {
         switch e.kind {
-        case .user: self = .user(e.message)
-        case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message)
-        case .corrupt: self = .corrupt(e.message)
-        case .io: self.init(.ioOrInternal, "i/o error: " + e.message)
+        case .user: self = .user(e.message, cause: e)
+        case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message, cause: e)
+        case .corrupt: self = .corrupt(e.message, cause: e)
+        case .io: self.init(.ioOrInternal, "i/o error: " + e.message, cause: e)
         }
     }
 
@@ -63,29 +71,30 @@ struct CLIError: Error {
         case .corrupt: .corrupt
         case .internal: .ioOrInternal
         }
-        self.init(kind, e.message, details: e.detail.isEmpty ? [] : e.detail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        self.init(kind, e.message, details: e.detail.isEmpty ? [] : e.detail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+                  cause: e)
     }
 
     /// A failed ingest: an input file that cannot be opened is a user error; a lock not
     /// obtained in time or a commit conflict is not the user's (exit 3, as for every command).
     init(_ e: IngestError) {
         switch e.kind {
-        case .user, .refused: self = .user(e.message)
-        case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message)
-        case .corrupt: self = .corrupt(e.message)
-        case .io: self.init(e.message.contains("cannot open") ? .user : .ioOrInternal, "error: " + e.message)
+        case .user, .refused: self = .user(e.message, cause: e)
+        case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message, cause: e)
+        case .corrupt: self = .corrupt(e.message, cause: e)
+        case .io: self.init(e.message.contains("cannot open") ? .user : .ioOrInternal, "error: " + e.message, cause: e)
         }
     }
 
     /// A segment file that cannot be opened (exit 1) or read as a segment (exit 2).
     init(_ e: FormatError) {
-        self.init(e.kind == .io ? .user : .corrupt, "corrupt data: " + e.description)
+        self.init(e.kind == .io ? .user : .corrupt, "corrupt data: " + e.description, cause: e)
     }
 
     init(_ e: ClickGeneratorError) {
         switch e {
-        case .invalidOptions(let m): self = .user(m)
-        case .io(let path, let err): self = .user("cannot write '\(path)': \(String(cString: strerror(err)))")
+        case .invalidOptions(let m): self = .user(m, cause: e)
+        case .io(let path, let err): self = .user("cannot write '\(path)': \(String(cString: strerror(err)))", cause: e)
         }
     }
 }

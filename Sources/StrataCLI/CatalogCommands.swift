@@ -9,7 +9,7 @@ struct TablesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tables", abstract: "List the tables of a store.")
     @OptionGroup var storeOption: StoreOption
 
-    func run() throws {
+    func run() throws(CLIError) {
         for t in try storeOption.open(create: false).tableNames() { print(t) }
     }
 }
@@ -19,15 +19,16 @@ struct DescribeCommand: ParsableCommand {
     @OptionGroup var storeOption: StoreOption
     @Argument var table: String
 
-    func run() throws {
+    func run() throws(CLIError) {
         let store = try storeOption.open(create: false)
-        do {
+        do throws(EngineError) {
             let engine = try QueryEngine(store: store)
             writeOut(Output.render(try engine.describeTable(table), format: .table))
-            let def = try store.table(table).definition
-            print("partition: \(def.granularity.rawValue)(\(def.timeColumn ?? "-"))  order by: (\(def.sortKey.joined(separator: ", ")))  codec: \(def.codec.codec.name)\(def.codec.codec == .zstd ? " level \(def.codec.level)" : "")  block rows: \(def.blockRows)")
-            if !def.options.isEmpty { print("options: " + def.options.sorted { $0.key < $1.key }.map { "\($0.key) = '\($0.value)'" }.joined(separator: ", ")) }
-        } catch let e as EngineError { throw CLIError(e) } catch let e as StoreError { throw CLIError(e) }
+        } catch { throw CLIError(error) }
+        let def: TableDefinition
+        do throws(StoreError) { def = try store.table(table).definition } catch { throw CLIError(error) }
+        print("partition: \(def.granularity.rawValue)(\(def.timeColumn ?? "-"))  order by: (\(def.sortKey.joined(separator: ", ")))  codec: \(def.codec.codec.name)\(def.codec.codec == .zstd ? " level \(def.codec.level)" : "")  block rows: \(def.blockRows)")
+        if !def.options.isEmpty { print("options: " + def.options.sorted { $0.key < $1.key }.map { "\($0.key) = '\($0.value)'" }.joined(separator: ", ")) }
     }
 }
 
@@ -37,14 +38,18 @@ struct StatsCommand: ParsableCommand {
     @Argument var table: String
     @Option(name: .long, help: "table or json.") var format: String = "table"
 
-    func run() throws {
+    func run() throws(CLIError) {
         let st: TableStats
         let t = try storeOption.table(table)
         do throws(StoreError) { st = try t.stats() } catch { throw CLIError(error) }
         if format == "json" {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            writeOut(String(data: try enc.encode(st), encoding: .utf8)! + "\n")
+            let data: Data
+            do { data = try enc.encode(st) } catch {  // JSONEncoder throws untyped errors
+                throw CLIError(.ioOrInternal, "error: cannot encode the statistics: \(error)", cause: error)
+            }
+            writeOut(String(data: data, encoding: .utf8)! + "\n")
             return
         }
         let range = st.minTime.map { Civil.formatTimestamp($0) + " .. " + Civil.formatTimestamp(st.maxTime!) } ?? "-"
@@ -68,7 +73,7 @@ struct InspectCommand: ParsableCommand {
     @Argument var file: String
     @Flag(name: .long, help: "List every block.") var blocks = false
 
-    func run() throws {
+    func run() throws(CLIError) {
         let r: SegmentReader
         do throws(FormatError) { r = try SegmentReader(path: file) } catch { throw CLIError(error) }
         let f = r.footer
@@ -93,7 +98,7 @@ struct InspectCommand: ParsableCommand {
         do throws(FormatError) {
             try r.verify()
             print("  all pages verified")
-        } catch { throw CLIError.corrupt(error.description) }
+        } catch { throw CLIError.corrupt(error.description, cause: error) }
     }
 }
 
@@ -102,7 +107,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var storeOption: StoreOption
     @Argument(help: "Table (default: all tables).") var table: String?
 
-    func run() throws {
+    func run() throws(CLIError) {
         let store = try storeOption.open(create: false)
         let names = table.map { [$0] } ?? store.tableNames()
         var total = VerifyReport()

@@ -18,7 +18,7 @@ struct GenCommand: ParsableCommand {
     @Option(name: .long, help: "csv or ndjson (default from --out's extension).") var format: String?
     @Option(name: .long, help: "Output file (default stdout).") var out: String?
 
-    func run() throws {
+    func run() throws(CLIError) {
         guard kind == "clicks" else { throw CLIError.user("unknown dataset '\(kind)' (available: clicks)") }
         guard let day = ClickGenerator.parseDate(start) else { throw CLIError.user("--start must be YYYY-MM-DD, got '\(start)'") }
         let fmt: ClickGenerator.Format
@@ -28,14 +28,14 @@ struct GenCommand: ParsableCommand {
         } else {
             fmt = ClickGenerator.defaultFormat(forPath: out)
         }
-        do {
+        do throws(ClickGeneratorError) {
             let g = try ClickGenerator(options: .init(rows: rows, seed: seed, startDay: day, days: days, format: fmt))
             let stats = try g.write(toPath: out)
             if out != nil && out != "-" {
                 FileHandle.standardError.write("wrote \(stats.rows) rows (\(stats.bytes) bytes) to \(out!)\n".data(using: .utf8)!)
             }
-        } catch let e as ClickGeneratorError {
-            throw CLIError(e)
+        } catch {
+            throw CLIError(error)
         }
     }
 }

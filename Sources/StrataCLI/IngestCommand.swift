@@ -33,7 +33,7 @@ struct IngestCommand: ParsableCommand {
     @Option(name: .long, help: "Parser threads (default: all cores).") var threads: Int?
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
-    func run() throws {
+    func run() throws(CLIError) {
         let store = try storeOption.open()
         var o = IngestOptions()
         guard let f = IngestFormat(rawValue: format.lowercased()) else { throw CLIError.user("--format must be csv, ndjson or auto") }
@@ -74,11 +74,11 @@ struct IngestCommand: ParsableCommand {
         let progress = !quiet && isatty(2) != 0 ? ProgressBar() : nil
         if let progress { o.progress = { b, t, r in progress.update(bytes: b, total: t, rows: r) } }
         let summary: IngestSummary
-        do {
+        do throws(IngestError) {
             summary = try Ingestor.ingest(store: store, table: table, files: files, options: o)
-        } catch let e as IngestError {
+        } catch {
             progress?.finish()
-            throw CLIError(e)
+            throw CLIError(error)
         }
         progress?.finish()
         if let error = summary.compactionError {

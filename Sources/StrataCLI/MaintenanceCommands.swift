@@ -14,7 +14,7 @@ struct CompactCommand: ParsableCommand {
     @Option(name: .long, help: "Read at most this many input bytes in this run.") var maxBytes: Int?
     @Option(name: .long, help: "Target rows per output segment.") var targetRows: Int?
 
-    func run() throws {
+    func run() throws(CLIError) {
         let t = try storeOption.table(table)
         do throws(StoreError) {
             var p = try CompactionPolicy(definition: try t.definition)
@@ -35,7 +35,7 @@ struct RetentionCommand: ParsableCommand {
     @Option(name: .long, help: "Window to keep: 12h, 90d, 2w, 6m, 1y.") var keep: String
     @Flag(name: .long, help: "Print what would be dropped, change nothing.") var dryRun = false
 
-    func run() throws {
+    func run() throws(CLIError) {
         let t = try storeOption.table(table)
         do throws(StoreError) {
             let s = try Retention.apply(table: t, keep: try Retention.parseDuration(keep), dryRun: dryRun)
@@ -53,7 +53,7 @@ struct DeleteCommand: ParsableCommand {
     @Option(name: .long, help: "SQL condition, e.g. \"visitor_id = 'abc'\".") var `where`: String
     @Flag(name: .long, help: "Delete the replaced files at once (only when no reader is running).") var now = false
 
-    func run() throws {
+    func run() throws(CLIError) {
         let store = try storeOption.open(create: false)
         do throws(EngineError) {
             let engine = try QueryEngine(store: store)
@@ -68,7 +68,7 @@ struct GCCommand: ParsableCommand {
     @Argument var table: String
     @Flag(name: .long, help: "Skip the grace period (only when no reader or writer is running).") var now = false
 
-    func run() throws {
+    func run() throws(CLIError) {
         let t = try storeOption.table(table)
         let r = t.collectGarbage(now: now)
         if r.skippedBecauseReaders { print("readers are active: nothing deleted, try again later") }
@@ -89,7 +89,7 @@ struct RepairCommand: ParsableCommand {
     @Argument var table: String
     @Flag(name: .long, help: "Do it (without: only show what would be moved and what the table goes back to).") var apply = false
 
-    func run() throws {
+    func run() throws(CLIError) {
         let r: RepairReport
         let t = try storeOption.table(table)
         do throws(StoreError) { r = try t.repair(apply: apply) } catch { throw CLIError(error) }

@@ -19,7 +19,7 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
-    func run() throws {
+    func run() throws(CLIError) {
         guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
             throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson)")
         }

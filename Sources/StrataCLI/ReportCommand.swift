@@ -33,7 +33,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Add a bar chart column for the main measure to table output (default on a terminal).") var chart = false
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
 
-    func run() throws {
+    func run() throws(CLIError) {
         if list {
             let width = ReportKind.allCases.map(\.rawValue.count).max() ?? 0
             for k in ReportKind.allCases {

@@ -25,7 +25,7 @@ public enum StrataMain {
             var cmd = try Strata.parseAsRoot()
             try cmd.run()
             flushOutput()
-        } catch let e as CLIError {
+        } catch let e as CLIError {  // run() is called through `ParsableCommand`, whose run() is untyped
             fail(e)
         } catch {
             let code = Strata.exitCode(for: error)

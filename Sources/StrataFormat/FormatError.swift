@@ -13,11 +13,15 @@ public struct FormatError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     public var message: String
     public var path: String?
+    /// The error this one adds context to (a codec's error inside a page), if any. The format
+    /// layer is the lowest one: it has no lower-layer cause.
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, _ message: String, path: String? = nil) {
+    public init(_ kind: Kind, _ message: String, path: String? = nil, cause: (any Error)? = nil) {
         self.kind = kind
         self.message = message
         self.path = path
+        self.cause = cause
     }
 
     public func withPath(_ path: String) -> FormatError {

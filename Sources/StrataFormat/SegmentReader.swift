@@ -132,7 +132,7 @@ public final class SegmentReader: @unchecked Sendable {
                 failure = error
             }
         }
-        if let failure { throw FormatError(.corrupt, "\(what()): \(failure.message)", path: path) }
+        if let failure { throw FormatError(.corrupt, "\(what()): \(failure.message)", path: path, cause: failure) }
         return scratch.buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[0..<n]) }
     }
 
@@ -199,7 +199,7 @@ public final class SegmentReader: @unchecked Sendable {
                 }
             }
         } catch {
-            throw FormatError(error.kind, "\(what): \(error.message)", path: path)
+            throw FormatError(error.kind, "\(what): \(error.message)", path: path, cause: error)
         }
     }
 
@@ -244,7 +244,7 @@ public final class SegmentReader: @unchecked Sendable {
                     }
                 }
             } catch {
-                throw FormatError(error.kind, "\(what): \(error.message)", path: path)
+                throw FormatError(error.kind, "\(what): \(error.message)", path: path, cause: error)
             }
             out.count = m
             return

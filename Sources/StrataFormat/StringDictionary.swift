@@ -41,9 +41,9 @@ public struct StringDictionary: Sendable {
     @inlinable public func length(_ i: Int) -> Int { Int(offsets[i + 1] - offsets[i]) }
 
     /// Calls `body` with the bytes of entry `i`.
-    @inlinable public func withEntry<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    @inlinable public func withEntry<R, E: Error>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
         let lo = Int(offsets[i]), hi = Int(offsets[i + 1])
-        return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[lo..<hi])) }
+        return try bytes.withUnsafeBufferPointer { (b) throws(E) in try body(UnsafeBufferPointer(rebasing: b[lo..<hi])) }
     }
 
     public subscript(i: Int) -> String {

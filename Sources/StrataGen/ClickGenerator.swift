@@ -116,7 +116,7 @@ public struct ClickGenerator: Sendable {
     let catalog: ClickCatalog
 
     /// Validates `options` and builds the catalog (a few tens of milliseconds).
-    public init(options: Options) throws {
+    public init(options: Options) throws(ClickGeneratorError) {
         guard options.rows >= 0 else { throw ClickGeneratorError.invalidOptions("rows must be >= 0") }
         guard options.days >= 1 && options.days <= 36_500 else {
             throw ClickGeneratorError.invalidOptions("days must be in 1...36500")
@@ -195,13 +195,13 @@ public struct ClickGenerator: Sendable {
 
     /// Writes the whole file to `path`, or to standard output when `path` is `nil` or `"-"`.
     @discardableResult
-    public func write(toPath path: String?) throws -> Stats {
+    public func write(toPath path: String?) throws(ClickGeneratorError) -> Stats {
         let toStdout = path == nil || path == "-"
         let name = toStdout ? "<stdout>" : path!
         let fd: Int32 = toStdout ? 1 : open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw ClickGeneratorError.io(path: name, errno: errno) }
         defer { if !toStdout { _ = close(fd) } }
-        return try write { chunk in
+        return try write { (chunk) throws(ClickGeneratorError) in
             var off = 0
             while off < chunk.count {
                 let n = systemWrite(fd, chunk.baseAddress! + off, chunk.count - off)
@@ -217,7 +217,7 @@ public struct ClickGenerator: Sendable {
     /// Streams the generated file into `sink` in chunks of about ``chunkSize`` bytes.
     /// The buffer passed to `sink` is only valid during the call. Errors thrown by `sink` abort generation.
     @discardableResult
-    public func write(to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Stats {
+    public func write<E: Error>(to sink: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> Stats {
         var engine = EventEngine(options: options, catalog: catalog)
         return try engine.run(sink)
     }
@@ -701,7 +701,7 @@ struct EventEngine {
 
     // MARK: driver
 
-    mutating func run(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> ClickGenerator.Stats {
+    mutating func run<E: Error>(_ sink: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> ClickGenerator.Stats {
         let quota = hourlyQuota()
         var out = RowFormatter(catalog: cat, format: options.format)
         defer { out.release() }

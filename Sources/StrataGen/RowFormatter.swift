@@ -92,7 +92,7 @@ struct RowFormatter {
         agents.deallocate()
     }
 
-    mutating func flush(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    mutating func flush<E: Error>(_ sink: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
         if count == 0 { return }
         try sink(UnsafeRawBufferPointer(start: buffer, count: count))
         totalBytes += count

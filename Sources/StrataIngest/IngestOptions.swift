@@ -195,13 +195,26 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     /// The message.
     public var message: String
+    /// Display name of the input file the failure is about (`<stdin>` for `-`), if any.
+    public var file: String?
+    /// 1-based physical line in `file`, when known.
+    public var line: Int?
+    /// 1-based field index of a malformed CSV row, when known.
+    public var column: Int?
     /// Bad rows seen before the failure (in input order; at most `maxErrors + 1`).
     public var rowErrors: [RowError]
+    /// The lower-layer error this one came from (`InputError`, `CSVError`, `StoreError`), if any.
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, _ message: String, rowErrors: [RowError] = []) {
+    public init(_ kind: Kind, _ message: String, file: String? = nil, line: Int? = nil, column: Int? = nil,
+                rowErrors: [RowError] = [], cause: (any Error)? = nil) {
         self.kind = kind
         self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
         self.rowErrors = rowErrors
+        self.cause = cause
     }
 
     /// User-input errors (bad rows, bad header, malformed CSV, options) vs. system failures.
@@ -209,14 +222,34 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// A store failure keeps its class; the store error is the cause.
     init(_ e: StoreError) {
-        switch e.kind {
-        case .user: self.init(.user, e.message)
-        case .corrupt: self.init(.corrupt, e.message)
-        case .io: self.init(.io, e.message)
-        case .locked: self.init(.locked, e.message)
-        case .conflict: self.init(.conflict, e.message)
+        let kind: Kind = switch e.kind {
+        case .user: .user
+        case .corrupt: .corrupt
+        case .io: .io
+        case .locked: .locked
+        case .conflict: .conflict
         }
+        self.init(kind, e.message, cause: e)
+    }
+
+    /// An input that cannot be opened is the user's error; reading or decompressing it is I/O.
+    init(_ e: InputError) {
+        self.init(e.isOpenFailure ? .user : .io, e.description, file: e.file, line: e.line, cause: e)
+    }
+
+    /// Malformed CSV in `file`: `file:line: reason`, with `, field N` after the line when
+    /// `showField`, and `header: ` before the reason for the header row.
+    init(_ e: CSVError, file: String, showField: Bool = false, header: Bool = false) {
+        let field = showField ? e.column.map { ", field \($0)" } ?? "" : ""
+        self.init(.user, "\(file):\(e.line)\(field): \(header ? "header: " : "")\(e.message)", file: file, line: e.line,
+                  column: e.column, cause: e)
+    }
+
+    /// The first bad row, when no bad row is allowed.
+    init(_ e: RowError) {
+        self.init(.user, e.description, file: e.file, line: e.line, rowErrors: [e])
     }
 }
 

@@ -25,7 +25,7 @@ public enum Ingestor {
     ///
     /// - Throws: `IngestError` only.
     public static func ingest(store: Store, table name: String, files: [String],
-                              options: IngestOptions) throws -> IngestSummary {
+                              options: IngestOptions) throws(IngestError) -> IngestSummary {
         var run = try IngestRun(store: store, name: name, files: files, options: options)
         var summary = try run.execute()
         if options.autoCompact && !summary.skippedAsDuplicate {
@@ -82,7 +82,7 @@ enum RejectsWriter {
         out.append(0x22)
     }
 
-    static func write(_ errors: [RowError], to path: String) throws {
+    static func write(_ errors: [RowError], to path: String) throws(IngestError) {
         var out = Array("file,line,column,reason,raw\n".utf8)
         for e in errors {
             field(e.file, into: &out); out.append(0x2C)
@@ -93,7 +93,7 @@ enum RejectsWriter {
             field(e.raw, into: &out); out.append(0x0A)
         }
         guard FileManager.default.createFile(atPath: path, contents: Data(out)) else {
-            throw IngestError(.io, "cannot write rejects file '\(path)'")
+            throw IngestError(.io, "cannot write rejects file '\(path)'", file: path)
         }
     }
 }
@@ -105,14 +105,14 @@ final class Stager: @unchecked Sendable {
     private let queue = DispatchQueue(label: "strata.ingest.stage")
     private let group = DispatchGroup()
     private var staged: [Table.StagedSegment] = []
-    private var error: Error?
+    private var error: StoreError?
 
     /// Waits for the previous batch, then stages `columns` asynchronously.
-    func submit(table: Table, definition: TableDefinition, columns: [Column]) throws {
+    func submit(table: Table, definition: TableDefinition, columns: [Column]) throws(IngestError) {
         group.wait()
-        if let error { throw error }
+        if let error { throw IngestError(error) }
         queue.async(group: group) {
-            do {
+            do throws(StoreError) {
                 let s = try PartitionWriter.stage(table: table, definition: definition, columns: columns)
                 self.staged += s
             } catch {
@@ -122,9 +122,9 @@ final class Stager: @unchecked Sendable {
     }
 
     /// Waits for the last batch; all staged segments.
-    func finish() throws -> [Table.StagedSegment] {
+    func finish() throws(IngestError) -> [Table.StagedSegment] {
         group.wait()
-        if let error { throw error }
+        if let error { throw IngestError(error) }
         return staged
     }
 
@@ -215,7 +215,7 @@ struct IngestRun {
     var totalBytes: Int64?
     let start = Date()
 
-    init(store: Store, name: String, files: [String], options: IngestOptions) throws {
+    init(store: Store, name: String, files: [String], options: IngestOptions) throws(IngestError) {
         guard !files.isEmpty else { throw IngestError(.user, "no input files") }
         guard options.maxErrors >= 0 else { throw IngestError(.user, "--max-errors must be at least 0") }
         guard options.flushRows >= 1 else { throw IngestError(.user, "flush row limit must be at least 1") }
@@ -240,31 +240,32 @@ struct IngestRun {
         totalBytes = known ? total : nil
     }
 
-    mutating func execute() throws -> IngestSummary {
+    mutating func execute() throws(IngestError) -> IngestSummary {
         defer { pool.shutdown() }
         do {
             try Store.checkName(name, what: "table")
         } catch { throw IngestError(error) }
         if store.tableExists(name) {
-            do {
+            let m: Manifest
+            do throws(StoreError) {
                 let t = try store.table(name)
                 table = t
-                let m = try t.currentManifest()
-                if let id = options.batchID, !options.force, m.batches.contains(where: { $0.id == id }) {
-                    var s = IngestSummary()
-                    s.skippedAsDuplicate = true
-                    s.batchID = id
-                    s.seconds = Date().timeIntervalSince(start)
-                    s.manifestVersion = m.version
-                    return s
-                }
-                plan = try TablePlan(def: m.table, options: options)
-            } catch let e as StoreError { throw IngestError(e) }
+                m = try t.currentManifest()
+            } catch { throw IngestError(error) }
+            if let id = options.batchID, !options.force, m.batches.contains(where: { $0.id == id }) {
+                var s = IngestSummary()
+                s.skippedAsDuplicate = true
+                s.batchID = id
+                s.seconds = Date().timeIntervalSince(start)
+                s.manifestVersion = m.version
+                return s
+            }
+            plan = try TablePlan(def: m.table, options: options)
         } else if !options.createIfMissing {
             do { _ = try store.table(name) } catch { throw IngestError(error) }
         }
         if let plan { workers = (0..<threads).map { _ in Worker(plan: plan) } }
-        do {
+        do throws(IngestError) {
             for f in files { try ingestFile(f) }
             try flush()
             let staged = try stager.finish()
@@ -300,17 +301,15 @@ struct IngestRun {
         } catch {
             stager.discard()
             if let created = createdTable { try? store.dropTable(created.name, ifExists: true) }
-            if let e = error as? IngestError { throw e }
-            if let e = error as? InputError { throw IngestError(e.isOpenFailure ? .user : .io, e.description) }
-            if let e = error as? StoreError { throw IngestError(e) }
-            throw IngestError(.io, "\(error)")
+            throw error
         }
     }
 
     // MARK: files
 
-    mutating func ingestFile(_ path: String) throws {
-        let source = try InputSource(path: path)
+    mutating func ingestFile(_ path: String) throws(IngestError) {
+        let source: InputSource
+        do throws(InputError) { source = try InputSource(path: path) } catch { throw IngestError(error) }
         let display = source.displayName
         var format = options.format
         var dialect = CSVDialect(delimiter: options.delimiter)
@@ -324,12 +323,14 @@ struct IngestRun {
         // format is sniffed from a second handle before the real read starts.
         let framing: InputFraming
         if format == .auto {
-            format = try sniff(path: path, source: source)
+            do throws(InputError) { format = try sniff(path: path, source: source) } catch { throw IngestError(error) }
         }
         framing = format == .csv ? dialect.framing : .lines
         let reader = InputChunkReader(source: source, framing: framing, blockSize: options.blockSize,
                                       parallelism: threads)
-        guard var chunk = try reader.next() else {
+        let first: InputChunk?
+        do throws(InputError) { first = try reader.next() } catch { throw IngestError(error) }
+        guard var chunk = first else {
             hashes.append(source.contentHash)
             bytesDone += source.compressedBytesRead
             return
@@ -339,7 +340,7 @@ struct IngestRun {
         if format == .csv,
            let l = CSVScanner.loneCRLine(chunk.bytes, range: 0..<chunk.bytes.count, firstLine: chunk.firstLine,
                                          quote: dialect.quote) {
-            throw IngestError(.user, "\(display):\(l): " + CSVScanner.loneCRMessage)
+            throw IngestError(.user, "\(display):\(l): " + CSVScanner.loneCRMessage, file: display, line: l)
         }
         // header / mapping / schema from the first chunk
         var pieces = chunk.pieces
@@ -356,11 +357,11 @@ struct IngestRun {
                 let buf = CSVRowBuffer()
                 if let first = pieces.first {
                     let sampleEnd = Self.sampleEnd(chunk, from: first.range.lowerBound, framing: framing, firstLine: first.firstLine)
-                    do {
+                    do throws(CSVError) {
                         try CSVScanner.scan(chunk.bytes, range: first.range.lowerBound..<sampleEnd, firstLine: first.firstLine,
                                             dialect: dialect, into: buf)
-                    } catch let e as CSVError {
-                        throw IngestError(.user, "\(display):\(e.line): \(e.message)")
+                    } catch {
+                        throw IngestError(error, file: display)
                     }
                 }
                 detected = SchemaDetection.detectCSV(header: names, rows: buf, chunk: chunk.bytes, dialect: dialect)
@@ -390,19 +391,19 @@ struct IngestRun {
             let file = ctx
             let current = chunk
             var next: InputChunk? = nil
-            var readError: Error? = nil
+            var readError: InputError? = nil
             let ws = workers, ps = pieces
             pool.run(ps.count, { j in
                 ws[j].process(current, ps[j], file)
             }, whileWaiting: {
-                do { next = try reader.next() } catch { readError = error }
+                do throws(InputError) { next = try reader.next() } catch { readError = error }
             })
             try collect(pieceCount: pieces.count)
             if let p = options.progress {
                 p(bytesDone + source.compressedBytesRead, totalBytes, rowsParsed)
             }
             if buffered >= options.flushRows { try flush() }
-            if let readError { throw readError }
+            if let readError { throw IngestError(readError) }
             guard let n = next else { break }
             chunk = n
             pieces = n.pieces
@@ -412,7 +413,7 @@ struct IngestRun {
     }
 
     /// Gathers the rows, bad rows and structural errors of the last chunk in input order.
-    mutating func collect(pieceCount: Int) throws {
+    mutating func collect(pieceCount: Int) throws(IngestError) {
         for j in 0..<pieceCount {
             let w = workers[j]
             rowsParsed += w.seen
@@ -420,15 +421,16 @@ struct IngestRun {
                 if rejected.count >= options.maxErrors {
                     if let path = options.rejectsPath { try? RejectsWriter.write(rejected + [e], to: path) }
                     let first = rejected.first ?? e
-                    if options.maxErrors == 0 { throw IngestError(.user, e.description, rowErrors: [e]) }
+                    if options.maxErrors == 0 { throw IngestError(e) }
                     throw IngestError(.refused, "ingest refused: \(options.maxErrors + 1) bad rows exceed --max-errors \(options.maxErrors); first: \(first)",
                                       rowErrors: rejected + [e])
                 }
                 rejected.append(e)
             }
-            if let f = w.fatal {
+            if var f = w.fatal {
                 if let path = options.rejectsPath { try? RejectsWriter.write(rejected, to: path) }
-                throw IngestError(f.kind, f.message, rowErrors: rejected)
+                f.rowErrors = rejected
+                throw f
             }
             let lo = runs.last(where: { $0.worker == j })?.hi ?? 0
             let hi = w.rows
@@ -440,7 +442,7 @@ struct IngestRun {
     }
 
     /// Merges buffered rows (columns in parallel) and hands them to the background stager.
-    mutating func flush() throws {
+    mutating func flush() throws(IngestError) {
         guard buffered > 0, let plan, let table else { return }
         let cols = UnsafeMutableBufferPointer<Column?>.allocate(capacity: plan.ncols)
         cols.initialize(repeating: nil)
@@ -463,7 +465,7 @@ struct IngestRun {
 
     /// Decides CSV vs NDJSON from the first bytes of a regular file (opened a second time);
     /// stdin and pipes, which cannot be re-read, are CSV unless `format` says otherwise.
-    func sniff(path: String, source: InputSource) throws -> IngestFormat {
+    func sniff(path: String, source: InputSource) throws(InputError) -> IngestFormat {
         var st = stat()
         if path == "-" || stat(path, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG { return .csv }
         let probe = try InputSource(path: path, hashContent: false)
@@ -478,7 +480,7 @@ struct IngestRun {
     }
 
     /// Parses the header row at the start of `chunk`: names, end offset and line after it.
-    func parseHeader(_ chunk: InputChunk, dialect: CSVDialect, file: String) throws -> ([String], Int, Int) {
+    func parseHeader(_ chunk: InputChunk, dialect: CSVDialect, file: String) throws(IngestError) -> ([String], Int, Int) {
         let bytes = chunk.bytes
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let buf = CSVRowBuffer(fieldCapacity: 64, rowCapacity: 16)
@@ -491,10 +493,10 @@ struct IngestRun {
                 if p[e] == dialect.quote { quotes += 1 } else if p[e] == 0x0A && quotes & 1 == 0 { e += 1; break }
                 e += 1
             }
-            do {
+            do throws(CSVError) {
                 try CSVScanner.scan(bytes, range: pos..<e, firstLine: line, dialect: dialect, into: buf)
-            } catch let err as CSVError {
-                throw IngestError(.user, "\(file):\(err.line): header: \(err.message)")
+            } catch {
+                throw IngestError(error, file: file, header: true)
             }
             line = buf.endLine
             pos = e
@@ -545,7 +547,7 @@ struct IngestRun {
     }
 
     /// Field → slot mapping of one file.
-    func fileContext(display: String, isCSV: Bool, dialect: CSVDialect, header: [String]?) throws -> FileContext {
+    func fileContext(display: String, isCSV: Bool, dialect: CSVDialect, header: [String]?) throws(IngestError) -> FileContext {
         guard let plan else { throw IngestError(.user, "table '\(name)' does not exist") }
         guard isCSV else {
             return FileContext(name: display, isCSV: false, dialect: dialect, fieldSlots: [], expectedFields: 0,

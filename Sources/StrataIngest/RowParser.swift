@@ -286,14 +286,10 @@ final class Worker: @unchecked Sendable {
     }
 
     private func processCSV(_ chunk: InputChunk, _ piece: InputPiece, _ file: FileContext) {
-        do {
+        do throws(CSVError) {
             try CSVScanner.scan(chunk.bytes, range: piece.range, firstLine: piece.firstLine, dialect: file.dialect, into: csv)
-        } catch let e as CSVError {
-            let col = e.column.map { ", field \($0)" } ?? ""
-            fatal = IngestError(.user, "\(file.name):\(e.line)\(col): \(e.message)")
-            return
         } catch {
-            fatal = IngestError(.user, "\(file.name): \(error)")
+            fatal = IngestError(error, file: file.name, showField: true)
             return
         }
         let base = chunk.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -371,17 +367,12 @@ final class Worker: @unchecked Sendable {
         var lines = NDJSONLines(chunk.bytes, range: piece.range, firstLine: piece.firstLine)
         while let (bytes, line) = lines.next() {
             let lp = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            do {
+            do throws(JSONError) {
                 guard try JSONLineScanner.scan(bytes, lineNumber: line, into: json) else { continue }
-            } catch let e as JSONError {
-                seen += 1
-                let reason = e.key != nil ? e.message : "invalid JSON at byte \(e.column): \(e.message)"
-                errors.append(RowError(file: file.name, line: line, column: e.key, reason: reason, value: nil,
-                                       raw: rawText(lp, bytes.count)))
-                continue
             } catch {
                 seen += 1
-                errors.append(RowError(file: file.name, line: line, column: nil, reason: "\(error)", value: nil,
+                let reason = error.kind == .nestedValue ? error.message : "invalid JSON at byte \(error.column): \(error.message)"
+                errors.append(RowError(file: file.name, line: line, column: error.key, reason: reason, value: nil,
                                        raw: rawText(lp, bytes.count)))
                 continue
             }

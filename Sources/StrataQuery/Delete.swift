@@ -25,29 +25,26 @@ extension QueryEngine {
     public func delete(table name: String, where predicate: String, purgeNow: Bool = false) throws(EngineError) -> DeleteSummary {
         let expr: Expr
         do throws(SQLError) { expr = try parseExpression(predicate) } catch {
-            let lines = error.rendered(sql: predicate).split(separator: "\n", maxSplits: 1).map(String.init)
-            throw EngineError(kind: .user, message: lines[0], detail: lines.count > 1 ? lines[1] : "")
+            throw EngineError(error, sql: predicate)
         }
-        return try delete(table: name, predicate: expr, sql: predicate, purgeNow: purgeNow)
+        do throws(QueryError) { return try delete(table: name, predicate: expr, purgeNow: purgeNow) } catch {
+            throw EngineError(error, sql: predicate)
+        }
     }
 
-    func delete(table name: String, predicate: Expr?, sql: String, purgeNow: Bool) throws(EngineError) -> DeleteSummary {
-        do throws(QueryError) {
-            let t: Table
-            do throws(StoreError) { t = try store.table(name) } catch { throw QueryError(error) }
-            for attempt in 0..<2 {
-                do throws(StoreError) {
-                    return try deleteOnce(t, predicate, purgeNow: purgeNow)
-                } catch where error.kind == .conflict && attempt == 0 {
-                    continue  // a concurrent compaction replaced a segment: plan again
-                } catch {
-                    throw QueryError(error)
-                }
+    func delete(table name: String, predicate: Expr?, purgeNow: Bool) throws(QueryError) -> DeleteSummary {
+        let t: Table
+        do throws(StoreError) { t = try store.table(name) } catch { throw QueryError(error) }
+        for attempt in 0..<2 {
+            do throws(StoreError) {
+                return try deleteOnce(t, predicate, purgeNow: purgeNow)
+            } catch where error.kind == .conflict && attempt == 0 {
+                continue  // a concurrent compaction replaced a segment: plan again
+            } catch {
+                throw QueryError(error)
             }
-            throw QueryError("DELETE gave up after a concurrent change; run it again")
-        } catch {
-            throw EngineError(error, sql: sql)
         }
+        throw QueryError("DELETE gave up after a concurrent change; run it again")
     }
 
     private func deleteOnce(_ t: Table, _ predicate: Expr?, purgeNow: Bool) throws(StoreError) -> DeleteSummary {
@@ -63,7 +60,7 @@ extension QueryEngine {
                 let b = try binder.bindScalar(predicate, scope)
                 guard b.type == .boolean || b.type == .null else { throw QueryError("DELETE condition must be BOOLEAN, not \(b.type)") }
                 bound = b
-            } catch { throw StoreError(.user, error.message) }
+            } catch { throw StoreError(.user, error.message, cause: error) }
         }
         var summary = DeleteSummary()
         var staged: [Table.StagedSegment] = []
@@ -83,7 +80,7 @@ extension QueryEngine {
                 if let bound {
                     let hits: [Int32]
                     do throws(QueryError) { hits = try executor.eval.select(bound, Batch(columns: vecs, count: reader.rowCount)) } catch {
-                        throw StoreError(.user, error.message)
+                        throw StoreError(.user, error.message, cause: error)
                     }
                     if hits.isEmpty { continue }
                     var mark = [Bool](repeating: true, count: reader.rowCount)

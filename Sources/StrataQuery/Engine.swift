@@ -12,6 +12,10 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Statement excerpt with a caret (may be empty).
     public var detail: String
+    /// UTF-8 byte offset of the error in the SQL text, when known.
+    public var offset: Int? = nil
+    /// The error this one came from (`QueryError`, `SQLError`, `StoreError`), if any.
+    public var cause: (any Error)? = nil
 
     public var description: String { detail.isEmpty ? message : message + "\n" + detail }
 
@@ -53,18 +57,20 @@ public final class QueryEngine: @unchecked Sendable {
 
     public func setTimeZone(_ name: String) throws(EngineError) {
         guard let tz = TimeZoneRules(identifier: name) else {
-            throw EngineError(kind: .user, message: "unknown time zone '\(name)' (use an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00)", detail: "")
+            throw EngineError(kind: .user, message: QueryEngine.unknownTimeZone(name), detail: "")
         }
         timeZone = tz
+    }
+
+    static func unknownTimeZone(_ name: String) -> String {
+        "unknown time zone '\(name)' (use an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00)"
     }
 
     /// Parses and runs every statement of `sql` in order.
     public func execute(_ sql: String) throws(EngineError) -> [StatementResult] {
         let stmts: [LocatedStatement]
         do throws(SQLError) { stmts = try parseScriptLocated(sql) } catch {
-            let rendered = error.rendered(sql: sql)
-            let lines = rendered.split(separator: "\n", maxSplits: 1).map(String.init)
-            throw EngineError(kind: .user, message: lines[0], detail: lines.count > 1 ? lines[1] : "")
+            throw EngineError(error, sql: sql)
         }
         var out: [StatementResult] = []
         for s in stmts { out.append(try run(s.statement, sql: sql)) }
@@ -110,7 +116,8 @@ public final class QueryEngine: @unchecked Sendable {
             case .set(let name, let value):
                 switch (name.lowercased(), value) {
                 case ("timezone", .string(let tz)), ("time_zone", .string(let tz)), ("timezone", .identifier(let tz)):
-                    do throws(EngineError) { try setTimeZone(tz) } catch { throw QueryError(error.message) }
+                    guard let zone = TimeZoneRules(identifier: tz) else { throw QueryError(QueryEngine.unknownTimeZone(tz)) }
+                    timeZone = zone
                 case ("threads", .integer(let n)) where n >= 1 && n <= 256:
                     threads = Int(n)
                 default:
@@ -118,13 +125,8 @@ public final class QueryEngine: @unchecked Sendable {
                 }
                 return done(.message("result", ["set \(name)"]), query: false)
             case .delete(let table, let predicate):
-                do throws(EngineError) {
-                    let s = try delete(table: table, predicate: predicate, sql: sql, purgeNow: false)
-                    return done(.message("result", [s.description]), query: false)
-                } catch {
-                    throw QueryError(error.message.hasPrefix("error: ") ? String(error.message.dropFirst(7)) : error.message,
-                                     kind: error.kind == .corrupt ? .corrupt : (error.kind == .internal ? .internal : .user))
-                }
+                let s = try delete(table: table, predicate: predicate, purgeNow: false)
+                return done(.message("result", [s.description]), query: false)
             }
         } catch {
             throw EngineError(error, sql: sql)

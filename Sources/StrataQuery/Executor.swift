@@ -111,7 +111,7 @@ final class Executor: @unchecked Sendable {
             for (slot, r) in plan.prune {
                 guard let set = r.strings, def.columns[slot].type == .varchar else { continue }
                 let d: StringDictionary
-                do throws(FormatError) { d = try reader.dictionary(column: slot) } catch { throw QueryError(error.description, kind: .corrupt) }
+                do throws(FormatError) { d = try reader.dictionary(column: slot) } catch { throw QueryError(error) }
                 var lo = Int64.max, hi = Int64.min
                 for s in set {
                     if let c = Executor.find(d, s) { lo = min(lo, Int64(c)); hi = max(hi, Int64(c)) }
@@ -221,7 +221,7 @@ final class Executor: @unchecked Sendable {
                                     try r.decode(column: slot, block: u.block, into: bv, scratch: w.scratch)
                                 }
                             } catch {
-                                throw QueryError(error.description, kind: .corrupt)
+                                throw QueryError(error)
                             }
                             let n = bv.count
                             let v = Vec(type: typeOf[slot], count: n)
@@ -237,7 +237,7 @@ final class Executor: @unchecked Sendable {
                             }
                             loaded.append((bv, v))
                             if typeOf[slot] == .varchar {
-                                do throws(FormatError) { v.dict = try self.dictRef(r, slot, hex: hex.contains(slot)) } catch { throw QueryError(error.description, kind: .corrupt) }
+                                do throws(FormatError) { v.dict = try self.dictRef(r, slot, hex: hex.contains(slot)) } catch { throw QueryError(error) }
                             }
                             if bv.hasNulls { v.valid = Array(bv.validity.prefix(n)) }
                             cols[slot] = v

@@ -39,7 +39,7 @@ public final class ByteChunk: @unchecked Sendable {
 
     deinit { free(base) }
 
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: count > 0 ? base : nil, count: count))
     }
 

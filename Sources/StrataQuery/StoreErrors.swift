@@ -1,3 +1,5 @@
+import StrataFormat
+import StrataSQL
 import StrataStore
 
 extension QueryError {
@@ -6,10 +8,15 @@ extension QueryError {
     /// concurrent commit is neither (exit 3).
     init(_ e: StoreError) {
         switch e.kind {
-        case .user: self.init(e.message)
-        case .corrupt: self.init(e.message, kind: .corrupt)
-        case .io, .locked, .conflict: self.init(e.message, kind: .internal)
+        case .user: self.init(e.message, cause: e)
+        case .corrupt: self.init(e.message, kind: .corrupt, cause: e)
+        case .io, .locked, .conflict: self.init(e.message, kind: .internal, cause: e)
         }
+    }
+
+    /// A segment that cannot be read while a query runs is damage.
+    init(_ e: FormatError) {
+        self.init(e.description, kind: .corrupt, cause: e)
     }
 }
 
@@ -17,9 +24,9 @@ extension EngineError {
     /// See `QueryError.init(_: StoreError)`.
     init(_ e: StoreError) {
         switch e.kind {
-        case .user: self.init(kind: .user, message: "error: " + e.message, detail: "")
-        case .corrupt: self.init(kind: .corrupt, message: "corrupt data: " + e.message, detail: "")
-        case .io, .locked, .conflict: self.init(kind: .internal, message: "error: " + e.message, detail: "")
+        case .user: self.init(kind: .user, message: "error: " + e.message, detail: "", cause: e)
+        case .corrupt: self.init(kind: .corrupt, message: "corrupt data: " + e.message, detail: "", cause: e)
+        case .io, .locked, .conflict: self.init(kind: .internal, message: "error: " + e.message, detail: "", cause: e)
         }
     }
 
@@ -33,6 +40,13 @@ extension EngineError {
         case .internal: kind = .internal
         }
         self.init(kind: kind, message: (q.kind == .corrupt ? "corrupt data: " : "error: ") + q.message,
-                  detail: sql.isEmpty ? "" : EngineError.caret(sql, q.offset))
+                  detail: sql.isEmpty ? "" : EngineError.caret(sql, q.offset), offset: q.offset, cause: q)
+    }
+
+    /// SQL that does not parse: the rendered syntax error, its first line as the message and
+    /// the source line with the caret as the detail.
+    init(_ e: SQLError, sql: String) {
+        let lines = e.rendered(sql: sql).split(separator: "\n", maxSplits: 1).map(String.init)
+        self.init(kind: .user, message: lines[0], detail: lines.count > 1 ? lines[1] : "", offset: e.offset, cause: e)
     }
 }

@@ -134,17 +134,20 @@ final class ResultStorage: @unchecked Sendable {
 }
 
 /// Errors raised while binding or executing a query: message plus the byte offset in the SQL
-/// text when known (for a caret).
+/// text when known (for a caret), and the lower-layer error (`StoreError`, `FormatError`) it
+/// came from, if any.
 public struct QueryError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable { case user, corrupt, `internal` }
     public var kind: Kind
     public var message: String
     public var offset: Int?
+    public var cause: (any Error)?
 
-    public init(_ message: String, offset: Int? = nil, kind: Kind = .user) {
+    public init(_ message: String, offset: Int? = nil, kind: Kind = .user, cause: (any Error)? = nil) {
         self.kind = kind
         self.message = message
         self.offset = offset
+        self.cause = cause
     }
 
     public var description: String { message }

@@ -39,7 +39,7 @@ extension Expr {
 
     /// Visits this expression and all nested expressions in pre-order (not descending
     /// into subqueries). Return `false` from `body` to skip a node's children.
-    public func visit(_ body: (Expr) throws -> Bool) rethrows {
+    public func visit<E: Error>(_ body: (Expr) throws(E) -> Bool) throws(E) {
         if try body(self) {
             for child in children { try child.visit(body) }
         }
@@ -47,7 +47,7 @@ extension Expr {
 
     /// True if `predicate` holds for this expression or any nested expression
     /// (outside subqueries).
-    public func contains(where predicate: (Expr) throws -> Bool) rethrows -> Bool {
+    public func contains<E: Error>(where predicate: (Expr) throws(E) -> Bool) throws(E) -> Bool {
         if try predicate(self) { return true }
         for child in children where try child.contains(where: predicate) { return true }
         return false

@@ -430,7 +430,7 @@ public enum Compactor {
                 }
                 continue
             } catch where error.kind == .conflict {
-                throw StoreError(.conflict, "compaction of '\(table.name)' gave up after \(attempts) attempts in \(Int(elapsed())) s, each overtaken by a concurrent commit (\(error.message)); run it again when fewer writers are active")
+                throw StoreError(.conflict, "compaction of '\(table.name)' gave up after \(attempts) attempts in \(Int(elapsed())) s, each overtaken by a concurrent commit (\(error.message)); run it again when fewer writers are active", cause: error)
             }
             if let after {
                 summary.manifestVersion = after.version
@@ -458,10 +458,10 @@ public enum Compactor {
             let r = try snapshot.reader(s)
             guard r.footer.columns.count == def.columns.count,
                   zip(r.footer.columns, def.columns).allSatisfy({ $0.name == $1.name && $0.type == $1.type }) else {
-                throw StoreError(.corrupt, "\(snapshot.table.segmentPath(s)): columns differ from the table schema; cannot compact it")
+                throw StoreError(.corrupt, "\(snapshot.table.segmentPath(s)): columns differ from the table schema; cannot compact it", path: snapshot.table.segmentPath(s))
             }
             guard r.footer.partition == task.partition else {
-                throw StoreError(.corrupt, "\(snapshot.table.segmentPath(s)): footer partition '\(r.footer.partition)' differs from '\(task.partition)'")
+                throw StoreError(.corrupt, "\(snapshot.table.segmentPath(s)): footer partition '\(r.footer.partition)' differs from '\(task.partition)'", path: snapshot.table.segmentPath(s))
             }
             readers.append(r)
         }

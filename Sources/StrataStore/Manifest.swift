@@ -131,7 +131,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let payload: Data
-        do { payload = try enc.encode(self) } catch { throw StoreError(.io, "cannot encode manifest: \(error)") }
+        do { payload = try enc.encode(self) } catch { throw StoreError(.io, "cannot encode manifest: \(error)", cause: error) }  // JSONEncoder throws untyped errors
         var w = ByteWriter(capacity: payload.count + 32)
         w.append(Manifest.magic)
         w.u16(Manifest.formatVersion)
@@ -144,7 +144,7 @@ public struct Manifest: Sendable, Codable, Equatable {
     }
 
     public static func decode(_ bytes: [UInt8], path: String) throws(StoreError) -> Manifest {
-        func bad(_ why: String) -> StoreError { StoreError(.corrupt, "\(path): \(why)") }
+        func bad(_ why: String) -> StoreError { StoreError(.corrupt, "\(path): \(why)", path: path) }
         guard bytes.count >= 28 else { throw bad("manifest truncated (\(bytes.count) bytes)") }
         guard Array(bytes[0..<8]) == magic else { throw bad("not a Strata manifest (bad magic)") }
         let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8

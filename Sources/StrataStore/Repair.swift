@@ -80,7 +80,7 @@ extension Table {
             var r = try survey()
             guard r.needsRepair else { return r }
             guard let base = r.base else {
-                throw StoreError(.corrupt, "table '\(name)': no manifest version can be read, so its definition is lost; repair cannot restore it (the files are untouched)")
+                throw StoreError(.corrupt, "table '\(name)': no manifest version can be read, so its definition is lost; repair cannot restore it (the files are untouched)", path: manifestDir)
             }
             let baseManifest = try readManifest(base)
             let stamp = String(UInt64(Date().timeIntervalSince1970 * 1e6))

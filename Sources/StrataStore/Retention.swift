@@ -167,7 +167,7 @@ public enum Retention {
             } catch where error.kind == .conflict && attempt < 2 {
                 continue
             } catch where error.kind == .conflict {
-                throw StoreError(.conflict, "retention on '\(table.name)' gave up: \(error.message); run it again")
+                throw StoreError(.conflict, "retention on '\(table.name)' gave up: \(error.message); run it again", cause: error)
             }
             table.collectGarbage()
             return summary

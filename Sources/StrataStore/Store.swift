@@ -17,13 +17,13 @@ public final class Store: Sendable {
         self.root = root
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: root, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw .user("store path '\(root)' is not a directory") }
+            guard isDir.boolValue else { throw StoreError(.user, "store path '\(root)' is not a directory", path: root) }
         } else if create {
             do { try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true) } catch {
-                throw StoreError(.io, "cannot create store directory '\(root)': \(error.localizedDescription)")
+                throw StoreError(.io, "cannot create store directory '\(root)': \(error.localizedDescription)", path: root, cause: error)
             }
         } else {
-            throw .user("store '\(root)' does not exist")
+            throw StoreError(.user, "store '\(root)' does not exist", path: root)
         }
     }
 
@@ -91,17 +91,17 @@ public final class Store: Sendable {
             if ifNotExists { return try table(def.name) }
             throw .user("table '\(def.name)' already exists")
         }
+        let manifest = try Manifest(version: 1, table: def).encode()
         // build in a temporary directory, then rename into place: a crash leaves no half table
         let tmp = "\(root)/.creating-\(def.name)-\(UInt32.random(in: 0...UInt32.max))"
-        do {
+        do {  // FileManager throws untyped errors
             try FileManager.default.createDirectory(atPath: tmp + "/_manifest", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: tmp + "/_tmp", withIntermediateDirectories: true)
         } catch {
-            throw StoreError(.io, "cannot create table directory: \(error.localizedDescription)")
+            throw StoreError(.io, "cannot create table directory: \(error.localizedDescription)", path: tmp, cause: error)
         }
-        let m = Manifest(version: 1, table: def)
-        do {
-            try FileIO.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), try m.encode(), sync: true)
+        do throws(FormatError) {
+            try FileIO.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), manifest, sync: true)
             try FileIO.syncDirectory(tmp + "/_manifest")
             if FileManager.default.fileExists(atPath: dir) {
                 // leftover directory without a manifest (e.g. a crashed drop): replace it
@@ -109,13 +109,9 @@ public final class Store: Sendable {
             }
             try FileIO.rename(tmp, dir)
             try FileIO.syncDirectory(root)
-        } catch let e as FormatError {
-            StoreFS.removeTree(tmp)
-            throw StoreError(e)
-        } catch let e as StoreError {
-            throw e
         } catch {
-            throw StoreError(.io, "\(error)")
+            StoreFS.removeTree(tmp)
+            throw StoreError(error)
         }
         return Table(store: self, name: def.name, dir: dir)
     }

@@ -34,7 +34,7 @@ enum StoreFS {
 
     static func notOurs(_ path: String, _ k: Kind, expected: String) -> StoreError {
         let what = k == .symlink ? "is a symbolic link" : "is not a \(expected)"
-        return StoreError(.corrupt, "\(path): \(what); the store never follows links or writes through foreign files there (move it away, then run the command again)")
+        return StoreError(.corrupt, "\(path): \(what); the store never follows links or writes through foreign files there (move it away, then run the command again)", path: path)
     }
 
     /// Checks that `path` is a real directory (not a link); with `create`, a missing one is
@@ -45,7 +45,7 @@ enum StoreFS {
         case .missing:
             guard create else { return }
             if mkdir(path, 0o755) != 0 && errno != EEXIST {
-                throw StoreError(.io, "cannot create directory '\(path)': \(errnoText())")
+                throw StoreError(.io, "cannot create directory '\(path)': \(errnoText())", path: path)
             }
             let k = kind(path)
             guard k == .directory else { throw notOurs(path, k, expected: "directory") }
@@ -90,9 +90,9 @@ enum StoreFS {
             if fd < 0 {
                 let e = errno
                 let k = StoreFS.kind(path)
-                if k == .missing { throw StoreError(.io, "cannot open directory '\(path)': \(StoreFS.errnoText(e))") }
+                if k == .missing { throw StoreError(.io, "cannot open directory '\(path)': \(StoreFS.errnoText(e))", path: path) }
                 if k != .directory { throw StoreFS.notOurs(path, k, expected: "directory") }
-                throw StoreError(.io, "cannot open directory '\(path)': \(StoreFS.errnoText(e))")
+                throw StoreError(.io, "cannot open directory '\(path)': \(StoreFS.errnoText(e))", path: path)
             }
         }
 
@@ -104,7 +104,7 @@ enum StoreFS {
                 let e = errno
                 let k = parent.kind(name)
                 if k != .directory && k != .missing { throw StoreFS.notOurs(path, k, expected: "directory") }
-                throw StoreError(.io, "cannot open directory '\(path)': \(StoreFS.errnoText(e))")
+                throw StoreError(.io, "cannot open directory '\(path)': \(StoreFS.errnoText(e))", path: path)
             }
         }
 
@@ -230,12 +230,12 @@ final class StagingLease: @unchecked Sendable {
         if let l = leases[table.dir]?.lease { return l }
         let path = table.dir + "/_staging"
         let fd = try StoreFS.openOwnFile(path)
-        guard fd >= 0 else { throw StoreError(.io, "cannot open '\(path)': \(StoreFS.errnoText())") }
+        guard fd >= 0 else { throw StoreError(.io, "cannot open '\(path)': \(StoreFS.errnoText())", path: path) }
         while flock(fd, LOCK_SH) != 0 {
             if errno == EINTR { continue }
             let e = errno
             close(fd)
-            throw StoreError(.io, "cannot lock '\(path)': \(StoreFS.errnoText(e))")
+            throw StoreError(.io, "cannot lock '\(path)': \(StoreFS.errnoText(e))", path: path)
         }
         let l = StagingLease(fd: fd)
         leases[table.dir] = WeakLease(l)

@@ -52,7 +52,7 @@ public final class Table: Sendable {
         let bytes: [UInt8]
         do throws(FormatError) { bytes = try FileIO.readFile(path, limit: 1 << 30) } catch { throw StoreError(error) }
         let m = try Manifest.decode(bytes, path: path)
-        guard m.version == v else { throw StoreError(.corrupt, "\(path): holds version \(m.version)") }
+        guard m.version == v else { throw StoreError(.corrupt, "\(path): holds version \(m.version)", path: path) }
         if let key { store.manifestCache.store(key, table: dir, m) }
         return m
     }
@@ -67,12 +67,13 @@ public final class Table: Sendable {
     /// writers both refuse the table until `strata repair` moves it aside.
     public func currentManifest() throws(StoreError) -> Manifest {
         guard let v = manifestVersions().first else {
-            throw StoreError(.corrupt, "\(manifestDir): table '\(name)' has no manifest")
+            throw StoreError(.corrupt, "\(manifestDir): table '\(name)' has no manifest", path: manifestDir)
         }
         do throws(StoreError) {
             return try readManifest(v)
         } catch {
-            throw StoreError(.corrupt, "\(error.message); the newest manifest of table '\(name)' cannot be read, so the table is neither read nor written (nothing was changed): `strata repair \(name)` shows what it would move aside")
+            throw StoreError(.corrupt, "\(error.message); the newest manifest of table '\(name)' cannot be read, so the table is neither read nor written (nothing was changed): `strata repair \(name)` shows what it would move aside",
+                             path: error.path, cause: error)
         }
     }
 
@@ -80,7 +81,7 @@ public final class Table: Sendable {
     /// directories and regular files, never symbolic links (see `StoreFS`).
     func checkLayout() throws(StoreError) {
         let k = StoreFS.kind(dir)
-        if k == .missing { throw StoreError(.user, "table '\(name)' does not exist") }
+        if k == .missing { throw StoreError(.user, "table '\(name)' does not exist", path: dir) }
         guard k == .directory else { throw StoreFS.notOurs(dir, k, expected: "directory") }
         try StoreFS.requireDirectory(manifestDir, create: false)
         try StoreFS.requireDirectory(tmpDir, create: false)
@@ -100,7 +101,7 @@ public final class Table: Sendable {
         try checkLayout()
         let path = dir + "/_lock"
         let fd = try StoreFS.openOwnFile(path)
-        if fd < 0 { throw StoreError(.io, "cannot open lock file '\(path)': \(String(cString: strerror(errno)))") }
+        if fd < 0 { throw StoreError(.io, "cannot open lock file '\(path)': \(String(cString: strerror(errno)))", path: path) }
         defer { close(fd) }
         let deadline = Date().addingTimeInterval(timeout)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -113,7 +114,7 @@ public final class Table: Sendable {
                     let n = pread(fd, &buf, 31, 0)
                     if n > 0 { holder = "pid " + String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
                 }
-                throw StoreError(.locked, "table '\(name)' is locked by another process (\(holder ?? "holder unknown")) holding \(path); gave up after \(Int(timeout)) s")
+                throw StoreError(.locked, "table '\(name)' is locked by another process (\(holder ?? "holder unknown")) holding \(path); gave up after \(Int(timeout)) s", path: path)
             }
             usleep(20_000)
         }
@@ -137,14 +138,14 @@ public final class Table: Sendable {
         let fd = try StoreFS.openOwnFile(path)
         guard fd >= 0 else {
             let e = errno
-            throw StoreError(.io, "\(path): cannot open the reader lock file: \(StoreFS.errnoText(e)) (a snapshot needs it to keep garbage collection away from its files)")
+            throw StoreError(.io, "\(path): cannot open the reader lock file: \(StoreFS.errnoText(e)) (a snapshot needs it to keep garbage collection away from its files)", path: path)
         }
         var locked = flock(fd, LOCK_SH)
         while locked != 0 && errno == EINTR { locked = flock(fd, LOCK_SH) }
         if locked != 0 {
             let e = errno
             close(fd)
-            throw StoreError(.io, "\(path): cannot take the shared reader lock: \(StoreFS.errnoText(e))")
+            throw StoreError(.io, "\(path): cannot take the shared reader lock: \(StoreFS.errnoText(e))", path: path)
         }
         do throws(StoreError) {
             let m = try currentManifest()
@@ -165,12 +166,12 @@ public final class Table: Sendable {
             let path = segmentPath(s)
             var st = stat()
             guard lstat(path, &st) == 0 else {
-                throw StoreError(.corrupt, "\(path): segment file referenced by manifest version \(m.version) is missing (\(String(cString: strerror(errno))))")
+                throw StoreError(.corrupt, "\(path): segment file referenced by manifest version \(m.version) is missing (\(String(cString: strerror(errno))))", path: path)
             }
             let k = StoreFS.kind(st.st_mode)
             guard k == .regular else { throw StoreFS.notOurs(path, k, expected: "regular file") }
             guard Int(st.st_size) == s.bytes else {
-                throw StoreError(.corrupt, "\(path): segment file is \(st.st_size) bytes, manifest version \(m.version) says \(s.bytes) (truncated or replaced)")
+                throw StoreError(.corrupt, "\(path): segment file is \(st.st_size) bytes, manifest version \(m.version) says \(s.bytes) (truncated or replaced)", path: path)
             }
         }
     }
@@ -242,18 +243,17 @@ public final class Table: Sendable {
         return StagedSegment(entry: entry, file: file)
     }
 
-    /// Test hook: called with the name of each commit step; throwing simulates a crash there.
-    /// It applies only to commits on the thread that installed it, so tests running in
+    /// Test hook: called with the name of each commit step; returning `true` simulates a crash
+    /// there. It applies only to commits on the thread that installed it, so tests running in
     /// parallel do not crash each other's commits.
-    public static var crashPoint: ((String) throws -> Void)? {
+    public static var crashPoint: ((String) -> Bool)? {
         get { crashHooks.current }
         set { crashHooks.current = newValue }
     }
-    static let crashHooks = ThreadHooks<(String) throws -> Void>()
+    static let crashHooks = ThreadHooks<(String) -> Bool>()
 
     static func step(_ name: String) throws(StoreError) {
-        guard let hook = crashPoint else { return }
-        do { try hook(name) } catch { throw StoreError(.io, "simulated crash at \(name)") }
+        if let hook = crashPoint, hook(name) { throw StoreError(.io, "simulated crash at \(name)") }
     }
 
     /// Makes staged segments visible in one new manifest version.
@@ -307,19 +307,11 @@ public final class Table: Sendable {
             let tmp = "\(manifestDir)/.tmp-\(next.version)-\(getpid())"
             unlink(tmp)
             try Table.step("write-manifest")
-            do {
-                try FileIO.writeNewFile(tmp, bytes, sync: true)
-                try Table.step("rename-manifest")
-                try publishManifest(tmp, next.version)
-                try Table.step("sync-manifest-dir")
-                try FileIO.syncDirectory(manifestDir)
-            } catch let e as FormatError {
-                throw StoreError(e)
-            } catch let e as StoreError {
-                throw e
-            } catch {
-                throw StoreError(.io, "\(error)")
-            }
+            do throws(FormatError) { try FileIO.writeNewFile(tmp, bytes, sync: true) } catch { throw StoreError(error) }
+            try Table.step("rename-manifest")
+            try publishManifest(tmp, next.version)
+            try Table.step("sync-manifest-dir")
+            do throws(FormatError) { try FileIO.syncDirectory(manifestDir) } catch { throw StoreError(error) }
             return next
         }
     }
@@ -336,15 +328,15 @@ public final class Table: Sendable {
         let e = errno
         if e == EEXIST {
             unlink(tmp)
-            throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it")
+            throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it", path: final)
         }
         guard e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EXDEV || e == EMLINK else {
             unlink(tmp)
-            throw StoreError(.io, "cannot publish manifest '\(final)': \(String(cString: strerror(e)))")
+            throw StoreError(.io, "cannot publish manifest '\(final)': \(String(cString: strerror(e)))", path: final)
         }
         guard StoreFS.kind(final) == .missing else {
             unlink(tmp)
-            throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it")
+            throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it", path: final)
         }
         do throws(FormatError) { try FileIO.rename(tmp, final) } catch { throw StoreError(error) }
     }
@@ -511,7 +503,7 @@ public final class Snapshot: @unchecked Sendable {
         let r: SegmentReader
         do throws(FormatError) { r = try SegmentReader(path: path) } catch { throw StoreError(error) }
         guard r.rowCount == s.rows else {
-            throw StoreError(.corrupt, "\(path): holds \(r.rowCount) rows, manifest says \(s.rows)")
+            throw StoreError(.corrupt, "\(path): holds \(r.rowCount) rows, manifest says \(s.rows)", path: path)
         }
         lock.lock()
         readers[s.id] = r

@@ -46,7 +46,7 @@ extension Table {
             let path = segmentPath(s)
             referenced.insert(s.relativePath)
             r.segmentsChecked += 1
-            do {
+            do throws(FormatError) {
                 let reader = try SegmentReader(path: path)
                 try reader.verify()
                 if reader.rowCount != s.rows { r.problems.append("\(path): holds \(reader.rowCount) rows, manifest says \(s.rows)") }
@@ -61,10 +61,8 @@ extension Table {
                     r.problems.append("\(path): columns differ from the table schema")
                 }
                 r.rowsChecked += reader.rowCount
-            } catch let e as FormatError {
-                r.problems.append(e.withPath(path).description)
             } catch {
-                r.problems.append("\(path): \(error)")
+                r.problems.append(error.withPath(path).description)
             }
         }
         let fm = FileManager.default

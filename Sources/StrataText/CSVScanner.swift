@@ -267,7 +267,7 @@ public enum CSVScanner {
     ///
     /// - Throws: `CSVError` for malformed input (positions are absolute line numbers).
     public static func scan(_ chunk: UnsafeRawBufferPointer, range: Range<Int>, firstLine: Int,
-                            dialect: CSVDialect = .csv, into out: CSVRowBuffer) throws {
+                            dialect: CSVDialect = .csv, into out: CSVRowBuffer) throws(CSVError) {
         out.removeAll()
         out.endLine = firstLine
         guard let raw = chunk.baseAddress, !range.isEmpty else { return }
@@ -283,7 +283,7 @@ public enum CSVScanner {
             ~(((x & low7) &+ low7) | x | low7)  // high bit set exactly in zero bytes (little-endian order)
         }
         // Byte classes for the unquoted-field loop: nonzero = stop byte.
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { t in
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { (t) throws(CSVError) in
             t.initialize(repeating: 0)
             t[Int(delim)] = 1; t[Int(quote)] = 1; t[Int(lf)] = 1; t[Int(cr)] = 1
             let cls = UnsafePointer(t.baseAddress!)
@@ -410,7 +410,7 @@ public enum CSVScanner {
     /// beyond `pieces.count` are cleared, so iterating all of them is safe.
     /// Throws the error of the earliest failing piece (which is the first error of the chunk).
     public static func scan(_ chunk: UnsafeRawBufferPointer, pieces: [InputPiece], dialect: CSVDialect = .csv,
-                            into buffers: [CSVRowBuffer]) throws {
+                            into buffers: [CSVRowBuffer]) throws(CSVError) {
         precondition(buffers.count >= pieces.count, "need one buffer per piece")
         for j in pieces.count..<buffers.count { buffers[j].removeAll() }
         if pieces.count == 1 {
@@ -424,13 +424,11 @@ public enum CSVScanner {
         nonisolated(unsafe) let chunkRef = chunk
         nonisolated(unsafe) let errorsRef = errors
         DispatchQueue.concurrentPerform(iterations: pieces.count) { j in
-            do {
+            do throws(CSVError) {
                 try scan(chunkRef, range: pieces[j].range, firstLine: pieces[j].firstLine, dialect: dialect,
                          into: buffers[j])
-            } catch let e as CSVError {
-                errorsRef[j] = e
             } catch {
-                fatalError("unexpected error \(error)")
+                errorsRef[j] = error
             }
         }
         for e in errors { if let e { throw e } }

@@ -265,7 +265,7 @@ public final class InputChunkReader: @unchecked Sendable {
     /// Returns the next chunk, or `nil` at the end of the input.
     ///
     /// - Throws: `InputError` from the source, or for a row exceeding `maxRowSize`.
-    public func next() throws -> InputChunk? {
+    public func next() throws(InputError) -> InputChunk? {
         if done { return nil }
         // Move the tail into the other buffer (the one not holding the previous chunk).
         let prev = current
@@ -329,14 +329,14 @@ public final class InputChunkReader: @unchecked Sendable {
         }
     }
 
-    private func grow(_ buf: inout UnsafeMutableRawBufferPointer, filled: Int, line: Int) throws {
+    private func grow(_ buf: inout UnsafeMutableRawBufferPointer, filled: Int, line: Int) throws(InputError) {
         if filled >= maxRowSize {
             if case .csv(let quote) = framing,
                let l = CSVScanner.loneCRLine(UnsafeRawBufferPointer(buf), range: 0..<filled, firstLine: line, quote: quote) {
-                throw InputError(file: source.displayName, reason: "line \(l): " + CSVScanner.loneCRMessage)
+                throw InputError(.loneCR, file: source.displayName, line: l, reason: CSVScanner.loneCRMessage)
             }
-            throw InputError(file: source.displayName,
-                             reason: "line \(line): row exceeds the maximum row size of \(maxRowSize) bytes"
+            throw InputError(.rowTooLong, file: source.displayName, line: line,
+                             reason: "row exceeds the maximum row size of \(maxRowSize) bytes"
                                 + (framing == .lines ? "" : " (unterminated quoted field?)"))
         }
         // Double (capped), but always leave room for at least one more block after `filled`

@@ -80,7 +80,7 @@ public final class InputSource: @unchecked Sendable {
     ///
     /// - Parameter hashContent: feed delivered bytes to the XXH64 content hash.
     /// - Throws: `InputError` (`cannot open 'x.csv': No such file or directory`, bad magic, ...).
-    public convenience init(path: String, hashContent: Bool = true) throws {
+    public convenience init(path: String, hashContent: Bool = true) throws(InputError) {
         if path == "-" {
             try self.init(fd: 0, ownsFD: false, path: path, displayName: "<stdin>", hashContent: hashContent)
             return
@@ -88,7 +88,7 @@ public final class InputSource: @unchecked Sendable {
         var f: Int32
         repeat { f = open(path, O_RDONLY | O_CLOEXEC) } while f < 0 && errno == EINTR
         if f < 0 {
-            throw InputError(file: path, reason: InputSource.errnoString(errno), isOpenFailure: true)
+            throw InputError(.open, file: path, reason: InputSource.errnoString(errno))
         }
         try self.init(fd: f, ownsFD: true, path: path, displayName: path, hashContent: hashContent)
     }
@@ -100,12 +100,12 @@ public final class InputSource: @unchecked Sendable {
     ///   - name: display name for errors (and extension-based checks).
     ///   - closeWhenDone: close `fileDescriptor` in `close()`/`deinit`.
     public convenience init(fileDescriptor: Int32, name: String, closeWhenDone: Bool = false,
-                            hashContent: Bool = true) throws {
+                            hashContent: Bool = true) throws(InputError) {
         try self.init(fd: fileDescriptor, ownsFD: closeWhenDone, path: name, displayName: name,
                       hashContent: hashContent)
     }
 
-    private init(fd: Int32, ownsFD: Bool, path: String, displayName: String, hashContent: Bool) throws {
+    private init(fd: Int32, ownsFD: Bool, path: String, displayName: String, hashContent: Bool) throws(InputError) {
         self.path = path
         self.displayName = displayName
         self.hashContent = hashContent
@@ -115,11 +115,11 @@ public final class InputSource: @unchecked Sendable {
         let statOK = fstat(fd, &st) == 0
         if statOK && (st.st_mode & S_IFMT) == S_IFDIR {
             if ownsFD { _ = InputSource.closeFD(fd) }
-            throw InputError(file: path, reason: "Is a directory", isOpenFailure: true)
+            throw InputError(.open, file: path, reason: "Is a directory")
         }
         totalCompressedBytes = statOK && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
         raw = UnsafeMutableRawBufferPointer.allocate(byteCount: InputSource.rawBufferSize, alignment: 64)
-        do {
+        do throws(InputError) {
             try detect()
         } catch {
             cleanup()
@@ -184,13 +184,13 @@ public final class InputSource: @unchecked Sendable {
     }
 
     /// Reads raw bytes from the fd into `dst`; returns 0 at EOF.
-    private func rawRead(_ dst: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+    private func rawRead(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {
         if rawEOF || fd < 0 { return 0 }
         while true {
             let n = InputSource.readFD(fd, dst, count)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw InputError(file: displayName, reason: "read error: \(InputSource.errnoString(errno))")
+                throw InputError(.read, file: displayName, reason: "read error: \(InputSource.errnoString(errno))")
             }
             if n == 0 { rawEOF = true }
             compressedBytesRead += Int64(n)
@@ -200,7 +200,7 @@ public final class InputSource: @unchecked Sendable {
 
     /// Refills the raw staging buffer (compacting unread bytes to the front).
     /// Returns false when no more bytes could be added (EOF).
-    private func refillRaw() throws -> Bool {
+    private func refillRaw() throws(InputError) -> Bool {
         if rawStart > 0 {
             let pending = rawEnd - rawStart
             if pending > 0 {
@@ -215,7 +215,7 @@ public final class InputSource: @unchecked Sendable {
         return n > 0
     }
 
-    private func detect() throws {
+    private func detect() throws(InputError) {
         // Prefetch at least 4 bytes (or to EOF) for magic detection.
         while rawEnd < 4 {
             if try !refillRaw() { break }
@@ -232,9 +232,9 @@ public final class InputSource: @unchecked Sendable {
         } else if n == 0 {
             compression = .none
         } else if namedGzip {
-            throw InputError(file: displayName, reason: "not a gzip stream (bad magic bytes)")
+            throw InputError(.compression, file: displayName, reason: "not a gzip stream (bad magic bytes)")
         } else if namedZstd {
-            throw InputError(file: displayName, reason: "not a zstd stream (bad magic bytes)")
+            throw InputError(.compression, file: displayName, reason: "not a zstd stream (bad magic bytes)")
         } else {
             compression = .none
         }
@@ -247,17 +247,17 @@ public final class InputSource: @unchecked Sendable {
             let rc = inflateInit2_(z, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
             if rc != Z_OK {
                 z.deallocate()
-                throw InputError(file: displayName, reason: "cannot initialize gzip decoder (zlib error \(rc))")
+                throw InputError(.compression, file: displayName, reason: "cannot initialize gzip decoder (zlib error \(rc))")
             }
             zs = z
         case .zstd:
             guard let d = ZSTD_createDStream() else {
-                throw InputError(file: displayName, reason: "cannot initialize zstd decoder")
+                throw InputError(.compression, file: displayName, reason: "cannot initialize zstd decoder")
             }
             zstd = d
             let rc = ZSTD_initDStream(d)
             if ZSTD_isError(rc) != 0 {
-                throw InputError(file: displayName, reason: "cannot initialize zstd decoder (\(String(cString: ZSTD_getErrorName(rc))))")
+                throw InputError(.compression, file: displayName, reason: "cannot initialize zstd decoder (\(String(cString: ZSTD_getErrorName(rc))))")
             }
         }
     }
@@ -266,7 +266,7 @@ public final class InputSource: @unchecked Sendable {
     /// which is `buffer.count` unless the end of the input was reached; 0 means EOF.
     ///
     /// - Throws: `InputError` on I/O errors and corrupt or truncated compressed data.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         guard let dst = buffer.baseAddress, buffer.count > 0, !finished else { return 0 }
         let n: Int
         switch compression {
@@ -281,7 +281,7 @@ public final class InputSource: @unchecked Sendable {
         return n
     }
 
-    private func readPlain(_ dst: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+    private func readPlain(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {
         var filled = 0
         if rawEnd > rawStart {
             let take = min(rawEnd - rawStart, count)
@@ -297,14 +297,14 @@ public final class InputSource: @unchecked Sendable {
         return filled
     }
 
-    private func readGzip(_ dst: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+    private func readGzip(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {
         let z = zs!
         var produced = 0
         while produced < count {
             if rawEnd == rawStart {
                 if try !refillRaw() {
                     if gzipMemberEnded { break }
-                    throw InputError(file: displayName, reason: "truncated gzip stream (unexpected end of file)")
+                    throw InputError(.compression, file: displayName, reason: "truncated gzip stream (unexpected end of file)")
                 }
             }
             if gzipMemberEnded {
@@ -313,14 +313,14 @@ public final class InputSource: @unchecked Sendable {
                 if rb[rawStart] == 0 {
                     while rawStart < rawEnd && rb[rawStart] == 0 { rawStart += 1 }
                     if rawStart < rawEnd {
-                        throw InputError(file: displayName, reason: "corrupt gzip stream (trailing garbage after last member)")
+                        throw InputError(.compression, file: displayName, reason: "corrupt gzip stream (trailing garbage after last member)")
                     }
                     continue
                 }
                 // Another member follows: reset the decoder for it.
                 let rc = inflateReset(z)
                 if rc != Z_OK {
-                    throw InputError(file: displayName, reason: "corrupt gzip stream (reset failed: \(rc))")
+                    throw InputError(.compression, file: displayName, reason: "corrupt gzip stream (reset failed: \(rc))")
                 }
                 gzipMemberEnded = false
             }
@@ -343,17 +343,17 @@ public final class InputSource: @unchecked Sendable {
             case Z_BUF_ERROR:
                 // No progress possible: needs more input (handled by the refill above).
                 if consumed == 0 && out == 0 && rawEnd > rawStart {
-                    throw InputError(file: displayName, reason: "corrupt gzip stream (no progress)")
+                    throw InputError(.compression, file: displayName, reason: "corrupt gzip stream (no progress)")
                 }
             default:
                 let msg = z.pointee.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-                throw InputError(file: displayName, reason: "corrupt gzip stream (\(msg))")
+                throw InputError(.compression, file: displayName, reason: "corrupt gzip stream (\(msg))")
             }
         }
         return produced
     }
 
-    private func readZstd(_ dst: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+    private func readZstd(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {
         let d = zstd!
         var produced = 0
         while produced < count {
@@ -367,13 +367,13 @@ public final class InputSource: @unchecked Sendable {
                     var outBuf = ZSTD_outBuffer(dst: dst + produced, size: count - produced, pos: 0)
                     let rc = ZSTD_decompressStream(d, &outBuf, &inBuf)
                     if ZSTD_isError(rc) != 0 {
-                        throw InputError(file: displayName, reason: "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(rc))))")
+                        throw InputError(.compression, file: displayName, reason: "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(rc))))")
                     }
                     produced += outBuf.pos
                     zstdLastResult = rc
                     if outBuf.pos > 0 { continue }
                     if rc != 0 {
-                        throw InputError(file: displayName, reason: "truncated zstd stream (unexpected end of file)")
+                        throw InputError(.compression, file: displayName, reason: "truncated zstd stream (unexpected end of file)")
                     }
                     break
                 }
@@ -382,7 +382,7 @@ public final class InputSource: @unchecked Sendable {
             var outBuf = ZSTD_outBuffer(dst: dst + produced, size: count - produced, pos: 0)
             let rc = ZSTD_decompressStream(d, &outBuf, &inBuf)
             if ZSTD_isError(rc) != 0 {
-                throw InputError(file: displayName, reason: "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(rc))))")
+                throw InputError(.compression, file: displayName, reason: "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(rc))))")
             }
             rawStart += inBuf.pos
             produced += outBuf.pos

@@ -59,6 +59,14 @@ public struct JSONMember: Sendable, Equatable {
 /// column in the line), or for nested values `line 7: column user: nested objects are not
 /// supported` / `... arrays are not supported`.
 public struct JSONError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Failure classes.
+    public enum Kind: Sendable, Equatable {
+        /// The line is not valid JSON (or not one object).
+        case syntax
+        /// A member's value is a nested object or an array (`key` names the member).
+        case nestedValue
+    }
+
     /// 1-based physical line number.
     public let line: Int
     /// 1-based byte column of the offending byte within the line.
@@ -74,6 +82,9 @@ public struct JSONError: Error, CustomStringConvertible, Sendable, Equatable {
         self.key = key
         self.message = message
     }
+
+    /// What went wrong: a member's nested value when `key` is set, else a syntax error.
+    public var kind: Kind { key == nil ? .syntax : .nestedValue }
 
     public var description: String {
         if let key { return "line \(line): column \(key): \(message)" }
@@ -220,7 +231,7 @@ public enum JSONLineScanner {
     /// - Returns: `false` for a blank line (only whitespace) — no object; `true` otherwise.
     /// - Throws: `JSONError` with the line number and 1-based byte column.
     @discardableResult
-    public static func scan(_ line: UnsafeRawBufferPointer, lineNumber: Int, into out: JSONObjectBuffer) throws -> Bool {
+    public static func scan(_ line: UnsafeRawBufferPointer, lineNumber: Int, into out: JSONObjectBuffer) throws(JSONError) -> Bool {
         out.reset(line: line, lineNumber: lineNumber)
         guard let raw = line.baseAddress, line.count > 0 else { return false }
         var c = JSONCursor(p: raw.assumingMemoryBound(to: UInt8.self), n: line.count,
@@ -266,7 +277,7 @@ struct JSONCursor {
     @inline(__always)
     func isDigit(_ at: Int) -> Bool { at < n && p[at] &- 0x30 < 10 }
 
-    func hex(_ at: Int) throws -> UInt32 {
+    func hex(_ at: Int) throws(JSONError) -> UInt32 {
         guard at + 4 <= n else { throw fail(at - 2, "invalid \\u escape") }
         var v: UInt32 = 0
         for k in 0..<4 {
@@ -285,7 +296,7 @@ struct JSONCursor {
 
     /// Parses a string whose opening quote is at `i`; returns (start, end, inScratch).
     @inline(__always)
-    mutating func parseString() throws -> (Int, Int, Bool) {
+    mutating func parseString() throws(JSONError) -> (Int, Int, Bool) {
         let open = i
         i += 1
         let start = i
@@ -302,7 +313,7 @@ struct JSONCursor {
 
     /// Slow path: copies the prefix, then decodes escapes into scratch.
     @inline(never)
-    mutating func parseEscapedString(open: Int, start: Int) throws -> (Int, Int, Bool) {
+    mutating func parseEscapedString(open: Int, start: Int) throws(JSONError) -> (Int, Int, Bool) {
         let sStart = scratchUsed
         var o = sStart
         let prefix = i - start
@@ -367,7 +378,7 @@ struct JSONCursor {
 
     /// Validates a JSON number starting at `i`; returns its start.
     @inline(__always)
-    mutating func parseNumber() throws -> Int {
+    mutating func parseNumber() throws(JSONError) -> Int {
         let s = i
         if p[i] == 0x2D { i += 1 }
         guard isDigit(i) else { throw fail(s, "invalid number") }
@@ -403,7 +414,7 @@ struct JSONCursor {
         return true
     }
 
-    mutating func parseObject(into out: JSONObjectBuffer) throws -> Bool {
+    mutating func parseObject(into out: JSONObjectBuffer) throws(JSONError) -> Bool {
         skipWS()
         if i == n { return false }
         guard p[i] == 0x7B else { throw fail(i, "expected '{' at start of object") }

@@ -87,9 +87,7 @@ func ingestError(_ store: Store, _ table: String, _ files: [String], _ o: Ingest
     do {
         _ = try Ingestor.ingest(store: store, table: table, files: files, options: o)
         return nil
-    } catch let e as IngestError {
-        return e
     } catch {
-        return IngestError(.io, "unexpected error type: \(error)")
+        return error
     }
 }

@@ -201,9 +201,19 @@ func errorDescription(_ body: () throws -> Void) -> String? {
     #expect(errorDescription { _ = try InputSource(path: missing) }
         == "cannot open '\(missing)': No such file or directory")
     #expect(errorDescription { _ = try InputSource(path: dir.path) } == "cannot open '\(dir.path)': Is a directory")
+    do {
+        _ = try InputSource(path: missing)
+    } catch {
+        #expect(error.kind == .open && error.file == missing && error.line == nil)
+    }
 
     let notGzip = try writeFile(dir, "x.gz", Array("a,b\n".utf8))
     #expect(errorDescription { _ = try InputSource(path: notGzip) } == "'\(notGzip)': not a gzip stream (bad magic bytes)")
+    do {
+        _ = try InputSource(path: notGzip)
+    } catch {
+        #expect(error.kind == .compression && error.file == notGzip)
+    }
     let notZstd = try writeFile(dir, "x.zst", Array("a,b\n".utf8))
     #expect(errorDescription { _ = try InputSource(path: notZstd) } == "'\(notZstd)': not a zstd stream (bad magic bytes)")
 
@@ -310,8 +320,13 @@ func collectChunks(_ reader: InputChunkReader) throws -> (bytes: [UInt8], starts
                                   maxRowSize: 100)
     let first = try reader.next()
     #expect(first.map { String(decoding: $0.bytes, as: UTF8.self) } == "a,b\n")
-    #expect(errorDescription { _ = try reader.next() }
-        == "'\(path)': line 2: row exceeds the maximum row size of 100 bytes (unterminated quoted field?)")
+    do {
+        _ = try reader.next()
+        Issue.record("a row longer than the maximum was read")
+    } catch {
+        #expect(error.description == "'\(path)': line 2: row exceeds the maximum row size of 100 bytes (unterminated quoted field?)")
+        #expect(error.kind == .rowTooLong && error.file == path && error.line == 2)
+    }
 }
 
 @Test func chunkReaderGrowsForLongRows() throws {

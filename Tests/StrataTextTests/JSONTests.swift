@@ -49,6 +49,23 @@ func flat(_ m: [(String, JSONValueKind, String)]?) -> [String] {
     }
 }
 
+@Test func jsonErrorKinds() {
+    func kind(_ text: String) -> JSONError.Kind? {
+        Array(text.utf8).withUnsafeBytes { raw -> JSONError.Kind? in
+            do throws(JSONError) {
+                _ = try JSONLineScanner.scan(raw, lineNumber: 1, into: JSONObjectBuffer())
+                return nil
+            } catch {
+                return error.kind
+            }
+        }
+    }
+    #expect(kind(#"{"user":{"id":1}}"#) == .nestedValue)
+    #expect(kind(#"{"tags":[1,2]}"#) == .nestedValue)
+    #expect(kind(#"{"a" 1}"#) == .syntax)
+    #expect(kind(#"{"a":1}"#) == nil)
+}
+
 @Test func jsonErrorsHaveExactMessages() {
     #expect(jsonError(#"{"a" 1}"#) == "line 7, column 6: expected ':' after object key")
     #expect(jsonError(#"{"user":{"id":1}}"#) == "line 7: column user: nested objects are not supported")

@@ -168,7 +168,8 @@ struct SeededGenerator: RandomNumberGenerator {
     do {
         while try reader.next() != nil {}
         Issue.record("expected an error")
-    } catch let e as InputError {
-        #expect(e.reason == "line 1: lone CR (\\r) line endings are not supported: convert with tr '\\r' '\\n'")
+    } catch {
+        #expect(error.kind == .loneCR && error.file == path && error.line == 1)
+        #expect(error.description == "'\(path)': line 1: lone CR (\\r) line endings are not supported: convert with tr '\\r' '\\n'")
     }
 }

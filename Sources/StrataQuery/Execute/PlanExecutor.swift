@@ -348,7 +348,7 @@ final class PlanExecutor {
                     do throws(FormatError) { cols.append(try r.readColumn(i)) } catch { throw StoreError(error) }
                 }
                 parts.append(cols)
-            } catch { throw QueryError(error.message, kind: .corrupt) }
+            } catch { throw QueryError(error.message, kind: .corrupt, cause: error) }
         }
         guard !parts.isEmpty else {
             return Relation(ResultSet(names: def.columns.map(\.name), types: def.columns.map { DataType($0.type) }, columns: columns))
