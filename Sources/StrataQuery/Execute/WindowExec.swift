@@ -1,48 +1,5 @@
 import StrataSQL
 
-public enum WindowFn: Sendable, Equatable {
-    case rowNumber, rank, denseRank, count, countStar, sum, avg, min, max, lag(Int), lead(Int), firstValue, lastValue
-}
-
-/// A bound window function: evaluated in the post stage over the rows that survive HAVING.
-struct WindowSpecBound {
-    var fn: WindowFn
-    var args: [BExpr]
-    var partition: [BExpr]
-    var order: [OrderKey]
-    var type: DataType
-}
-
-/// Collects window calls met while binding select items, ORDER BY and QUALIFY. Slots are
-/// provisional (`WindowCollector.base + k`) until the post-stage input width is known.
-final class WindowCollector {
-    static let base = 1 << 30
-    var specs: [WindowSpecBound] = []
-    var exprs: [Expr] = []
-}
-
-extension BExpr {
-    /// Rewrites column slots (used to place window results after the post-stage inputs).
-    func remapColumns(_ f: (Int) -> Int) -> BExpr {
-        switch self {
-        case .column(let i, let t): return .column(f(i), t)
-        case .literal: return self
-        case .negate(let e): return .negate(e.remapColumns(f))
-        case .binary(let op, let a, let b, let t): return .binary(op, a.remapColumns(f), b.remapColumns(f), t)
-        case .and(let es): return .and(es.map { $0.remapColumns(f) })
-        case .or(let es): return .or(es.map { $0.remapColumns(f) })
-        case .not(let e): return .not(e.remapColumns(f))
-        case .isNull(let e, let n): return .isNull(e.remapColumns(f), negated: n)
-        case .inList(let e, let v, let n): return .inList(e.remapColumns(f), v, negated: n)
-        case .stringPredicate(let e, let p): return .stringPredicate(e.remapColumns(f), p)
-        case .caseWhen(let ws, let e, let t): return .caseWhen(ws.map { ($0.0.remapColumns(f), $0.1.remapColumns(f)) }, e?.remapColumns(f), t)
-        case .cast(let e, let t): return .cast(e.remapColumns(f), t)
-        case .call(let fn, let es, let t): return .call(fn, es.map { $0.remapColumns(f) }, t)
-        case .timeAddInterval(let e, let m, let us, let t): return .timeAddInterval(e.remapColumns(f), months: m, micros: us, t)
-        }
-    }
-}
-
 extension Executor {
     /// Values of every window function for the `n` rows of `b`, as vectors. Rows are split
     /// into partitions by hashing the PARTITION BY keys; only rows within a partition are
