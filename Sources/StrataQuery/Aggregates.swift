@@ -198,7 +198,7 @@ struct KeyEncoder {
     }
 }
 
-public enum AggKind: Sendable, Equatable {
+public enum AggKind: Sendable, Hashable {
     case countStar, count, sum, avg, min, max, countDistinct, approxCountDistinct, any, argMin, argMax
     case quantile(Double), countIf, sumIf
     /// Most frequent non-NULL value; ties go to the smallest value.

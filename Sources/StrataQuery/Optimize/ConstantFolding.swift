@@ -47,22 +47,8 @@ enum ConstantFolding {
         switch e {
         case .negate(let x): return .negate(f(x))
         case .binary(let op, let a, let b, let t): return .binary(op, f(a), f(b), t)
-        case .and(let es):
-            var kept: [BExpr] = []
-            for x in es.map(f) {
-                if case .literal(.bool(true), _) = x { continue }
-                if case .literal(.bool(false), _) = x { return x }
-                kept.append(x)
-            }
-            return kept.isEmpty ? .literal(.bool(true), .boolean) : kept.count == 1 ? kept[0] : .and(kept)
-        case .or(let es):
-            var kept: [BExpr] = []
-            for x in es.map(f) {
-                if case .literal(.bool(false), _) = x { continue }
-                if case .literal(.bool(true), _) = x { return x }
-                kept.append(x)
-            }
-            return kept.isEmpty ? .literal(.bool(false), .boolean) : kept.count == 1 ? kept[0] : .or(kept)
+        case .and(let es): return junction(es.map(f), unit: true, make: BExpr.and)
+        case .or(let es): return junction(es.map(f), unit: false, make: BExpr.or)
         case .not(let x): return .not(f(x))
         case .isNull(let x, let n): return .isNull(f(x), negated: n)
         case .inList(let x, let v, let n): return .inList(f(x), v, negated: n)
@@ -73,5 +59,19 @@ enum ConstantFolding {
         case .timeAddInterval(let x, let m, let us, let t): return .timeAddInterval(f(x), months: m, micros: us, t)
         case .column, .literal: return e
         }
+    }
+
+    /// AND (`unit` true) or OR (`unit` false) of folded terms: the unit constant drops out,
+    /// the other constant decides the whole.
+    private static func junction(_ terms: [BExpr], unit: Bool, make: ([BExpr]) -> BExpr) -> BExpr {
+        var kept: [BExpr] = []
+        for x in terms {
+            if case .literal(.bool(let b), _) = x {
+                if b == unit { continue }
+                return x
+            }
+            kept.append(x)
+        }
+        return kept.isEmpty ? .literal(.bool(unit), .boolean) : kept.count == 1 ? kept[0] : make(kept)
     }
 }

@@ -61,46 +61,32 @@ extension BExpr {
         es.isEmpty ? nil : es.count == 1 ? es[0] : .and(es)
     }
 
-    /// Rewrites column slots (used to place window results after the post-stage inputs).
-    func remapColumns(_ f: (Int) -> Int) -> BExpr {
+    /// `self` with each column reference replaced by `f(slot, type)`.
+    func mapColumns(_ f: (Int, DataType) -> BExpr) -> BExpr {
         switch self {
-        case .column(let i, let t): return .column(f(i), t)
+        case .column(let i, let t): return f(i, t)
         case .literal: return self
-        case .negate(let e): return .negate(e.remapColumns(f))
-        case .binary(let op, let a, let b, let t): return .binary(op, a.remapColumns(f), b.remapColumns(f), t)
-        case .and(let es): return .and(es.map { $0.remapColumns(f) })
-        case .or(let es): return .or(es.map { $0.remapColumns(f) })
-        case .not(let e): return .not(e.remapColumns(f))
-        case .isNull(let e, let n): return .isNull(e.remapColumns(f), negated: n)
-        case .inList(let e, let v, let n): return .inList(e.remapColumns(f), v, negated: n)
-        case .stringPredicate(let e, let p): return .stringPredicate(e.remapColumns(f), p)
-        case .caseWhen(let ws, let e, let t): return .caseWhen(ws.map { ($0.0.remapColumns(f), $0.1.remapColumns(f)) }, e?.remapColumns(f), t)
-        case .cast(let e, let t): return .cast(e.remapColumns(f), t)
-        case .call(let fn, let es, let t): return .call(fn, es.map { $0.remapColumns(f) }, t)
-        case .timeAddInterval(let e, let m, let us, let t): return .timeAddInterval(e.remapColumns(f), months: m, micros: us, t)
+        case .negate(let e): return .negate(e.mapColumns(f))
+        case .binary(let op, let a, let b, let t): return .binary(op, a.mapColumns(f), b.mapColumns(f), t)
+        case .and(let es): return .and(es.map { $0.mapColumns(f) })
+        case .or(let es): return .or(es.map { $0.mapColumns(f) })
+        case .not(let e): return .not(e.mapColumns(f))
+        case .isNull(let e, let n): return .isNull(e.mapColumns(f), negated: n)
+        case .inList(let e, let v, let n): return .inList(e.mapColumns(f), v, negated: n)
+        case .stringPredicate(let e, let p): return .stringPredicate(e.mapColumns(f), p)
+        case .caseWhen(let ws, let e, let t): return .caseWhen(ws.map { ($0.0.mapColumns(f), $0.1.mapColumns(f)) }, e?.mapColumns(f), t)
+        case .cast(let e, let t): return .cast(e.mapColumns(f), t)
+        case .call(let fn, let es, let t): return .call(fn, es.map { $0.mapColumns(f) }, t)
+        case .timeAddInterval(let e, let m, let us, let t): return .timeAddInterval(e.mapColumns(f), months: m, micros: us, t)
         }
     }
 
+    /// Rewrites column slots (join sides, window results placed after their input).
+    func remapColumns(_ f: (Int) -> Int) -> BExpr { mapColumns { .column(f($0), $1) } }
+
     /// `self` with each column reference `i` replaced by `exprs[i]` (an expression over a
     /// projection's output, re-expressed over the projection's input).
-    func substitute(_ exprs: [BExpr]) -> BExpr {
-        switch self {
-        case .column(let i, _): return exprs[i]
-        case .literal: return self
-        case .negate(let e): return .negate(e.substitute(exprs))
-        case .binary(let op, let a, let b, let t): return .binary(op, a.substitute(exprs), b.substitute(exprs), t)
-        case .and(let es): return .and(es.map { $0.substitute(exprs) })
-        case .or(let es): return .or(es.map { $0.substitute(exprs) })
-        case .not(let e): return .not(e.substitute(exprs))
-        case .isNull(let e, let n): return .isNull(e.substitute(exprs), negated: n)
-        case .inList(let e, let v, let n): return .inList(e.substitute(exprs), v, negated: n)
-        case .stringPredicate(let e, let p): return .stringPredicate(e.substitute(exprs), p)
-        case .caseWhen(let ws, let e, let t): return .caseWhen(ws.map { ($0.0.substitute(exprs), $0.1.substitute(exprs)) }, e?.substitute(exprs), t)
-        case .cast(let e, let t): return .cast(e.substitute(exprs), t)
-        case .call(let fn, let es, let t): return .call(fn, es.map { $0.substitute(exprs) }, t)
-        case .timeAddInterval(let e, let m, let us, let t): return .timeAddInterval(e.substitute(exprs), months: m, micros: us, t)
-        }
-    }
+    func substitute(_ exprs: [BExpr]) -> BExpr { mapColumns { i, _ in exprs[i] } }
 
     var columns: Set<Int> {
         var s = Set<Int>()

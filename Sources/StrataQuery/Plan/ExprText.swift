@@ -74,6 +74,11 @@ enum ExprText {
         }
     }
 
+    static let aggregateNames: [AggKind: String] = [
+        .count: "count", .sum: "sum", .avg: "avg", .min: "min", .max: "max", .approxCountDistinct: "approx_count_distinct",
+        .any: "any_value", .argMin: "arg_min", .argMax: "arg_max", .countIf: "count_if", .sumIf: "sum_if", .mode: "mode",
+    ]
+
     static func aggregate(_ a: AggSpec, _ names: [String]) -> String {
         let args = a.args.map { expr($0, names) }
         var s: String
@@ -81,18 +86,7 @@ enum ExprText {
         case .countStar: s = "count_star()"
         case .countDistinct: s = "count(DISTINCT " + args.joined(separator: ", ") + ")"
         case .quantile(let p): s = "quantile_cont(" + args.joined(separator: ", ") + ", \(Values.formatDouble(p)))"
-        case .count: s = "count(" + args.joined(separator: ", ") + ")"
-        case .sum: s = "sum(" + args.joined(separator: ", ") + ")"
-        case .avg: s = "avg(" + args.joined(separator: ", ") + ")"
-        case .min: s = "min(" + args.joined(separator: ", ") + ")"
-        case .max: s = "max(" + args.joined(separator: ", ") + ")"
-        case .approxCountDistinct: s = "approx_count_distinct(" + args.joined(separator: ", ") + ")"
-        case .any: s = "any_value(" + args.joined(separator: ", ") + ")"
-        case .argMin: s = "arg_min(" + args.joined(separator: ", ") + ")"
-        case .argMax: s = "arg_max(" + args.joined(separator: ", ") + ")"
-        case .countIf: s = "count_if(" + args.joined(separator: ", ") + ")"
-        case .sumIf: s = "sum_if(" + args.joined(separator: ", ") + ")"
-        case .mode: s = "mode(" + args.joined(separator: ", ") + ")"
+        default: s = aggregateNames[a.kind, default: "\(a.kind)"] + "(" + args.joined(separator: ", ") + ")"
         }
         if let f = a.filter { s += " FILTER (WHERE " + expr(f, names) + ")" }
         return s
