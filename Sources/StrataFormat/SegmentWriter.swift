@@ -1,4 +1,5 @@
 import Dispatch
+import StrataCore
 #if canImport(Glibc)
 import Glibc
 #endif

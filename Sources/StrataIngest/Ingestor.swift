@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText

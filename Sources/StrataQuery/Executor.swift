@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText
@@ -744,9 +745,4 @@ struct SortKeys {
         }
         rows.sort { less($0, $1) }
     }
-}
-
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ v: T) { value = v }
 }

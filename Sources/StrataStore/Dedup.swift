@@ -1,3 +1,4 @@
+import StrataCore
 import StrataFormat
 
 /// Deduplication settings of a table: `WITH (dedup_key = (a, b), version = v)`, stored in

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 
 /// Turns a batch of rows in arbitrary order into staged segments: rows are split by time

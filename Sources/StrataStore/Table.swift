@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 #if canImport(Glibc)
 import Glibc

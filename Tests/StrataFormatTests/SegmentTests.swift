@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataCore
 @testable import StrataFormat
 
 let schema5: [ColumnSchema] = [

@@ -1,3 +1,8 @@
+/// In-memory / on-disk representation class of a column.
+public enum PhysicalType: UInt8, Sendable {
+    case int64 = 1, double = 2, bool = 3, string = 4
+}
+
 /// Values of one column held in memory, by physical type. Strings are codes into a dictionary.
 public enum ColumnData: Sendable {
     case int64([Int64])

@@ -21,7 +21,7 @@ public struct StringDictionary: Sendable {
         for s in strings { append(s) }
     }
 
-    public var count: Int { offsets.count - 1 }
+    @inlinable public var count: Int { offsets.count - 1 }
 
     public mutating func append(_ s: String) {
         var s = s
@@ -53,35 +53,10 @@ public struct StringDictionary: Sendable {
     public var strings: [String] { (0..<count).map { self[$0] } }
 
     /// Byte-wise (UTF-8 code unit) comparison of entries, the order of sorted dictionaries.
-    public func compare(_ a: Int, _ b: Int) -> Int {
+    @inlinable public func compare(_ a: Int, _ b: Int) -> Int {
         bytes.withUnsafeBufferPointer { p in
             compareBytes(UnsafeBufferPointer(rebasing: p[Int(offsets[a])..<Int(offsets[a + 1])]),
                          UnsafeBufferPointer(rebasing: p[Int(offsets[b])..<Int(offsets[b + 1])]))
         }
     }
-}
-
-/// memcmp-style lexicographic comparison: negative, zero or positive.
-@inlinable public func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-    let n = min(a.count, b.count)
-    if n > 0 {
-        let c = memcmpBytes(a.baseAddress!, b.baseAddress!, n)
-        if c != 0 { return c }
-    }
-    return a.count - b.count
-}
-
-@usableFromInline func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Int {
-    var i = 0
-    while i + 8 <= n {
-        let x = UInt64(bigEndian: UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self))
-        let y = UInt64(bigEndian: UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self))
-        if x != y { return x < y ? -1 : 1 }
-        i += 8
-    }
-    while i < n {
-        if a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
-        i += 1
-    }
-    return 0
 }

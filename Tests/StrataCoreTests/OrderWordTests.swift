@@ -1,5 +1,6 @@
 import Testing
-@testable import StrataFormat
+@testable import StrataCore
+@testable import StrataGen
 
 /// The DuckDB order of doubles that `OrderWord.double` encodes: -0.0 equals 0.0, NaN equals
 /// NaN and is above everything else, numeric order otherwise. -1, 0, 1.
