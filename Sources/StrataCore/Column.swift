@@ -66,3 +66,59 @@ public struct Column: Sendable {
         return Column(data, validity: validity.map(gather))
     }
 }
+
+extension Column {
+    /// Concatenation of `parts` (each of type `physical`, `total` rows together): validity
+    /// only if some part has NULLs; string dictionaries united (`StringDictionary.union`) and
+    /// codes remapped. Compaction concatenates its input segments with it, a query the
+    /// segments of a table it materializes.
+    public static func concatenated(_ parts: [Column], physical: PhysicalType, total: Int) -> Column {
+        var validity: [UInt8]?
+        if parts.contains(where: { $0.validity != nil }) {
+            var v: [UInt8] = []
+            v.reserveCapacity(total)
+            for p in parts {
+                if let pv = p.validity { v.append(contentsOf: pv) } else { v.append(contentsOf: repeatElement(1, count: p.count)) }
+            }
+            validity = v
+        }
+        switch physical {
+        case .int64:
+            var a: [Int64] = []
+            a.reserveCapacity(total)
+            for p in parts { if case .int64(let v) = p.data { a.append(contentsOf: v) } }
+            return Column(.int64(a), validity: validity)
+        case .double:
+            var a: [Double] = []
+            a.reserveCapacity(total)
+            for p in parts { if case .double(let v) = p.data { a.append(contentsOf: v) } }
+            return Column(.double(a), validity: validity)
+        case .bool:
+            var a: [UInt8] = []
+            a.reserveCapacity(total)
+            for p in parts { if case .bool(let v) = p.data { a.append(contentsOf: v) } }
+            return Column(.bool(a), validity: validity)
+        case .string:
+            var dicts: [StringDictionary] = []
+            for p in parts { if case .string(_, let d) = p.data { dicts.append(d) } }
+            let (merged, remaps) = StringDictionary.union(dicts)
+            var codes = [UInt32](repeating: 0, count: total)
+            codes.withUnsafeMutableBufferPointer { dst in
+                var at = 0
+                for (k, p) in parts.enumerated() {
+                    guard case .string(let src, _) = p.data else { continue }
+                    remaps[k].withUnsafeBufferPointer { map in
+                        src.withUnsafeBufferPointer { s in
+                            for i in 0..<s.count {
+                                let c = Int(s[i])
+                                dst[at + i] = c < map.count ? map[c] : 0  // NULL rows may hold stale codes
+                            }
+                        }
+                    }
+                    at += p.count
+                }
+            }
+            return Column(.string(codes: codes, dictionary: merged), validity: validity)
+        }
+    }
+}
