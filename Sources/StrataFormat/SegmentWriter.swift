@@ -1,4 +1,3 @@
-import Dispatch
 import StrataCore
 #if canImport(Glibc)
 import Glibc
@@ -86,12 +85,7 @@ public enum SegmentWriter {
             let spec = i < options.codecs.count ? options.codecs[i] : CodecSpec.default
             encoded[i] = encodeColumn(columns[i], schema: schema[i], spec: spec, blockRows: options.blockRows)
         }
-        if options.parallel && n > 1 && rows > 4096 {
-            let box = UnsafeSendable(work)
-            DispatchQueue.concurrentPerform(iterations: n) { box.value($0) }
-        } else {
-            for i in 0..<n { work(i) }
-        }
+        ParallelWork.forEach(n, workers: options.parallel && rows > 4096 ? ParallelWork.cores : 1) { i, _ in work(i) }
         return encoded
     }
 
@@ -362,10 +356,4 @@ public enum SegmentWriter {
         out.append(contentsOf: d.bytes)
         return (out, .variable, 0)
     }
-}
-
-/// Wraps a value for transfer into concurrently executed closures whose access is disjoint.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

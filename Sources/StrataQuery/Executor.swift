@@ -270,8 +270,7 @@ final class Executor: @unchecked Sendable {
             if workers.count == 1 || units.count < 2 {
                 work(0)
             } else {
-                let box = UncheckedBox(work)
-                DispatchQueue.concurrentPerform(iterations: workers.count) { box.value($0) }
+                ParallelWork.forEach(workers.count, workers: workers.count) { w, _ in work(w) }
             }
             if let e = workers.first(where: { $0.error != nil })?.error { throw e }
         }

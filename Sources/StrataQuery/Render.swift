@@ -516,8 +516,8 @@ final class TextRenderer {
         let out = UnsafeMutableBufferPointer<ByteChunk?>.allocate(capacity: parts)
         out.initialize(repeating: nil)
         defer { out.deinitialize(); out.deallocate() }
-        let job = RenderJob(renderer: self, out: out, parts: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { job.run($0) }
+        let n = count
+        ParallelWork.forEach(parts, workers: parts) { t, _ in out[t] = self.renderRows(n * t / parts, n * (t + 1) / parts) }
         return out.map { $0! }
     }
 
@@ -701,25 +701,6 @@ final class TextRenderer {
         return true
     }
 
-}
-
-/// Carries the renderer into `DispatchQueue.concurrentPerform`: part `t` renders its row range
-/// into `out[t]` (each part writes only its own slot).
-private final class RenderJob: @unchecked Sendable {
-    let renderer: TextRenderer
-    let out: UnsafeMutableBufferPointer<ByteChunk?>
-    let parts: Int
-
-    init(renderer: TextRenderer, out: UnsafeMutableBufferPointer<ByteChunk?>, parts: Int) {
-        self.renderer = renderer
-        self.out = out
-        self.parts = parts
-    }
-
-    func run(_ t: Int) {
-        let n = renderer.count
-        out[t] = renderer.renderRows(n * t / parts, n * (t + 1) / parts)
-    }
 }
 
 /// CSV/TSV text of one field.

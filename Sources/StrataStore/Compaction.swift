@@ -528,12 +528,7 @@ public enum Compactor {
                 failures[c] = error
             }
         }
-        if columnCount > 1 && total > 65_536 {
-            let box = MergeWork(work)
-            DispatchQueue.concurrentPerform(iterations: columnCount) { box.run($0) }
-        } else {
-            for c in 0..<columnCount { work(c) }
-        }
+        ParallelWork.forEach(columnCount, workers: total > 65_536 ? ParallelWork.cores : 1) { c, _ in work(c) }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         var outputs = [[Column]](repeating: [], count: chunks.count)
         for c in 0..<columnCount {
@@ -617,12 +612,4 @@ public enum Compactor {
         while frac.count < digits { frac = "0" + frac }
         return "\(r < 0 && whole == 0 ? "-" : "")\(whole).\(frac)"
     }
-}
-
-/// Carries a per-column merge closure into `DispatchQueue.concurrentPerform`; each worker
-/// writes only its own column's slots.
-private struct MergeWork: @unchecked Sendable {
-    let body: (Int) -> Void
-    init(_ body: @escaping (Int) -> Void) { self.body = body }
-    func run(_ i: Int) { body(i) }
 }
