@@ -570,9 +570,6 @@ final class AggState {
         }
     }
 
-    /// `a` orders before `b` (NaN after every number, as `Evaluator.compareValues`).
-    @inline(__always) static func less(_ a: Double, _ b: Double) -> Bool { a < b || (b.isNaN && !a.isNaN) }
-
     func updateTypedExtreme(_ gids: [Int32], _ v: Vec, _ mask: Vec?) {
         let n = gids.count
         let isMin = spec.kind == .min
@@ -588,7 +585,7 @@ final class AggState {
                 dbest.withUnsafeMutableBufferPointer { b in xs.withUnsafeBufferPointer { x in
                     for i in 0..<n where plain || !skip(i) {
                         let k = Int(g[i]), y = x[i * step]
-                        if c[k] == 0 { c[k] = 1; b[k] = y } else if isMin ? AggState.less(y, b[k]) : AggState.less(b[k], y) { b[k] = y }
+                        if c[k] == 0 { c[k] = 1; b[k] = y } else if isMin ? OrderWord.less(y, b[k]) : OrderWord.less(b[k], y) { b[k] = y }
                     }
                 } }
             } else {
@@ -671,7 +668,7 @@ final class AggState {
                 let t = Int(map[g])
                 if inputType == .double {
                     let y = other.dbest[g]
-                    if counts[t] == 0 || (isMin ? AggState.less(y, dbest[t]) : AggState.less(dbest[t], y)) { dbest[t] = y }
+                    if counts[t] == 0 || (isMin ? OrderWord.less(y, dbest[t]) : OrderWord.less(dbest[t], y)) { dbest[t] = y }
                 } else {
                     let y = other.ibest[g]
                     if counts[t] == 0 || (isMin ? y < ibest[t] : y > ibest[t]) { ibest[t] = y }
