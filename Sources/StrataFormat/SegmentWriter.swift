@@ -46,7 +46,7 @@ public enum SegmentWriter {
                              to path: String, sync: Bool = true) throws(FormatError) -> (footer: SegmentFooter, bytes: Int) {
         let encoded = try encodeColumns(schema: schema, columns: columns, options: options)
         defer { encoded.deinitialize(); encoded.deallocate() }
-        let file = try FileIO.NewFile(path)
+        let file = try NewFile(path)
         var size = 0
         let footer: SegmentFooter
         do throws(FormatError) {

@@ -100,22 +100,18 @@ public final class Store: Sendable {
             throw StoreError(.io, "cannot create table directory: \(error.localizedDescription)")
         }
         let m = Manifest(version: 1, table: def)
-        do {
-            try FileIO.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), try m.encode(), sync: true)
-            try FileIO.syncDirectory(tmp + "/_manifest")
+        do throws(StoreError) {
+            try StoreFS.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), try m.encode(), sync: true)
+            try StoreFS.syncDirectory(tmp + "/_manifest")
             if FileManager.default.fileExists(atPath: dir) {
                 // leftover directory without a manifest (e.g. a crashed drop): replace it
                 StoreFS.removeTree(dir)
             }
-            try FileIO.rename(tmp, dir)
-            try FileIO.syncDirectory(root)
-        } catch let e as FormatError {
-            StoreFS.removeTree(tmp)
-            throw StoreError(e)
-        } catch let e as StoreError {
-            throw e
+            try StoreFS.rename(tmp, dir)
+            try StoreFS.syncDirectory(root)
         } catch {
-            throw StoreError(.io, "\(error)")
+            StoreFS.removeTree(tmp)
+            throw error
         }
         return Table(store: self, name: def.name, dir: dir)
     }
@@ -129,10 +125,8 @@ public final class Store: Sendable {
         let t = try table(name)
         try t.withWriterLock { () throws(StoreError) in
             let trash = "\(root)/.dropped-\(t.name)-\(UInt64(Date().timeIntervalSince1970 * 1e6))"
-            do throws(FormatError) {
-                try FileIO.rename(t.dir, trash)
-                try FileIO.syncDirectory(root)
-            } catch { throw StoreError(error) }
+            try StoreFS.rename(t.dir, trash)
+            try StoreFS.syncDirectory(root)
             StoreFS.removeTree(trash)
         }
     }

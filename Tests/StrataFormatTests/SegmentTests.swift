@@ -155,7 +155,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
         var bad = bytes
         bad[pos] ^= UInt8(1 << (k % 8))
         let path = "\(dir)/flip\(k).seg"
-        try FileIO.writeNewFile(path, bad, sync: false)
+        try writeFile(path, bad)
         do {
             let reader = try SegmentReader(path: path)
             try reader.verify()
@@ -170,7 +170,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
     #expect(detected > positions.count * 9 / 10)
     for cut in Array(stride(from: 0, to: bytes.count, by: max(1, bytes.count / 150))) + [bytes.count - 1] {
         let path = "\(dir)/cut\(cut).seg"
-        try FileIO.writeNewFile(path, Array(bytes[0..<cut]), sync: false)
+        try writeFile(path, Array(bytes[0..<cut]))
         #expect(throws: FormatError.self) { _ = try SegmentReader(path: path) }
         try? FileManager.default.removeItem(atPath: path)
     }
@@ -188,7 +188,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
             var bad = bytes
             bad[pos] ^= UInt8(1 << bit)
             let path = "\(dir)/hdr\(pos)-\(bit).seg"
-            try FileIO.writeNewFile(path, bad, sync: false)
+            try writeFile(path, bad)
             do throws(FormatError) {
                 _ = try SegmentReader(path: path)
                 Issue.record("flip of bit \(bit) at byte \(pos) went unnoticed")
@@ -207,7 +207,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
     var future = bytes
     future[8] = 9
     future[bytes.count - 16] = 9
-    try FileIO.writeNewFile(dir + "/v9.seg", future, sync: false)
+    try writeFile(dir + "/v9.seg", future)
     do {
         _ = try SegmentReader(path: dir + "/v9.seg")
         Issue.record("version 9 accepted")
@@ -215,7 +215,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
         #expect(e.kind == .unsupportedVersion)
         #expect(e.description == "\(dir)/v9.seg: segment format version 9 is not supported (this build reads version 1)")
     }
-    try FileIO.writeNewFile(dir + "/text.seg", Array(String(repeating: "hello world ", count: 20).utf8), sync: false)
+    try writeFile(dir + "/text.seg", Array(String(repeating: "hello world ", count: 20).utf8))
     #expect(throws: FormatError.self) { _ = try SegmentReader(path: dir + "/text.seg") }
 }
 
@@ -381,4 +381,9 @@ func selectedRowDecodeMatchesFullDecode(seed: UInt64) throws {
         }
     }
     #expect(SegmentWriter.decodeLowerHex(Array("abc".utf8)) == nil)
+}
+
+/// Writes a test file (the segment writer's own file handling is not under test there).
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
