@@ -82,22 +82,19 @@ extension Column {
             }
             validity = v
         }
+        func joined<T>(_ values: (ColumnData) -> [T]?) -> [T] {
+            var a: [T] = []
+            a.reserveCapacity(total)
+            for p in parts { if let v = values(p.data) { a.append(contentsOf: v) } }
+            return a
+        }
         switch physical {
         case .int64:
-            var a: [Int64] = []
-            a.reserveCapacity(total)
-            for p in parts { if case .int64(let v) = p.data { a.append(contentsOf: v) } }
-            return Column(.int64(a), validity: validity)
+            return Column(.int64(joined { if case .int64(let v) = $0 { v } else { nil } }), validity: validity)
         case .double:
-            var a: [Double] = []
-            a.reserveCapacity(total)
-            for p in parts { if case .double(let v) = p.data { a.append(contentsOf: v) } }
-            return Column(.double(a), validity: validity)
+            return Column(.double(joined { if case .double(let v) = $0 { v } else { nil } }), validity: validity)
         case .bool:
-            var a: [UInt8] = []
-            a.reserveCapacity(total)
-            for p in parts { if case .bool(let v) = p.data { a.append(contentsOf: v) } }
-            return Column(.bool(a), validity: validity)
+            return Column(.bool(joined { if case .bool(let v) = $0 { v } else { nil } }), validity: validity)
         case .string:
             var dicts: [StringDictionary] = []
             for p in parts { if case .string(_, let d) = p.data { dicts.append(d) } }

@@ -3,11 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import StrataCore
 
 // The files StrataFormat itself reads and writes: segment files. General file I/O of the store
 // (manifests, table folders, whole-file reads, directory syncs) lives in StrataStore.
 
-private func errnoText() -> String { String(cString: strerror(errno)) }
+private func errnoText(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
 
 /// A file created exclusively and written sequentially; removed again unless finished.
 final class NewFile {
@@ -23,22 +24,9 @@ final class NewFile {
     deinit { abandon() }
 
     func write(_ bytes: [UInt8]) throws(FormatError) {
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errnoText()
-                    return
-                }
-                off += n
-            }
-        }
-        if let failure {
+        if let e = writeAll(fd, bytes) {
             abandon()
-            throw FormatError(.io, "cannot write file: \(failure)", path: path)
+            throw FormatError(.io, "cannot write file: \(errnoText(e))", path: path)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,19 +86,7 @@ enum StoreFS {
     static func writeNewFile(_ path: String, _ bytes: [UInt8], sync: Bool) throws(StoreError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw StoreError(.io, "\(path): cannot create file: \(errnoText())") }
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errnoText()
-                    return
-                }
-                off += n
-            }
-        }
+        var failure = writeAll(fd, bytes).map { errnoText($0) }
         if failure == nil && sync && fsync(fd) != 0 { failure = errnoText() }
         close(fd)
         if let failure {
