@@ -1,7 +1,10 @@
 // swift-tools-version: 6.0
 // Strata: an embedded columnar event store for click analytics.
 // Dependency arrows point one way (see README "Architecture"):
-//   C shims -> StrataFormat -> StrataStore -> StrataIngest / StrataQuery -> StrataCLI -> strata
+//   C shims -> StrataCore -> StrataFormat -> StrataStore -> StrataIngest / StrataQuery -> StrataCLI -> strata
+//   StrataCore holds the shared kernels with no knowledge of files or SQL (in-memory columns and
+//   dictionaries, gather/concatenate, radix sort, byte interner and compare, order-preserving key
+//   words, the parallel work loop).
 //   StrataText (value parsing/formatting, compressed input), StrataSQL (lexer/parser) and
 //   StrataGen (the synthetic click-log generator behind `strata gen`, used by StrataCLI) are leaves.
 import PackageDescription
@@ -13,6 +16,7 @@ let package = Package(
     name: "Strata",
     products: [
         .executable(name: "strata", targets: ["strata"]),
+        .library(name: "StrataCore", targets: ["StrataCore"]),
         .library(name: "StrataFormat", targets: ["StrataFormat"]),
         .library(name: "StrataText", targets: ["StrataText"]),
         .library(name: "StrataStore", targets: ["StrataStore"]),
@@ -32,26 +36,28 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CStrataKernels", path: "Sources/CStrataKernels",
                 cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "StrataFormat", dependencies: ["CZstd", "CLZ4", "CStrataKernels"], swiftSettings: fast),
+        .target(name: "StrataCore", swiftSettings: fast),
+        .target(name: "StrataFormat", dependencies: ["StrataCore", "CZstd", "CLZ4", "CStrataKernels"], swiftSettings: fast),
         .target(name: "StrataText", dependencies: ["CZlib", "CZstd"], swiftSettings: fast),
         .target(name: "StrataSQL"),
-        .target(name: "StrataStore", dependencies: ["StrataFormat", "StrataText"], swiftSettings: fast),
-        .target(name: "StrataIngest", dependencies: ["StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
+        .target(name: "StrataStore", dependencies: ["StrataCore", "StrataFormat", "StrataText"], swiftSettings: fast),
+        .target(name: "StrataIngest", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataGen", swiftSettings: fast),
-        .target(name: "StrataQuery", dependencies: ["StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels"], swiftSettings: fast),
+        .target(name: "StrataQuery", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
-            "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL",
+            "StrataCore", "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
-        .testTarget(name: "StrataFormatTests", dependencies: ["StrataFormat"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "StrataGen"]),
+        .testTarget(name: "StrataFormatTests", dependencies: ["StrataFormat", "StrataCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataTextTests", dependencies: ["StrataText"]),
         .testTarget(name: "StrataSQLTests", dependencies: ["StrataSQL"]),
-        .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore", "StrataFormat"]),
-        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataStore", "StrataText", "StrataGen"]),
+        .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore", "StrataFormat", "StrataCore"]),
+        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataStore", "StrataCore", "StrataText", "StrataGen"]),
         .testTarget(name: "StrataGenTests", dependencies: ["StrataGen"]),
-        .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataIngest", "StrataStore"],
+        .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataIngest", "StrataStore", "StrataCore"],
                     resources: [.copy("SQLTests")]),
-        .testTarget(name: "StrataCLITests", dependencies: ["StrataCLI", "StrataGen"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["StrataCLI", "StrataGen", "StrataCore"]),
     ]
 )

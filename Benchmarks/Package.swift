@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "StrataQuery", package: "Strata"),
                 .product(name: "StrataStore", package: "Strata"),
                 .product(name: "StrataFormat", package: "Strata"),
+                .product(name: "StrataCore", package: "Strata"),
             ],
             path: "Benchmarks/QueryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -13,8 +13,9 @@ public final class CodecContext {
         if let dctx { ZSTD_freeDCtx(dctx) }
     }
 
-    /// Compresses `raw` with `spec`. Returns nil when compression does not pay
-    /// (output not smaller than 15/16 of the input): the caller then stores the page raw.
+    /// Compresses `raw` with `spec`. Returns nil when compression does not pay (output not
+    /// smaller than `raw.count - raw.count / 8`, i.e. it saves no more than an eighth): the
+    /// caller then stores the page raw.
     public func compress(_ raw: UnsafeRawBufferPointer, _ spec: CodecSpec) -> [UInt8]? {
         guard raw.count > 0, let src = raw.baseAddress else { return nil }
         switch spec.codec {

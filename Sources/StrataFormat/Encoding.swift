@@ -1,4 +1,5 @@
-/// Per-page value encodings (Format.md, "Encodings"). One id space for all types.
+/// Per-page value encodings (Format.md, "Encodings"). One id space for all types; id 6 is
+/// reserved (never written: a footer naming it is refused as damaged).
 public enum Encoding: UInt8, Sendable, CaseIterable {
     /// Every row holds the same value: one 8-byte value.
     case constant = 1
@@ -10,8 +11,6 @@ public enum Encoding: UInt8, Sendable, CaseIterable {
     case delta = 4
     /// Run-length: bit-packed run values and run lengths.
     case runLength = 5
-    /// Block dictionary: sorted distinct values + bit-packed codes.
-    case dictionary = 6
     /// Doubles that are exact decimals `k / 10^scale`: scale + an integer encoding of `k`.
     case decimal = 7
     /// Booleans as a bitmap.
@@ -26,7 +25,6 @@ public enum Encoding: UInt8, Sendable, CaseIterable {
         case .frameOfReference: return "for"
         case .delta: return "delta"
         case .runLength: return "rle"
-        case .dictionary: return "dict"
         case .decimal: return "decimal"
         case .bitmap: return "bitmap"
         case .allNull: return "null"

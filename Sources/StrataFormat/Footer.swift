@@ -154,7 +154,10 @@ public struct SegmentFooter: Sendable, Equatable {
             guard let codec = Codec(rawValue: try r.u8()) else { throw FormatError.corrupt("footer: unknown codec for '\(name)'") }
             let stored = try r.u64(), raw = try r.u64()
             var dict: DictionaryMeta?
-            if try r.u8() == 1 {
+            let hasDictionary = try r.u8()
+            guard hasDictionary <= 1 else { throw FormatError.corrupt("footer: dictionary flag \(hasDictionary) of column '\(name)' is not 0 or 1") }
+            if hasDictionary == 1 {
+                guard type.physical == .string else { throw FormatError.corrupt("footer: column '\(name)' of type \(type.sqlName) has a dictionary") }
                 let page = try PageRef.read(&r)
                 let entries = try r.u32()
                 guard let layout = DictionaryLayout(rawValue: try r.u8()) else { throw FormatError.corrupt("footer: unknown dictionary layout") }

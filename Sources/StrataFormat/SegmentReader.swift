@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 
 /// Reusable per-thread decoding state: codec contexts and a decompression buffer.
 public final class DecodeScratch {

@@ -1,4 +1,4 @@
-import Dispatch
+import StrataCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +46,7 @@ public enum SegmentWriter {
                              to path: String, sync: Bool = true) throws(FormatError) -> (footer: SegmentFooter, bytes: Int) {
         let encoded = try encodeColumns(schema: schema, columns: columns, options: options)
         defer { encoded.deinitialize(); encoded.deallocate() }
-        let file = try FileIO.NewFile(path)
+        let file = try NewFile(path)
         var size = 0
         let footer: SegmentFooter
         do throws(FormatError) {
@@ -85,12 +85,7 @@ public enum SegmentWriter {
             let spec = i < options.codecs.count ? options.codecs[i] : CodecSpec.default
             encoded[i] = encodeColumn(columns[i], schema: schema[i], spec: spec, blockRows: options.blockRows)
         }
-        if options.parallel && n > 1 && rows > 4096 {
-            let box = UnsafeSendable(work)
-            DispatchQueue.concurrentPerform(iterations: n) { box.value($0) }
-        } else {
-            for i in 0..<n { work(i) }
-        }
+        ParallelWork.forEach(n, workers: options.parallel && rows > 4096 ? ParallelWork.cores : 1) { i, _ in work(i) }
         return encoded
     }
 
@@ -361,10 +356,4 @@ public enum SegmentWriter {
         out.append(contentsOf: d.bytes)
         return (out, .variable, 0)
     }
-}
-
-/// Wraps a value for transfer into concurrently executed closures whose access is disjoint.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

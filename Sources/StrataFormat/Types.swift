@@ -1,3 +1,5 @@
+import StrataCore
+
 /// Logical column types of a Strata table. Storage is 64-bit for every integer-like type;
 /// encodings narrow it per block.
 public enum ColumnType: UInt8, Sendable, CaseIterable, Codable {
@@ -52,11 +54,6 @@ public enum ColumnType: UInt8, Sendable, CaseIterable, Codable {
         default: return nil
         }
     }
-}
-
-/// In-memory / on-disk representation class of a column.
-public enum PhysicalType: UInt8, Sendable {
-    case int64 = 1, double = 2, bool = 3, string = 4
 }
 
 /// One column of a schema.

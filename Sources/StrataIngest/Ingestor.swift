@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText
@@ -449,9 +450,8 @@ struct IngestRun {
         defer { cols.deinitialize(); cols.deallocate() }
         let ws = workers
         let rs = runs
-        nonisolated(unsafe) let out = cols
-        DispatchQueue.concurrentPerform(iterations: plan.ncols) { c in
-            out[c] = mergeColumn(ws.map { $0.builders[c] }, runs: rs)
+        ParallelWork.forEach(plan.ncols) { c, _ in
+            cols[c] = mergeColumn(ws.map { $0.builders[c] }, runs: rs)
             for w in ws { w.resetColumn(c) }
         }
         for w in workers { w.resetRows() }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataText
 
 /// Evaluates bound expressions over batches, one kernel call per expression node per batch.
@@ -382,9 +383,8 @@ public struct Evaluator: @unchecked Sendable {
                 let x = doubles(a), y = doubles(b)
                 x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
                     for i in 0..<m {
-                        let p = xp[i * sa], q = yp[i * sb]
-                        let c = p < q ? -1 : (p > q ? 1 : (p == q ? 0 : (p.isNaN ? (q.isNaN ? 0 : 1) : -1)))
-                        r[i] = cmpResult(op, c) ? 1 : 0
+                        // SQL order of DOUBLE: -0.0 = 0.0, NaN = NaN and above +inf
+                        r[i] = cmpResult(op, OrderWord.compare(xp[i * sa], yp[i * sb])) ? 1 : 0
                     }
                 } }
             } else {
@@ -418,7 +418,7 @@ public struct Evaluator: @unchecked Sendable {
 
     func compareStrings(_ a: Vec, _ i: Int, _ b: Vec, _ j: Int) -> Int {
         var x = a.string(i), y = b.string(j)
-        return x.withUTF8 { p in y.withUTF8 { q in StrataFormatBridge.compare(p, q) } }
+        return x.withUTF8 { p in y.withUTF8 { q in compareBytes(p, q) } }
     }
 
     func cmpResult(_ op: BOp, _ c: Int) -> Bool { op.holds(c) }
@@ -962,8 +962,8 @@ public struct Evaluator: @unchecked Sendable {
         case (_, .null): return -1
         case (.string(let x), .string(let y)):
             var x = x, y = y
-            return x.withUTF8 { p in y.withUTF8 { q in StrataFormatBridge.compare(p, q) } }
-        case (.double(let x), .double(let y)): return x < y ? -1 : (x > y ? 1 : (x == y ? 0 : (x.isNaN ? (y.isNaN ? 0 : 1) : -1)))
+            return x.withUTF8 { p in y.withUTF8 { q in compareBytes(p, q) } }
+        case (.double(let x), .double(let y)): return OrderWord.compare(x, y)
         case (.double(let x), .int(let y)): return compareValues(.double(x), .double(Double(y)))
         case (.int(let x), .double(let y)): return compareValues(.double(Double(x)), .double(y))
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
@@ -987,12 +987,4 @@ public struct Evaluator: @unchecked Sendable {
 extension ScalarFn {
     var isLower: Bool { if case .lower = self { return true } else { return false } }
     var isGreatest: Bool { if case .greatest = self { return true } else { return false } }
-}
-
-import StrataFormat
-
-enum StrataFormatBridge {
-    @inline(__always) static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-        compareBytes(a, b)
-    }
 }

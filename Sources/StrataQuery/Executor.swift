@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText
@@ -271,8 +272,7 @@ final class Executor: @unchecked Sendable {
             if workers.count == 1 || units.count < 2 {
                 work(0)
             } else {
-                let box = UncheckedBox(work)
-                DispatchQueue.concurrentPerform(iterations: workers.count) { box.value($0) }
+                ParallelWork.forEach(workers.count, workers: workers.count) { w, _ in work(w) }
             }
             if let e = workers.first(where: { $0.error != nil })?.error { throw e }
             if let c = plan.counters {
@@ -780,9 +780,4 @@ struct SortKeys {
         }
         rows.sort { less($0, $1) }
     }
-}
-
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ v: T) { value = v }
 }

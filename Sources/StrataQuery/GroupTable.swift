@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 import CStrataKernels
 /// Open-addressing hash table from fixed-width keys (`width` Int64 words) to dense group ids.
@@ -301,38 +302,4 @@ final class GroupTable {
     }
 
     @inline(__always) func key(_ g: Int, _ k: Int) -> Int64 { keyStore[g * width + k] }
-}
-
-/// Items handed out to threads one at a time.
-enum ParallelWork {
-    /// Calls `body(item, worker)` for every item of `0..<count` on up to `workers` threads;
-    /// threads running at the same time have distinct worker numbers (`0..<workers`).
-    static func forEach(_ count: Int, workers: Int, _ body: @escaping (Int, Int) -> Void) {
-        let threads = max(1, min(workers, count))
-        if threads == 1 {
-            for i in 0..<count { body(i, 0) }
-            return
-        }
-        let next = NextItem()
-        let box = UncheckedBox(body)
-        DispatchQueue.concurrentPerform(iterations: threads) { w in
-            while true {
-                let i = next.take()
-                if i >= count { break }
-                box.value(i, w)
-            }
-        }
-    }
-
-    private final class NextItem: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-
-        func take() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value - 1
-        }
-    }
 }

@@ -1,13 +1,14 @@
 import CStrataKernels
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataText
 
 // Text output (csv, tsv, json, ndjson) rendered straight from a result's typed columns to
-// bytes: no boxed `Value`s, no `String` per cell. The text is byte for byte what the
-// Value-based rendering of the CLI (`Output`) produces: cells as `Evaluator.text`, NULL
+// bytes: no boxed `Value`s, no `String` per cell. Cells are the text of `Evaluator.text`, NULL
 // empty (delimited) or `null` (JSON), strings quoted as RFC 4180 fields or JSON strings,
 // dictionary entries that are not valid UTF-8 repaired as `String(decoding:)` repairs them.
+// A value-by-value oracle in the CLI tests (`ValueRenderingOracle`) checks it byte for byte.
 
 /// Layouts of `ResultSet.renderText`.
 public enum TextLayout: Sendable, Equatable {
@@ -60,23 +61,18 @@ public final class ByteChunk: @unchecked Sendable {
 }
 
 extension ResultSet {
-    /// Whether this result still has the engine's typed columns (then `renderText` applies).
+    /// Whether this result still has the engine's typed columns (else `renderText` first
+    /// builds typed columns from the values).
     public var hasTypedColumns: Bool { relation != nil }
 
     /// The whole text of this result in `layout` (header or brackets included) as byte chunks
-    /// to be written in order, or nil when the result has no typed columns. Results of at
-    /// least `minParallelRows` rows are rendered in `threads` row ranges concurrently.
-    public func renderText(_ layout: TextLayout, threads: Int = 2, minParallelRows: Int = 16_384) -> [ByteChunk]? {
-        guard let rel = relation else { return nil }
+    /// to be written in order: the one renderer of csv, tsv, json and ndjson output. Results
+    /// of at least `minParallelRows` rows are rendered in `threads` row ranges concurrently.
+    public func renderText(_ layout: TextLayout, threads: Int = 2, minParallelRows: Int = 16_384) -> [ByteChunk] {
         if case .delimited(let d) = layout { precondition(d < 0x80, "the delimiter must be ASCII") }
-        let r = TextRenderer(rel, names: names, layout: layout)
+        let r = TextRenderer(relation ?? Relation(self), names: names, layout: layout)
         defer { r.release() }
         return r.render(threads: threads, minParallelRows: minParallelRows)
-    }
-
-    /// `renderText(.delimited(delimiter))` as one byte array.
-    public func renderDelimited(delimiter: UInt8) -> [UInt8]? {
-        renderText(.delimited(delimiter)).map { ByteChunk.joined($0).bytes }
     }
 }
 
@@ -515,8 +511,8 @@ final class TextRenderer {
         let out = UnsafeMutableBufferPointer<ByteChunk?>.allocate(capacity: parts)
         out.initialize(repeating: nil)
         defer { out.deinitialize(); out.deallocate() }
-        let job = RenderJob(renderer: self, out: out, parts: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { job.run($0) }
+        let n = count
+        ParallelWork.forEach(parts, workers: parts) { t, _ in out[t] = self.renderRows(n * t / parts, n * (t + 1) / parts) }
         return out.map { $0! }
     }
 
@@ -700,25 +696,6 @@ final class TextRenderer {
         return true
     }
 
-}
-
-/// Carries the renderer into `DispatchQueue.concurrentPerform`: part `t` renders its row range
-/// into `out[t]` (each part writes only its own slot).
-private final class RenderJob: @unchecked Sendable {
-    let renderer: TextRenderer
-    let out: UnsafeMutableBufferPointer<ByteChunk?>
-    let parts: Int
-
-    init(renderer: TextRenderer, out: UnsafeMutableBufferPointer<ByteChunk?>, parts: Int) {
-        self.renderer = renderer
-        self.out = out
-        self.parts = parts
-    }
-
-    func run(_ t: Int) {
-        let n = renderer.count
-        out[t] = renderer.renderRows(n * t / parts, n * (t + 1) / parts)
-    }
 }
 
 /// CSV/TSV text of one field.

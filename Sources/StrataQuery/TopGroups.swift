@@ -1,3 +1,4 @@
+import StrataCore
 import StrataText
 
 /// Top-N over many groups, in two ways that never change an answer:

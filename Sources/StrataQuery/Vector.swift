@@ -1,5 +1,6 @@
 import CStrataKernels
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataText
 

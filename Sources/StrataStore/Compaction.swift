@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 #if canImport(Glibc)
 import Glibc
@@ -477,7 +478,7 @@ public enum Compactor {
             } catch {
                 throw StoreError(error)
             }
-            return concatenate(parts, physical: def.columns[column].type.physical, total: total)
+            return Column.concatenated(parts, physical: def.columns[column].type.physical, total: total)
         }
         let sortKey = def.sortKey.compactMap { def.columnIndex($0) }
         var kept: [Int: Column] = [:]
@@ -527,12 +528,7 @@ public enum Compactor {
                 failures[c] = error
             }
         }
-        if columnCount > 1 && total > 65_536 {
-            let box = MergeWork(work)
-            DispatchQueue.concurrentPerform(iterations: columnCount) { box.run($0) }
-        } else {
-            for c in 0..<columnCount { work(c) }
-        }
+        ParallelWork.forEach(columnCount, workers: total > 65_536 ? ParallelWork.cores : 1) { c, _ in work(c) }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         var outputs = [[Column]](repeating: [], count: chunks.count)
         for c in 0..<columnCount {
@@ -560,7 +556,7 @@ public enum Compactor {
         guard !keys.isEmpty, total > 1 else { return order }
         // row-major matrix of comparable Int64s: per key column an optional validity slot
         // (0 NULL, 1 value) and the value (0 for NULL)
-        var slots: [(values: [Int64], validity: [UInt8]?)] = keys.map { (DedupSpec.orderKeys($0), $0.validity) }
+        var slots: [(values: [Int64], validity: [UInt8]?)] = keys.map { ($0.orderWords(), $0.validity) }
         let width = slots.reduce(0) { $0 + ($1.validity == nil ? 1 : 2) }
         var matrix = [Int64](repeating: 0, count: total * width)
         var at = 0
@@ -594,164 +590,9 @@ public enum Compactor {
                 order.sort { less($0, $1) || (!less($1, $0) && $0 < $1) }
                 return
             }
-            mergeSortedRuns(&order, runs: runs, less)
+            SortedRuns.merge(&order, runs: runs, less)
         }
         return order
-    }
-
-    /// Stable bottom-up merge of the sorted runs of `order` (`runs`: boundaries, first 0,
-    /// last `order.count`; empty runs allowed): ties keep the earlier run first.
-    @inline(__always)
-    static func mergeSortedRuns(_ order: inout [Int32], runs: [Int], _ less: (Int32, Int32) -> Bool) {
-        let total = order.count
-        var bounds = [0]
-        for b in runs.dropFirst() where b != bounds.last! { bounds.append(b) }
-        guard bounds.count > 2 else { return }
-        var other = [Int32](repeating: 0, count: total)
-        while bounds.count > 2 {
-            var next = [0]
-            order.withUnsafeBufferPointer { src in
-                other.withUnsafeMutableBufferPointer { dst in
-                    var r = 0
-                    while r + 1 < bounds.count {
-                        let lo = bounds[r], mid = bounds[r + 1]
-                        if r + 2 < bounds.count {
-                            let hi = bounds[r + 2]
-                            var i = lo, j = mid, o = lo
-                            while i < mid && j < hi {
-                                if less(src[j], src[i]) { dst[o] = src[j]; j += 1 } else { dst[o] = src[i]; i += 1 }
-                                o += 1
-                            }
-                            while i < mid { dst[o] = src[i]; i += 1; o += 1 }
-                            while j < hi { dst[o] = src[j]; j += 1; o += 1 }
-                            next.append(hi)
-                        } else {
-                            for i in lo..<mid { dst[i] = src[i] }
-                            next.append(mid)
-                        }
-                        r += 2
-                    }
-                }
-            }
-            swap(&order, &other)
-            bounds = next
-        }
-    }
-
-    /// Concatenation of `parts`; validity only if some part has NULLs.
-    public static func concatenate(_ parts: [Column], physical: PhysicalType, total: Int) -> Column {
-        var validity: [UInt8]?
-        if parts.contains(where: { $0.validity != nil }) {
-            var v: [UInt8] = []
-            v.reserveCapacity(total)
-            for p in parts {
-                if let pv = p.validity { v.append(contentsOf: pv) } else { v.append(contentsOf: repeatElement(1, count: p.count)) }
-            }
-            validity = v
-        }
-        switch physical {
-        case .int64:
-            var a: [Int64] = []
-            a.reserveCapacity(total)
-            for p in parts { if case .int64(let v) = p.data { a.append(contentsOf: v) } }
-            return Column(.int64(a), validity: validity)
-        case .double:
-            var a: [Double] = []
-            a.reserveCapacity(total)
-            for p in parts { if case .double(let v) = p.data { a.append(contentsOf: v) } }
-            return Column(.double(a), validity: validity)
-        case .bool:
-            var a: [UInt8] = []
-            a.reserveCapacity(total)
-            for p in parts { if case .bool(let v) = p.data { a.append(contentsOf: v) } }
-            return Column(.bool(a), validity: validity)
-        case .string:
-            var dicts: [StringDictionary] = []
-            for p in parts { if case .string(_, let d) = p.data { dicts.append(d) } }
-            let (merged, remaps) = mergeDictionaries(dicts)
-            var codes = [UInt32](repeating: 0, count: total)
-            codes.withUnsafeMutableBufferPointer { dst in
-                var at = 0
-                for (k, p) in parts.enumerated() {
-                    guard case .string(let src, _) = p.data else { continue }
-                    remaps[k].withUnsafeBufferPointer { map in
-                        src.withUnsafeBufferPointer { s in
-                            for i in 0..<s.count {
-                                let c = Int(s[i])
-                                dst[at + i] = c < map.count ? map[c] : 0  // NULL rows may hold stale codes
-                            }
-                        }
-                    }
-                    at += p.count
-                }
-            }
-            return Column(.string(codes: codes, dictionary: merged), validity: validity)
-        }
-    }
-
-    /// Union of sorted (or unsorted) dictionaries as one byte-wise sorted dictionary without
-    /// duplicates, and for each input a map from its codes to merged codes.
-    static func mergeDictionaries(_ dicts: [StringDictionary]) -> (StringDictionary, [[UInt32]]) {
-        if dicts.count == 1 && isSortedUnique(dicts[0]) { return (dicts[0], [Array(0..<UInt32(dicts[0].count))]) }
-        var all = StringDictionary()
-        all.bytes.reserveCapacity(dicts.reduce(0) { $0 + $1.bytes.count })
-        all.offsets.reserveCapacity(dicts.reduce(1) { $0 + $1.count })
-        var bases: [Int] = []
-        for d in dicts {
-            bases.append(all.count)
-            let shift = UInt32(all.bytes.count)
-            all.bytes.append(contentsOf: d.bytes)
-            precondition(all.bytes.count <= Int(UInt32.max), "merged dictionary exceeds 4 GiB")
-            for i in 1..<d.offsets.count { all.offsets.append(d.offsets[i] + shift) }
-        }
-        var order = Array(0..<Int32(all.count))
-        if dicts.allSatisfy(isSortedUnique) {
-            // segment dictionaries are sorted: merge them
-            all.bytes.withUnsafeBufferPointer { bp in
-                all.offsets.withUnsafeBufferPointer { off in
-                    mergeSortedRuns(&order, runs: bases + [all.count]) { a, b in
-                        let la = Int(off[Int(a)]), ha = Int(off[Int(a) + 1]), lb = Int(off[Int(b)]), hb = Int(off[Int(b) + 1])
-                        return compareBytes(UnsafeBufferPointer(rebasing: bp[la..<ha]), UnsafeBufferPointer(rebasing: bp[lb..<hb])) < 0
-                    }
-                }
-            }
-        } else {
-            // sort by an 8-byte big-endian prefix, then by full comparison
-            var keyed: [(UInt64, Int32)] = all.bytes.withUnsafeBufferPointer { bp in
-                (0..<all.count).map { e in
-                    let lo = Int(all.offsets[e]), hi = Int(all.offsets[e + 1])
-                    var k: UInt64 = 0
-                    for j in 0..<8 { k = k << 8 | (lo + j < hi ? UInt64(bp[lo + j]) : 0) }
-                    return (k, Int32(e))
-                }
-            }
-            keyed.sort { a, b in
-                if a.0 != b.0 { return a.0 < b.0 }
-                let c = all.compare(Int(a.1), Int(b.1))
-                return c != 0 ? c < 0 : a.1 < b.1
-            }
-            order = keyed.map(\.1)
-        }
-        var merged = StringDictionary()
-        merged.bytes.reserveCapacity(all.bytes.count)
-        var remap = [UInt32](repeating: 0, count: all.count)
-        var previous = -1
-        for e in order {
-            if previous < 0 || all.compare(previous, Int(e)) != 0 {
-                all.withEntry(Int(e)) { merged.append($0) }
-            }
-            remap[Int(e)] = UInt32(merged.count - 1)
-            previous = Int(e)
-        }
-        var maps: [[UInt32]] = []
-        for (k, d) in dicts.enumerated() { maps.append(Array(remap[bases[k]..<(bases[k] + d.count)])) }
-        return (merged, maps)
-    }
-
-    /// Whether entries are strictly ascending byte-wise (as in every segment dictionary).
-    static func isSortedUnique(_ d: StringDictionary) -> Bool {
-        for i in 1..<max(d.count, 1) where d.compare(i - 1, i) >= 0 { return false }
-        return true
     }
 
     static func formatBytes(_ b: Int) -> String {
@@ -771,12 +612,4 @@ public enum Compactor {
         while frac.count < digits { frac = "0" + frac }
         return "\(r < 0 && whole == 0 ? "-" : "")\(whole).\(frac)"
     }
-}
-
-/// Carries a per-column merge closure into `DispatchQueue.concurrentPerform`; each worker
-/// writes only its own column's slots.
-private struct MergeWork: @unchecked Sendable {
-    let body: (Int) -> Void
-    init(_ body: @escaping (Int) -> Void) { self.body = body }
-    func run(_ i: Int) { body(i) }
 }

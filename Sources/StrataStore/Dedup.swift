@@ -1,3 +1,4 @@
+import StrataCore
 import StrataFormat
 
 /// Deduplication settings of a table: `WITH (dedup_key = (a, b), version = v)`, stored in
@@ -75,7 +76,7 @@ public struct DedupSpec: Sendable, Equatable {
     static func survivingRows(keys keyColumns: [Column], version versionCol: Column?) -> [Int32] {
         let n = keyColumns.first?.count ?? 0
         guard n > 1 else { return Array(0..<Int32(n)) }
-        let keys = keyColumns.map { DedupSpec.orderKeys($0) }
+        let keys = keyColumns.map { $0.orderWords() }
         let keyValid = keyColumns.map { $0.validity }
         var order = Array(0..<Int32(n))
         if keys.count == 1 && keyValid[0] == nil {
@@ -105,7 +106,7 @@ public struct DedupSpec: Sendable, Equatable {
             }
             return true
         }
-        let version = versionCol.map { DedupSpec.orderKeys($0) }
+        let version = versionCol.map { $0.orderWords() }
         let versionValid = versionCol?.validity
         var selected: [Int32] = []
         var i = 0
@@ -129,27 +130,5 @@ public struct DedupSpec: Sendable, Equatable {
         }
         selected.sort()
         return selected
-    }
-
-    /// An `Int64` per row ordered like the values: ints as is, doubles by `OrderWord.double`
-    /// (-0.0 equals 0.0, every NaN equals every NaN and is above +inf), bools 0/1, strings by the rank of their bytes in the
-    /// dictionary (equal strings share a rank even if the dictionary repeats them).
-    static func orderKeys(_ c: Column) -> [Int64] {
-        switch c.data {
-        case .int64(let v): return v
-        case .bool(let v): return v.map { Int64($0) }
-        case .double(let v): return OrderWord.doubles(v)
-        case .string(let codes, let dict):
-            if Compactor.isSortedUnique(dict) { return codes.map { Int64($0) } }
-            var entries = Array(0..<Int32(dict.count))
-            entries.sort { dict.compare(Int($0), Int($1)) < 0 }
-            var rank = [Int64](repeating: 0, count: dict.count)
-            var r: Int64 = 0
-            for (i, e) in entries.enumerated() {
-                if i > 0 && dict.compare(Int(entries[i - 1]), Int(e)) != 0 { r += 1 }
-                rank[Int(e)] = r
-            }
-            return rank.withUnsafeBufferPointer { rk in codes.map { $0 < UInt32(rk.count) ? rk[Int($0)] : -1 } }
-        }
     }
 }

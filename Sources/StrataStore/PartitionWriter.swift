@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 
 /// Turns a batch of rows in arbitrary order into staged segments: rows are split by time
@@ -53,25 +54,8 @@ public enum PartitionWriter {
     public static func sortRows(_ rows: inout [Int32], _ def: TableDefinition, _ columns: [Column]) {
         let keys = def.sortKey.compactMap { def.columnIndex($0) }
         guard !keys.isEmpty, rows.count > 1 else { return }
-        // comparable Int64 per key column: ints as is, strings by dictionary rank, doubles by
-        // `OrderWord.double` (-0.0 ties with 0.0, NaNs last), bools 0/1
-        var keyValues: [[Int64]] = []
-        var keyValid: [[UInt8]?] = []
-        for k in keys {
-            let c = columns[k]
-            switch c.data {
-            case .int64(let v): keyValues.append(v)
-            case .double(let v): keyValues.append(OrderWord.doubles(v))
-            case .bool(let v): keyValues.append(v.map { Int64($0) })
-            case .string(let codes, let dict):
-                var order = Array(0..<Int32(dict.count))
-                order.sort { dict.compare(Int($0), Int($1)) < 0 }
-                var rank = [Int64](repeating: 0, count: dict.count)
-                for (r, e) in order.enumerated() { rank[Int(e)] = Int64(r) }
-                keyValues.append(codes.map { rank[Int($0)] })
-            }
-            keyValid.append(c.validity)
-        }
+        let keyValues = keys.map { columns[$0].orderWords() }
+        let keyValid = keys.map { columns[$0].validity }
         if keys.count == 2 && keyValid.allSatisfy({ $0 == nil }) {
             // common case (profile_id, ts): sort packed tuples
             let a = keyValues[0], b = keyValues[1]

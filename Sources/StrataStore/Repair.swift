@@ -89,25 +89,25 @@ extension Table {
             try StoreFS.requireDirectory(qdir, create: true)
             var dirs: Set<String> = [manifestDir, qdir]
             for d in r.damaged {
-                do throws(FormatError) { try FileIO.rename(d.path, qdir + "/" + Table.manifestName(d.version)) } catch { throw StoreError(error) }
+                try StoreFS.rename(d.path, qdir + "/" + Table.manifestName(d.version))
             }
             for o in r.orphans {
                 let part = String(o.relativePath.prefix { $0 != "/" })
                 try StoreFS.requireDirectory(qdir + "/" + part, create: true)
-                do throws(FormatError) { try FileIO.rename(dir + "/" + o.relativePath, qdir + "/" + o.relativePath) } catch { throw StoreError(error) }
+                try StoreFS.rename(dir + "/" + o.relativePath, qdir + "/" + o.relativePath)
                 dirs.insert(dir + "/" + part)
                 dirs.insert(qdir + "/" + part)
             }
-            do throws(FormatError) { for d in dirs.sorted() { try FileIO.syncDirectory(d) } } catch { throw StoreError(error) }
+            for d in dirs.sorted() { try StoreFS.syncDirectory(d) }
             var next = baseManifest
             next.version = max(base, r.damaged.map(\.version).max() ?? 0) + 1
             next.committedAt = Date().timeIntervalSince1970
             let tmp = "\(manifestDir)/.tmp-\(next.version)-\(getpid())"
             unlink(tmp)
             let bytes = try next.encode()
-            do throws(FormatError) { try FileIO.writeNewFile(tmp, bytes, sync: true) } catch { throw StoreError(error) }
+            try StoreFS.writeNewFile(tmp, bytes, sync: true)
             try publishManifest(tmp, next.version)
-            do throws(FormatError) { try FileIO.syncDirectory(manifestDir) } catch { throw StoreError(error) }
+            try StoreFS.syncDirectory(manifestDir)
             r.applied = true
             r.quarantine = qdir
             r.newVersion = next.version
@@ -140,7 +140,7 @@ extension Table {
             for f in pdir.entries().sorted() where !referenced.contains(p + "/" + f) && pdir.kind(f) == .regular {
                 let path = pdir.path + "/" + f
                 let reader = try? SegmentReader(path: path)
-                r.orphans.append(.init(relativePath: p + "/" + f, bytes: FileIO.fileSize(path) ?? 0, rows: reader.map(\.rowCount)))
+                r.orphans.append(.init(relativePath: p + "/" + f, bytes: StoreFS.fileSize(path) ?? 0, rows: reader.map(\.rowCount)))
             }
         }
         return r

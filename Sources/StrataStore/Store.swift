@@ -100,18 +100,18 @@ public final class Store: Sendable {
         } catch {
             throw StoreError(.io, "cannot create table directory: \(error.localizedDescription)", path: tmp, cause: error)
         }
-        do throws(FormatError) {
-            try FileIO.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), manifest, sync: true)
-            try FileIO.syncDirectory(tmp + "/_manifest")
+        do throws(StoreError) {
+            try StoreFS.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), manifest, sync: true)
+            try StoreFS.syncDirectory(tmp + "/_manifest")
             if FileManager.default.fileExists(atPath: dir) {
                 // leftover directory without a manifest (e.g. a crashed drop): replace it
                 StoreFS.removeTree(dir)
             }
-            try FileIO.rename(tmp, dir)
-            try FileIO.syncDirectory(root)
+            try StoreFS.rename(tmp, dir)
+            try StoreFS.syncDirectory(root)
         } catch {
             StoreFS.removeTree(tmp)
-            throw StoreError(error)
+            throw error
         }
         return Table(store: self, name: def.name, dir: dir)
     }
@@ -125,10 +125,8 @@ public final class Store: Sendable {
         let t = try table(name)
         try t.withWriterLock { () throws(StoreError) in
             let trash = "\(root)/.dropped-\(t.name)-\(UInt64(Date().timeIntervalSince1970 * 1e6))"
-            do throws(FormatError) {
-                try FileIO.rename(t.dir, trash)
-                try FileIO.syncDirectory(root)
-            } catch { throw StoreError(error) }
+            try StoreFS.rename(t.dir, trash)
+            try StoreFS.syncDirectory(root)
             StoreFS.removeTree(trash)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,6 +77,65 @@ enum StoreFS {
             throw notOurs(path, kind(st.st_mode), expected: "regular file")
         }
         return fd
+    }
+
+    // MARK: whole files (manifests, table folders)
+
+    /// Creates `path` exclusively, writes `bytes`, fsyncs it when asked and closes it; a file
+    /// that could not be written completely is removed again.
+    static func writeNewFile(_ path: String, _ bytes: [UInt8], sync: Bool) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 { throw StoreError(.io, "\(path): cannot create file: \(errnoText())", path: path) }
+        var failure = writeAll(fd, bytes).map { errnoText($0) }
+        if failure == nil && sync && fsync(fd) != 0 { failure = errnoText() }
+        close(fd)
+        if let failure {
+            unlink(path)
+            throw StoreError(.io, "\(path): cannot write file: \(failure)", path: path)
+        }
+    }
+
+    /// Reads a whole (small) file; one larger than `limit` bytes is damage.
+    static func readFile(_ path: String, limit: Int = 1 << 30) throws(StoreError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw StoreError(.io, "\(path): cannot open: \(errnoText())", path: path) }
+        defer { close(fd) }
+        var st = Glibc.stat()
+        guard fstat(fd, &st) == 0 else { throw StoreError(.io, "\(path): cannot stat: \(errnoText())", path: path) }
+        let size = Int(st.st_size)
+        guard size <= limit else { throw StoreError(.corrupt, "\(path): file is larger than \(limit) bytes", path: path) }
+        var out = [UInt8](repeating: 0, count: size)
+        var off = 0
+        var failure: String?
+        out.withUnsafeMutableBytes { raw in
+            while off < size {
+                let n = read(fd, raw.baseAddress! + off, size - off)
+                if n < 0 { if errno == EINTR { continue }; failure = errnoText(); return }
+                if n == 0 { break }
+                off += n
+            }
+        }
+        if let failure { throw StoreError(.io, "\(path): cannot read: \(failure)", path: path) }
+        if off < size { out.removeLast(size - off) }
+        return out
+    }
+
+    /// fsyncs a directory so renames and creations in it are durable.
+    static func syncDirectory(_ path: String) throws(StoreError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw StoreError(.io, "\(path): cannot open directory: \(errnoText())", path: path) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw StoreError(.io, "\(path): cannot sync directory: \(errnoText())", path: path) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(StoreError) {
+        if Glibc.rename(from, to) != 0 { throw StoreError(.io, "\(from): cannot rename to '\(to)': \(errnoText())") }
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        var st = Glibc.stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int(st.st_size)
     }
 
     /// An open directory, reached without following links.

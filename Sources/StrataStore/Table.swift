@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 #if canImport(Glibc)
 import Glibc
@@ -50,7 +51,7 @@ public final class Table: Sendable {
         let key = ManifestCache.key(path)
         if let key, let m = store.manifestCache.lookup(key, table: dir) { return m }
         let bytes: [UInt8]
-        do throws(FormatError) { bytes = try FileIO.readFile(path, limit: 1 << 30) } catch { throw StoreError(error) }
+        bytes = try StoreFS.readFile(path, limit: 1 << 30)
         let m = try Manifest.decode(bytes, path: path)
         guard m.version == v else { throw StoreError(.corrupt, "\(path): holds version \(m.version)", path: path) }
         if let key { store.manifestCache.store(key, table: dir, m) }
@@ -286,11 +287,11 @@ public final class Table: Sendable {
                 if StoreFS.kind(pdir) == .missing { dirs.insert(dir) }
                 try StoreFS.requireDirectory(pdir, create: true)
                 try Table.step("rename")
-                do throws(FormatError) { try FileIO.rename(s.tmpPath, pdir + "/" + s.entry.id + ".seg") } catch { throw StoreError(error) }
+                try StoreFS.rename(s.tmpPath, pdir + "/" + s.entry.id + ".seg")
                 dirs.insert(pdir)
             }
             try Table.step("sync-dirs")
-            do throws(FormatError) { for d in dirs.sorted() { try FileIO.syncDirectory(d) } } catch { throw StoreError(error) }
+            for d in dirs.sorted() { try StoreFS.syncDirectory(d) }
             // 2. the next manifest version, written to a temporary name and renamed atomically
             var next = current
             next.version = current.version + 1
@@ -307,11 +308,11 @@ public final class Table: Sendable {
             let tmp = "\(manifestDir)/.tmp-\(next.version)-\(getpid())"
             unlink(tmp)
             try Table.step("write-manifest")
-            do throws(FormatError) { try FileIO.writeNewFile(tmp, bytes, sync: true) } catch { throw StoreError(error) }
+            try StoreFS.writeNewFile(tmp, bytes, sync: true)
             try Table.step("rename-manifest")
             try publishManifest(tmp, next.version)
             try Table.step("sync-manifest-dir")
-            do throws(FormatError) { try FileIO.syncDirectory(manifestDir) } catch { throw StoreError(error) }
+            try StoreFS.syncDirectory(manifestDir)
             return next
         }
     }
@@ -338,7 +339,7 @@ public final class Table: Sendable {
             unlink(tmp)
             throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it", path: final)
         }
-        do throws(FormatError) { try FileIO.rename(tmp, final) } catch { throw StoreError(error) }
+        try StoreFS.rename(tmp, final)
     }
 
     /// Replaces the table definition (options, codec) in a new manifest version.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataCore
 @testable import StrataFormat
 
 let schema5: [ColumnSchema] = [
@@ -154,7 +155,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
         var bad = bytes
         bad[pos] ^= UInt8(1 << (k % 8))
         let path = "\(dir)/flip\(k).seg"
-        try FileIO.writeNewFile(path, bad, sync: false)
+        try writeFile(path, bad)
         do {
             let reader = try SegmentReader(path: path)
             try reader.verify()
@@ -169,7 +170,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
     #expect(detected > positions.count * 9 / 10)
     for cut in Array(stride(from: 0, to: bytes.count, by: max(1, bytes.count / 150))) + [bytes.count - 1] {
         let path = "\(dir)/cut\(cut).seg"
-        try FileIO.writeNewFile(path, Array(bytes[0..<cut]), sync: false)
+        try writeFile(path, Array(bytes[0..<cut]))
         #expect(throws: FormatError.self) { _ = try SegmentReader(path: path) }
         try? FileManager.default.removeItem(atPath: path)
     }
@@ -187,7 +188,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
             var bad = bytes
             bad[pos] ^= UInt8(1 << bit)
             let path = "\(dir)/hdr\(pos)-\(bit).seg"
-            try FileIO.writeNewFile(path, bad, sync: false)
+            try writeFile(path, bad)
             do throws(FormatError) {
                 _ = try SegmentReader(path: path)
                 Issue.record("flip of bit \(bit) at byte \(pos) went unnoticed")
@@ -206,7 +207,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
     var future = bytes
     future[8] = 9
     future[bytes.count - 16] = 9
-    try FileIO.writeNewFile(dir + "/v9.seg", future, sync: false)
+    try writeFile(dir + "/v9.seg", future)
     do {
         _ = try SegmentReader(path: dir + "/v9.seg")
         Issue.record("version 9 accepted")
@@ -214,7 +215,7 @@ func corruptionSample(seed: UInt64, rows: Int) throws -> ([Column], [UInt8]) {
         #expect(e.kind == .unsupportedVersion)
         #expect(e.description == "\(dir)/v9.seg: segment format version 9 is not supported (this build reads version 1)")
     }
-    try FileIO.writeNewFile(dir + "/text.seg", Array(String(repeating: "hello world ", count: 20).utf8), sync: false)
+    try writeFile(dir + "/text.seg", Array(String(repeating: "hello world ", count: 20).utf8))
     #expect(throws: FormatError.self) { _ = try SegmentReader(path: dir + "/text.seg") }
 }
 
@@ -380,4 +381,72 @@ func selectedRowDecodeMatchesFullDecode(seed: UInt64) throws {
         }
     }
     #expect(SegmentWriter.decodeLowerHex(Array("abc".utf8)) == nil)
+}
+
+/// Writes a test file (the segment writer's own file handling is not under test there).
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// Format.md, "Pages": NULL rows of integer, string and double pages hold the previous
+/// non-NULL value of the block (the first one for leading NULLs); NULL rows of boolean pages
+/// hold 0, whatever the column held there in memory.
+@Test func nullRowsHoldTheDocumentedValues() throws {
+    let valid: [UInt8] = [0, 1, 0, 0, 1, 1, 0, 1, 0, 0]
+    let schema = [ColumnSchema(name: "b", type: .boolean), ColumnSchema(name: "n", type: .bigint),
+                  ColumnSchema(name: "x", type: .double), ColumnSchema(name: "s", type: .varchar)]
+    let cols = [
+        Column(.bool([1, 1, 1, 1, 0, 1, 1, 0, 1, 1]), validity: valid),
+        Column(.int64([9, 5, 9, 9, 7, 3, 9, 8, 9, 9]), validity: valid),
+        Column(.double([9, 0.5, 9, 9, 7, 3, 9, 8, 9, 9]), validity: valid),
+        Column(.string(codes: [0, 1, 0, 0, 2, 1, 0, 3, 0, 0], dictionary: StringDictionary(["z", "b", "a", "c"])), validity: valid),
+    ]
+    var opts = SegmentWriterOptions()
+    opts.codecs = [CodecSpec(.none), CodecSpec(.none), CodecSpec(.none), CodecSpec(.none)]
+    let dir = tempDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try SegmentWriter.write(schema: schema, columns: cols, options: opts, to: dir + "/nulls.seg", sync: false)
+    let reader = try SegmentReader(path: dir + "/nulls.seg")
+    #expect(reader.footer.columns.map { $0.blocks[0].encoding } == [.bitmap, .frameOfReference, .decimal, .frameOfReference])
+    let scratch = DecodeScratch()
+    func block(_ c: Int) throws -> BlockVector {
+        let v = BlockVector()
+        try reader.decode(column: c, block: 0, into: v, scratch: scratch)
+        #expect(Array(v.validity.prefix(10)) == valid)
+        return v
+    }
+    #expect(Array(try block(0).bools.prefix(10)) == [0, 1, 0, 0, 0, 1, 0, 0, 0, 0])
+    #expect(Array(try block(1).ints.prefix(10)) == [5, 5, 5, 5, 7, 3, 3, 8, 8, 8])
+    #expect(Array(try block(2).doubles.prefix(10)) == [0.5, 0.5, 0.5, 0.5, 7, 3, 3, 8, 8, 8])
+    // codes into the sorted dictionary ["a", "b", "c"] of the non-NULL rows
+    #expect(try reader.dictionary(column: 3).strings == ["a", "b", "c"])
+    #expect(Array(try block(3).ints.prefix(10)) == [1, 1, 1, 1, 0, 1, 1, 2, 2, 2])
+}
+
+/// Format.md, "Footer": `hasDictionary` is 1 exactly for string columns, 0 otherwise, and any
+/// other byte is damage; encoding id 6 is reserved and refused.
+@Test func footerDictionaryFlagAndReservedEncodingAreChecked() throws {
+    let schema = [ColumnSchema(name: "n", type: .bigint)]
+    var opts = SegmentWriterOptions()
+    opts.partition = "all"
+    let (_, footer) = try SegmentWriter.encode(schema: schema, columns: [Column(.int64([1, 2, 3]))], options: opts)
+    let bytes = footer.serialize()
+    // fixed fields, partition, createdBy, sort key, column count, then the column's name,
+    // type, nullable, codec, storedBytes and rawBytes
+    let flagAt = 36 + (4 + footer.partition.utf8.count) + (4 + footer.createdBy.utf8.count) + 2 + 2 * footer.sortKey.count + 2
+        + (4 + 1) + 3 + 16
+    #expect(bytes[flagAt] == 0)
+    let encodingAt = flagAt + 1 + 21
+    #expect(bytes[encodingAt] == footer.columns[0].blocks[0].encoding.rawValue)
+    _ = try bytes.withUnsafeBytes { try SegmentFooter.parse($0) }
+    for (at, value, message) in [(flagAt, UInt8(2), "dictionary flag 2"), (flagAt, 1, "has a dictionary"), (encodingAt, 6, "unknown encoding id")] {
+        var bad = bytes
+        bad[at] = value
+        do {
+            _ = try bad.withUnsafeBytes { try SegmentFooter.parse($0) }
+            Issue.record("byte \(value) at \(at) accepted")
+        } catch let error as FormatError {
+            #expect(error.kind == .corrupt && error.message.contains(message), "\(error)")
+        }
+    }
 }

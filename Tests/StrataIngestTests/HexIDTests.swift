@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText
@@ -180,7 +181,7 @@ private func randomID(_ rng: inout SplitMix, pool: [UInt64], mix: Int) -> String
 }
 
 private func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in StrataFormat.compareBytes(x, y) } }
+    a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in StrataCore.compareBytes(x, y) } }
 }
 
 /// String cells are appended in column batches after their rows are parsed: unescaped CSV

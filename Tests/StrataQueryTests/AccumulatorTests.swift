@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataCore
 import StrataFormat
 @testable import StrataQuery
 

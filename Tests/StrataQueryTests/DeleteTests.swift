@@ -24,7 +24,7 @@ import StrataStore
     #expect(!files.isEmpty)
     let needle = Array("secret-visitor-42".utf8)
     for f in files {
-        let bytes = try FileIO.readFile(dir + "/" + f)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + f)))
         let found = bytes.count >= needle.count && (0...(bytes.count - needle.count)).contains { i in bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle }
         #expect(!found, "\(f) still holds the erased value")
         let r = try SegmentReader(path: dir + "/" + f)

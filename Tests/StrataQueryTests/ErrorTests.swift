@@ -37,10 +37,10 @@ private func failure(_ engine: QueryEngine, _ sql: String) -> EngineError? {
     try runner.load("t", (0..<100).map { "2024-01-01 10:00:\(String(format: "%02d", $0 % 60))|\($0)" })
     let table = try runner.store.table("t")
     let path = table.segmentPath(try table.currentManifest().segments[0])
-    var bytes = try FileIO.readFile(path)
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     bytes[0] ^= 0xFF
     unlink(path)
-    try FileIO.writeNewFile(path, bytes, sync: false)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
 
     let e = try #require(failure(runner.engine, "SELECT sum(n) FROM t"))
     #expect(e.kind == .corrupt)

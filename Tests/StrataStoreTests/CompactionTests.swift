@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataCore
 import StrataFormat
 @testable import StrataStore
 
@@ -242,23 +243,6 @@ func mergePreservesRowsAcrossSeeds(seed: Int) throws {
     let again = try Compactor.compact(table: t)
     #expect(again.inputSegments == 0 && again.manifestVersion == nil)
     #expect(again.description.hasPrefix("compaction of events: nothing to compact"))
-}
-
-@Test func dictionaryUnionIsSortedAndUnique() {
-    let a = StringDictionary(["b", "d", "zz"]), b = StringDictionary(["a", "b", "c", "zz"]), c = StringDictionary(["d", "b"])
-    let (merged, maps) = Compactor.mergeDictionaries([a, b, c])
-    #expect(merged.strings == ["a", "b", "c", "d", "zz"])
-    #expect(maps == [[1, 3, 4], [0, 1, 2, 4], [3, 1]])
-    // all inputs sorted (segment dictionaries): merged without sorting
-    let (ms, mm) = Compactor.mergeDictionaries([a, b, StringDictionary(["", "b", "bb", "zz", "zzz"]), StringDictionary()])
-    #expect(ms.strings == ["", "a", "b", "bb", "c", "d", "zz", "zzz"])
-    #expect(mm == [[2, 5, 6], [1, 2, 4, 6], [0, 2, 3, 6, 7], []])
-    let (single, m1) = Compactor.mergeDictionaries([StringDictionary(["x", "y"])])
-    #expect(single.strings == ["x", "y"] && m1 == [[0, 1]])
-    let (dup, m2) = Compactor.mergeDictionaries([StringDictionary(["y", "x", "y"])])
-    #expect(dup.strings == ["x", "y"] && m2 == [[1, 0, 1]])
-    let (empty, m3) = Compactor.mergeDictionaries([StringDictionary(), StringDictionary(["q"])])
-    #expect(empty.strings == ["q"] && m3 == [[], [0]])
 }
 
 @Test func compactionLevelsAndTargetFromOptions() throws {

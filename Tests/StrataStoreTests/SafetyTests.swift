@@ -25,7 +25,7 @@ private func contents(_ dir: String) -> [String: [UInt8]] {
     while let rel = e.nextObject() as? String {
         var st = stat()
         if lstat(dir + "/" + rel, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
-            out[rel] = (try? FileIO.readFile(dir + "/" + rel)) ?? []
+            out[rel] = (try? StoreFS.readFile(dir + "/" + rel)) ?? []
         }
     }
     return out
@@ -38,7 +38,7 @@ private func segmentFiles(_ t: Table) -> Set<String> {
 /// Rewrites the manifest of version `v` through `change`, optionally with a valid checksum.
 private func damageManifest(_ t: Table, _ v: UInt64, fixChecksum: Bool, _ change: (inout [UInt8]) -> Void) throws {
     let path = t.manifestPath(v)
-    var b = try FileIO.readFile(path)
+    var b = try StoreFS.readFile(path)
     change(&b)
     if fixChecksum {
         let crcAt = b.count - 12
@@ -46,7 +46,7 @@ private func damageManifest(_ t: Table, _ v: UInt64, fixChecksum: Bool, _ change
         for i in 0..<4 { b[crcAt + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
     }
     unlink(path)
-    try FileIO.writeNewFile(path, b, sync: false)
+    try StoreFS.writeNewFile(path, b, sync: false)
 }
 
 @Test(arguments: ["flipped byte", "newer format version"])
@@ -59,7 +59,7 @@ func damagedNewestManifestIsNeverSkippedNorOverwritten(_ damage: String) throws 
     } else {
         try damageManifest(t, newest, fixChecksum: true) { $0[8] = 2 }
     }
-    let damagedBytes = try FileIO.readFile(t.manifestPath(newest))
+    let damagedBytes = try StoreFS.readFile(t.manifestPath(newest))
     let segsBefore = segmentFiles(t)
     #expect(segsBefore.count >= 3)
 
@@ -84,7 +84,7 @@ func damagedNewestManifestIsNeverSkippedNorOverwritten(_ damage: String) throws 
         #expect(r.deletedFiles.isEmpty)
         #expect(r.problems.contains { $0.contains(t.manifestPath(newest)) })
     }
-    #expect(try FileIO.readFile(t.manifestPath(newest)) == damagedBytes)
+    #expect(try StoreFS.readFile(t.manifestPath(newest)) == damagedBytes)
     #expect(t.manifestVersions().first == newest)
     #expect(segmentFiles(t) == segsBefore)
     #expect(t.verify().problems.contains { $0.contains(t.manifestPath(newest)) })
@@ -94,7 +94,7 @@ func damagedNewestManifestIsNeverSkippedNorOverwritten(_ damage: String) throws 
     #expect(survey.needsRepair && !survey.applied)
     #expect(survey.base == newest - 1)
     #expect(survey.orphans.count >= 1)  // the last batch's segments
-    #expect(try FileIO.readFile(t.manifestPath(newest)) == damagedBytes)
+    #expect(try StoreFS.readFile(t.manifestPath(newest)) == damagedBytes)
     let done = try t.repair(apply: true)
     #expect(done.applied && done.newVersion == newest + 1)
     let snap = try t.snapshot()
@@ -121,11 +121,11 @@ func damagedNewestManifestIsNeverSkippedNorOverwritten(_ damage: String) throws 
 
 @Test func aManifestVersionIsNeverReplaced() throws {
     let t = try tableWithBatches(1)
-    let existing = try FileIO.readFile(t.manifestPath(2))
+    let existing = try StoreFS.readFile(t.manifestPath(2))
     let tmp = t.manifestDir + "/.tmp-test"
-    try FileIO.writeNewFile(tmp, Array("other".utf8), sync: false)
+    try StoreFS.writeNewFile(tmp, Array("other".utf8), sync: false)
     #expect(throws: StoreError.self) { try t.publishManifest(tmp, 2) }
-    #expect(try FileIO.readFile(t.manifestPath(2)) == existing)
+    #expect(try StoreFS.readFile(t.manifestPath(2)) == existing)
     #expect(!FileManager.default.fileExists(atPath: tmp))
 }
 
@@ -151,7 +151,7 @@ func aMissingOrTruncatedSegmentIsCorruptionAtSnapshot(_ how: String) throws {
 @Test func aSnapshotNeedsTheReaderLock() throws {
     let t = try tableWithBatches(1)
     let path = t.dir + "/_readers"
-    if !FileManager.default.fileExists(atPath: path) { try FileIO.writeNewFile(path, [], sync: false) }
+    if !FileManager.default.fileExists(atPath: path) { try StoreFS.writeNewFile(path, [], sync: false) }
     chmod(path, 0o444)
     let immutable = shell("chattr +i '\(path)'")
     defer {
@@ -199,8 +199,8 @@ func linksInTheStoreAreNeverFollowed(_ which: String) throws {
     }())
     let outside = NSTemporaryDirectory() + "strata-sentinel-\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: outside + "/dir", withIntermediateDirectories: true)
-    try FileIO.writeNewFile(outside + "/file", Array("precious".utf8), sync: false)
-    for i in 0..<3 { try FileIO.writeNewFile(outside + "/dir/seg-\(i).seg", Array("precious \(i)".utf8), sync: false) }
+    try StoreFS.writeNewFile(outside + "/file", Array("precious".utf8), sync: false)
+    for i in 0..<3 { try StoreFS.writeNewFile(outside + "/dir/seg-\(i).seg", Array("precious \(i)".utf8), sync: false) }
     let m = try t.currentManifest()
     let seg = m.segments[0]
     func replace(_ path: String, withLinkTo target: String) throws {
@@ -276,7 +276,7 @@ func linksInTheStoreAreNeverFollowed(_ which: String) throws {
     }
     #expect(tmpFiles().isEmpty)
     // a crashed writer's file (no process holds the staging lock): gc --now removes it at once
-    try FileIO.writeNewFile(t.tmpDir + "/seg-crashed.seg", [1, 2, 3], sync: false)
+    try StoreFS.writeNewFile(t.tmpDir + "/seg-crashed.seg", [1, 2, 3], sync: false)
     // while a live writer stages, nothing in _tmp is touched, however old
     var live: [Table.StagedSegment]? = try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(50, seed: 4))
     var r = t.collectGarbage(graceSeconds: -1, now: true)

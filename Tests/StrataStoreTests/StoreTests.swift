@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataCore
 import StrataFormat
 @testable import StrataStore
 
@@ -134,10 +135,10 @@ func allRows(_ t: Table) throws -> [[String]] {
     try t.commit(adding: try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(2000)))
     let seg = try t.currentManifest().segments[1]
     let path = t.segmentPath(seg)
-    var bytes = try FileIO.readFile(path)
+    var bytes = try StoreFS.readFile(path)
     bytes[bytes.count / 3] ^= 0x40
     try FileManager.default.removeItem(atPath: path)
-    try FileIO.writeNewFile(path, bytes, sync: false)
+    try StoreFS.writeNewFile(path, bytes, sync: false)
     let report = t.verify()
     #expect(!report.isSound)
     #expect(report.problems.count == 1)
@@ -145,10 +146,10 @@ func allRows(_ t: Table) throws -> [[String]] {
     // a corrupt newest manifest: verify names it; readers refuse the table (never fall back
     // to the previous version: SafetyTests)
     let mpath = t.manifestPath(2)
-    var mb = try FileIO.readFile(mpath)
+    var mb = try StoreFS.readFile(mpath)
     mb[20] ^= 1
     try FileManager.default.removeItem(atPath: mpath)
-    try FileIO.writeNewFile(mpath, mb, sync: false)
+    try StoreFS.writeNewFile(mpath, mb, sync: false)
     #expect(t.verify().problems.contains { $0.hasPrefix(mpath) && $0.contains("checksum") })
     do throws(StoreError) {
         _ = try t.currentManifest()

@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataQuery
 import StrataStore

@@ -1,3 +1,4 @@
+import StrataCore
 import Foundation
 
 /// approx_count_distinct(x): a HyperLogLog sketch per group (allocated at its first value).

@@ -1,3 +1,4 @@
+import StrataCore
 import CStrataKernels
 
 /// count(DISTINCT x): every (group, value word) pair, counted when finishing.

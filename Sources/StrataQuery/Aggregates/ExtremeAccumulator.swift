@@ -1,3 +1,4 @@
+import StrataCore
 /// min(x) / max(x) over DOUBLE or an integer lane (BIGINT, DATE, TIMESTAMP, BOOLEAN): typed
 /// best values in `ibest`/`dbest`, `counts[g] > 0` once group g has one.
 final class ExtremeAccumulator: Accumulator {
@@ -25,8 +26,6 @@ final class ExtremeAccumulator: Accumulator {
         if isDouble { dbest.grow(to: groups, with: 0) } else { ibest.grow(to: groups, with: 0) }
     }
 
-    /// `a` orders before `b` (NaN after every number, as `Evaluator.compareValues`).
-    @inline(__always) static func less(_ a: Double, _ b: Double) -> Bool { a < b || (b.isNaN && !a.isNaN) }
 
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
         let v = args[0]
@@ -41,7 +40,7 @@ final class ExtremeAccumulator: Accumulator {
                 dbest.withUnsafeMutableBufferPointer { b in xs.withUnsafeBufferPointer { x in
                     for i in 0..<n where plain || !skip(i) {
                         let k = Int(g[i]), y = x[i * step]
-                        if c[k] == 0 { c[k] = 1; b[k] = y } else if isMin ? ExtremeAccumulator.less(y, b[k]) : ExtremeAccumulator.less(b[k], y) { b[k] = y }
+                        if c[k] == 0 { c[k] = 1; b[k] = y } else if isMin ? OrderWord.less(y, b[k]) : OrderWord.less(b[k], y) { b[k] = y }
                     }
                 } }
             } else {
@@ -61,7 +60,7 @@ final class ExtremeAccumulator: Accumulator {
             let t = Int(map[g])
             if isDouble {
                 let y = other.dbest[g]
-                if counts[t] == 0 || (isMin ? ExtremeAccumulator.less(y, dbest[t]) : ExtremeAccumulator.less(dbest[t], y)) { dbest[t] = y }
+                if counts[t] == 0 || (isMin ? OrderWord.less(y, dbest[t]) : OrderWord.less(dbest[t], y)) { dbest[t] = y }
             } else {
                 let y = other.ibest[g]
                 if counts[t] == 0 || (isMin ? y < ibest[t] : y > ibest[t]) { ibest[t] = y }

@@ -1,3 +1,4 @@
+import StrataCore
 import StrataSQL
 
 public enum WindowFn: Sendable, Equatable {

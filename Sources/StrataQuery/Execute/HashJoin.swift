@@ -1,3 +1,4 @@
+import StrataCore
 import StrataSQL
 import StrataStore
 

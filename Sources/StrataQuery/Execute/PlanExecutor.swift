@@ -1,3 +1,4 @@
+import StrataCore
 import Dispatch
 import StrataFormat
 import StrataStore
@@ -355,7 +356,7 @@ final class PlanExecutor {
         }
         let total = parts.reduce(0) { $0 + ($1.first?.count ?? 0) }
         for c in 0..<def.columns.count {
-            merged.append(Compactor.concatenate(parts.map { $0[c] }, physical: def.columns[c].type.physical, total: total))
+            merged.append(Column.concatenated(parts.map { $0[c] }, physical: def.columns[c].type.physical, total: total))
         }
         let keep = Compactor.dedupRows(columns: merged, definition: def)
         let vecs = merged.enumerated().map { c, col in QueryEngine.vector(col, DataType(def.columns[c].type)).gather(keep.map { Int32($0) }) }

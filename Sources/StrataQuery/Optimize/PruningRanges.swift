@@ -1,3 +1,4 @@
+import StrataCore
 import StrataText
 
 /// The value range each column must fall in for a row to pass a scan's filter, read off its

@@ -1,3 +1,4 @@
+import StrataCore
 import StrataText
 
 /// Readable text of bound expressions for EXPLAIN, given the names of the input columns.

@@ -1,5 +1,6 @@
 import Testing
-@testable import StrataFormat
+@testable import StrataCore
+@testable import StrataGen
 
 // RadixSort against the standard library's sort of (key, position) pairs: keys of every width
 // (so both the packed-word path and the two-array path run), small and large inputs (so both

@@ -27,6 +27,18 @@ public enum OrderWord {
         Double(bitPattern: UInt64(bitPattern: w ^ ((w >> 63) & Int64.max)))
     }
 
+    /// Three-way comparison of doubles by their words: -1, 0 or 1 (-0.0 equals 0.0, NaN
+    /// equals NaN and is above +inf). The SQL comparison of DOUBLE values.
+    @inlinable @inline(__always)
+    public static func compare(_ a: Double, _ b: Double) -> Int {
+        let x = double(a), y = double(b)
+        return x < y ? -1 : (x > y ? 1 : 0)
+    }
+
+    /// Whether `a` orders before `b` (min/max of DOUBLE).
+    @inlinable @inline(__always)
+    public static func less(_ a: Double, _ b: Double) -> Bool { double(a) < double(b) }
+
     /// The words of `values`, in order.
     @inlinable
     public static func doubles(_ values: [Double]) -> [Int64] {
@@ -42,5 +54,32 @@ public enum OrderWord {
     /// decoding group keys, once per group.
     public static func doubleValues(_ words: [Int64]) -> [Double] {
         words.map { doubleValue($0) }
+    }
+}
+
+extension Column {
+    /// One word per row whose signed order is the order of the values (NULL rows hold
+    /// anything: see `validity`): integers as they are, booleans 0/1, doubles by
+    /// `OrderWord.double`, strings by the rank of their bytes in the dictionary (equal strings
+    /// share a rank even if the dictionary repeats them; a code outside the dictionary, which
+    /// only a NULL row may hold, gets -1). The ingest sort, deduplication and compaction
+    /// merges order rows by these words.
+    public func orderWords() -> [Int64] {
+        switch data {
+        case .int64(let v): return v
+        case .bool(let v): return v.map { Int64($0) }
+        case .double(let v): return OrderWord.doubles(v)
+        case .string(let codes, let dict):
+            if dict.isSortedUnique { return codes.map { Int64($0) } }
+            var entries = Array(0..<Int32(dict.count))
+            entries.sort { dict.compare(Int($0), Int($1)) < 0 }
+            var rank = [Int64](repeating: 0, count: dict.count)
+            var r: Int64 = 0
+            for (i, e) in entries.enumerated() {
+                if i > 0 && dict.compare(Int(entries[i - 1]), Int(e)) != 0 { r += 1 }
+                rank[Int(e)] = r
+            }
+            return rank.withUnsafeBufferPointer { rk in codes.map { $0 < UInt32(rk.count) ? rk[Int($0)] : -1 } }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
-@testable import StrataFormat
+@testable import StrataCore
+@testable import StrataGen
 
 /// The DuckDB order of doubles that `OrderWord.double` encodes: -0.0 equals 0.0, NaN equals
 /// NaN and is above everything else, numeric order otherwise. -1, 0, 1.
@@ -59,6 +60,9 @@ struct DoubleDraw {
             let j = (i * 7 + 3) % xs.count
             let a = words[i], b = words[j]
             #expect((a < b ? -1 : (a > b ? 1 : 0)) == referenceCompare(xs[i], xs[j]), "seed \(seed): \(xs[i]) vs \(xs[j])")
+            // the comparisons of SQL (=, <, ...) and of min/max use the same rule
+            #expect(OrderWord.compare(xs[i], xs[j]) == referenceCompare(xs[i], xs[j]))
+            #expect(OrderWord.less(xs[i], xs[j]) == (referenceCompare(xs[i], xs[j]) < 0))
         }
     }
 }

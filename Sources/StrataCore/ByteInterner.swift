@@ -147,30 +147,3 @@ public struct ByteInterner {
         StringDictionary(bytes: storage, offsets: ends)
     }
 }
-
-/// Byte equality of two spans of length `n` (the tail compared as one overlapping word).
-@inlinable @inline(__always)
-public func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    if n >= 8 {
-        var i = 0
-        while i + 8 <= n {
-            if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                return false
-            }
-            i += 8
-        }
-        return i == n || ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-    }
-    if n >= 4 {
-        return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
-            && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-    }
-    var i = 0
-    while i < n {
-        if a[i] != b[i] { return false }
-        i += 1
-    }
-    return true
-}
-

@@ -1,0 +1,47 @@
+import Foundation
+
+/// The one parallel loop: items handed out to threads one at a time.
+public enum ParallelWork {
+    /// Cores of this machine: the default number of workers.
+    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Calls `body(item, worker)` for every item of `0..<count` on up to `workers` threads;
+    /// threads running at the same time have distinct worker numbers (`0..<workers`). With one
+    /// worker (or one item) the items run in order on the calling thread. `body` may run on
+    /// several threads at once: what it writes must be disjoint per item or per worker.
+    public static func forEach(_ count: Int, workers: Int = cores, _ body: @escaping (Int, Int) -> Void) {
+        let threads = max(1, min(workers, count))
+        if threads == 1 {
+            for i in 0..<count { body(i, 0) }
+            return
+        }
+        let next = NextItem()
+        let box = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            while true {
+                let i = next.take()
+                if i >= count { break }
+                box.value(i, w)
+            }
+        }
+    }
+
+    private final class NextItem: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        func take() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value - 1
+        }
+    }
+}
+
+/// Carries a value (a closure, a buffer pointer, a class) into code that runs on several
+/// threads, where the caller guarantees that the accesses are disjoint or synchronized.
+public struct UncheckedBox<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ v: T) { value = v }
+}
