@@ -43,7 +43,11 @@ public enum Output {
 
     /// The boxed table of `--format table`: cells as `Evaluator.text` (NULL as `NULL`), at
     /// most 80 characters wide, numbers right-aligned, a row count below.
+    /// EXPLAIN's plan (one `plan` column) prints as its lines, uncut, without a box.
     static func table(_ r: ResultSet, maxRows: Int? = nil) -> String {
+        if r.names == ["plan"] && r.types == [.varchar] {
+            return r.columns[0].map { Evaluator.text($0) + "\n" }.joined()
+        }
         let n = r.rowCount
         let shown = min(n, maxRows ?? n)
         var cells = r.columns.map { col in col.prefix(shown).map { $0.isNull ? "NULL" : Evaluator.text($0) } }

@@ -152,6 +152,29 @@ import StrataSQL
         #expect(try spec("SELECT * FROM clicks c JOIN clicks d USING (visitor)")?.uniqueRight == false)
     }
 
+    /// A small left side builds the hash table; the answer and its order (left rows in order,
+    /// each one's partners in right-row order) are those of building on the right.
+    @Test func aSmallLeftSideBuildsAndKeepsTheAnswerAndOrder() throws {
+        _ = try runner.engine.execute("CREATE TABLE many (k BIGINT, v BIGINT)")
+        let rows = (0..<3000).map { i in (k: Int64((i * 7) % 5), v: Int64(i)) }
+        try runner.load("many", rows.map { "\($0.k)|\($0.v)" })
+        let (p, _, _) = try bound("SELECT l.title, m.v FROM links l JOIN many m ON l.link_id = m.k")
+        var spec: JoinSpec?
+        Optimizer.forEachNode(JoinChoice.apply(p)) { if case .join(let j) = $0.op { spec = j } }
+        #expect(spec?.buildLeft == true)
+        let r = try runner.engine.execute("SELECT l.title, m.v FROM links l JOIN many m ON l.link_id = m.k")[0].result
+        // the expected pairs: links in their order (1, 2, 3 over two segments), partners in row order
+        var expected: [[Value]] = []
+        for (id, title) in [(Int64(1), "alpha"), (2, "beta"), (3, "gamma")] {
+            for m in rows where m.k == id { expected.append([.string(title), .int(m.v)]) }
+        }
+        #expect(r.rowCount == expected.count)
+        #expect((0..<r.rowCount).map { i in [r.columns[0][i], r.columns[1][i]] } == expected)
+        // a residual condition across the sides still applies
+        let q = try runner.engine.execute("SELECT count(*) FROM links l JOIN many m ON l.link_id = m.k AND m.v < l.link_id * 100")[0].result
+        #expect(q.columns[0][0] == .int(Int64(rows.filter { $0.k >= 1 && $0.k <= 3 && $0.v < $0.k * 100 }.count)))
+    }
+
     /// EXPLAIN never runs the statement: a cross join whose result would have 10^12 rows
     /// explains at once (run, it would not finish).
     @Test func explainOfAnEnormousCrossJoinDoesNotRunIt() throws {

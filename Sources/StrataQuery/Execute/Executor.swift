@@ -363,7 +363,7 @@ final class Executor: @unchecked Sendable {
             if let c = plan.counters {
                 c.segments = snap.segments.count
                 c.scanRows = Int(n)
-                c.groups = 1
+                c.groups = 1; c.preselected = 1
                 c.scanDone = DispatchTime.now().uptimeNanoseconds
                 c.aggregateDone = c.scanDone
                 c.phases += 1
@@ -511,10 +511,12 @@ final class Executor: @unchecked Sendable {
         groupCount = ng
         if let c = plan.counters {
             c.groups = ng
+            c.preselected = ng
             c.aggregateDone = DispatchTime.now().uptimeNanoseconds
         }
         if let chosen = preselectTopGroups(plan, columns: columns, count: ng) {
             let sel = chosen.map { Int32($0) }
+            plan.counters?.preselected = sel.count
             return Relation(names: names, types: types, columns: columns.map { $0.gather(sel) }, count: sel.count)
         }
         return Relation(names: names, types: types, columns: columns, count: ng)

@@ -19,6 +19,8 @@ final class PipelineCounters: @unchecked Sendable {
     var scanRows = 0
     var segmentsRead = 0, segments = 0, blocksRead = 0, blocks = 0
     var groups = 0
+    /// Groups passed on to the post stage (fewer when top-N preselection applies).
+    var preselected = 0
     var afterHaving = 0, afterQualify = 0, afterDistinct = 0, rows = 0
     var scanDone: UInt64 = 0, aggregateDone: UInt64 = 0
     var havingDone: UInt64 = 0, windowDone: UInt64 = 0, qualifyDone: UInt64 = 0, projectDone: UInt64 = 0
@@ -294,6 +296,9 @@ final class PlanExecutor {
             }
             for w in whereNodes { mark(w, counters.scanRows, counters.scanDone) }
             mark(aggNode, counters.groups, counters.aggregateDone)
+            if let aggNode, let s = stats?[ObjectIdentifier(aggNode)], counters.preselected < counters.groups {
+                s.notes.append("top-N preselection passed \(counters.preselected) of \(counters.groups) groups on")
+            }
             for h in havingNodes { mark(h, counters.afterHaving, counters.havingDone) }
             mark(windowNode, counters.afterHaving, counters.windowDone)
             for q in qualifyNodes { mark(q, counters.afterQualify, counters.qualifyDone) }

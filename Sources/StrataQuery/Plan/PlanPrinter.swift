@@ -108,7 +108,7 @@ struct PlanPrinter {
         case .cte(let def):
             if !def.materialize { node(def.plan, depth + 1) } else { ctes.append(def) }
         default:
-            break
+            for note in st?.notes ?? [] { lines.append(more + note) }
         }
         for i in n.inputs { node(i, depth + 1) }
     }
