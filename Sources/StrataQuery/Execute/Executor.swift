@@ -561,11 +561,14 @@ final class Executor: @unchecked Sendable {
         var b = Batch(columns: cols, count: input.count)
         let counters = plan.counters
         func mark(_ t: inout UInt64) { if counters != nil { t = DispatchTime.now().uptimeNanoseconds } }
-        if let h = plan.having {
-            let sel = try eval.select(h, b)
+        /// Keeps the rows where `f` holds (HAVING, QUALIFY).
+        func keep(_ f: BExpr?) throws(QueryError) {
+            guard let f else { return }
+            let sel = try eval.select(f, b)
             cols = cols.map { $0?.gather(sel) }
             b = Batch(columns: cols, count: sel.count)
         }
+        try keep(plan.having)
         counters?.afterHaving = b.count
         if let c = counters { mark(&c.havingDone) }
         if !plan.windows.isEmpty {
@@ -575,11 +578,7 @@ final class Executor: @unchecked Sendable {
             b = Batch(columns: cols, count: b.count)
         }
         if let c = counters { mark(&c.windowDone) }
-        if let q = plan.qualify {
-            let sel = try eval.select(q, b)
-            cols = cols.map { $0?.gather(sel) }
-            b = Batch(columns: cols, count: sel.count)
-        }
+        try keep(plan.qualify)
         counters?.afterQualify = b.count
         if let c = counters { mark(&c.qualifyDone) }
         let n = b.count
