@@ -26,6 +26,8 @@ $S query --format csv "SELECT CAST(ts AS DATE) AS day, count(*) AS clicks FROM c
   GROUP BY day ORDER BY day"
 $S query "SELECT extract(hour FROM ts) AS hour, count(*) AS clicks FROM clicks WHERE event = 'click'
   GROUP BY hour ORDER BY clicks DESC LIMIT 5"
+$S query "EXPLAIN ANALYZE SELECT link_id, count(*) AS clicks FROM clicks WHERE event = 'click'
+  AND ts >= TIMESTAMP '2024-03-01 00:00:00' GROUP BY link_id ORDER BY clicks DESC LIMIT 5"
 $S report --list
 $S report clicks traffic-sources --from 2024-03-01 --to 2024-03-03 --chart
 $S report clicks compare --from 2024-03-01 --to 2024-04-01 --profile 10 --format csv
