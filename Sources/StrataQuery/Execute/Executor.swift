@@ -138,6 +138,13 @@ final class Executor: @unchecked Sendable {
         return out
     }
 
+    /// Blocks of every non-empty segment of `snap` (from their footers).
+    static func blockCount(_ snap: Snapshot) -> Int {
+        var blocks = 0
+        for s in snap.segments where s.rows > 0 { blocks += (try? snap.reader(s).blockCount) ?? 0 }
+        return blocks
+    }
+
     static func find(_ d: StringDictionary, _ s: String) -> Int? {
         var s = s
         return s.withUTF8 { key -> Int? in
@@ -279,9 +286,7 @@ final class Executor: @unchecked Sendable {
                 c.segments = snap.segments.count
                 c.segmentsRead = Set(units.map(\.segment)).count
                 c.blocksRead = units.count
-                var blocks = 0
-                for s in snap.segments where s.rows > 0 { blocks += (try? snap.reader(s).blockCount) ?? 0 }
-                c.blocks = blocks
+                c.blocks = Executor.blockCount(snap)
             }
         }
         if let c = plan.counters {

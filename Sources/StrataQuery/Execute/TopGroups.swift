@@ -12,17 +12,14 @@ import StrataText
 ///   keep only the groups that can still reach the top `limit + offset` on the first ORDER BY
 ///   key (all ties at the boundary included); the post stage orders those exactly.
 extension Executor {
-    /// The two-phase plan, when it applies: nil otherwise.
+    /// The two-phase plan of an aggregate TopNRule marked (`plan.twoPhase`: a top-N by cheap
+    /// aggregates over a table scan, costly aggregates beside); nil when every group makes it.
     func runTwoPhaseTopN(_ plan: SelectPlan) throws(QueryError) -> Relation? {
-        guard case .table = plan.source, let limit = plan.limit, !plan.order.isEmpty, !plan.groups.isEmpty,
-              plan.having == nil, plan.windows.isEmpty, plan.qualify == nil, !plan.distinct else { return nil }
+        guard let limit = plan.limit else { return nil }
         let g = plan.groups.count
         var used = Set<Int>()
         for o in plan.order { o.expr.collectColumns(into: &used) }
         let orderAggs = used.filter { $0 >= g }.sorted()
-        guard orderAggs.allSatisfy({ $0 - g < plan.aggs.count && TopNRule.isCheap(plan.aggs[$0 - g]) }) else { return nil }
-        let unused = plan.aggs.indices.filter { !used.contains(g + $0) }
-        guard unused.contains(where: { TopNRule.isCostly(plan.aggs[$0]) }) else { return nil }
 
         // phase 1: group keys plus the ORDER BY aggregates only
         var p1 = plan

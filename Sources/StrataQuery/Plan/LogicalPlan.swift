@@ -64,12 +64,6 @@ final class PlanNode {
         }
         return zip(q, names).map { q, n in q.map { "\($0).\(n)" } ?? n }
     }
-
-    /// Every node of the tree, parents before children (CTE bodies are not entered).
-    func walk(_ body: (PlanNode) -> Void) {
-        body(self)
-        for i in inputs { i.walk(body) }
-    }
 }
 
 /// A stored table read by a plan: the statement's snapshot of it, the columns read, the

@@ -141,8 +141,7 @@ struct PlanPrinter {
         var plan = SelectPlan(source: .table(snap), slots: [], filter: nil, filterSlots: [], isAggregate: false, outputs: [], names: [])
         plan.prune = s.prune
         guard let units = try? executor.units(plan, snap) else { return "segments: footers unreadable" }
-        var total = 0
-        for seg in snap.segments where seg.rows > 0 { total += (try? snap.reader(seg).blockCount) ?? 0 }
+        let total = Executor.blockCount(snap)
         let segs = Set(units.map(\.segment)).count
         return "\(segs) of \(snap.segments.count) segments, \(units.count) of \(total) blocks to scan after pruning"
     }
