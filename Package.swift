@@ -39,6 +39,9 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CStrataKernels", path: "Sources/CStrataKernels",
                 cSettings: [.unsafeFlags(["-O3"])]),
+        // RE2 (Debian libre2-dev) behind a small C interface: the regular-expression functions
+        .target(name: "CRE2Shim", path: "Sources/CRE2Shim",
+                cxxSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("re2")]),
         .target(name: "StrataCore", swiftSettings: fast),
         .target(name: "StrataFormat", dependencies: ["StrataCore", "CZstd", "CLZ4", "CStrataKernels"], swiftSettings: fast),
         .target(name: "StrataText", dependencies: ["CZlib", "CZstd"], swiftSettings: fast),
@@ -46,7 +49,7 @@ let package = Package(
         .target(name: "StrataStore", dependencies: ["StrataCore", "StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataIngest", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataGen", swiftSettings: fast),
-        .target(name: "StrataQuery", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels"], swiftSettings: fast),
+        .target(name: "StrataQuery", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels", "CRE2Shim"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
             "StrataCore", "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -942,6 +942,9 @@ struct Parser {
             return try parseInterval()
         case "exists" where callLike:
             throw error("EXISTS is not supported", at: t)
+        case "substring" where callLike, "position" where callLike, "trim" where callLike:
+            if let e = try parseStringCallSyntax() { return e }
+            return try parseNameExpression()
         default:
             if reservedWords.contains(t.text) {
                 throw expected("expression")
@@ -1159,4 +1162,48 @@ func editDistanceAtMostOne(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         }
     }
     return true
+}
+
+// MARK: - SQL-standard string call syntax
+
+extension Parser {
+    /// `SUBSTRING(x FROM a [FOR b])`, `POSITION(needle IN haystack)`,
+    /// `TRIM([BOTH | LEADING | TRAILING] [chars] FROM x)`, desugared to the plain calls
+    /// `substring(x, a[, b])`, `strpos(haystack, needle)`, `trim`/`ltrim`/`rtrim(x[, chars])`.
+    /// Returns nil (nothing consumed) when the call uses the ordinary comma syntax.
+    fileprivate mutating func parseStringCallSyntax() throws(SQLError) -> Expr? {
+        let save = index
+        let t = advance()
+        _ = advance()  // (
+        func call(_ name: String, _ args: [Expr]) throws(SQLError) -> Expr {
+            try expectSymbol(.rparen, ")")
+            return try make(.function(FunctionCall(name: name, args: args)), from: t.start)
+        }
+        switch t.text {
+        case "substring":
+            let x = try parseExpr()
+            if acceptWord("from") {
+                let a = try parseExpr()
+                if acceptWord("for") { return try call("substring", [x, a, try parseExpr()]) }
+                return try call("substring", [x, a])
+            }
+            if acceptWord("for") {
+                let one = Expr(.literal(.integer(1)), range: SourceRange(start: x.range.end, end: x.range.end))
+                return try call("substring", [x, one, try parseExpr()])
+            }
+        case "position":
+            let needle = try parseConcat()
+            if acceptWord("in") { return try call("strpos", [try parseExpr(), needle]) }
+        default:  // trim
+            var name = "trim"
+            var side = false
+            if acceptWord("both") { side = true } else if acceptWord("leading") { name = "ltrim"; side = true } else if acceptWord("trailing") { name = "rtrim"; side = true }
+            if acceptWord("from") { return try call(name, [try parseExpr()]) }
+            let first = try parseExpr()
+            if acceptWord("from") { return try call(name, [try parseExpr(), first]) }
+            if side { return try call(name, [first]) }
+        }
+        index = save
+        return nil
+    }
 }

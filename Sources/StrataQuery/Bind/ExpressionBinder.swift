@@ -431,6 +431,7 @@ extension Binder {
         func trunc(_ u: Civil.Unit, _ a: BExpr) -> BExpr {
             .call(.dateTrunc(u), [a], a.type == .date && [.day, .week, .month, .quarter, .year].contains(u) ? .timestamp : .timestamp)
         }
+        if let s = try bindStringFunction(name, f, args, at) { return s }
         switch name {
         case "date_trunc", "datetrunc":
             try need(2)
@@ -503,7 +504,7 @@ extension Binder {
             return acc
         default:
             if Binder.aggregateNames.contains(name) { throw QueryError("aggregate function \(name)() is not allowed here", offset: at) }
-            let hint = Binder.closest(name, Binder.scalarNames + Array(Binder.aggregateNames)).map { " (did you mean \($0)()?)" } ?? ""
+            let hint = Binder.closest(name, Binder.scalarNames + Binder.stringFunctionNames + Array(Binder.aggregateNames)).map { " (did you mean \($0)()?)" } ?? ""
             throw QueryError("unknown function \(f.name)()\(hint)", offset: at)
         }
     }

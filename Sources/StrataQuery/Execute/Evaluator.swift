@@ -757,6 +757,8 @@ public struct Evaluator: @unchecked Sendable {
         switch fn {
         case .now(let us):
             return Vec.constant(.timestamp(us), type: .timestamp, count: n)
+        case .string(let f):
+            return try stringCall(f, args, t, n)
         case .dateTrunc(let unit):
             let v = args[0]
             try checkTimeRange(v)

@@ -41,6 +41,7 @@ enum ExprText {
         case .now: return "now"
         case .tryCast(let t, let i32): return "try_cast[\(i32 ? "INTEGER" : t.description)]"
         case .castInteger: return "cast[INTEGER]"
+        case .string(let f): return f.name
         default: return String(describing: f)
         }
     }
