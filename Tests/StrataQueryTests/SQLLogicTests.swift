@@ -23,6 +23,10 @@ import StrataText
 ///     <SQL>
 ///
 ///     set timezone <zone>
+///
+/// Files whose first line starts with `# conformance` get their expected rows from DuckDB
+/// (`scripts/conformance.py`); a statement or query there may end its Strata SQL with a line
+/// `==== duckdb` followed by the text DuckDB runs instead, which this runner skips.
 struct SQLLogicRunner {
     let store: Store
     var engine: QueryEngine
@@ -103,13 +107,17 @@ struct SQLLogicRunner {
             while i < lines.count && !lines[i].trimmingCharacters(in: .whitespaces).isEmpty { out.append(lines[i]); i += 1 }
             return out
         }
+        /// The Strata SQL of a block: the lines before a `==== duckdb` line.
+        func strataSQL(_ b: [String]) -> String {
+            (b.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "==== duckdb" }.map { Array(b[..<$0]) } ?? b).joined(separator: "\n")
+        }
         while i < lines.count {
             let line = lines[i].trimmingCharacters(in: .whitespaces)
             let at = "\(file):\(i + 1)"
             i += 1
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("statement ok") {
-                let sql = block().joined(separator: "\n")
+                let sql = strataSQL(block())
                 do { _ = try engine.execute(sql) } catch { Issue.record("\(at): statement failed: \(error)\n\(sql)") }
             } else if line.hasPrefix("load ") {
                 let table = String(line.dropFirst(5))
@@ -119,7 +127,7 @@ struct SQLLogicRunner {
             } else if line.hasPrefix("error") || line.hasPrefix("statement error") {
                 let expected = line.hasPrefix("error") ? String(line.dropFirst(5)).trimmingCharacters(in: .whitespaces)
                     : String(line.dropFirst(15)).trimmingCharacters(in: .whitespaces)
-                let sql = block().joined(separator: "\n")
+                let sql = strataSQL(block())
                 do {
                     _ = try engine.execute(sql)
                     Issue.record("\(at): expected error containing '\(expected)'")
@@ -133,7 +141,7 @@ struct SQLLogicRunner {
                 i += 1
                 let expectedStart = i
                 let expected = block()
-                let sql = sqlLines.joined(separator: "\n")
+                let sql = strataSQL(sqlLines)
                 do {
                     let r = try engine.execute(sql).last!.result
                     var got = (0..<r.rowCount).map { row in r.columns.map { SQLLogicRunner.cell($0[row]) }.joined(separator: "|") }
