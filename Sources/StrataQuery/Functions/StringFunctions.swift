@@ -96,7 +96,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         switch op {
         case .length: return .i(Int64(StringKernels.codePointCount(s)))
         case .strlen: return .i(Int64(s.utf8.count))
-        case .substring: return .s(StringKernels.substring(s, a[1].int, a.count > 2 ? a[2].int : nil))
+        case .substring: return .s(try StringKernels.substring(s, a[1].int, a.count > 2 ? a[2].int : nil))
         case .left: return .s(StringKernels.left(s, a[1].int))
         case .right: return .s(StringKernels.right(s, a[1].int))
         case .strpos: return .i(StringKernels.strpos(s, a[1].str))

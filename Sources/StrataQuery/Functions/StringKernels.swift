@@ -45,7 +45,14 @@ enum StringKernels {
     /// `substring(s, start[, length])`: code points [start, start + length) of the 1-based
     /// positions 1...n; a negative start counts from the end (-1 is the last), a negative length
     /// takes the code points before start.
-    static func substring(_ s: String, _ start: Int64, _ length: Int64?) -> String {
+    static func substring(_ s: String, _ start: Int64, _ length: Int64?) throws(QueryError) -> String {
+        // DuckDB's limits: offsets and lengths within ±2^32
+        if start > 4_294_967_295 || start < -4_294_967_296 {
+            throw QueryError("substring(): offset \(start) is out of range (between -4294967296 and 4294967295)")
+        }
+        if let l = length, l > 4_294_967_295 || l < -4_294_967_296 {
+            throw QueryError("substring(): length \(l) is out of range (between -4294967296 and 4294967295)")
+        }
         let p = Points(s)
         let n = Int64(p.count)
         var st = start
@@ -164,6 +171,7 @@ enum StringKernels {
     /// first `count` code points when longer.
     static func pad(_ s: String, _ count: Int64, _ pad: String, left: Bool, function: String) throws(QueryError) -> String {
         if count <= 0 { return "" }
+        if count > 1 << 28 { throw QueryError("\(function)(): the result would be too large (\(count) characters)") }
         let p = Points(s)
         let n = p.count
         if Int64(n) >= count { return p.slice(0, Int(count)) }
