@@ -11,7 +11,7 @@ import StrataCore
 
 /// One string/regex/URL function with its constant arguments resolved at bind time.
 public final class StringFn: @unchecked Sendable, CustomStringConvertible {
-    enum URLPart { case host, hostWithoutWWW, topLevelDomain, scheme, path, pathFull, queryString, fragment,
+    enum URLPart { case host, hostRFC, hostWithoutWWW, topLevelDomain, scheme, path, pathFull, queryString, fragment,
                    cutQueryString, cutFragment, cutQueryStringAndFragment }
 
     enum Op {
@@ -125,6 +125,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         case .url(let p):
             switch p {
             case .host: return part(URLKernels.host)
+            case .hostRFC: return part(URLKernels.hostRFC)
             case .hostWithoutWWW: return part(URLKernels.hostWithoutWWW)
             case .topLevelDomain: return part(URLKernels.topLevelDomain)
             case .scheme: return part(URLKernels.scheme)

@@ -60,12 +60,82 @@ enum URLKernels {
     }
 
     private static func checked(_ s: Bytes, _ end: Int, _ dot: Int, _ start: Int) -> Range<Int> {
-        if dot < 0 || start >= end || end - dot == 1 { return 0..<0 }
+        if dot < 0 || start >= end || end - dot == 1 || s[start] == 46 { return 0..<0 }
         if dot + 1 < s.count {
             let c = s[dot + 1]
             if c == 58 || c == 47 || c == 63 || c == 35 { return 0..<0 }
         }
         return start..<end
+    }
+
+    /// `url_host` (ClickHouse `domainRFC`): as `host`, but a `user:password@` before the host
+    /// and a `[IPv6]` host are understood; sub-delimiters (`;=&~%`) or two `@` give ''.
+    static func hostRFC(_ s: Bytes) -> Range<Int> {
+        let n = s.count
+        if n < 2 { return 0..<0 }
+        var pos = 0
+        if s[0] == 47 && s[1] == 47 {
+            pos = 2
+        } else {
+            let schemeEnd = min(n, 16)
+            var i = 1
+            scan: while i < schemeEnd {
+                let c = s[i]
+                if !isAlnum(c) {
+                    switch c {
+                    case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "["): break
+                    case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "%"),
+                         UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "\\"), UInt8(ascii: "^"),
+                         UInt8(ascii: "~"), UInt8(ascii: "]"), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "&"):
+                        return 0..<0
+                    default: break scan
+                    }
+                }
+                i += 1
+            }
+            if schemeEnd - i > 2 && s[i] == 58 && s[i + 1] == 47 && s[i + 2] == 47 { pos = i + 3 } else { pos = 0 }
+        }
+        var open = false, closed = false
+        if pos < n && s[pos] == 91 { open = true; pos += 1 }
+        var start = pos, dot = -1, colon = -1, close = -1
+        var subDelims = false, at = false, terminatorAfterColon = false
+        loop: while pos < n {
+            let c = s[pos]
+            switch c {
+            case UInt8(ascii: "."):
+                if !open && colon < 0 { dot = pos }
+            case UInt8(ascii: ":"):
+                if !open && colon < 0 { colon = pos }
+            case UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"):
+                break loop
+            case UInt8(ascii: "@"):
+                if open || closed || terminatorAfterColon || at { return 0..<0 }
+                subDelims = false; at = true; start = pos + 1; colon = -1; dot = -1; terminatorAfterColon = false
+                if pos + 1 < n && s[pos + 1] == 91 { open = true; start = pos + 2; pos += 1 }
+            case UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "&"), UInt8(ascii: "~"), UInt8(ascii: "%"):
+                if !open { subDelims = true }
+            case UInt8(ascii: "]") where open:
+                if pos + 1 < n, ![58, 47, 63, 35].contains(s[pos + 1]) { return 0..<0 }
+                closed = true; open = false; close = pos
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "}"),
+                 UInt8(ascii: "|"), UInt8(ascii: "\\"), UInt8(ascii: "^"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                if colon < 0 { return 0..<0 }
+                terminatorAfterColon = true
+            default: break
+            }
+            pos += 1
+        }
+        if subDelims { return 0..<0 }
+        if closed {
+            // an IP literal: hex digits, ':' and '.' (IPv6, IPv4-mapped tails)
+            if close <= start { return 0..<0 }
+            for i in start..<close {
+                let c = s[i] | 0x20
+                if !((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || c == 46) { return 0..<0 }
+            }
+            return start..<close
+        }
+        return checked(s, colon >= 0 ? colon : pos, dot, start)
     }
 
     /// `domainWithoutWWW`: the host without one leading `www.`.
