@@ -14,6 +14,8 @@ extension Binder {
         }
         add(["length", "len", "char_length", "character_length", "lengthutf8"], .length, [.str], .bigint)
         add(["strlen"], .strlen, [.str], .bigint)
+        add(["lower", "lcase"], .lower, [.str], .varchar)
+        add(["upper", "ucase"], .upper, [.str], .varchar)
         add(["substring", "substr", "substringutf8"], .substring, [.str, .int, .int], min: 2, .varchar)
         add(["left", "leftutf8"], .left, [.str, .int], .varchar)
         add(["right", "rightutf8"], .right, [.str, .int], .varchar)

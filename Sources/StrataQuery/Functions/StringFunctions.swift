@@ -15,7 +15,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
                    cutQueryString, cutFragment, cutQueryStringAndFragment }
 
     enum Op {
-        case length, strlen, substring, left, right, strpos, replace(first: Bool), trim(StringKernels.TrimSide)
+        case length, strlen, lower, upper, substring, left, right, strpos, replace(first: Bool), trim(StringKernels.TrimSide)
         case lpad, rpad, splitPart, reverse, repeatString, concat, concatWS, md5
         case startsWith, endsWith, contains
         /// `pattern`: compiled at bind time when constant (else per distinct pattern at run time).
@@ -96,6 +96,8 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         switch op {
         case .length: return .i(Int64(StringKernels.codePointCount(s)))
         case .strlen: return .i(Int64(s.utf8.count))
+        case .lower: return .s(s.lowercased())
+        case .upper: return .s(s.uppercased())
         case .substring: return .s(try StringKernels.substring(s, a[1].int, a.count > 2 ? a[2].int : nil))
         case .left: return .s(StringKernels.left(s, a[1].int))
         case .right: return .s(StringKernels.right(s, a[1].int))
