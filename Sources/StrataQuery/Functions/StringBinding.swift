@@ -57,7 +57,7 @@ extension Binder {
     ]
 
     static var stringFunctionNames: [String] {
-        Array(stringFunctionTable.keys) + Array(regexFunctionNames) + ["concat", "concat_ws"]
+        Array(stringFunctionTable.keys) + Array(regexFunctionNames) + ["concat", "concat_ws", "hash"]
     }
 
     /// Binds `name(args)` when it is a string, regex or URL function; nil otherwise.
@@ -100,6 +100,12 @@ extension Binder {
             try arity(name == "concat" ? 1 : 2, Int.max, name)
             args = args.map { $0.type == .varchar || $0.type == .null ? $0 : .cast($0, .varchar) }
             return .call(.string(StringFn(name, name == "concat" ? .concat : .concatWS, .varchar)), args, .varchar)
+        }
+
+        if name == "hash" {
+            try arity(1, 1, name)
+            if args[0].type == .interval { throw QueryError("hash() of an INTERVAL is not supported", offset: at) }
+            return .call(.string(StringFn(name, .hash, .bigint)), args, .bigint)
         }
 
         if let (op, display, kinds, minArgs, type) = Binder.stringFunctionTable[name] {

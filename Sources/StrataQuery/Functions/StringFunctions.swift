@@ -17,6 +17,8 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
     enum Op {
         case length, strlen, lower, upper, substring, left, right, strpos, replace(first: Bool), trim(StringKernels.TrimSide)
         case lpad, rpad, splitPart, reverse, repeatString, concat, concatWS, md5
+        /// DuckDB's `hash` (its 64 bits as a BIGINT; DuckDB's type is UBIGINT)
+        case hash
         case startsWith, endsWith, contains
         /// `pattern`: compiled at bind time when constant (else per distinct pattern at run time).
         case regexpMatches(full: Bool), regexpExtract, regexpReplace(global: Bool)
@@ -51,7 +53,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
     }
 
     enum Arg {
-        case null, s(String), i(Int64)
+        case null, s(String), i(Int64), d(Double)
         var str: String { if case .s(let x) = self { return x } else { return "" } }
         var int: Int64 { if case .i(let x) = self { return x } else { return 0 } }
         var isNull: Bool { if case .null = self { return true } else { return false } }
@@ -79,6 +81,13 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
             var s = ""
             for x in a { if case .s(let t) = x { s += t } }
             return .s(s)
+        case .hash:
+            switch a[0] {
+            case .null: return .i(Int64(bitPattern: DuckHash.null))
+            case .s(let x): var t = x; return .i(Int64(bitPattern: t.withUTF8 { DuckHash.bytes($0) }))
+            case .i(let x): return .i(Int64(bitPattern: DuckHash.murmur(UInt64(bitPattern: x))))
+            case .d(let x): return .i(Int64(bitPattern: DuckHash.double(x)))
+            }
         case .concatWS:
             guard case .s(let sep) = a[0] else { return .null }
             return .s(a.dropFirst().compactMap { if case .s(let t) = $0 { return t } else { return nil } }.joined(separator: sep))
@@ -142,7 +151,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         case .urlParameter:
             let key = Array(a[1].str.utf8)
             return part { URLKernels.parameter($0, key) }
-        case .concat, .concatWS: return .null
+        case .concat, .concatWS, .hash: return .null
         }
     }
 
@@ -195,12 +204,24 @@ extension Evaluator {
         switch v.type {
         case .varchar: return .s(v.string(i))
         case .null: return .null
+        case .double: return .d(v.dbls[v.idx(i)])
         default: return .i(v.ints[v.idx(i)])
         }
     }
 
     /// Evaluates a string/regex/URL function over a batch.
     func stringCall(_ f: StringFn, _ args: [Vec], _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
+        let out = try stringCallRows(f, args, t, n)
+        if case .hash = f.op, let valid = out.valid {
+            // hash(NULL) is a constant, not NULL
+            let h = Int64(bitPattern: DuckHash.null)
+            for i in 0..<min(valid.count, out.ints.count) where valid[i] == 0 { out.ints[i] = h }
+            out.valid = nil
+        }
+        return out
+    }
+
+    private func stringCallRows(_ f: StringFn, _ args: [Vec], _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
         let rest = args.dropFirst()
         if let v = args.first, let d = v.dict, !v.isConst, v.type == .varchar, rest.allSatisfy(\.isConst) {
             // once per dictionary entry, then by code
@@ -259,5 +280,45 @@ extension Evaluator {
         }
         if anyNull { out.valid = valid }
         return out
+    }
+}
+
+/// DuckDB's hash function (`hash(x)`): MurmurHash64 finalizer over 8-byte words.
+enum DuckHash {
+    static let null: UInt64 = 13_787_848_793_156_543_929
+
+    @inline(__always) static func murmur(_ x0: UInt64) -> UInt64 {
+        var x = x0
+        x ^= x >> 32
+        x &*= 0xd6e8_feb8_6659_fd93
+        x ^= x >> 32
+        x &*= 0xd6e8_feb8_6659_fd93
+        x ^= x >> 32
+        return x
+    }
+
+    static func double(_ d: Double) -> UInt64 {
+        let v = d == 0 ? 0.0 : (d.isNaN ? Double.nan : d)
+        return murmur(v.bitPattern)
+    }
+
+    static func bytes(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = b.count
+        var h: UInt64 = 0xe17a_1465 ^ (UInt64(n) &* 0xc6a4_a793_5bd1_e995)
+        var i = 0
+        while i + 8 <= n {
+            var w: UInt64 = 0
+            for k in 0..<8 { w |= UInt64(b[i + k]) << (8 * UInt64(k)) }
+            h ^= w
+            h &*= 0xd6e8_feb8_6659_fd93
+            i += 8
+        }
+        if i < n {
+            var w: UInt64 = 0
+            for k in 0..<(n - i) { w |= UInt64(b[i + k]) << (8 * UInt64(k)) }
+            h ^= w
+            h &*= 0xd6e8_feb8_6659_fd93
+        }
+        return murmur(h)
     }
 }
