@@ -104,3 +104,25 @@ private func url(_ f: (UnsafeBufferPointer<UInt8>) -> Range<Int>, _ s: String) -
     #expect(res.row(0) == [.string("he"), .string("x"), .int(3), .string("a"), .string("ello")])
     #expect(throws: (any Error).self) { try r.engine.execute("SELECT regexp_matches('a', '(')") }
 }
+
+/// The URL examples of docs/sql.md (ClickHouse semantics; DuckDB has no URL functions).
+@Test func urlDocExamples() throws {
+    let r = try SQLLogicRunner()
+    let cases: [(String, Value)] = [
+        ("domain('https://www.example.com:443/a')", .string("www.example.com")),
+        ("domain('http://localhost/')", .string("")),
+        ("url_host('http://user:pw@shop.example.co.uk:8080/a')", .string("shop.example.co.uk")),
+        ("domainWithoutWWW('https://www.www.test.io/')", .string("www.test.io")),
+        ("topLevelDomain('https://shop.example.co.uk/')", .string("uk")),
+        ("protocol('ftp://files.example.com/x')", .string("ftp")),
+        ("path('https://www.example.com/path/to?utm_source=ig#frag')", .string("/path/to")),
+        ("queryString('https://a.com/p?x=1&y=2#f')", .string("x=1&y=2")),
+        ("url_extract_parameter('https://a.com/?utm_source=ig&utm_medium=bio', 'utm_medium')", .string("bio")),
+        ("cutQueryString('https://a.com/p?x=1#f')", .string("https://a.com/p#f")),
+        ("domain(NULL)", .null),
+    ]
+    for (sql, want) in cases {
+        let res = try r.engine.execute("SELECT " + sql).last!.result
+        #expect(res.row(0) == [want], "\(sql)")
+    }
+}
