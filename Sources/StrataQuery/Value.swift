@@ -12,6 +12,8 @@ public enum DataType: Sendable, Equatable, CustomStringConvertible {
     case timestamp
     case date
     case interval
+    /// A list of values of the element type (Functions/Lists.swift).
+    indirect case list(DataType)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum DataType: Sendable, Equatable, CustomStringConvertible {
         case .timestamp: return "TIMESTAMP"
         case .date: return "DATE"
         case .interval: return "INTERVAL"
+        case .list(let e): return e.description + "[]"
         }
     }
 
@@ -53,6 +56,8 @@ public enum Value: Sendable, Equatable, Hashable {
     case date(Int64)
     /// months, micros
     case interval(Int64, Int64)
+    /// A LIST value (NULL elements allowed; Functions/Lists.swift).
+    case list(ListValue)
 
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 }

@@ -99,6 +99,8 @@ public final class Vec {
     public var dict: DictRef?
     /// 1 = present; nil when no row is NULL.
     public var valid: [UInt8]?
+    /// LIST vectors: the lists `ints` index (Functions/Lists.swift).
+    public var lists: ListPool?
 
     public init(type: DataType, count: Int) {
         self.type = type
@@ -117,6 +119,7 @@ public final class Vec {
         case .timestamp(let t): out.ints = [t]
         case .date(let d): out.ints = [d]
         case .interval(_, let us): out.ints = [us]
+        case .list(let xs): out.ints = [0]; out.lists = ListPool(lists: [xs.items[...]], element: type.listElement ?? .null)
         }
         return out
     }
@@ -149,6 +152,7 @@ public final class Vec {
         case .timestamp: return .timestamp(ints[j])
         case .date: return .date(ints[j])
         case .interval: return .interval(0, ints[j])
+        case .list: return .list(ListValue(lists?.values(Int(ints[j])) ?? []))
         }
     }
 
@@ -160,6 +164,7 @@ public final class Vec {
         if !dbls.isEmpty { out.dbls = [Double](repeating: dbls[0], count: count) }
         if !strs.isEmpty && dict == nil { out.strs = [String](repeating: strs[0], count: count) }
         out.dict = dict
+        out.lists = lists
         if let v = valid { out.valid = [UInt8](repeating: v[0], count: count) }
         return out
     }
@@ -169,11 +174,12 @@ public final class Vec {
         if isConst {
             let out = Vec(type: type, count: sel.count)
             out.isConst = true
-            out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+            out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid; out.lists = lists
             return out
         }
         let out = Vec(type: type, count: sel.count)
         out.dict = dict
+        out.lists = lists
         if !ints.isEmpty { out.ints = gatherArray(ints, sel) }
         if !dbls.isEmpty { out.dbls = gatherArray(dbls, sel) }
         if !strs.isEmpty { out.strs = sel.map { strs[Int($0)] } }
@@ -198,6 +204,7 @@ public final class Vec {
         default:
             out.ints = [Int64](repeating: 0, count: n)
         }
+        if case .list(let e) = type { return ListPool.vector(values, element: e) }
         for (k, v) in values.enumerated() {
             switch v {
             case .null: valid[k] = 0; anyNull = true
@@ -207,6 +214,7 @@ public final class Vec {
             case .string(let s): out.strs[k] = s
             case .timestamp(let t), .date(let t): out.ints[k] = t
             case .interval(_, let us): out.ints[k] = us
+            case .list: break
             }
         }
         if anyNull { out.valid = valid }
@@ -267,7 +275,7 @@ extension Vec {
     func snapshot() -> Vec {
         let out = Vec(type: type, count: count)
         out.isConst = isConst
-        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid; out.lists = lists
         return out
     }
 
@@ -276,7 +284,7 @@ extension Vec {
     func detached() -> Vec {
         if isConst { return flattened() }
         let out = Vec(type: type, count: count)
-        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid; out.lists = lists
         return out
     }
 
@@ -303,7 +311,7 @@ extension Vec {
         case (.bigint, .double): out.dbls = v.ints.map { Double($0) }
         case (.date, .timestamp): out.ints = v.ints.map { $0 &* Civil.microsPerDay }
         default:
-            out.ints = v.ints; out.dbls = v.dbls; out.strs = v.strs; out.dict = v.dict
+            out.ints = v.ints; out.dbls = v.dbls; out.strs = v.strs; out.dict = v.dict; out.lists = v.lists
         }
         return out
     }
@@ -316,6 +324,7 @@ extension Vec {
         let n = idx.count
         let out = Vec(type: type, count: n)
         out.dict = src.dict
+        out.lists = src.lists
         var anyNull = false
         let valid = [UInt8](unsafeUninitializedCapacity: n) { v, c in
             idx.withUnsafeBufferPointer { ip in
@@ -348,6 +357,7 @@ extension Vec {
     /// Concatenation of `parts` as one vector of type `t`. VARCHAR parts with different
     /// dictionaries (or computed strings) are recoded to the query's interner ids.
     static func concat(_ parts: [Vec], type t: DataType, interner: StringInterner) -> Vec {
+        if case .list = t { return ListPool.concat(parts, type: t, interner: interner) }
         let ps = parts.map { $0.converted(to: t) }
         let n = ps.reduce(0) { $0 + $1.count }
         let out = Vec(type: t, count: n)

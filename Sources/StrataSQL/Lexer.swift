@@ -2,6 +2,8 @@
 enum Symbol: Sendable, Equatable {
     case lparen, rparen, comma, dot, semicolon, star, plus, minus, slash, percent
     case eq, eqeq, neq, ltgt, lt, le, gt, ge, concat, coloncolon
+    /// `[` `]`: list literals and subscripts
+    case lbracket, rbracket
 }
 
 /// Token categories produced by `Lexer`.
@@ -128,6 +130,8 @@ struct Lexer {
         switch b {
         case UInt8(ascii: "("): symbol = .lparen
         case UInt8(ascii: ")"): symbol = .rparen
+        case UInt8(ascii: "["): symbol = .lbracket
+        case UInt8(ascii: "]"): symbol = .rbracket
         case UInt8(ascii: ","): symbol = .comma
         case UInt8(ascii: "."): symbol = .dot
         case UInt8(ascii: ";"): symbol = .semicolon

@@ -856,11 +856,16 @@ struct Parser {
 
     private mutating func parsePostfix() throws(SQLError) -> Expr {
         var e = try parsePrimary()
-        while acceptSymbol(.coloncolon) {
-            let type = try parseType()
-            e = try make(.cast(e, type, isTry: false), from: e.range.start)
+        while true {
+            if acceptSymbol(.coloncolon) {
+                let type = try parseType()
+                e = try make(.cast(e, type, isTry: false), from: e.range.start)
+            } else if isSymbol(.lbracket) {
+                e = try parseSubscript(e)
+            } else {
+                return e
+            }
         }
-        return e
     }
 
     private func numericLiteral(_ t: Token, negative: Bool) throws(SQLError) -> Literal {
@@ -893,6 +898,8 @@ struct Parser {
             return Expr(inner.kind, range: SourceRange(start: t.start, end: previousEnd))
         case .quotedIdentifier:
             return try parseNameExpression()
+        case .symbol(.lbracket):
+            return try parseListLiteral()
         case .word:
             break
         default:
@@ -1205,5 +1212,28 @@ extension Parser {
         }
         index = save
         return nil
+    }
+}
+
+// MARK: - list literals and subscripts
+
+extension Parser {
+    /// `[a, b, …]`, desugared to `list_value(a, b, …)`.
+    fileprivate mutating func parseListLiteral() throws(SQLError) -> Expr {
+        let t = advance()  // [
+        var args: [Expr] = []
+        if !isSymbol(.rbracket) {
+            repeat { args.append(try parseExpr()) } while acceptSymbol(.comma)
+        }
+        try expectSymbol(.rbracket, "]")
+        return try make(.function(FunctionCall(name: "list_value", args: args)), from: t.start)
+    }
+
+    /// `x[i]`, desugared to `list_extract(x, i)`.
+    fileprivate mutating func parseSubscript(_ e: Expr) throws(SQLError) -> Expr {
+        _ = advance()  // [
+        let i = try parseExpr()
+        try expectSymbol(.rbracket, "]")
+        return try make(.function(FunctionCall(name: "list_extract", args: [e, i])), from: e.range.start)
     }
 }

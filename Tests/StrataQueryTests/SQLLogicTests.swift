@@ -54,7 +54,7 @@ struct SQLLogicRunner {
         case .string(let s): return s
         case .timestamp(let t): return Civil.formatTimestamp(t)
         case .date(let d): return Civil.formatDate(d)
-        case .interval: return Evaluator.text(v)
+        case .interval, .list: return Evaluator.text(v)
         }
     }
 

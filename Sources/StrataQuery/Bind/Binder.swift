@@ -17,6 +17,8 @@ final class Binder {
     var ctes: [String: CTEDefinition] = [:]
     /// The statement's snapshot of each table it reads, by lowercased name.
     var snapshotsByTable: [String: Snapshot] = [:]
+    /// `unnest(list)` calls of the SELECT being bound: their column in its Unnest operator.
+    var unnestSlots: [FunctionCall: (Int, DataType)] = [:]
     var snapshots: [Snapshot] { Array(snapshotsByTable.values) }
 
     init(store: Store?, eval: Evaluator) {
@@ -232,6 +234,9 @@ final class Binder {
         }
         let hasAgg = !groupExprs.isEmpty || items.contains { containsAggregate($0.0) } || (s.having.map(containsAggregate) ?? false)
             || orderBy.contains { containsAggregate($0.expr) }
+        let savedUnnests = unnestSlots
+        defer { unnestSlots = savedUnnests }
+        node = try planUnnest(items.map(\.0), groupExprs: groupExprs, aggregated: hasAgg, node, scope)
         var outputs: [BExpr] = []
         var keys: [OrderKey] = []
         var qualify: BExpr?

@@ -715,6 +715,7 @@ public struct Evaluator: @unchecked Sendable {
         case .timestamp(let t): return Civil.formatTimestamp(t)
         case .date(let d): return Civil.formatDate(d)
         case .interval(let mo, let us): return mo == 0 ? "\(us / 1_000_000) seconds" : "\(mo) months \(us / 1_000_000) seconds"
+        case .list(let xs): return ListPool.text(xs.items)
         }
     }
 

@@ -195,6 +195,7 @@ struct KeyEncoder {
         case .null: return .null
         case .interval: return .interval(0, word)
         case .bigint: return .int(word)
+        case .list: return .null
         }
     }
 }

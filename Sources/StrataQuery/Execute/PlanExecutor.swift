@@ -73,6 +73,10 @@ final class PlanExecutor {
             let r = try join(n, j)
             _ = record(n, rows: r.count, since: start)
             return r
+        case .unnest(let es):
+            let r = try unnest(n, es, try run(n.input))
+            _ = record(n, rows: r.count, since: start)
+            return r
         case .unionAll:
             let terms = try n.inputs.map { (i) throws(QueryError) -> Relation in try run(i) }
             let columns = n.types.indices.map { c in

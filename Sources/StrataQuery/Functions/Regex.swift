@@ -110,30 +110,27 @@ final class RegexPattern: @unchecked Sendable {
         } }
     }
 
-    /// `regexp_split_to_array`: the pieces between matches (an empty match splits between
-    /// characters).
+    /// `regexp_split_to_array` as DuckDB: the pieces between matches; an empty match takes the
+    /// next character into the piece, and one at the very end adds nothing.
     func split(_ s: String) -> [String] {
         var s = s
         return s.withUTF8 { b in
             var out: [String] = []
-            var start = 0, pos = 0
-            while pos <= b.count, let m = find(b, from: pos)?[0] {
+            var start = 0
+            func piece(_ r: Range<Int>) { out.append(String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)) }
+            while true {
+                guard let m = find(b, from: start)?[0] else { piece(start..<b.count); break }
                 if m.isEmpty {
-                    // an empty match: advance one character
                     if m.lowerBound >= b.count { break }
                     var next = m.lowerBound + 1
                     while next < b.count && b[next] & 0xC0 == 0x80 { next += 1 }
-                    if m.lowerBound == start { pos = next; if start == 0 && m.lowerBound == 0 { continue } }
-                    out.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<next]), as: UTF8.self))
+                    piece(start..<next)
                     start = next
-                    pos = next
-                    continue
+                } else {
+                    piece(start..<m.lowerBound)
+                    start = m.upperBound
                 }
-                out.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<m.lowerBound]), as: UTF8.self))
-                start = m.upperBound
-                pos = m.upperBound
             }
-            out.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<b.count]), as: UTF8.self))
             return out
         }
     }

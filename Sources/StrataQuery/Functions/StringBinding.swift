@@ -33,6 +33,7 @@ extension Binder {
         add(["reverse", "reverseutf8"], .reverse, [.str], .varchar)
         add(["repeat"], .repeatString, [.str, .int], .varchar)
         add(["md5"], .md5, [.str], .varchar)
+        add(["string_split", "str_split", "string_to_array", "split"], .split, [.str, .str], .list(.varchar))
         add(["starts_with", "startswith", "prefix"], .startsWith, [.str, .str], .boolean)
         add(["ends_with", "endswith", "suffix"], .endsWith, [.str, .str], .boolean)
         add(["contains"], .contains, [.str, .str], .boolean)
@@ -54,10 +55,15 @@ extension Binder {
 
     static let regexFunctionNames: Set<String> = [
         "regexp_matches", "match", "regexp_full_match", "regexp_extract", "regexp_replace", "replaceregexpall", "replaceregexpone",
+        "regexp_split_to_array", "string_split_regex", "str_split_regex",
+    ]
+
+    static let listFunctionNames: [String] = [
+        "array_length", "list_extract", "list_element", "array_extract", "list_value", "list_pack", "unnest", "splitbystring", "splitbyregexp",
     ]
 
     static var stringFunctionNames: [String] {
-        Array(stringFunctionTable.keys) + Array(regexFunctionNames) + ["concat", "concat_ws", "hash"]
+        Array(stringFunctionTable.keys) + Array(regexFunctionNames) + ["concat", "concat_ws", "hash"] + listFunctionNames
     }
 
     /// Binds `name(args)` when it is a string, regex or URL function; nil otherwise.
@@ -100,6 +106,38 @@ extension Binder {
             try arity(name == "concat" ? 1 : 2, Int.max, name)
             args = args.map { $0.type == .varchar || $0.type == .null ? $0 : .cast($0, .varchar) }
             return .call(.string(StringFn(name, name == "concat" ? .concat : .concatWS, .varchar)), args, .varchar)
+        }
+
+        // LIST functions (Functions/Lists.swift)
+        if ["len", "length", "array_length"].contains(name), args.count == 1, args[0].type.isList {
+            return .call(.string(StringFn(name, .listLength, .bigint)), args, .bigint)
+        }
+        if name == "array_length" { throw QueryError("array_length() needs a LIST", offset: at) }
+        if name == "list_extract" || name == "list_element" || name == "array_extract" {
+            try arity(2, 2, name)
+            guard let e = args[0].type.listElement else {
+                throw QueryError("\(name)() needs a LIST as argument 1, not \(args[0].type) (\(f.args[0].sqlText))", offset: f.args[0].range.start)
+            }
+            try int(1, name)
+            return .call(.string(StringFn(name, .listExtract, e)), args, e)
+        }
+        if name == "list_value" || name == "list_pack" {
+            var e: DataType = .null
+            for a in args { e = try unify(e, a.type, "list elements") }
+            if e == .null && !args.isEmpty { e = .varchar }
+            return .call(.string(StringFn(name, .listValue, .list(e))), args, .list(e))
+        }
+        if name == "unnest" {
+            if let slot = unnestSlots[f] { return .column(slot.0, slot.1) }
+            throw QueryError("unnest() is only allowed in the SELECT list", offset: at)
+        }
+        if name == "splitbystring" || name == "splitbyregexp" {
+            // ClickHouse: separator first
+            try arity(2, 2, name == "splitbystring" ? "splitByString" : "splitByRegexp")
+            args.swapAt(0, 1)
+            var g = f
+            g.args.swapAt(0, 1)
+            return try bindStringFunction(name == "splitbystring" ? "string_split" : "regexp_split_to_array", g, args, at)
         }
 
         if name == "hash" {
@@ -146,6 +184,9 @@ extension Binder {
         case "regexp_extract":
             display = name; kinds = [.str, .str, .int]; optionIndex = 3; op = .regexpExtract; type = .varchar
             try arity(2, 4, display)
+        case "regexp_split_to_array", "string_split_regex", "str_split_regex":
+            display = name; kinds = [.str, .str]; optionIndex = 2; op = .regexpSplit; type = .list(.varchar)
+            try arity(2, 3, display)
         default:  // regexp_replace, replaceRegexpAll, replaceRegexpOne
             display = name == "regexp_replace" ? name : (name == "replaceregexpall" ? "replaceRegexpAll" : "replaceRegexpOne")
             kinds = [.str, .str, .str]; optionIndex = 3; op = .regexpReplace(global: name == "replaceregexpall"); type = .varchar

@@ -23,6 +23,8 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         /// `pattern`: compiled at bind time when constant (else per distinct pattern at run time).
         case regexpMatches(full: Bool), regexpExtract, regexpReplace(global: Bool)
         case url(URLPart), urlParameter
+        /// LIST(VARCHAR) results; LIST arguments (Functions/Lists.swift)
+        case split, regexpSplit, listLength, listExtract, listValue
     }
 
     let name: String
@@ -48,6 +50,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
     /// The result of the function for every entry of one dictionary.
     struct EntryResult {
         var dict: DictRef?
+        var pool: ListPool?
         var ints: [Int64] = []
         var valid: [UInt8]?
     }
@@ -59,7 +62,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         var isNull: Bool { if case .null = self { return true } else { return false } }
     }
 
-    enum Out { case null, s(String), i(Int64), b(Bool) }
+    enum Out { case null, s(String), i(Int64), b(Bool), l([String]) }
 
     func pattern(_ p: String) throws(QueryError) -> RegexPattern {
         if let regex { return regex }
@@ -88,6 +91,11 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
             case .i(let x): return .i(Int64(bitPattern: DuckHash.murmur(UInt64(bitPattern: x))))
             case .d(let x): return .i(Int64(bitPattern: DuckHash.double(x)))
             }
+        case .split:
+            // a NULL separator does not split (as DuckDB)
+            guard case .s(let x) = a[0] else { return .null }
+            guard case .s(let sep) = a[1] else { return .l([x]) }
+            return .l(StringKernels.split(x, sep))
         case .concatWS:
             guard case .s(let sep) = a[0] else { return .null }
             return .s(a.dropFirst().compactMap { if case .s(let t) = $0 { return t } else { return nil } }.joined(separator: sep))
@@ -151,7 +159,8 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         case .urlParameter:
             let key = Array(a[1].str.utf8)
             return part { URLKernels.parameter($0, key) }
-        case .concat, .concatWS, .hash: return .null
+        case .regexpSplit: return .l(try pattern(a[1].str).split(s))
+        case .concat, .concatWS, .hash, .split, .listLength, .listExtract, .listValue: return .null
         }
     }
 
@@ -177,6 +186,13 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
                 }
             }
             r.dict = DictRef(StringDictionary(strs))
+        } else if type.isList {
+            var b = StringListBuilder()
+            for i in 0..<n {
+                args[0] = .s(dd[i])
+                if case .l(let xs) = try apply(args) { b.append(xs) } else { b.appendEmpty(); valid[i] = 0; anyNull = true }
+            }
+            r.pool = b.pool()
         } else {
             var ints = [Int64](repeating: 0, count: n)
             for i in 0..<n {
@@ -211,6 +227,12 @@ extension Evaluator {
 
     /// Evaluates a string/regex/URL function over a batch.
     func stringCall(_ f: StringFn, _ args: [Vec], _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
+        switch f.op {
+        case .listLength: return listLength(args[0])
+        case .listExtract: return listExtract(args[0], args[1], t, n)
+        case .listValue: return listValue(args, t, n)
+        default: break
+        }
         let out = try stringCallRows(f, args, t, n)
         if case .hash = f.op, let valid = out.valid {
             // hash(NULL) is a constant, not NULL
@@ -229,6 +251,9 @@ extension Evaluator {
             let out = Vec(type: t, count: v.count)
             if let dr = r.dict {
                 out.dict = dr
+                out.ints = v.ints
+            } else if let pool = r.pool {
+                out.lists = pool
                 out.ints = v.ints
             } else {
                 let codes = v.ints, m = min(codes.count, v.count)
@@ -266,6 +291,14 @@ extension Evaluator {
                 if case .s(let x) = try f.apply(row) { strs[i] = x } else { valid[i] = 0; anyNull = true }
             }
             out.strs = strs
+        } else if t.isList {
+            var b = StringListBuilder()
+            for i in 0..<m {
+                for (k, a) in args.enumerated() { row[k] = Evaluator.stringArg(a, i) }
+                if case .l(let xs) = try f.apply(row) { b.append(xs) } else { b.appendEmpty(); valid[i] = 0; anyNull = true }
+            }
+            out.lists = b.pool()
+            out.ints = (0..<m).map { Int64($0) }
         } else {
             var ints = [Int64](repeating: 0, count: m)
             for i in 0..<m {

@@ -186,7 +186,7 @@ enum StringKernels {
     /// The pieces of `s` between occurrences of `sep`; an empty separator splits into code points.
     static func split(_ s: String, _ sep: String) -> [String] {
         if sep.isEmpty {
-            if s.isEmpty { return [""] }
+            if s.isEmpty { return [] }
             return s.unicodeScalars.map { String($0) }
         }
         let h = Array(s.utf8), f = Array(sep.utf8)

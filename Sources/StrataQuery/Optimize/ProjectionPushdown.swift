@@ -71,6 +71,9 @@ enum ProjectionPushdown {
             need(n.inputs[1], r, &seen)
         case .unionAll:
             for i in n.inputs { need(i, Set(i.types.indices), &seen) }
+        case .unnest(let es):
+            let w = n.input.types.count
+            need(n.input, needed.filter { $0 < w }.union(cols(es)), &seen)
         }
     }
 }

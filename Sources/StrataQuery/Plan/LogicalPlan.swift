@@ -32,6 +32,9 @@ final class PlanNode {
         case join(JoinSpec)
         /// UNION ALL of the inputs (same column count; types unified).
         case unionAll
+        /// Output: the input's columns, then the elements of each LIST expression, one row per
+        /// element (Functions/Unnest.swift).
+        case unnest([BExpr])
     }
 
     var op: Op

@@ -302,7 +302,7 @@ final class TextRenderer {
             case .boolean: p.kind = .bool; p.ints = pin(v.ints)
             case .date: p.kind = .date; p.ints = pin(v.ints)
             case .timestamp: p.kind = .timestamp; p.ints = pin(v.ints)
-            case .interval: p.kind = .generic
+            case .interval, .list: p.kind = .generic
             case .varchar:
                 if let d = v.dict {
                     p.ints = pin(v.ints)
