@@ -247,6 +247,7 @@ final class Binder {
                 if containsAggregate(g) { throw QueryError("aggregate functions are not allowed in GROUP BY", offset: g.range.start) }
                 groups.append(try bindScalar(g, scope))
             }
+            try Binder.rejectListKeys(groups, "GROUP BY")
             var post = PostContext(groups: groupExprs, groupTypes: groups.map(\.type), scope: scope)
             for (e, _) in items { outputs.append(try bindPost(e, &post)) }
             var having: BExpr?
@@ -282,6 +283,7 @@ final class Binder {
                             types: node.types + windows.specs.map(\.type))
         }
         if let qualify { node = PlanNode(.filter(qualify), [node], names: node.names, types: node.types) }
+        try Binder.rejectListKeys(keys.map(\.expr), "ORDER BY")
         return try Binder.project(node, outputs: outputs, names: items.map(\.1), keys: keys, distinct: s.distinct,
                                   limit: Binder.rowCount(limit), offset: Binder.rowCount(offset) ?? 0)
     }

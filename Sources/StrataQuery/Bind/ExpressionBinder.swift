@@ -374,7 +374,7 @@ extension Binder {
             if a.type == .null || b.type == .null { return .literal(.null, .boolean) }
             let comparable = (a.type.isNumeric && b.type.isNumeric) || a.type == b.type
                 || ([.timestamp, .date].contains(a.type) && [.timestamp, .date].contains(b.type))
-            guard comparable else { throw QueryError("cannot compare \(a.type) with \(b.type) in \(desc)", offset: at) }
+            guard comparable, !a.type.isList else { throw QueryError("cannot compare \(a.type) with \(b.type) in \(desc)", offset: at) }
             // string column vs string literal: evaluate once per dictionary entry
             if a.type == .varchar, case .literal(.string(let s), _) = b, !a.isConstant {
                 return .stringPredicate(a, Binder.stringCompare(bop, Array(s.utf8)))

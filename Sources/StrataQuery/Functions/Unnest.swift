@@ -62,6 +62,15 @@ extension Binder {
     }
 }
 
+extension Binder {
+    /// Sorting and grouping by a whole LIST is not supported (yet): a clear error, not a wrong order.
+    static func rejectListKeys(_ keys: [BExpr], _ clause: String) throws(QueryError) {
+        if let k = keys.first(where: { $0.type.isList }) {
+            throw QueryError("\(clause) a LIST (\(k.type)) is not supported")
+        }
+    }
+}
+
 extension PlanExecutor {
     /// Runs an Unnest operator over its input relation.
     func unnest(_ n: PlanNode, _ es: [BExpr], _ input: Relation) throws(QueryError) -> Relation {
