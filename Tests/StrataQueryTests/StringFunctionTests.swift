@@ -126,3 +126,20 @@ private func url(_ f: (UnsafeBufferPointer<UInt8>) -> Range<Int>, _ s: String) -
         #expect(res.row(0) == [want], "\(sql)")
     }
 }
+
+@Test func unnestPlansAnOperatorBelowTheAggregate() throws {
+    let r = try SQLLogicRunner()
+    _ = try r.engine.execute("CREATE TABLE p (ts TIMESTAMP, tags VARCHAR)")
+    try r.load("p", ["2024-01-01 00:00:00|a,b", "2024-01-01 00:00:01|b", "2024-01-01 00:00:02|NULL"])
+    let plan = try r.engine.execute("EXPLAIN SELECT unnest(string_split(tags, ',')) AS tag, count(*) FROM p GROUP BY tag").last!.result
+    let text = plan.columns[0].map { if case .string(let s) = $0 { return s } else { return "" } }.joined(separator: "\n")
+    #expect(text.contains("Unnest string_split(tags, ',')"), "\(text)")
+    let res = try r.engine.execute("SELECT unnest(string_split(tags, ',')) AS tag, count(*) FROM p GROUP BY tag ORDER BY tag").last!.result
+    #expect((0..<res.rowCount).map { res.row($0) } == [[.string("a"), .int(1)], [.string("b"), .int(2)]])
+    // an unnest that is not a group key, next to an aggregate
+    #expect(throws: (any Error).self) { try r.engine.execute("SELECT unnest(string_split(tags, ',')), count(*) FROM p") }
+    // list values come back as values
+    let l = try r.engine.execute("SELECT string_split('x,y', ',')").last!.result
+    #expect(l.types == [.list(.varchar)])
+    #expect(l.row(0) == [.list(ListValue([.string("x"), .string("y")]))])
+}
