@@ -69,12 +69,8 @@ public final class QueryEngine: @unchecked Sendable {
 
     /// Parses and runs every statement of `sql` in order.
     public func execute(_ sql: String) throws(EngineError) -> [StatementResult] {
-        let stmts: [LocatedStatement]
-        do throws(SQLError) { stmts = try parseScriptLocated(sql) } catch {
-            throw EngineError(error, sql: sql)
-        }
         var out: [StatementResult] = []
-        for s in stmts { out.append(try run(s.statement, sql: sql)) }
+        try execute(sql) { out.append($0) }
         return out
     }
 

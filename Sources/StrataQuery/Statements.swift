@@ -298,10 +298,19 @@ extension Binder {
     /// literals without division) is a DECIMAL in DuckDB, whose conversion to an integer rounds
     /// half away from zero (2.5 -> 3, -2.5 -> -3); a DOUBLE value rounds half to even. The
     /// constant is rounded here; the cast then converts an integral value.
-    func decimalCastOperand(_ b: BExpr, _ x: Expr, _ t: TypeName) throws(QueryError) -> BExpr {
+    func decimalCastOperand(_ b: BExpr, _ x: Expr, _ t: TypeName, isTry: Bool) throws(QueryError) -> BExpr {
         guard t == .integer || t == .bigint, b.type == .double, b.isConstant, Binder.isDecimalArithmetic(x) else { return b }
         guard case .double(let d) = try constantValue(b) else { return b }
-        return .literal(.double(d.rounded(.toNearestOrAwayFromZero)), .double)
+        let r = d.rounded(.toNearestOrAwayFromZero)
+        let (lo, hi) = t == .integer ? (Double(Int32.min), Double(Int32.max)) : (-9_223_372_036_854_775_808.0, 9_223_372_036_854_775_807.0)
+        // the error names the value as written, not its rounding
+        if !(r >= lo && r <= hi) || (t == .bigint && r == 9_223_372_036_854_775_808.0) {
+            if isTry { return .literal(.null, .null) }
+            var e = Checked.castOutOfRange("DOUBLE", Values.formatDouble(d), t == .integer ? "INTEGER" : "BIGINT")
+            e.offset = x.range.start
+            throw e
+        }
+        return .literal(.double(r), .double)
     }
 
     static func isDecimalArithmetic(_ e: Expr) -> Bool {
@@ -330,5 +339,44 @@ extension Binder {
             distinct = .or([.and([aValue, bValue, ne]), .and([aNull, bValue]), .and([aValue, bNull])])
         }
         return negated ? .not(distinct) : distinct
+    }
+}
+
+extension Evaluator {
+    /// `CAST('2.5' AS BIGINT)` as DuckDB: a decimal number in text rounds half away from zero
+    /// (`'2.5'` -> 3, `'-2.5'` -> -3, `'2.49'` -> 2), an exponent form is read as a double and
+    /// rounded the same way. Nil when the text is not a number or the result is beyond BIGINT.
+    static func decimalTextToInt64(_ text: String) -> Int64? {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        var bytes = Array(s.utf8)
+        guard !bytes.isEmpty else { return nil }
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            bytes.removeFirst()
+        }
+        let isDigit = { (c: UInt8) in c >= 48 && c <= 57 }
+        if bytes.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            guard let d = Double(s), d.isFinite else { return nil }
+            let r = d.rounded(.toNearestOrAwayFromZero)
+            guard r >= -9_223_372_036_854_775_808.0 && r < 9_223_372_036_854_775_808.0 else { return nil }
+            return Int64(r)
+        }
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else { return nil }
+        let whole = bytes[..<dot], frac = bytes[(dot + 1)...]
+        guard whole.allSatisfy(isDigit), frac.allSatisfy(isDigit), !(whole.isEmpty && frac.isEmpty) else { return nil }
+        var x: Int64 = 0
+        for c in whole {
+            let (m, o1) = x.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(c - 48))
+            guard !o1 && !o2 else { return nil }
+            x = a
+        }
+        if let f = frac.first, f >= UInt8(ascii: "5") {
+            let (a, o) = x.addingReportingOverflow(1)
+            guard !o else { return nil }
+            x = a
+        }
+        return negative ? -x : x
     }
 }

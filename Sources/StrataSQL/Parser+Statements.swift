@@ -189,3 +189,27 @@ extension SQLWriter {
         }
     }
 }
+
+// MARK: - scripts
+
+/// Where `offset` lies in a script: the 1-based ordinal of the statement it falls in and the
+/// number of statements (empty statements between `;`s are not counted). Nil when the script
+/// cannot be split into tokens.
+public func statementOrdinal(in sql: String, at offset: Int) -> (ordinal: Int, count: Int)? {
+    guard let tokens = try? Lexer.tokenize(Array(sql.utf8)) else { return nil }
+    var ordinal = 0, count = 0
+    var inStatement = false
+    for t in tokens {
+        if t.kind == .endOfInput { break }
+        if t.kind == .symbol(.semicolon) {
+            inStatement = false
+            continue
+        }
+        if !inStatement {
+            inStatement = true
+            count += 1
+        }
+        if t.start <= offset { ordinal = count }
+    }
+    return (max(ordinal, 1), count)
+}

@@ -237,7 +237,7 @@ extension Binder {
             if let els { t = try unify(t, els.type, "CASE branches") }
             return .caseWhen(whens, els, t)
         case .cast(let x, let tn, let isTry):
-            let b = try decimalCastOperand(try sub(x), x, tn)
+            let b = try decimalCastOperand(try sub(x), x, tn, isTry: isTry)
             let t = Binder.dataType(tn)
             // INTEGER is a BIGINT whose values must fit in 32 bits
             let int32 = tn == .integer && t == .bigint
