@@ -10,7 +10,7 @@ import Glibc
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Run SQL (queries, CREATE/DROP TABLE, SHOW TABLES, DESCRIBE, SET); an interactive shell when no SQL is given.")
+        abstract: "Run SQL (queries, CREATE/DROP TABLE, CREATE TABLE AS, INSERT, CREATE/DROP VIEW, SHOW TABLES, DESCRIBE, SET); an interactive shell when no SQL is given.")
 
     @OptionGroup var storeOption: StoreOption
     @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson.") var format: String = "table"
