@@ -22,7 +22,7 @@ private let clauseKeywords = ["from", "where", "group", "order", "having", "limi
 struct Parser {
     private let tokens: [Token]
     /// The SQL text, used to quote tokens as written (words keep their original case).
-    private let sourceBytes: [UInt8]
+    let sourceBytes: [UInt8]
     private var index = 0
     private var depth = 0
 
@@ -34,34 +34,34 @@ struct Parser {
 
     // MARK: Token helpers
 
-    private var current: Token { tokens[min(index, tokens.count - 1)] }
+    var current: Token { tokens[min(index, tokens.count - 1)] }
 
-    private func token(at ahead: Int) -> Token {
+    func token(at ahead: Int) -> Token {
         tokens[min(index + ahead, tokens.count - 1)]
     }
 
-    private var previousEnd: Int {
+    var previousEnd: Int {
         index > 0 ? tokens[min(index - 1, tokens.count - 1)].end : 0
     }
 
-    private var atEnd: Bool { current.kind == .endOfInput }
+    var atEnd: Bool { current.kind == .endOfInput }
 
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         let t = current
         if index < tokens.count - 1 { index += 1 }
         return t
     }
 
-    private func isWord(_ word: String, _ ahead: Int = 0) -> Bool {
+    func isWord(_ word: String, _ ahead: Int = 0) -> Bool {
         let t = token(at: ahead)
         return t.kind == .word && t.text == word
     }
 
-    private func isSymbol(_ symbol: Symbol, _ ahead: Int = 0) -> Bool {
+    func isSymbol(_ symbol: Symbol, _ ahead: Int = 0) -> Bool {
         token(at: ahead).kind == .symbol(symbol)
     }
 
-    private mutating func acceptWord(_ word: String) -> Bool {
+    mutating func acceptWord(_ word: String) -> Bool {
         if isWord(word) {
             _ = advance()
             return true
@@ -69,7 +69,7 @@ struct Parser {
         return false
     }
 
-    private mutating func acceptSymbol(_ symbol: Symbol) -> Bool {
+    mutating func acceptSymbol(_ symbol: Symbol) -> Bool {
         if isSymbol(symbol) {
             _ = advance()
             return true
@@ -77,11 +77,11 @@ struct Parser {
         return false
     }
 
-    private mutating func expectWord(_ word: String) throws(SQLError) {
+    mutating func expectWord(_ word: String) throws(SQLError) {
         guard acceptWord(word) else { throw expected(word.uppercased()) }
     }
 
-    private mutating func expectSymbol(_ symbol: Symbol, _ display: String) throws(SQLError) {
+    mutating func expectSymbol(_ symbol: Symbol, _ display: String) throws(SQLError) {
         guard acceptSymbol(symbol) else { throw expected("'\(display)'") }
     }
 
@@ -103,7 +103,7 @@ struct Parser {
         s.count > 40 ? String(s.prefix(40)) + "..." : s
     }
 
-    private func found(_ t: Token) -> String {
+    func found(_ t: Token) -> String {
         if t.kind == .word || t.kind == .integer || t.kind == .number {
             let lo = max(0, min(t.start, sourceBytes.count))
             let hi = max(lo, min(t.end, sourceBytes.count))
@@ -112,11 +112,11 @@ struct Parser {
         return Parser.describe(t)
     }
 
-    private func expected(_ what: String) -> SQLError {
+    func expected(_ what: String) -> SQLError {
         SQLError("expected \(what), found \(found(current))", offset: current.start)
     }
 
-    private func error(_ message: String, at t: Token) -> SQLError {
+    func error(_ message: String, at t: Token) -> SQLError {
         SQLError(message, offset: t.start)
     }
 
@@ -129,7 +129,7 @@ struct Parser {
 
     private mutating func leave() { depth -= 1 }
 
-    private func make(_ kind: ExprKind, from start: Int) throws(SQLError) -> Expr {
+    func make(_ kind: ExprKind, from start: Int) throws(SQLError) -> Expr {
         let e = Expr(kind, range: SourceRange(start: start, end: max(start, previousEnd)))
         if e.height > maxExpressionHeight {
             throw SQLError("expression nested too deeply", offset: start)
@@ -140,7 +140,7 @@ struct Parser {
     // MARK: Identifiers
 
     /// Accepts an identifier: a non-reserved word or a quoted identifier.
-    private mutating func parseIdentifier(_ what: String) throws(SQLError) -> String {
+    mutating func parseIdentifier(_ what: String) throws(SQLError) -> String {
         let t = current
         switch t.kind {
         case .word where !reservedWords.contains(t.text):
@@ -154,13 +154,13 @@ struct Parser {
         }
     }
 
-    private func isIdentifierStart(_ t: Token) -> Bool {
+    func isIdentifierStart(_ t: Token) -> Bool {
         (t.kind == .word && !reservedWords.contains(t.text)) || t.kind == .quotedIdentifier
     }
 
     /// After an implicit alias, another identifier or literal cannot follow. If the alias
     /// looks like a misspelled clause keyword, report that keyword as expected.
-    private func checkMisspelledKeyword(alias: Token) throws(SQLError) {
+    func checkMisspelledKeyword(alias: Token) throws(SQLError) {
         guard alias.kind == .word else { return }
         let next = current
         let suspicious: Bool
@@ -238,9 +238,15 @@ struct Parser {
             return .query(try parseQuery())
         case "create":
             _ = advance()
+            if !isWord("table") { return try parseCreateOther() }
             return .createTable(try parseCreateTable())
+        case "insert":
+            return .insert(try parseInsert())
+        case "values":
+            return .query(try parseQuery())
         case "drop":
             _ = advance()
+            if isWord("view") { return try parseDropView() }
             try expectWord("table")
             var ifExists = false
             if acceptWord("if") {
@@ -293,7 +299,7 @@ struct Parser {
         }
     }
 
-    private mutating func parseTableName() throws(SQLError) -> String {
+    mutating func parseTableName() throws(SQLError) -> String {
         let name = try parseIdentifier("table name")
         if isSymbol(.dot) {
             throw error("qualified table names are not supported", at: current)
@@ -312,6 +318,7 @@ struct Parser {
             ifNotExists = true
         }
         let name = try parseTableName()
+        if !isSymbol(.lparen) { return try parseCreateTableAs(name: name, ifNotExists: ifNotExists) }
         try expectSymbol(.lparen, "(")
         var columns: [ColumnDefinition] = []
         var seen = Set<String>()
@@ -388,7 +395,7 @@ struct Parser {
         return table
     }
 
-    private mutating func parseType() throws(SQLError) -> TypeName {
+    mutating func parseType() throws(SQLError) -> TypeName {
         let t = current
         let list = "a type name (TIMESTAMP, INTEGER, BIGINT, DOUBLE, BOOLEAN, VARCHAR, DATE)"
         guard t.kind == .word else { throw expected(list) }
@@ -417,7 +424,7 @@ struct Parser {
         return type
     }
 
-    private mutating func parseOptionValue() throws(SQLError) -> OptionValue {
+    mutating func parseOptionValue() throws(SQLError) -> OptionValue {
         let t = current
         switch t.kind {
         case .string:
@@ -538,6 +545,7 @@ struct Parser {
             }
             return .query(q)
         }
+        if isWord("values") { return .values(try parseValuesRows()) }
         guard isWord("select") else { throw expected("SELECT") }
         return .select(try parseSelect())
     }
@@ -645,6 +653,8 @@ struct Parser {
             let q = try parseQuery()
             try expectSymbol(.rparen, ")")
             ref = TableRef(kind: .subquery(q))
+        } else if isWord("values") && isSymbol(.lparen, 1) {
+            ref = TableRef(kind: .subquery(Query(body: [.values(try parseValuesRows())])))
         } else {
             ref = TableRef(kind: .table(name: try parseTableName(), final: false))
         }
@@ -656,6 +666,7 @@ struct Parser {
             try checkMisspelledKeyword(alias: a)
             ref.alias = a.text
         }
+        if ref.alias != nil && isSymbol(.lparen) { ref.columnAliases = try parseColumnAliases() }
         if !final { final = acceptWord("final") }
         if final {
             guard case .table(let name, _) = ref.kind else {
@@ -752,7 +763,11 @@ struct Parser {
             }
             if acceptWord("is") {
                 let negated = acceptWord("not")
-                if acceptWord("null") {
+                if acceptWord("distinct") {
+                    try expectWord("from")
+                    let right = try parseConcat()
+                    left = try make(.binary(negated ? .isNotDistinctFrom : .isDistinctFrom, left, right), from: start)
+                } else if acceptWord("null") {
                     left = try make(.isNull(left, negated: negated), from: start)
                 } else if acceptWord("true") {
                     left = try make(.isBoolean(left, value: true, negated: negated), from: start)

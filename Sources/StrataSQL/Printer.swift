@@ -320,6 +320,8 @@ struct SQLWriter {
                 out += "("
                 query(inner)
                 out += ")"
+            case .values(let rows):
+                values(rows)
             }
         }
         if !q.orderBy.isEmpty {
@@ -388,6 +390,7 @@ struct SQLWriter {
             }
         }
         if let alias = from.alias { out += " AS " + quoteIdentifier(alias) }
+        columnAliases(from.columnAliases)
         if case .table(_, true) = from.kind { out += " FINAL" }
     }
 
@@ -398,12 +401,15 @@ struct SQLWriter {
         case .createTable(let t):
             out += "CREATE TABLE "
             if t.ifNotExists { out += "IF NOT EXISTS " }
-            out += quoteIdentifier(t.name) + " ("
-            list(t.columns) { w, c in
-                w.out += quoteIdentifier(c.name) + " " + c.type.sqlText
-                if c.notNull { w.out += " NOT NULL" }
+            out += quoteIdentifier(t.name)
+            if t.asQuery == nil {
+                out += " ("
+                list(t.columns) { w, c in
+                    w.out += quoteIdentifier(c.name) + " " + c.type.sqlText
+                    if c.notNull { w.out += " NOT NULL" }
+                }
+                out += ")"
             }
-            out += ")"
             if let p = t.partitionBy {
                 out += " PARTITION BY " + p.granularity.rawValue + "(" + quoteIdentifier(p.column) + ")"
             }
@@ -416,6 +422,10 @@ struct SQLWriter {
                     w.out += quoteIdentifier(o.key) + " = " + o.value.sqlText
                 }
                 out += ")"
+            }
+            if let q = t.asQuery {
+                out += " AS "
+                query(q)
             }
         case .dropTable(let name, let ifExists):
             out += ifExists ? "DROP TABLE IF EXISTS " : "DROP TABLE "
@@ -438,6 +448,8 @@ struct SQLWriter {
         case .explainAnalyze(let q):
             out += "EXPLAIN ANALYZE "
             query(q)
+        case .insert, .createView, .dropView:
+            statementOfStatementsArea(s)
         }
     }
 }

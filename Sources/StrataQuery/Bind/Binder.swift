@@ -18,6 +18,8 @@ final class Binder {
     /// The statement's snapshot of each table it reads, by lowercased name.
     var snapshotsByTable: [String: Snapshot] = [:]
     var snapshots: [Snapshot] { Array(snapshotsByTable.values) }
+    /// Views being expanded, outermost first (a view that refers to itself is an error).
+    var expandingViews: [String] = []
 
     init(store: Store?, eval: Evaluator) {
         self.store = store
@@ -70,6 +72,9 @@ final class Binder {
         if q.body.count == 1, case .select(let s) = q.body[0] {
             return try planSelect(s, orderBy: q.orderBy, limit: q.limit, offset: q.offset)
         }
+        if q.body.count == 1, case .values(let rows) = q.body[0], q.orderBy.isEmpty, q.limit == nil, q.offset == nil {
+            return try planValues(rows)
+        }
         // UNION ALL: each term, then ORDER BY / LIMIT over the output columns
         var terms: [PlanNode] = []
         for term in q.body {
@@ -77,6 +82,7 @@ final class Binder {
             switch term {
             case .select(let s): r = try planSelect(s, orderBy: [], limit: nil, offset: nil)
             case .query(let sub): r = try plan(sub)
+            case .values(let rows): r = try planValues(rows)
             }
             if let first = terms.first, first.types.count != r.types.count {
                 throw QueryError("UNION ALL terms have \(first.types.count) and \(r.types.count) columns")
@@ -101,7 +107,7 @@ final class Binder {
             } else {
                 e = try bindScalar(o.expr, scope)
             }
-            keys.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending))
+            keys.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? false))
         }
         return Binder.sortAndLimit(node, keys, limit: Binder.rowCount(q.limit), offset: Binder.rowCount(q.offset) ?? 0)
     }
@@ -142,6 +148,7 @@ final class Binder {
             let one = Relation(ResultSet(names: ["dummy"], types: [.bigint], columns: [[.int(0)]]))
             return (PlanNode(.values(one), [], names: one.names, types: one.types), Scope(tableName: nil, alias: nil, names: [], types: []))
         }
+        if !from.columnAliases.isEmpty { return try aliasedSource(from) }
         switch from.kind {
         case .table(let name, _):
             if let cte = ctes[name.lowercased()] {
@@ -149,6 +156,7 @@ final class Binder {
                 let node = PlanNode(.cte(cte), [], names: cte.plan.names, types: cte.plan.types)
                 return (node, Scope(tableName: name, alias: from.alias, names: node.names, types: node.types))
             }
+            if let view = try viewSource(name, from) { return view }
             guard let store else { throw QueryError("no store is open") }
             let t: Table
             do throws(StoreError) { t = try store.table(name) } catch {
@@ -323,7 +331,7 @@ final class Binder {
         } else {
             e = try bind(o.expr)
         }
-        // DuckDB default: NULLS LAST for ASC, NULLS FIRST for DESC
-        return OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending)
+        // DuckDB's default: NULLS LAST for ASC and DESC alike
+        return OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? false)
     }
 }

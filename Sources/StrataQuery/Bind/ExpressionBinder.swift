@@ -237,7 +237,7 @@ extension Binder {
             if let els { t = try unify(t, els.type, "CASE branches") }
             return .caseWhen(whens, els, t)
         case .cast(let x, let tn, let isTry):
-            let b = try sub(x)
+            let b = try decimalCastOperand(try sub(x), x, tn, isTry: isTry)
             let t = Binder.dataType(tn)
             // INTEGER is a BIGINT whose values must fit in 32 bits
             let int32 = tn == .integer && t == .bigint
@@ -384,6 +384,8 @@ extension Binder {
                 return .stringPredicate(b, Binder.stringCompare(flipped, Array(s.utf8)))
             }
             return .binary(bop, a, b, .boolean)
+        case .isDistinctFrom, .isNotDistinctFrom:
+            return try distinctFrom(op == .isNotDistinctFrom, a, b, ea, eb, at)
         case .and, .or:
             throw QueryError("internal: logical operator in arithmetic path", kind: .internal)
         }
@@ -488,7 +490,7 @@ extension Binder {
             var t: DataType = .null
             for a in args { t = try unify(t, a.type, "\(name)() arguments") }
             let fn: ScalarFn = name == "greatest" ? .greatest : (name == "least" ? .least : .coalesce)
-            return .call(fn, args, t)
+            return .call(fn, args.map { $0.type == t || $0.type == .null ? $0 : .cast($0, t) }, t)
         case "nullif":
             try need(2)
             return .call(.nullif, args, args[0].type)

@@ -33,7 +33,7 @@ extension Binder {
         let args = try f.args.map { (a) throws(QueryError) -> BExpr in try sub(a) }
         let partition = try over.partitionBy.map { (a) throws(QueryError) -> BExpr in try sub(a) }
         let order = try over.orderBy.map { (o) throws(QueryError) -> OrderKey in
-            OrderKey(expr: try sub(o.expr), descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending)
+            OrderKey(expr: try sub(o.expr), descending: o.descending, nullsFirst: o.nullsFirst ?? false)
         }
         let fn: WindowFn
         var type: DataType = .bigint

@@ -650,7 +650,7 @@ public struct Evaluator: @unchecked Sendable {
                 let s = v.string(i)
                 switch t {
                 case .bigint:
-                    guard let x = Values.parseInt64(s.trimmingCharacters(in: .whitespaces)) else { throw QueryError("cannot cast '\(s)' to BIGINT") }
+                    guard let x = Values.parseInt64(s.trimmingCharacters(in: .whitespaces)) ?? Evaluator.decimalTextToInt64(s) else { throw QueryError("cannot cast '\(s)' to BIGINT") }
                     ints[i] = x
                 case .double:
                     guard let x = Values.parseDouble(s.trimmingCharacters(in: .whitespaces)) else { throw QueryError("cannot cast '\(s)' to DOUBLE") }
