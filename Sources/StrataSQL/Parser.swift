@@ -34,9 +34,9 @@ struct Parser {
 
     // MARK: Token helpers
 
-    private var current: Token { tokens[min(index, tokens.count - 1)] }
+    var current: Token { tokens[min(index, tokens.count - 1)] }
 
-    private func token(at ahead: Int) -> Token {
+    func token(at ahead: Int) -> Token {
         tokens[min(index + ahead, tokens.count - 1)]
     }
 
@@ -46,22 +46,22 @@ struct Parser {
 
     private var atEnd: Bool { current.kind == .endOfInput }
 
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         let t = current
         if index < tokens.count - 1 { index += 1 }
         return t
     }
 
-    private func isWord(_ word: String, _ ahead: Int = 0) -> Bool {
+    func isWord(_ word: String, _ ahead: Int = 0) -> Bool {
         let t = token(at: ahead)
         return t.kind == .word && t.text == word
     }
 
-    private func isSymbol(_ symbol: Symbol, _ ahead: Int = 0) -> Bool {
+    func isSymbol(_ symbol: Symbol, _ ahead: Int = 0) -> Bool {
         token(at: ahead).kind == .symbol(symbol)
     }
 
-    private mutating func acceptWord(_ word: String) -> Bool {
+    mutating func acceptWord(_ word: String) -> Bool {
         if isWord(word) {
             _ = advance()
             return true
@@ -69,7 +69,7 @@ struct Parser {
         return false
     }
 
-    private mutating func acceptSymbol(_ symbol: Symbol) -> Bool {
+    mutating func acceptSymbol(_ symbol: Symbol) -> Bool {
         if isSymbol(symbol) {
             _ = advance()
             return true
@@ -77,11 +77,11 @@ struct Parser {
         return false
     }
 
-    private mutating func expectWord(_ word: String) throws(SQLError) {
+    mutating func expectWord(_ word: String) throws(SQLError) {
         guard acceptWord(word) else { throw expected(word.uppercased()) }
     }
 
-    private mutating func expectSymbol(_ symbol: Symbol, _ display: String) throws(SQLError) {
+    mutating func expectSymbol(_ symbol: Symbol, _ display: String) throws(SQLError) {
         guard acceptSymbol(symbol) else { throw expected("'\(display)'") }
     }
 
@@ -112,11 +112,11 @@ struct Parser {
         return Parser.describe(t)
     }
 
-    private func expected(_ what: String) -> SQLError {
+    func expected(_ what: String) -> SQLError {
         SQLError("expected \(what), found \(found(current))", offset: current.start)
     }
 
-    private func error(_ message: String, at t: Token) -> SQLError {
+    func error(_ message: String, at t: Token) -> SQLError {
         SQLError(message, offset: t.start)
     }
 
@@ -140,7 +140,7 @@ struct Parser {
     // MARK: Identifiers
 
     /// Accepts an identifier: a non-reserved word or a quoted identifier.
-    private mutating func parseIdentifier(_ what: String) throws(SQLError) -> String {
+    mutating func parseIdentifier(_ what: String) throws(SQLError) -> String {
         let t = current
         switch t.kind {
         case .word where !reservedWords.contains(t.text):
@@ -154,7 +154,7 @@ struct Parser {
         }
     }
 
-    private func isIdentifierStart(_ t: Token) -> Bool {
+    func isIdentifierStart(_ t: Token) -> Bool {
         (t.kind == .word && !reservedWords.contains(t.text)) || t.kind == .quotedIdentifier
     }
 
@@ -564,6 +564,7 @@ struct Parser {
             } while acceptSymbol(.comma)
         }
         if acceptWord("having") { select.having = try parseExpr() }
+        if acceptWord("window") { select.windows = try parseWindowClause() }  // Parser+Window.swift
         if acceptWord("qualify") { select.qualify = try parseExpr() }
         return select
     }
@@ -667,7 +668,7 @@ struct Parser {
         return ref
     }
 
-    private mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
+    mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
         var items: [OrderItem] = []
         repeat {
             let e = try parseExpr()
@@ -983,6 +984,7 @@ struct Parser {
                 call.args.append(try parseExpr())
             } while acceptSymbol(.comma)
         }
+        let ignoreNulls = try parseNullTreatment()  // Parser+Window.swift
         if !acceptSymbol(.rparen) {
             throw expected(call.isStar || call.args.isEmpty ? "')'" : "')' or ','")
         }
@@ -993,25 +995,8 @@ struct Parser {
             call.filter = try parseExpr()
             try expectSymbol(.rparen, ")")
         }
-        if acceptWord("over") {
-            try expectSymbol(.lparen, "(")
-            var spec = WindowSpec()
-            if acceptWord("partition") {
-                try expectWord("by")
-                repeat {
-                    spec.partitionBy.append(try parseExpr())
-                } while acceptSymbol(.comma)
-            }
-            if acceptWord("order") {
-                try expectWord("by")
-                spec.orderBy = try parseOrderItems()
-            }
-            if isWord("rows") || isWord("range") || isWord("groups") {
-                throw error("window frames are not supported", at: current)
-            }
-            try expectSymbol(.rparen, ")")
-            call.over = spec
-        }
+        if acceptWord("over") { call.over = try parseOver(ignoreNulls: ignoreNulls) }  // Parser+Window.swift
+        else if ignoreNulls { throw SQLError("IGNORE NULLS needs a window function (OVER ...)", offset: start) }
         return try make(.function(call), from: start)
     }
 
