@@ -45,8 +45,9 @@ extension Parser {
         let t = advance()
         let unit: FrameUnit = t.text == "rows" ? .rows : t.text == "range" ? .range : .groups
         var frame: WindowFrame
+        let between = acceptWord("between")
         let startToken = current
-        if acceptWord("between") {
+        if between {
             let s = try parseFrameBound()
             try expectWord("and")
             let endToken = current
