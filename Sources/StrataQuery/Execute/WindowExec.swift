@@ -11,7 +11,15 @@ extension Executor {
     func evaluateWindows(_ specs: [WindowSpecBound], _ b: Batch) throws(QueryError) -> [Vec] {
         let n = b.count
         var out: [Vec] = []
+        // windows with the same PARTITION BY and ORDER BY share one partitioning and sort
+        var layouts: [(WindowSpecBound, WindowContext)] = []
         for w in specs {
+            if let (_, shared) = layouts.first(where: { Executor.sameLayout($0.0, w) }) {
+                let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
+                var ctx = shared
+                out.append(try fillWindow(w, &ctx, args, b))
+                continue
+            }
             // partition id of each row
             var gids = [Int32](repeating: 0, count: n)
             var partitions = n > 0 ? 1 : 0
@@ -54,9 +62,16 @@ extension Executor {
             let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
             var ctx = WindowContext(n: n, rows: rows, start: start, sk: sk, hasOrder: !w.order.isEmpty)
             ctx.computePeers()
+            layouts.append((w, ctx))
             out.append(try fillWindow(w, &ctx, args, b))
         }
         return out
+    }
+
+    static func sameLayout(_ a: WindowSpecBound, _ b: WindowSpecBound) -> Bool {
+        a.partition.count == b.partition.count && zip(a.partition, b.partition).allSatisfy { $0.same($1) }
+            && a.order.count == b.order.count
+            && zip(a.order, b.order).allSatisfy { $0.expr.same($1.expr) && $0.descending == $1.descending && $0.nullsFirst == $1.nullsFirst }
     }
 
     private func fillWindow(_ w: WindowSpecBound, _ c: inout WindowContext, _ args: [Vec], _ b: Batch) throws(QueryError) -> Vec {
@@ -346,14 +361,15 @@ struct WindowContext {
     }
 
     /// The frame of position `i` as up to three position ranges in order, EXCLUDE applied.
-    @inline(__always) func ranges(_ i: Int, _ ex: FrameExclude) -> [(Int, Int)] {
+    @inline(__always) func ranges(_ i: Int, _ ex: FrameExclude) -> FrameRanges {
         let s = fs[i], e = fe[i]
         switch ex {
-        case .noOthers: return [(s, e), (0, 0), (0, 0)]
-        case .currentRow: return [(s, Swift.min(e, i)), (Swift.max(s, i + 1), e), (0, 0)]
-        case .group: return [(s, Swift.min(e, peerStart[i])), (Swift.max(s, peerEnd[i]), e), (0, 0)]
+        case .noOthers: return FrameRanges(s, e)
+        case .currentRow: return FrameRanges(s, Swift.min(e, i), Swift.max(s, i + 1), e)
+        case .group: return FrameRanges(s, Swift.min(e, peerStart[i]), Swift.max(s, peerEnd[i]), e)
         case .ties:
-            return [(s, Swift.min(e, peerStart[i])), s <= i && i < e ? (i, i + 1) : (0, 0), (Swift.max(s, peerEnd[i]), e)]
+            let mid = s <= i && i < e
+            return FrameRanges(s, Swift.min(e, peerStart[i]), mid ? i : 0, mid ? i + 1 : 0, Swift.max(s, peerEnd[i]), e)
         }
     }
 
@@ -464,6 +480,19 @@ struct WindowContext {
                 fe[i] = Swift.max(s, e)
             }
         }
+    }
+}
+
+/// Up to three position ranges `[l, h)` of one frame, in order (empty ones have l >= h).
+struct FrameRanges {
+    var l0, h0, l1, h1, l2, h2: Int
+
+    @inline(__always) init(_ l0: Int, _ h0: Int, _ l1: Int = 0, _ h1: Int = 0, _ l2: Int = 0, _ h2: Int = 0) {
+        self.l0 = l0; self.h0 = h0; self.l1 = l1; self.h1 = h1; self.l2 = l2; self.h2 = h2
+    }
+
+    @inline(__always) subscript(_ q: Int) -> (Int, Int) {
+        q == 0 ? (l0, h0) : q == 1 ? (l1, h1) : (l2, h2)
     }
 }
 
