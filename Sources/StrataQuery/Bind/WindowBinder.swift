@@ -4,6 +4,8 @@ import StrataSQL
 public enum WindowFn: Sendable, Equatable {
     case rowNumber, rank, denseRank, count, countStar, sum, avg, min, max, lag(Int), lead(Int), firstValue, lastValue
     case ntile, percentRank, cumeDist, nthValue
+    /// Any other aggregate (`WindowSpecBound.aggregate`), over whole partitions.
+    case aggregate
 }
 
 /// A bound frame. Offsets are bound over the window's input: for ROWS and GROUPS a BIGINT
@@ -41,6 +43,10 @@ struct WindowSpecBound {
     var ignoreNulls = false
     /// `FILTER (WHERE ...)` of an aggregate over a window.
     var filter: BExpr? = nil
+    /// `.aggregate`: the aggregate, its arguments and FILTER bound over a batch of `args`
+    /// (then the FILTER condition) evaluated.
+    var aggregate: AggSpec? = nil
+    var aggregateName = ""
 
     /// Every expression the window reads (for the columns a plan must provide).
     var exprs: [BExpr] { args + partition + order.map(\.expr) + frame.exprs + (filter.map { [$0] } ?? []) }
@@ -104,6 +110,9 @@ extension Binder {
             guard args[i].type == .bigint || args[i].type == .null else {
                 throw QueryError("\(name)() needs an integer as argument \(i + 1), not \(args[i].type)", offset: f.args[i].range.start)
             }
+        }
+        if Binder.aggregateNames.contains(name), f.distinct || !["count", "sum", "avg", "mean", "min", "max"].contains(name) {
+            return try bindAggregateWindow(f, x, over, name, args, partition, order, c, sub)
         }
         let fn: WindowFn
         var type: DataType = .bigint
@@ -174,6 +183,41 @@ extension Binder {
         c.specs.append(spec)
         c.exprs.append(x)
         return .column(WindowCollector.base + c.specs.count - 1, type)
+    }
+
+    /// An aggregate without a sliding implementation (`count(DISTINCT x)`, `quantile`, `mode`,
+    /// `any`, ...) over whole partitions: fed once per row into one group per partition.
+    private func bindAggregateWindow(_ f: FunctionCall, _ x: Expr, _ over: WindowSpec, _ name: String, _ args: [BExpr],
+                                     _ partition: [BExpr], _ order: [OrderKey], _ c: WindowCollector,
+                                     _ sub: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> BExpr {
+        let at = x.range.start
+        var whole = over.orderBy.isEmpty && over.frame == nil
+        if let fr = over.frame, fr.exclude == .noOthers, case .unboundedPreceding = fr.start, case .unboundedFollowing = fr.end { whole = true }
+        guard whole else {
+            throw QueryError("\(f.distinct ? name + "(DISTINCT ...)" : name + "()") as a window function needs the whole partition as its frame (no ORDER BY, or ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)", offset: at)
+        }
+        if over.ignoreNulls { throw QueryError("IGNORE NULLS applies to first_value, last_value, nth_value, lag and lead, not \(name)()", offset: at) }
+        // the aggregate binds over a scope of its evaluated arguments; constants stay in place
+        var names: [String] = [], types: [DataType] = [], evaluated: [BExpr] = []
+        var g = f
+        g.over = nil
+        for (k, a) in f.args.enumerated() {
+            if case .literal = a.kind { continue }
+            names.append("#w\(k)"); types.append(args[k].type); evaluated.append(args[k])
+            g.args[k] = Expr(.column(table: nil, name: "#w\(k)"), range: a.range)
+        }
+        if let fl = f.filter {
+            let b = try sub(fl)
+            names.append("#wf"); types.append(b.type); evaluated.append(b)
+            g.filter = Expr(.column(table: nil, name: "#wf"), range: fl.range)
+        }
+        let agg = try bindAggregate(g, Expr(.function(g), range: x.range), Scope(tableName: nil, alias: nil, names: names, types: types))
+        var spec = WindowSpecBound(fn: .aggregate, args: evaluated, partition: partition, order: order, type: agg.type)
+        spec.aggregate = agg
+        spec.aggregateName = name + (f.distinct ? "(DISTINCT" : "(")
+        c.specs.append(spec)
+        c.exprs.append(x)
+        return .column(WindowCollector.base + c.specs.count - 1, agg.type)
     }
 
     private func bindFrame(_ fr: WindowFrame, _ over: WindowSpec, _ order: [OrderKey], at: Int,

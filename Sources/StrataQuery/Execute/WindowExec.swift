@@ -198,6 +198,19 @@ extension Executor {
                 if found >= 0 { src[r] = rows[found] }
             }
             return args[0].gatherOrNull(src).converted(to: w.type)
+        case .aggregate:
+            // one group per partition, every row fed once
+            let spec = w.aggregate!
+            var gid = [Int32](repeating: 0, count: n)
+            for p in 0..<c.partitions { for i in c.start[p]..<c.start[p + 1] { gid[Int(rows[i])] = Int32(p) } }
+            let argBatch = Batch(columns: args.map { $0 as Vec? }, count: n)
+            let vals = try spec.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, argBatch) }
+            let mask = try spec.filter.map { (e) throws(QueryError) -> Vec in try eval.eval(e, argBatch) }
+            let acc = makeAccumulator(spec, singleGroup: c.partitions <= 1)
+            acc.grow(Swift.max(c.partitions, 1))
+            if n > 0 { acc.update(gid, vals, mask, KeyEncoder(interner: interner)) }
+            let perPartition = try acc.finish(Swift.max(c.partitions, 1), emptyInput: n == 0, interner: interner, threads: 1)
+            return perPartition.gather(gid)
         case .count, .countStar, .sum, .avg, .min, .max:
             try c.computeFrames(w, eval: eval, b)
             var filter: Vec? = nil
