@@ -3,7 +3,7 @@ import StrataSQL
 
 public enum WindowFn: Sendable, Equatable {
     case rowNumber, rank, denseRank, count, countStar, sum, avg, min, max, lag(Int), lead(Int), firstValue, lastValue
-    case ntile, percentRank, cumeDist, nthValue
+    case ntile, percentRank, cumeDist, nthValue, countDistinct
     /// Any other aggregate (`WindowSpecBound.aggregate`), over whole partitions.
     case aggregate
 }
@@ -111,7 +111,8 @@ extension Binder {
                 throw QueryError("\(name)() needs an integer as argument \(i + 1), not \(args[i].type)", offset: f.args[i].range.start)
             }
         }
-        if Binder.aggregateNames.contains(name), f.distinct || !["count", "sum", "avg", "mean", "min", "max"].contains(name) {
+        let countDistinct = name == "count" && f.distinct && args.count == 1
+        if Binder.aggregateNames.contains(name), !countDistinct, f.distinct || !["count", "sum", "avg", "mean", "min", "max"].contains(name) {
             return try bindAggregateWindow(f, x, over, name, args, partition, order, c, sub)
         }
         let fn: WindowFn
@@ -126,6 +127,12 @@ extension Binder {
             try need(1...1, "one argument (the number of buckets)")
             try integerArg(0)
             fn = .ntile
+        case "count" where countDistinct:
+            if let fr = over.frame, fr.exclude != .noOthers {
+                throw QueryError("count(DISTINCT ...) OVER does not support EXCLUDE", offset: at)
+            }
+            fn = .countDistinct
+            isAggregate = true
         case "count":
             fn = f.isStar || args.isEmpty ? .countStar : .count
             if fn == .count { try need(1...1, "one argument") }
@@ -167,7 +174,7 @@ extension Binder {
             }
             throw QueryError("unknown window function \(name)() (row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value, last_value, nth_value, count, sum, avg, min, max)", offset: at)
         }
-        if f.distinct { throw QueryError("DISTINCT is not supported in window function \(name)()", offset: at) }
+        if f.distinct && fn != .countDistinct { throw QueryError("DISTINCT is not supported in window function \(name)()", offset: at) }
         if f.filter != nil && !isAggregate { throw QueryError("FILTER applies to aggregate functions only, not \(name)()", offset: at) }
         if over.ignoreNulls, !["first_value", "last_value", "nth_value", "lag", "lead"].contains(name) {
             throw QueryError("IGNORE NULLS applies to first_value, last_value, nth_value, lag and lead, not \(name)()", offset: at)

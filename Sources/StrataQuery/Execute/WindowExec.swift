@@ -211,6 +211,39 @@ extension Executor {
             if n > 0 { acc.update(gid, vals, mask, KeyEncoder(interner: interner)) }
             let perPartition = try acc.finish(Swift.max(c.partitions, 1), emptyInput: n == 0, interner: interner, threads: 1)
             return perPartition.gather(gid)
+        case .countDistinct:
+            // values in [s, e) whose previous occurrence is before s: offline over frames
+            // sorted by start, a Fenwick tree of the positions whose previous occurrence is
+            // before the current start (O(n log n))
+            try c.computeFrames(w, eval: eval, b)
+            var filter: Vec? = nil
+            if let f = w.filter { filter = try eval.eval(f, b).flattened() }
+            let nn = c.nonNull(args[0], filter: filter)
+            let words = args[0].orderWords()
+            var prev = [Int](repeating: -1, count: n)
+            var last: [Int64: Int] = [:]
+            for i in 0..<n where nn.ok[i] {
+                let k = words[Int(rows[i])]
+                prev[i] = last[k] ?? -1
+                last[k] = i
+            }
+            var byPrev = nn.positions
+            byPrev.sort { prev[$0] < prev[$1] }
+            var byStart = Array(0..<n)
+            byStart.sort { c.fs[$0] < c.fs[$1] }
+            var bit = [Int](repeating: 0, count: n + 1)
+            func add(_ i: Int) { var j = i + 1; while j <= n { bit[j] += 1; j += j & -j } }
+            func prefix(_ i: Int) -> Int { var j = i, t = 0; while j > 0 { t += bit[j]; j -= j & -j }; return t }
+            var res = [Int64](repeating: 0, count: n)
+            var q = 0
+            for i in byStart {
+                let s = c.fs[i], e = c.fe[i]
+                while q < byPrev.count && prev[byPrev[q]] < s { add(byPrev[q]); q += 1 }
+                if s < e { res[Int(rows[i])] = Int64(prefix(e) - prefix(s)) }
+            }
+            let v = Vec(type: .bigint, count: n)
+            v.ints = res
+            return v
         case .count, .countStar, .sum, .avg, .min, .max:
             try c.computeFrames(w, eval: eval, b)
             var filter: Vec? = nil

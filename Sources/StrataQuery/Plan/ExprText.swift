@@ -118,6 +118,7 @@ enum ExprText {
         case .ntile: s = "ntile(" + args.joined(separator: ", ") + ")"
         case .percentRank: s = "percent_rank()"
         case .cumeDist: s = "cume_dist()"
+        case .countDistinct: s = "count(DISTINCT " + args.joined(separator: ", ") + ")"
         case .aggregate: s = w.aggregateName + (w.aggregateName.hasSuffix("(") ? "" : " ") + args.joined(separator: ", ") + ")"
         }
         if w.ignoreNulls { s.insert(contentsOf: " IGNORE NULLS", at: s.index(before: s.endIndex)) }
