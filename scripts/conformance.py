@@ -13,6 +13,9 @@ starts with `# conformance`. Each file is replayed on a fresh in-memory DuckDB d
   (nothing after it: the block is skipped on DuckDB).
 - `load t` rows (`|`-separated, NULL for null) are inserted into DuckDB's `t`.
 - `set timezone Z` sets DuckDB's TimeZone.
+- `generate t ROWS SEED` inserts `strata gen clicks --rows ROWS --seed SEED` into DuckDB's `t`
+  (read as the benchmark harness reads it: empty fields are empty strings); the `strata` binary
+  is `$STRATA`, else .build/debug/strata or .build/release/strata (built when missing).
 - `query` blocks run on DuckDB (or the text after `==== duckdb`) and the expected rows between
   `----` and the next blank line are replaced by DuckDB's answer, formatted as the Strata runner
   prints cells (Tests/StrataQueryTests/SQLLogicTests.swift, `SQLLogicRunner.cell`).
@@ -27,7 +30,9 @@ import decimal
 import math
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 import duckdb
 
@@ -130,6 +135,27 @@ def table_types(con, table):
     return [r[1].upper() for r in con.execute(f"PRAGMA table_info('{table}')").fetchall()]
 
 
+def strata_binary():
+    if os.environ.get("STRATA"):
+        return os.environ["STRATA"]
+    for kind in ("debug", "release"):
+        b = os.path.join(ROOT, ".build", kind, "strata")
+        if os.path.exists(b):
+            return b
+    subprocess.run(["swift", "build", "--product", "strata"], cwd=ROOT, check=True)
+    return os.path.join(ROOT, ".build", "debug", "strata")
+
+
+def generate(con, table, rows, seed):
+    with tempfile.TemporaryDirectory() as d:
+        csv = os.path.join(d, "gen.csv")
+        subprocess.run([strata_binary(), "gen", "clicks", "--rows", str(rows), "--seed", str(seed), "--out", csv], check=True)
+        cols = con.execute(f"PRAGMA table_info('{table}')").fetchall()
+        spec = ", ".join(f"'{c[1]}': '{c[2]}'" for c in cols)
+        con.execute(f"INSERT INTO {table} SELECT * FROM read_csv('{csv}', header = true, delim = ',', quote = '\"', "
+                    f"escape = '\"', nullstr = '\\N', columns = {{{spec}}})")
+
+
 def process(path):
     lines = open(path, encoding="utf-8").read().split("\n")
     if not lines or not lines[0].startswith(MARK):
@@ -173,6 +199,9 @@ def process(path):
                 cells = row.split("|")
                 vals = [literal(cells[k] if k < len(cells) else "NULL", types[k]) for k in range(len(types))]
                 con.execute(f"INSERT INTO {table} VALUES ({', '.join(vals)})")
+        elif line.startswith("generate "):
+            _, table, rows, seed = line.split()
+            generate(con, table, int(rows), int(seed))
         elif line.startswith("set timezone "):
             con.execute(f"SET TimeZone = '{line[13:].strip()}'")
         elif line.startswith("error") or line.startswith("statement error"):
@@ -225,6 +254,8 @@ def main():
         files = [f for f in files if open(f, encoding="utf-8").readline().startswith(MARK)]
     for f in files:
         process(f)
+    print("then `swift build --build-tests` (copies the .test files into the test bundle) and "
+          "`swift test --skip-build --filter sqlLogic`")
 
 
 if __name__ == "__main__":

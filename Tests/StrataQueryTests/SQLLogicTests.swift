@@ -4,6 +4,8 @@ import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText
+import StrataGen
+import StrataIngest
 @testable import StrataQuery
 
 /// Runs the `.test` files in SQLTests/: a small sqllogictest dialect.
@@ -23,6 +25,9 @@ import StrataText
 ///     <SQL>
 ///
 ///     set timezone <zone>
+///
+///     generate <table> <rows> <seed>          `strata gen clicks` rows ingested into an
+///                                             existing table with the generator's 20 columns
 ///
 /// Files whose first line starts with `# conformance` get their expected rows from DuckDB
 /// (`scripts/conformance.py`); a statement or query there may end its Strata SQL with a line
@@ -91,6 +96,20 @@ struct SQLLogicRunner {
         }
     }
 
+    /// Ingests `rows` generated click rows (`strata gen clicks --rows R --seed S`) into `table`
+    /// as one batch, through the CSV ingest path.
+    func generate(_ table: String, rows: Int, seed: UInt64) throws {
+        let path = NSTemporaryDirectory() + "strata-gen-\(UInt64.random(in: 0...UInt64.max)).csv"
+        var bytes: [UInt8] = []
+        try ClickGenerator(options: .init(rows: rows, seed: seed)).write { bytes.append(contentsOf: $0) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = IngestOptions()
+        options.threads = 2
+        options.createIfMissing = false
+        _ = try Ingestor.ingest(store: store, table: table, files: [path], options: options)
+    }
+
     /// Expected blocks to replace by the actual output (`STRATA_REWRITE_TESTS=1`): the
     /// range of lines and the new lines.
     var rewrites: [(Range<Int>, [String])] = []
@@ -122,6 +141,14 @@ struct SQLLogicRunner {
             } else if line.hasPrefix("load ") {
                 let table = String(line.dropFirst(5))
                 do { try load(table, block()) } catch { Issue.record("\(at): load failed: \(error)") }
+            } else if line.hasPrefix("generate ") {
+                let parts = line.split(separator: " ").map(String.init)
+                do {
+                    guard parts.count == 4, let rows = Int(parts[2]), let seed = UInt64(parts[3]) else {
+                        Issue.record("\(at): usage: generate <table> <rows> <seed>"); continue
+                    }
+                    try generate(parts[1], rows: rows, seed: seed)
+                } catch { Issue.record("\(at): generate failed: \(error)") }
             } else if line.hasPrefix("set timezone ") {
                 do { try engine.setTimeZone(String(line.dropFirst(13))) } catch { Issue.record("\(at): \(error)") }
             } else if line.hasPrefix("error") || line.hasPrefix("statement error") {
