@@ -118,6 +118,8 @@ public struct Select: Sendable, Hashable {
     public var groupBy: [Expr]
     public var having: Expr?
     public var qualify: Expr?
+    /// `WINDOW name AS (...), ...` (AST+Window.swift).
+    public var windows: [NamedWindow] = []
 
     public init(distinct: Bool = false, items: [SelectItem], from: TableRef? = nil,
                 whereClause: Expr? = nil, groupBy: [Expr] = [], having: Expr? = nil, qualify: Expr? = nil) {
@@ -351,10 +353,18 @@ public struct FunctionCall: Sendable, Hashable {
     }
 }
 
-/// `OVER ([PARTITION BY ...] [ORDER BY ...])`. Frames are not supported.
+/// `OVER ([base] [PARTITION BY ...] [ORDER BY ...] [frame])` or `OVER name` (AST+Window.swift).
 public struct WindowSpec: Sendable, Hashable {
     public var partitionBy: [Expr]
     public var orderBy: [OrderItem]
+    /// A named window this one refers to or extends (`OVER w`, `OVER (w ROWS ...)`).
+    public var base: String? = nil
+    /// `true` unless written `OVER name` without parentheses.
+    public var parenthesized = true
+    /// `ROWS|RANGE|GROUPS ...`; nil: the default frame.
+    public var frame: WindowFrame? = nil
+    /// `f(x IGNORE NULLS) OVER ...` (first_value, last_value, nth_value, lag, lead).
+    public var ignoreNulls = false
 
     public init(partitionBy: [Expr] = [], orderBy: [OrderItem] = []) {
         self.partitionBy = partitionBy

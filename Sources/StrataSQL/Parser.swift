@@ -572,6 +572,7 @@ struct Parser {
             } while acceptSymbol(.comma)
         }
         if acceptWord("having") { select.having = try parseExpr() }
+        if acceptWord("window") { select.windows = try parseWindowClause() }  // Parser+Window.swift
         if acceptWord("qualify") { select.qualify = try parseExpr() }
         return select
     }
@@ -678,7 +679,7 @@ struct Parser {
         return ref
     }
 
-    private mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
+    mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
         var items: [OrderItem] = []
         repeat {
             let e = try parseExpr()
@@ -998,6 +999,7 @@ struct Parser {
                 call.args.append(try parseExpr())
             } while acceptSymbol(.comma)
         }
+        let ignoreNulls = try parseNullTreatment()  // Parser+Window.swift
         if !acceptSymbol(.rparen) {
             throw expected(call.isStar || call.args.isEmpty ? "')'" : "')' or ','")
         }
@@ -1008,25 +1010,8 @@ struct Parser {
             call.filter = try parseExpr()
             try expectSymbol(.rparen, ")")
         }
-        if acceptWord("over") {
-            try expectSymbol(.lparen, "(")
-            var spec = WindowSpec()
-            if acceptWord("partition") {
-                try expectWord("by")
-                repeat {
-                    spec.partitionBy.append(try parseExpr())
-                } while acceptSymbol(.comma)
-            }
-            if acceptWord("order") {
-                try expectWord("by")
-                spec.orderBy = try parseOrderItems()
-            }
-            if isWord("rows") || isWord("range") || isWord("groups") {
-                throw error("window frames are not supported", at: current)
-            }
-            try expectSymbol(.rparen, ")")
-            call.over = spec
-        }
+        if acceptWord("over") { call.over = try parseOver(ignoreNulls: ignoreNulls) }  // Parser+Window.swift
+        else if ignoreNulls { throw SQLError("IGNORE NULLS needs a window function (OVER ...)", offset: start) }
         return try make(.function(call), from: start)
     }
 

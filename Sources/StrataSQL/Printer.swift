@@ -270,25 +270,14 @@ struct SQLWriter {
             if f.distinct { out += "DISTINCT " }
             list(f.args) { $0.expr($1, 0) }
         }
+        if f.over?.ignoreNulls == true { out += " IGNORE NULLS" }
         out += ")"
         if let filter = f.filter {
             out += " FILTER (WHERE "
             expr(filter, 0)
             out += ")"
         }
-        if let w = f.over {
-            out += " OVER ("
-            if !w.partitionBy.isEmpty {
-                out += "PARTITION BY "
-                list(w.partitionBy) { $0.expr($1, 0) }
-            }
-            if !w.orderBy.isEmpty {
-                if !w.partitionBy.isEmpty { out += " " }
-                out += "ORDER BY "
-                orderItems(w.orderBy)
-            }
-            out += ")"
-        }
+        if let w = f.over { out += " OVER " + w.sqlText }  // AST+Window.swift
     }
 
     mutating func orderItems(_ items: [OrderItem]) {
@@ -360,6 +349,7 @@ struct SQLWriter {
             out += " HAVING "
             expr(h, 0)
         }
+        if !s.windows.isEmpty { out += " WINDOW " + s.windows.map { $0.name + " AS " + $0.spec.sqlText }.joined(separator: ", ") }
         if let q = s.qualify {
             out += " QUALIFY "
             expr(q, 0)

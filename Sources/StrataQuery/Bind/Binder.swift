@@ -251,6 +251,7 @@ final class Binder {
                 groups.append(try bindScalar(g, scope))
             }
             var post = PostContext(groups: groupExprs, groupTypes: groups.map(\.type), scope: scope)
+            post.windows.named = s.windows
             for (e, _) in items { outputs.append(try bindPost(e, &post)) }
             var having: BExpr?
             if let h = s.having {
@@ -259,7 +260,7 @@ final class Binder {
                 }
                 having = try bindPost(h, &post)
             }
-            if let q = s.qualify { qualify = try bindPost(q, &post) }
+            if let q = s.qualify { qualify = try bindPost(qualifyWithAliases(q, items, scope), &post) }
             for o in orderBy { keys.append(try orderKey(o, items: items, outputs: outputs, bind: { (e) throws(QueryError) in try self.bindPost(e, &post) })) }
             windows = post.windows
             let groupNames = groupExprs.map(\.sqlText)
@@ -269,8 +270,9 @@ final class Binder {
             if let having { node = PlanNode(.filter(having), [node], names: node.names, types: node.types) }
         } else {
             windows = WindowCollector()
+            windows.named = s.windows
             for (e, _) in items { outputs.append(try bindScalar(e, scope, windows: windows)) }
-            if let q = s.qualify { qualify = try bindScalar(q, scope, windows: windows) }
+            if let q = s.qualify { qualify = try bindScalar(qualifyWithAliases(q, items, scope), scope, windows: windows) }
             for o in orderBy { keys.append(try orderKey(o, items: items, outputs: outputs, bind: { (e) throws(QueryError) in try self.bindScalar(e, scope, windows: windows) })) }
             if s.having != nil { throw QueryError("HAVING needs GROUP BY or an aggregate") }
         }

@@ -249,8 +249,7 @@ final class PlanExecutor {
             for o in order { o.expr.collectColumns(into: &used) }
             for q in qualify { q.collectColumns(into: &used) }
             for w in windows {
-                for x in w.args + w.partition { x.collectColumns(into: &used) }
-                for o in w.order { o.expr.collectColumns(into: &used) }
+                for x in w.exprs { x.collectColumns(into: &used) }
             }
             used = used.filter { $0 < sourceWidth }
         }

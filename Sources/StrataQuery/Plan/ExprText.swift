@@ -114,11 +114,20 @@ enum ExprText {
         case .lead(let k): s = "lead(" + (args.prefix(1) + ["\(k)"] + args.dropFirst(2)).joined(separator: ", ") + ")"
         case .firstValue: s = "first_value(" + args.joined(separator: ", ") + ")"
         case .lastValue: s = "last_value(" + args.joined(separator: ", ") + ")"
+        case .nthValue: s = "nth_value(" + args.joined(separator: ", ") + ")"
+        case .ntile: s = "ntile(" + args.joined(separator: ", ") + ")"
+        case .percentRank: s = "percent_rank()"
+        case .cumeDist: s = "cume_dist()"
+        case .countDistinct: s = "count(DISTINCT " + args.joined(separator: ", ") + ")"
+        case .aggregate: s = w.aggregateName + (w.aggregateName.hasSuffix("(") ? "" : " ") + args.joined(separator: ", ") + ")"
         }
+        if w.ignoreNulls { s.insert(contentsOf: " IGNORE NULLS", at: s.index(before: s.endIndex)) }
+        if let f = w.filter { s += " FILTER (WHERE " + expr(f, names) + ")" }
         s += " OVER ("
         var parts: [String] = []
         if !w.partition.isEmpty { parts.append("PARTITION BY " + w.partition.map { expr($0, names) }.joined(separator: ", ")) }
         if !w.order.isEmpty { parts.append("ORDER BY " + w.order.map { order($0, names) }.joined(separator: ", ")) }
+        if !w.frame.isStandard { parts.append(frame(w.frame, names)) }
         s += parts.joined(separator: " ") + ")"
         return s
     }
