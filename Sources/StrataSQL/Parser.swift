@@ -645,6 +645,16 @@ struct Parser {
             let q = try parseQuery()
             try expectSymbol(.rparen, ")")
             ref = TableRef(kind: .subquery(q))
+        } else if current.kind == .word, isSymbol(.lparen, 1) {
+            // a table function: name(arg, ...)
+            let name = advance().text
+            _ = advance()
+            var args: [Expr] = []
+            if !isSymbol(.rparen) {
+                repeat { args.append(try parseExpr()) } while acceptSymbol(.comma)
+            }
+            try expectSymbol(.rparen, ")")
+            ref = TableRef(kind: .tableFunction(name: name, args: args, columns: []))
         } else {
             ref = TableRef(kind: .table(name: try parseTableName(), final: false))
         }
@@ -655,6 +665,13 @@ struct Parser {
             let a = advance()
             try checkMisspelledKeyword(alias: a)
             ref.alias = a.text
+        }
+        if ref.alias != nil, case .tableFunction(let name, let args, _) = ref.kind, acceptSymbol(.lparen) {
+            // AS t(col, ...)
+            var columns: [String] = []
+            repeat { columns.append(try parseIdentifier("column name")) } while acceptSymbol(.comma)
+            try expectSymbol(.rparen, ")")
+            ref.kind = .tableFunction(name: name, args: args, columns: columns)
         }
         if !final { final = acceptWord("final") }
         if final {
@@ -937,7 +954,7 @@ struct Parser {
             _ = advance()
             _ = advance()
             return try make(.literal(t.text == "date" ? .date(next.text) : .timestamp(next.text)), from: t.start)
-        case "interval" where next.kind == .string || next.kind == .integer
+        case "interval" where next.kind == .string || next.kind == .integer || next.kind == .symbol(.lparen)
             || (next.kind == .symbol(.minus) && token(at: 2).kind == .integer):
             return try parseInterval()
         case "exists" where callLike:
@@ -1040,6 +1057,26 @@ struct Parser {
         let unitList = "an interval unit (MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)"
         let count: Int64
         var unit: IntervalUnit?
+        if v.kind == .symbol(.lparen) {
+            // INTERVAL (expr) UNIT: DuckDB's to_<unit>s(expr)
+            _ = advance()
+            let e = try parseExpr()
+            try expectSymbol(.rparen, ")")
+            guard current.kind == .word, let u = IntervalUnit.parse(current.text) else { throw expected(unitList) }
+            _ = advance()
+            return try make(.function(FunctionCall(name: "to_" + u.rawValue + "s", args: [e])), from: start)
+        }
+        if v.kind == .string, splitIntervalText(v.text).number == nil, let terms = IntervalText.terms(v.text) {
+            // '1 day 2 hours', '01:30:00', '1 month 1 day 00:00:00.5': a sum of single-unit
+            // literals (the binder folds it to one interval)
+            _ = advance()
+            var sum: Expr? = nil
+            for (n, u) in terms {
+                let lit = try make(.literal(.interval(n, u)), from: start)
+                sum = try sum.map { (l) throws(SQLError) -> Expr in try make(.binary(.add, l, lit), from: start) } ?? lit
+            }
+            return sum!
+        }
         if v.kind == .string {
             _ = advance()
             // '7', '-7', '7 days', '7 DAY'

@@ -386,8 +386,19 @@ struct SQLWriter {
             } else if !j.using.isEmpty {
                 out += " USING (" + j.using.map(quoteIdentifier).joined(separator: ", ") + ")"
             }
+        case .tableFunction(let name, let args, _):
+            out += quoteIdentifier(name) + "("
+            for (i, a) in args.enumerated() {
+                if i > 0 { out += ", " }
+                expr(a, 0)
+            }
+            out += ")"
         }
         if let alias = from.alias { out += " AS " + quoteIdentifier(alias) }
+        if case .tableFunction(_, _, let cols) = from.kind, !cols.isEmpty {
+            if from.alias == nil { out += " AS t" }
+            out += "(" + cols.map(quoteIdentifier).joined(separator: ", ") + ")"
+        }
         if case .table(_, true) = from.kind { out += " FINAL" }
     }
 
