@@ -957,6 +957,10 @@ struct Parser {
         case "interval" where next.kind == .string || next.kind == .integer || next.kind == .symbol(.lparen)
             || (next.kind == .symbol(.minus) && token(at: 2).kind == .integer):
             return try parseInterval()
+        case "current_date" where !callLike:
+            // a niladic keyword, as current_date()
+            _ = advance()
+            return try make(.function(FunctionCall(name: "current_date")), from: t.start)
         case "exists" where callLike:
             throw error("EXISTS is not supported", at: t)
         default:
