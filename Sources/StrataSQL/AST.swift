@@ -151,6 +151,9 @@ public struct TableRef: Sendable, Hashable {
         case subquery(Query)
         /// `left [INNER|LEFT|CROSS] JOIN right [ON ... | USING (...)]`; chains nest to the left.
         case join(Join)
+        /// A table function such as `generate_series(1, 10)`, with the column names of
+        /// `AS t(col, ...)` (empty when not given).
+        case tableFunction(name: String, args: [Expr])
     }
 
     public var kind: Kind

@@ -656,6 +656,16 @@ struct Parser {
             ref = TableRef(kind: .subquery(q))
         } else if isWord("values") && isSymbol(.lparen, 1) {
             ref = TableRef(kind: .subquery(Query(body: [.values(try parseValuesRows())])))
+        } else if current.kind == .word, isSymbol(.lparen, 1) {
+            // a table function: name(arg, ...)
+            let name = advance().text
+            _ = advance()
+            var args: [Expr] = []
+            if !isSymbol(.rparen) {
+                repeat { args.append(try parseExpr()) } while acceptSymbol(.comma)
+            }
+            try expectSymbol(.rparen, ")")
+            ref = TableRef(kind: .tableFunction(name: name, args: args))
         } else {
             ref = TableRef(kind: .table(name: try parseTableName(), final: false))
         }
@@ -953,9 +963,13 @@ struct Parser {
             _ = advance()
             _ = advance()
             return try make(.literal(t.text == "date" ? .date(next.text) : .timestamp(next.text)), from: t.start)
-        case "interval" where next.kind == .string || next.kind == .integer
+        case "interval" where next.kind == .string || next.kind == .integer || next.kind == .symbol(.lparen)
             || (next.kind == .symbol(.minus) && token(at: 2).kind == .integer):
             return try parseInterval()
+        case "current_date" where !callLike:
+            // a niladic keyword, as current_date()
+            _ = advance()
+            return try make(.function(FunctionCall(name: "current_date")), from: t.start)
         case "exists" where callLike:
             throw error("EXISTS is not supported", at: t)
         default:
@@ -1040,6 +1054,26 @@ struct Parser {
         let unitList = "an interval unit (MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)"
         let count: Int64
         var unit: IntervalUnit?
+        if v.kind == .symbol(.lparen) {
+            // INTERVAL (expr) UNIT: DuckDB's to_<unit>s(expr)
+            _ = advance()
+            let e = try parseExpr()
+            try expectSymbol(.rparen, ")")
+            guard current.kind == .word, let u = IntervalUnit.parse(current.text) else { throw expected(unitList) }
+            _ = advance()
+            return try make(.function(FunctionCall(name: "to_" + u.rawValue + "s", args: [e])), from: start)
+        }
+        if v.kind == .string, splitIntervalText(v.text).number == nil, let terms = IntervalText.terms(v.text) {
+            // '1 day 2 hours', '01:30:00', '1 month 1 day 00:00:00.5': a sum of single-unit
+            // literals (the binder folds it to one interval)
+            _ = advance()
+            var sum: Expr? = nil
+            for (n, u) in terms {
+                let lit = try make(.literal(.interval(n, u)), from: start)
+                sum = try sum.map { (l) throws(SQLError) -> Expr in try make(.binary(.add, l, lit), from: start) } ?? lit
+            }
+            return sum!
+        }
         if v.kind == .string {
             _ = advance()
             // '7', '-7', '7 days', '7 DAY'

@@ -378,6 +378,13 @@ struct SQLWriter {
             } else if !j.using.isEmpty {
                 out += " USING (" + j.using.map(quoteIdentifier).joined(separator: ", ") + ")"
             }
+        case .tableFunction(let name, let args):
+            out += quoteIdentifier(name) + "("
+            for (i, a) in args.enumerated() {
+                if i > 0 { out += ", " }
+                expr(a, 0)
+            }
+            out += ")"
         }
         if let alias = from.alias { out += " AS " + quoteIdentifier(alias) }
         columnAliases(from.columnAliases)

@@ -187,6 +187,8 @@ final class Binder {
             return (node, Scope(tableName: from.alias, alias: from.alias, names: node.names, types: node.types))
         case .join:
             return try joinSource(from)
+        case .tableFunction(let name, let args):
+            return try tableFunctionSource(name, args, from)
         }
     }
 

@@ -60,6 +60,10 @@ final class PlanExecutor {
         case .values(let r):
             _ = record(n, rows: r.count, since: start)
             return r
+        case .series(let s):
+            let r = try s.relation(executor.eval)
+            _ = record(n, rows: r.count, since: start)
+            return r
         case .cte(let def):
             if let r = def.rows {
                 _ = record(n, rows: r.count, since: start)

@@ -20,7 +20,7 @@ enum ProjectionPushdown {
             var c = needed
             s.filter?.collectColumns(into: &c)
             s.columns = c.sorted()
-        case .values:
+        case .values, .series:
             break
         case .cte(let def):
             if seen.insert(ObjectIdentifier(def)).inserted { need(def.plan, Set(def.plan.types.indices), &seen) }

@@ -11,7 +11,7 @@ enum ExprText {
         case .string(let s): return quoted(s)
         case .timestamp: return "TIMESTAMP " + quoted(Evaluator.text(v))
         case .date: return "DATE " + quoted(Evaluator.text(v))
-        case .interval(let mo, let us): return "INTERVAL " + quoted(mo == 0 ? "\(us) microseconds" : "\(mo) months \(us) microseconds")
+        case .interval: return "INTERVAL " + quoted(Evaluator.text(v))
         default: return Evaluator.text(v)
         }
     }
@@ -41,6 +41,7 @@ enum ExprText {
         case .now: return "now"
         case .tryCast(let t, let i32): return "try_cast[\(i32 ? "INTEGER" : t.description)]"
         case .castInteger: return "cast[INTEGER]"
+        case .time(let f): return f.sqlName
         default: return String(describing: f)
         }
     }
@@ -71,7 +72,7 @@ enum ExprText {
         case .cast(let x, let t): return "CAST(" + expr(x, names) + " AS \(t))"
         case .call(let f, let args, _): return fn(f) + "(" + args.map { expr($0, names) }.joined(separator: ", ") + ")"
         case .timeAddInterval(let x, let mo, let us, _):
-            return sub(x) + " + " + value(.interval(mo, us))
+            return sub(x) + " + " + value(.interval(mo, 0, us))
         }
     }
 
