@@ -1,0 +1,144 @@
+import Dispatch
+import StrataCore
+
+// GROUP BY ROLLUP / CUBE / GROUPING SETS in one read of the input: every batch's keys and
+// aggregate arguments are evaluated once; each grouping set has its own group table and
+// accumulators per worker, fed from the same batch; the sets merge across workers like a
+// plain aggregate, and the output is every set's groups in turn, keys outside a set NULL.
+extension Executor {
+    func aggregateGroupingSets(_ plan: SelectPlan, _ sets: [[Int]], groupCount: inout Int) throws(QueryError) -> Relation {
+        let groupTypes = plan.groups.map(\.type)
+        let names = groupTypes.indices.map { "g\($0)" } + plan.aggs.indices.map { "a\($0)" }
+        let types = groupTypes + plan.aggs.map(\.type)
+        let nWorkers: Int
+        if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
+        let workers = (0..<nWorkers).map { _ in Worker() }
+        var slotOf: [ObjectIdentifier: Int] = [:]
+        for (i, w) in workers.enumerated() { slotOf[ObjectIdentifier(w)] = i }
+        let tables: [[GroupTable]] = workers.map { _ in sets.map { GroupTable(width: $0.count + 1) } }
+        let states: [[[any Accumulator]]] = workers.map { _ in
+            sets.map { set in plan.aggs.map { makeAccumulator($0, singleGroup: set.isEmpty) } }
+        }
+        let keys = KeyEncoder(interner: interner)
+        var hexKey = [Bool](repeating: false, count: plan.groups.count)
+        if case .table(let snap) = plan.source {
+            let hs = hexSlots(snap)
+            for (k, g) in plan.groups.enumerated() { if case .column(let s, .varchar) = g, hs.contains(s) { hexKey[k] = true } }
+        } else if case .relation(let rel) = plan.source {
+            for (k, g) in plan.groups.enumerated() {
+                if case .column(let s, .varchar) = g, rel.columns[s].dict?.hexWords != nil { hexKey[k] = true }
+            }
+        }
+        let slots = slotOf
+        try scan(plan, workers) { (w, b) throws(QueryError) in
+            let n = b.count
+            if n == 0 { return }
+            w.sawRows = true
+            let wi = slots[ObjectIdentifier(w)]!
+            // keys and arguments once per batch, for every set
+            let keyVecs = try plan.groups.map { (g) throws(QueryError) -> Vec in try self.eval.eval(g, b) }
+            let args = try plan.aggs.map { (a) throws(QueryError) -> [Vec] in
+                try a.args.map { (x) throws(QueryError) -> Vec in try self.eval.eval(x, b) }
+            }
+            let masks = try plan.aggs.map { (a) throws(QueryError) -> Vec? in
+                try a.filter.map { (f) throws(QueryError) -> Vec in try self.eval.eval(f, b) }
+            }
+            var gids = [Int32](repeating: 0, count: n)
+            for (si, set) in sets.enumerated() {
+                let table = tables[wi][si]
+                let width = set.count + 1
+                var rowKeys = [Int64](repeating: 0, count: n * width)
+                var nulls = [Int64](repeating: 0, count: n)
+                for (j, k) in set.enumerated() {
+                    keys.encode(keyVecs[k], n: n, into: &rowKeys, stride: width, k: j, nullMask: &nulls, bit: 1 << Int64(j))
+                }
+                for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
+                rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
+                    _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+                } }
+                for (ai, s) in states[wi][si].enumerated() {
+                    s.grow(table.count)
+                    s.update(gids, args[ai], masks[ai], keys)
+                }
+            }
+        }
+        let sawRows = workers.contains { $0.sawRows }
+        var parts: [[Vec]] = Array(repeating: [], count: plan.groups.count + plan.aggs.count)
+        var total = 0
+        for (si, set) in sets.enumerated() {
+            let table = tables[0][si]
+            let final = states[0][si]
+            // merge the other workers' partials of this set into worker 0's
+            for wi in 1..<workers.count {
+                let other = tables[wi][si]
+                guard other.count > 0 else { continue }
+                var map = [Int32](repeating: 0, count: other.count)
+                let kp = other.keys
+                table.reserve(table.count + other.count)
+                map.withUnsafeMutableBufferPointer { mp in _ = table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
+                for (s, o) in zip(final, states[wi][si]) {
+                    s.grow(table.count)
+                    o.grow(other.count)
+                    s.merge(o, map)
+                }
+            }
+            // the empty set has its one group even over no rows (count 0, sum NULL)
+            if set.isEmpty && table.count == 0 {
+                var zero: [Int64] = [0]
+                _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
+            }
+            let ng = table.count
+            let width = set.count + 1
+            let keyStore = table.keys
+            for k in plan.groups.indices {
+                guard let j = set.firstIndex(of: k) else {
+                    parts[k].append(Vec.nulls(groupTypes[k], count: ng))
+                    continue
+                }
+                let v = Vec(type: groupTypes[k], count: ng)
+                var words = [Int64](repeating: 0, count: ng)
+                var flags = [UInt8](repeating: 1, count: ng)
+                var anyNull = false
+                for g in 0..<ng {
+                    if keyStore[g * width + width - 1] & (1 << Int64(j)) != 0 { flags[g] = 0; anyNull = true } else { words[g] = keyStore[g * width + j] }
+                }
+                var valid: [UInt8]? = anyNull ? flags : nil
+                switch groupTypes[k] {
+                case .double: v.dbls = OrderWord.doubleValues(words)
+                case .varchar:
+                    if hexKey[k] {
+                        v.dict = DictRef(hexWords: words.isEmpty ? [0] : words)
+                        v.ints = (0..<Int64(ng)).map { $0 }
+                    } else {
+                        v.dict = interner.dictRef()
+                        v.ints = words
+                    }
+                case .null:
+                    v.ints = words
+                    valid = ng > 0 ? [UInt8](repeating: 0, count: ng) : nil
+                default: v.ints = words
+                }
+                v.valid = valid
+                parts[k].append(v)
+            }
+            for (ai, s) in final.enumerated() {
+                s.grow(ng)
+                if let gacc = s as? GroupingAccumulator, case .grouping(let args) = s.spec.kind {
+                    var bits: Int64 = 0
+                    for (i, key) in args.enumerated() where !set.contains(key) { bits |= 1 << Int64(args.count - 1 - i) }
+                    gacc.value = bits
+                }
+                parts[plan.groups.count + ai].append(try s.finish(ng, emptyInput: set.isEmpty && !sawRows, interner: interner, threads: threads))
+            }
+            total += ng
+        }
+        let columns = parts.enumerated().map { c, vs in vs.count == 1 ? vs[0] : Vec.concat(vs, type: types[c], interner: interner) }
+        groupCount = total
+        if let c = plan.counters {
+            c.groups = total
+            c.preselected = total
+            c.aggregateDone = DispatchTime.now().uptimeNanoseconds
+        }
+        return Relation(names: names, types: types, columns: columns, count: total)
+    }
+}
