@@ -10,6 +10,11 @@ extension Binder {
         "topk", "windowfunnel", "retention", "grouping", "grouping_id",
     ]
 
+    /// Aggregates whose result depends on the order of rows (ties, first row).
+    static let orderSensitiveAggregates: Set<String> = [
+        "any", "any_value", "first", "arg_max", "argmax", "arg_min", "argmin", "max_by", "min_by", "mode", "topk",
+    ]
+
     /// GROUP BY ALL: every select item without an aggregate or window call.
     func groupByAllKeys(_ items: [Expr]) -> [Expr] {
         items.filter { e in
@@ -46,40 +51,42 @@ extension Binder {
     func bindMoreAggregate(_ name: String, _ f: FunctionCall, _ x: Expr, _ args: [BExpr], _ filter: BExpr?,
                            _ scope: Scope) throws(QueryError) -> AggSpec? {
         let at = x.range.start
+        let shown = ["topk": "topK", "windowfunnel": "windowFunnel"][name] ?? name
         let parametric = name == "topk" || name == "windowfunnel"
         let ordered = ["string_agg", "listagg", "group_concat"].contains(name)
         if f.params != nil && !parametric {
-            throw QueryError("\(name)() takes no parameters (only topK and windowFunnel are written name(params)(args))", offset: at)
+            throw QueryError("\(shown)() takes no parameters (only topK and windowFunnel are written name(params)(args))", offset: at)
         }
-        if !f.orderBy.isEmpty && !ordered {
-            throw QueryError("ORDER BY inside an aggregate call is supported by string_agg() only, not \(name)()", offset: at)
+        // ORDER BY inside an order-insensitive aggregate changes nothing (DuckDB accepts it)
+        if !f.orderBy.isEmpty && !ordered && Binder.orderSensitiveAggregates.contains(name) {
+            throw QueryError("ORDER BY inside \(shown)() is not supported (string_agg() takes one)", offset: at)
         }
-        if f.rowArgs && name != "count" { throw QueryError("\(name)() does not take a row value", offset: at) }
+        if f.rowArgs && name != "count" { throw QueryError("\(shown)() does not take a row value", offset: at) }
         func need(_ n: Int) throws(QueryError) {
-            guard args.count == n else { throw QueryError("\(name)() takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", offset: at) }
+            guard args.count == n else { throw QueryError("\(shown)() takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", offset: at) }
         }
         func numeric(_ i: Int) throws(QueryError) {
             guard args[i].type.isNumeric || args[i].type == .null else {
-                throw QueryError("\(name)() needs a numeric argument, not \(args[i].type) (\(f.args[i].sqlText))", offset: f.args[i].range.start)
+                throw QueryError("\(shown)() needs a numeric argument, not \(args[i].type) (\(f.args[i].sqlText))", offset: f.args[i].range.start)
             }
         }
         func boolean(_ i: Int) throws(QueryError) {
             guard args[i].type == .boolean || args[i].type == .null else {
-                throw QueryError("\(name)() needs BOOLEAN conditions, not \(args[i].type) (\(f.args[i].sqlText))", offset: f.args[i].range.start)
+                throw QueryError("\(shown)() needs BOOLEAN conditions, not \(args[i].type) (\(f.args[i].sqlText))", offset: f.args[i].range.start)
             }
         }
         func noDistinct() throws(QueryError) {
-            if f.distinct { throw QueryError("\(name)(DISTINCT ...) is not supported", offset: at) }
+            if f.distinct { throw QueryError("\(shown)(DISTINCT ...) is not supported", offset: at) }
         }
         func fraction(_ i: Int) throws(QueryError) -> Double {
             guard case .literal(let lit, _) = args[i], let p = lit.asDouble, p >= 0, p <= 1 else {
-                throw QueryError("\(name)() needs a constant fraction between 0 and 1 as its second argument", offset: at)
+                throw QueryError("\(shown)() needs a constant fraction between 0 and 1 as its second argument", offset: at)
             }
             return p
         }
         func param(_ k: Int) throws(QueryError) -> Int64 {
             guard let ps = f.params, k < ps.count, case .literal(.integer(let v)) = ps[k].kind, v >= 0 else {
-                throw QueryError("\(name)() needs a constant non-negative integer parameter: \(name)(n)(...)", offset: at)
+                throw QueryError("\(shown)() needs a constant non-negative integer parameter: \(shown)(n)(...)", offset: at)
             }
             return v
         }
@@ -100,15 +107,15 @@ extension Binder {
             try need(2)
             let t = args[0].type
             guard t.isNumeric || t == .timestamp || t == .date || t == .null else {
-                throw QueryError("\(name)() needs a numeric, DATE or TIMESTAMP argument, not \(t) (\(f.args[0].sqlText))", offset: f.args[0].range.start)
+                throw QueryError("\(shown)() needs a numeric, DATE or TIMESTAMP argument, not \(t) (\(f.args[0].sqlText))", offset: f.args[0].range.start)
             }
             return AggSpec(kind: .quantileDisc(try fraction(1)), args: [args[0]], filter: filter, type: t == .null ? .double : t)
         case "string_agg", "listagg", "group_concat":
-            guard args.count == 1 || args.count == 2 else { throw QueryError("\(name)() takes 1 or 2 arguments (value, separator), got \(args.count)", offset: at) }
+            guard args.count == 1 || args.count == 2 else { throw QueryError("\(shown)() takes 1 or 2 arguments (value, separator), got \(args.count)", offset: at) }
             var sep = ","
             if args.count == 2 {
                 guard case .literal(let v, _) = args[1], case .string(let s) = v else {
-                    throw QueryError("\(name)() needs a constant VARCHAR separator", offset: f.args[1].range.start)
+                    throw QueryError("\(shown)() needs a constant VARCHAR separator", offset: f.args[1].range.start)
                 }
                 sep = s
             }
@@ -117,10 +124,11 @@ extension Binder {
             for o in f.orderBy {
                 if containsAggregate(o.expr) { throw QueryError("aggregate function calls cannot be nested", offset: o.expr.range.start) }
                 if f.distinct && o.expr != f.args[0] {
-                    throw QueryError("in \(name)(DISTINCT ...), ORDER BY expressions must be the aggregated argument", offset: o.expr.range.start)
+                    throw QueryError("in \(shown)(DISTINCT ...), ORDER BY expressions must be the aggregated argument", offset: o.expr.range.start)
                 }
                 keys.append(try bindScalar(o.expr, scope))
-                dirs.append(SortDirection(descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending))
+                // DuckDB's default: NULLS LAST for ASC and DESC
+                dirs.append(SortDirection(descending: o.descending, nullsFirst: o.nullsFirst ?? false))
             }
             return AggSpec(kind: .stringAgg(separator: sep, distinct: f.distinct, order: dirs), args: [args[0]] + keys, filter: filter, type: .varchar)
         case "bool_and", "bool_or", "every":
