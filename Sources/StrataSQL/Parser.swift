@@ -1015,7 +1015,7 @@ struct Parser {
             } else {
                 _ = acceptWord("all")
             }
-            if call.distinct && isSymbol(.lparen) {
+            if call.distinct && isSymbol(.lparen) && !isWord("select", 1) && !isWord("with", 1) {
                 // count(DISTINCT (a, b)): a row value
                 let save = index
                 _ = advance()
