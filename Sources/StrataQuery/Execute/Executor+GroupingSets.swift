@@ -36,7 +36,8 @@ extension Executor {
             w.sawRows = true
             let wi = slots[ObjectIdentifier(w)]!
             // keys and arguments once per batch, for every set
-            let keyVecs = try plan.groups.map { (g) throws(QueryError) -> Vec in try self.eval.eval(g, b) }
+            // each key encoded once (a word and a NULL flag per row), copied into every set's rows
+            let keyWords = try plan.groups.map { (g) throws(QueryError) -> ([Int64], [Int64]) in keys.words(try self.eval.eval(g, b), n: n) }
             let args = try plan.aggs.map { (a) throws(QueryError) -> [Vec] in
                 try a.args.map { (x) throws(QueryError) -> Vec in try self.eval.eval(x, b) }
             }
@@ -48,11 +49,16 @@ extension Executor {
                 let table = tables[wi][si]
                 let width = set.count + 1
                 var rowKeys = [Int64](repeating: 0, count: n * width)
-                var nulls = [Int64](repeating: 0, count: n)
-                for (j, k) in set.enumerated() {
-                    keys.encode(keyVecs[k], n: n, into: &rowKeys, stride: width, k: j, nullMask: &nulls, bit: 1 << Int64(j))
+                rowKeys.withUnsafeMutableBufferPointer { rk in
+                    for (j, k) in set.enumerated() {
+                        let bit: Int64 = 1 << Int64(j)
+                        keyWords[k].0.withUnsafeBufferPointer { w in keyWords[k].1.withUnsafeBufferPointer { nl in
+                            for r in 0..<n {
+                                if nl[r] != 0 { rk[r * width + width - 1] |= bit } else { rk[r * width + j] = w[r] }
+                            }
+                        } }
+                    }
                 }
-                for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
                 rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
                     _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
                 } }
