@@ -1,23 +1,53 @@
 import Dispatch
 import StrataCore
 
-// GROUP BY ROLLUP / CUBE / GROUPING SETS in one read of the input: every batch's keys and
-// aggregate arguments are evaluated once; each grouping set has its own group table and
-// accumulators per worker, fed from the same batch; the sets merge across workers like a
-// plain aggregate, and the output is every set's groups in turn, keys outside a set NULL.
+// GROUP BY ROLLUP / CUBE / GROUPING SETS in one read of the input. Every batch's keys and
+// aggregate arguments are evaluated once. The maximal sets (contained in no other set) are
+// fed from the rows: each has its own group table and accumulators per worker, merged across
+// workers like a plain aggregate. Every other set is then re-aggregated from the groups of a
+// maximal superset (as many merges as that set has groups, not rows) when every aggregate's
+// merge leaves its source intact; count(DISTINCT) and mode() states are consumed by merging,
+// so with one of those every set is fed from the rows. The output is every set's groups in
+// the order of the sets, keys outside a set NULL.
 extension Executor {
+    /// Aggregates whose `merge` only reads the other state (it can feed several sets).
+    static func reusableMerge(_ a: AggSpec) -> Bool {
+        switch a.kind {
+        case .countDistinct, .mode, .countDistinctRow: return false
+        default: return true
+        }
+    }
+
     func aggregateGroupingSets(_ plan: SelectPlan, _ sets: [[Int]], groupCount: inout Int) throws(QueryError) -> Relation {
         let groupTypes = plan.groups.map(\.type)
         let names = groupTypes.indices.map { "g\($0)" } + plan.aggs.indices.map { "a\($0)" }
         let types = groupTypes + plan.aggs.map(\.type)
+        // which sets read rows; the others come from a fed superset (`source[s]`)
+        var source = [Int?](repeating: nil, count: sets.count)
+        if plan.aggs.allSatisfy(Executor.reusableMerge) {
+            for (s, set) in sets.enumerated() {
+                let mine = Set(set)
+                // a strict superset, or an equal set listed earlier
+                source[s] = sets.indices.first { t in
+                    t != s && mine.isSubset(of: Set(sets[t])) && (sets[t].count > set.count || t < s)
+                }
+            }
+            // follow chains to a fed set
+            for s in sets.indices {
+                var t = source[s]
+                while let u = t, let v = source[u] { t = v }
+                source[s] = t
+            }
+        }
+        let fed = sets.indices.filter { source[$0] == nil }
         let nWorkers: Int
         if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
         let workers = (0..<nWorkers).map { _ in Worker() }
         var slotOf: [ObjectIdentifier: Int] = [:]
         for (i, w) in workers.enumerated() { slotOf[ObjectIdentifier(w)] = i }
-        let tables: [[GroupTable]] = workers.map { _ in sets.map { GroupTable(width: $0.count + 1) } }
+        let tables: [[GroupTable]] = workers.map { _ in fed.map { GroupTable(width: sets[$0].count + 1) } }
         let states: [[[any Accumulator]]] = workers.map { _ in
-            sets.map { set in plan.aggs.map { makeAccumulator($0, singleGroup: set.isEmpty) } }
+            fed.map { s in plan.aggs.map { makeAccumulator($0, singleGroup: sets[s].isEmpty) } }
         }
         let keys = KeyEncoder(interner: interner)
         var hexKey = [Bool](repeating: false, count: plan.groups.count)
@@ -35,7 +65,6 @@ extension Executor {
             if n == 0 { return }
             w.sawRows = true
             let wi = slots[ObjectIdentifier(w)]!
-            // keys and arguments once per batch, for every set
             // each key encoded once (a word and a NULL flag per row), copied into every set's rows
             let keyWords = try plan.groups.map { (g) throws(QueryError) -> ([Int64], [Int64]) in keys.words(try self.eval.eval(g, b), n: n) }
             let args = try plan.aggs.map { (a) throws(QueryError) -> [Vec] in
@@ -45,8 +74,9 @@ extension Executor {
                 try a.filter.map { (f) throws(QueryError) -> Vec in try self.eval.eval(f, b) }
             }
             var gids = [Int32](repeating: 0, count: n)
-            for (si, set) in sets.enumerated() {
-                let table = tables[wi][si]
+            for (fi, s) in fed.enumerated() {
+                let set = sets[s]
+                let table = tables[wi][fi]
                 let width = set.count + 1
                 var rowKeys = [Int64](repeating: 0, count: n * width)
                 rowKeys.withUnsafeMutableBufferPointer { rk in
@@ -62,32 +92,76 @@ extension Executor {
                 rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
                     _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
                 } }
-                for (ai, s) in states[wi][si].enumerated() {
-                    s.grow(table.count)
-                    s.update(gids, args[ai], masks[ai], keys)
+                for (ai, acc) in states[wi][fi].enumerated() {
+                    acc.grow(table.count)
+                    acc.update(gids, args[ai], masks[ai], keys)
                 }
             }
         }
         let sawRows = workers.contains { $0.sawRows }
-        var parts: [[Vec]] = Array(repeating: [], count: plan.groups.count + plan.aggs.count)
-        var total = 0
-        for (si, set) in sets.enumerated() {
-            let table = tables[0][si]
-            let final = states[0][si]
-            // merge the other workers' partials of this set into worker 0's
+        // 1. the fed sets: merge the other workers' partials into worker 0's
+        var setTable = [GroupTable?](repeating: nil, count: sets.count)
+        var setStates = [[any Accumulator]](repeating: [], count: sets.count)
+        for (fi, s) in fed.enumerated() {
+            let table = tables[0][fi]
+            let final = states[0][fi]
             for wi in 1..<workers.count {
-                let other = tables[wi][si]
+                let other = tables[wi][fi]
                 guard other.count > 0 else { continue }
                 var map = [Int32](repeating: 0, count: other.count)
                 let kp = other.keys
                 table.reserve(table.count + other.count)
                 map.withUnsafeMutableBufferPointer { mp in _ = table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
-                for (s, o) in zip(final, states[wi][si]) {
-                    s.grow(table.count)
+                for (acc, o) in zip(final, states[wi][fi]) {
+                    acc.grow(table.count)
                     o.grow(other.count)
-                    s.merge(o, map)
+                    acc.merge(o, map)
                 }
             }
+            for acc in final { acc.grow(table.count) }
+            setTable[s] = table
+            setStates[s] = final
+        }
+        // 2. the other sets, from the groups of their fed superset
+        for s in sets.indices {
+            guard let f = source[s], let from = setTable[f] else { continue }
+            let set = sets[s], fset = sets[f]
+            let width = set.count + 1, fwidth = fset.count + 1
+            let table = GroupTable(width: width)
+            let ng = from.count
+            if ng > 0 {
+                let fk = from.keys
+                var rowKeys = [Int64](repeating: 0, count: ng * width)
+                for (j, k) in set.enumerated() {
+                    let fj = fset.firstIndex(of: k)!
+                    for g in 0..<ng {
+                        if fk[g * fwidth + fwidth - 1] & (1 << Int64(fj)) != 0 {
+                            rowKeys[g * width + width - 1] |= 1 << Int64(j)
+                        } else {
+                            rowKeys[g * width + j] = fk[g * fwidth + fj]
+                        }
+                    }
+                }
+                var map = [Int32](repeating: 0, count: ng)
+                rowKeys.withUnsafeBufferPointer { kp in map.withUnsafeMutableBufferPointer { mp in
+                    _ = table.findOrInsert(kp.baseAddress!, ng, into: mp.baseAddress!)
+                } }
+                let accs = plan.aggs.map { makeAccumulator($0, singleGroup: false) }
+                for (acc, o) in zip(accs, setStates[f]) {
+                    acc.grow(table.count)
+                    acc.merge(o, map)
+                }
+                setStates[s] = accs
+            } else {
+                setStates[s] = plan.aggs.map { makeAccumulator($0, singleGroup: false) }
+            }
+            setTable[s] = table
+        }
+        // 3. every set's rows
+        var parts: [[Vec]] = Array(repeating: [], count: plan.groups.count + plan.aggs.count)
+        var total = 0
+        for (s, set) in sets.enumerated() {
+            let table = setTable[s]!
             // the empty set has its one group even over no rows (count 0, sum NULL)
             if set.isEmpty && table.count == 0 {
                 var zero: [Int64] = [0]
@@ -127,14 +201,14 @@ extension Executor {
                 v.valid = valid
                 parts[k].append(v)
             }
-            for (ai, s) in final.enumerated() {
-                s.grow(ng)
-                if let gacc = s as? GroupingAccumulator, case .grouping(let args) = s.spec.kind {
+            for (ai, acc) in setStates[s].enumerated() {
+                acc.grow(ng)
+                if let gacc = acc as? GroupingAccumulator, case .grouping(let args) = acc.spec.kind {
                     var bits: Int64 = 0
                     for (i, key) in args.enumerated() where !set.contains(key) { bits |= 1 << Int64(args.count - 1 - i) }
                     gacc.value = bits
                 }
-                parts[plan.groups.count + ai].append(try s.finish(ng, emptyInput: set.isEmpty && !sawRows, interner: interner, threads: threads))
+                parts[plan.groups.count + ai].append(try acc.finish(ng, emptyInput: set.isEmpty && !sawRows, interner: interner, threads: threads))
             }
             total += ng
         }
