@@ -86,7 +86,10 @@ final class MomentAccumulator: Accumulator {
             case .stddevPop: r = k < 1 ? nil : (m2X[g] / k).squareRoot()
             case .covarSamp: r = k < 2 ? nil : cXY[g] / (k - 1)
             case .covarPop: r = k < 1 ? nil : cXY[g] / k
-            case .corr: r = k < 1 ? nil : cXY[g] / (m2X[g] * m2Y[g]).squareRoot()
+            case .corr:
+                // DuckDB: NaN (printed `nan`, positive) when a side does not vary
+                let c = cXY[g] / (m2X[g] * m2Y[g]).squareRoot()
+                r = k < 1 ? nil : (c.isNaN ? Double.nan : c)
             }
             if let r { out[g] = r } else { valid[g] = 0 }
         }
