@@ -42,7 +42,9 @@ extension Binder {
             keys.append(i)
         }
         if let k = c.aggExprs.firstIndex(of: x) { return .column(c.groups.count + k, .bigint) }
-        c.aggs.append(AggSpec(kind: .grouping(keys), args: [], filter: nil, type: .bigint))
+        // the keys ride along as arguments for EXPLAIN's text (the accumulator reads none)
+        let shownKeys = try f.args.map { (a) throws(QueryError) -> BExpr in try bindScalar(a, c.scope) }
+        c.aggs.append(AggSpec(kind: .grouping(keys), args: shownKeys, filter: nil, type: .bigint))
         c.aggExprs.append(x)
         return .column(c.groups.count + c.aggs.count - 1, .bigint)
     }
@@ -187,7 +189,7 @@ extension ExprText {
         case .topK(let k): return "topK(\(k))(" + a + ")"
         case .windowFunnel(let w): return "windowFunnel(\(w)us)(" + a + ")"
         case .retention: return "retention(" + a + ")"
-        case .grouping(let keys): return "grouping(" + keys.map { "#\($0)" }.joined(separator: ", ") + ")"
+        case .grouping: return "grouping(" + a + ")"
         default: return nil
         }
     }
