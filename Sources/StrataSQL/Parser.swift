@@ -582,7 +582,9 @@ struct Parser {
         repeat {
             if (isWord("rollup") || isWord("cube")) && isSymbol(.lparen, 1) {
                 let cube = advance().text == "cube"
+                let at = current
                 let es = try list(&self)
+                if cube && es.count > 12 { throw error("CUBE takes at most 12 keys (4096 grouping sets)", at: at) }
                 items.append(cube ? GroupingSets.cube(es) : GroupingSets.rollup(es))
                 plain = false
             } else if isWord("grouping") && isWord("sets", 1) {
@@ -599,6 +601,12 @@ struct Parser {
                 items.append([[try parseExpr()]])
             }
         } while acceptSymbol(.comma)
+        // CUBE doubles the sets per key: DuckDB's limit is 12 keys (4096 sets)
+        var product = 1
+        for item in items { product = min(product * item.count, 1 << 20) }
+        if product > 4096 || items.reduce(0, { $0 + ($1.map(\.count).max() ?? 0) }) > 62 {
+            throw error("too many grouping sets (at most 4096 sets of at most 62 keys)", at: current)
+        }
         let (exprs, sets) = GroupingSets.combine(items)
         select.groupBy = exprs
         if !plain { select.groupingSets = sets }
