@@ -34,6 +34,8 @@ public enum ScalarFn: Sendable {
     case tryCast(DataType, int32: Bool)
     /// A string, regex or URL function (Functions/StringFunctions.swift).
     case string(StringFn)
+    /// Date/time functions of Functions/TimeFunctions.swift.
+    case time(TimeFn)
 }
 
 /// A string predicate evaluated once per dictionary entry, cached per dictionary.

@@ -264,31 +264,30 @@ struct SQLWriter {
 
     mutating func function(_ f: FunctionCall) {
         out += quoteFunctionName(f.name) + "("
+        if let params = f.params {
+            list(params) { $0.expr($1, 0) }
+            out += ")("
+        }
         if f.isStar {
             out += "*"
         } else {
             if f.distinct { out += "DISTINCT " }
+            if f.rowArgs { out += "(" }
             list(f.args) { $0.expr($1, 0) }
+            if f.rowArgs { out += ")" }
+            if !f.orderBy.isEmpty {
+                out += " ORDER BY "
+                orderItems(f.orderBy)
+            }
         }
+        if f.over?.ignoreNulls == true { out += " IGNORE NULLS" }
         out += ")"
         if let filter = f.filter {
             out += " FILTER (WHERE "
             expr(filter, 0)
             out += ")"
         }
-        if let w = f.over {
-            out += " OVER ("
-            if !w.partitionBy.isEmpty {
-                out += "PARTITION BY "
-                list(w.partitionBy) { $0.expr($1, 0) }
-            }
-            if !w.orderBy.isEmpty {
-                if !w.partitionBy.isEmpty { out += " " }
-                out += "ORDER BY "
-                orderItems(w.orderBy)
-            }
-            out += ")"
-        }
+        if let w = f.over { out += " OVER " + w.sqlText }  // AST+Window.swift
     }
 
     mutating func orderItems(_ items: [OrderItem]) {
@@ -320,6 +319,8 @@ struct SQLWriter {
                 out += "("
                 query(inner)
                 out += ")"
+            case .values(let rows):
+                values(rows)
             }
         }
         if !q.orderBy.isEmpty {
@@ -350,7 +351,17 @@ struct SQLWriter {
             out += " WHERE "
             expr(w, 0)
         }
-        if !s.groupBy.isEmpty {
+        if s.groupByAll {
+            out += " GROUP BY ALL"
+        } else if let sets = s.groupingSets {
+            out += " GROUP BY GROUPING SETS ("
+            list(sets) { w, set in
+                w.out += "("
+                w.list(set.map { s.groupBy[$0] }) { $0.expr($1, 0) }
+                w.out += ")"
+            }
+            out += ")"
+        } else if !s.groupBy.isEmpty {
             out += " GROUP BY "
             list(s.groupBy) { $0.expr($1, 0) }
         }
@@ -358,6 +369,7 @@ struct SQLWriter {
             out += " HAVING "
             expr(h, 0)
         }
+        if !s.windows.isEmpty { out += " WINDOW " + s.windows.map { $0.name + " AS " + $0.spec.sqlText }.joined(separator: ", ") }
         if let q = s.qualify {
             out += " QUALIFY "
             expr(q, 0)
@@ -386,8 +398,16 @@ struct SQLWriter {
             } else if !j.using.isEmpty {
                 out += " USING (" + j.using.map(quoteIdentifier).joined(separator: ", ") + ")"
             }
+        case .tableFunction(let name, let args):
+            out += quoteIdentifier(name) + "("
+            for (i, a) in args.enumerated() {
+                if i > 0 { out += ", " }
+                expr(a, 0)
+            }
+            out += ")"
         }
         if let alias = from.alias { out += " AS " + quoteIdentifier(alias) }
+        columnAliases(from.columnAliases)
         if case .table(_, true) = from.kind { out += " FINAL" }
     }
 
@@ -398,12 +418,15 @@ struct SQLWriter {
         case .createTable(let t):
             out += "CREATE TABLE "
             if t.ifNotExists { out += "IF NOT EXISTS " }
-            out += quoteIdentifier(t.name) + " ("
-            list(t.columns) { w, c in
-                w.out += quoteIdentifier(c.name) + " " + c.type.sqlText
-                if c.notNull { w.out += " NOT NULL" }
+            out += quoteIdentifier(t.name)
+            if t.asQuery == nil {
+                out += " ("
+                list(t.columns) { w, c in
+                    w.out += quoteIdentifier(c.name) + " " + c.type.sqlText
+                    if c.notNull { w.out += " NOT NULL" }
+                }
+                out += ")"
             }
-            out += ")"
             if let p = t.partitionBy {
                 out += " PARTITION BY " + p.granularity.rawValue + "(" + quoteIdentifier(p.column) + ")"
             }
@@ -416,6 +439,10 @@ struct SQLWriter {
                     w.out += quoteIdentifier(o.key) + " = " + o.value.sqlText
                 }
                 out += ")"
+            }
+            if let q = t.asQuery {
+                out += " AS "
+                query(q)
             }
         case .dropTable(let name, let ifExists):
             out += ifExists ? "DROP TABLE IF EXISTS " : "DROP TABLE "
@@ -438,6 +465,8 @@ struct SQLWriter {
         case .explainAnalyze(let q):
             out += "EXPLAIN ANALYZE "
             query(q)
+        case .insert, .createView, .dropView:
+            statementOfStatementsArea(s)
         }
     }
 }

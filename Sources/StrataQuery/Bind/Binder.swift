@@ -20,6 +20,8 @@ final class Binder {
     /// `unnest(list)` calls of the SELECT being bound: their column in its Unnest operator.
     var unnestSlots: [FunctionCall: (Int, DataType)] = [:]
     var snapshots: [Snapshot] { Array(snapshotsByTable.values) }
+    /// Views being expanded, outermost first (a view that refers to itself is an error).
+    var expandingViews: [String] = []
 
     init(store: Store?, eval: Evaluator) {
         self.store = store
@@ -28,11 +30,11 @@ final class Binder {
 
     deinit { for s in snapshots { s.close() } }
 
-    static let aggregateNames: Set<String> = [
+    static let aggregateNames: Set<String> = Set([
         "count", "sum", "avg", "mean", "min", "max", "count_if", "countif", "sum_if", "sumif", "approx_count_distinct",
         "uniq", "uniqexact", "quantile", "approx_quantile", "quantile_cont", "median", "arg_max", "argmax", "arg_min",
         "argmin", "any", "any_value", "first", "mode",
-    ]
+    ]).union(Binder.moreAggregateNames)
 
     static let scalarNames: [String] = [
         "date_trunc", "date_part", "datepart", "todate", "tostartofminute", "tostartofhour", "tostartofday", "tostartofweek",
@@ -72,6 +74,9 @@ final class Binder {
         if q.body.count == 1, case .select(let s) = q.body[0] {
             return try planSelect(s, orderBy: q.orderBy, limit: q.limit, offset: q.offset)
         }
+        if q.body.count == 1, case .values(let rows) = q.body[0], q.orderBy.isEmpty, q.limit == nil, q.offset == nil {
+            return try planValues(rows)
+        }
         // UNION ALL: each term, then ORDER BY / LIMIT over the output columns
         var terms: [PlanNode] = []
         for term in q.body {
@@ -79,6 +84,7 @@ final class Binder {
             switch term {
             case .select(let s): r = try planSelect(s, orderBy: [], limit: nil, offset: nil)
             case .query(let sub): r = try plan(sub)
+            case .values(let rows): r = try planValues(rows)
             }
             if let first = terms.first, first.types.count != r.types.count {
                 throw QueryError("UNION ALL terms have \(first.types.count) and \(r.types.count) columns")
@@ -103,7 +109,7 @@ final class Binder {
             } else {
                 e = try bindScalar(o.expr, scope)
             }
-            keys.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending))
+            keys.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? false))
         }
         return Binder.sortAndLimit(node, keys, limit: Binder.rowCount(q.limit), offset: Binder.rowCount(q.offset) ?? 0)
     }
@@ -144,6 +150,7 @@ final class Binder {
             let one = Relation(ResultSet(names: ["dummy"], types: [.bigint], columns: [[.int(0)]]))
             return (PlanNode(.values(one), [], names: one.names, types: one.types), Scope(tableName: nil, alias: nil, names: [], types: []))
         }
+        if !from.columnAliases.isEmpty { return try aliasedSource(from) }
         switch from.kind {
         case .table(let name, _):
             if let cte = ctes[name.lowercased()] {
@@ -151,6 +158,7 @@ final class Binder {
                 let node = PlanNode(.cte(cte), [], names: cte.plan.names, types: cte.plan.types)
                 return (node, Scope(tableName: name, alias: from.alias, names: node.names, types: node.types))
             }
+            if let view = try viewSource(name, from) { return view }
             guard let store else { throw QueryError("no store is open") }
             let t: Table
             do throws(StoreError) { t = try store.table(name) } catch {
@@ -181,6 +189,8 @@ final class Binder {
             return (node, Scope(tableName: from.alias, alias: from.alias, names: node.names, types: node.types))
         case .join:
             return try joinSource(from)
+        case .tableFunction(let name, let args):
+            return try tableFunctionSource(name, args, from)
         }
     }
 
@@ -232,7 +242,8 @@ final class Binder {
                 groupExprs.append(g)
             }
         }
-        let hasAgg = !groupExprs.isEmpty || items.contains { containsAggregate($0.0) } || (s.having.map(containsAggregate) ?? false)
+        if s.groupByAll { groupExprs = groupByAllKeys(items.map(\.0)) }
+        let hasAgg = !groupExprs.isEmpty || s.groupingSets != nil || items.contains { containsAggregate($0.0) } || (s.having.map(containsAggregate) ?? false)
             || orderBy.contains { containsAggregate($0.expr) }
         let savedUnnests = unnestSlots
         defer { unnestSlots = savedUnnests }
@@ -249,6 +260,7 @@ final class Binder {
             }
             try Binder.rejectListKeys(groups, "GROUP BY")
             var post = PostContext(groups: groupExprs, groupTypes: groups.map(\.type), scope: scope)
+            post.windows.named = s.windows
             for (e, _) in items { outputs.append(try bindPost(e, &post)) }
             var having: BExpr?
             if let h = s.having {
@@ -257,18 +269,19 @@ final class Binder {
                 }
                 having = try bindPost(h, &post)
             }
-            if let q = s.qualify { qualify = try bindPost(q, &post) }
+            if let q = s.qualify { qualify = try bindPost(qualifyWithAliases(q, items, scope), &post) }
             for o in orderBy { keys.append(try orderKey(o, items: items, outputs: outputs, bind: { (e) throws(QueryError) in try self.bindPost(e, &post) })) }
             windows = post.windows
             let groupNames = groupExprs.map(\.sqlText)
             let aggNames = post.aggs.map { ExprText.aggregate($0, scope.names) }
-            node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs)), [node],
+            node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs, groupingSets: s.groupingSets)), [node],
                             names: groupNames + aggNames, types: groups.map(\.type) + post.aggs.map(\.type))
             if let having { node = PlanNode(.filter(having), [node], names: node.names, types: node.types) }
         } else {
             windows = WindowCollector()
+            windows.named = s.windows
             for (e, _) in items { outputs.append(try bindScalar(e, scope, windows: windows)) }
-            if let q = s.qualify { qualify = try bindScalar(q, scope, windows: windows) }
+            if let q = s.qualify { qualify = try bindScalar(qualifyWithAliases(q, items, scope), scope, windows: windows) }
             for o in orderBy { keys.append(try orderKey(o, items: items, outputs: outputs, bind: { (e) throws(QueryError) in try self.bindScalar(e, scope, windows: windows) })) }
             if s.having != nil { throw QueryError("HAVING needs GROUP BY or an aggregate") }
         }
@@ -330,7 +343,7 @@ final class Binder {
         } else {
             e = try bind(o.expr)
         }
-        // DuckDB default: NULLS LAST for ASC, NULLS FIRST for DESC
-        return OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending)
+        // DuckDB's default: NULLS LAST for ASC and DESC alike
+        return OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? false)
     }
 }

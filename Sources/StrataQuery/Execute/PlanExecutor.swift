@@ -60,6 +60,10 @@ final class PlanExecutor {
         case .values(let r):
             _ = record(n, rows: r.count, since: start)
             return r
+        case .series(let s):
+            let r = try s.relation(executor.eval)
+            _ = record(n, rows: r.count, since: start)
+            return r
         case .cte(let def):
             if let r = def.rows {
                 _ = record(n, rows: r.count, since: start)
@@ -243,6 +247,7 @@ final class PlanExecutor {
             plan.groups = agg.groups
             plan.aggs = agg.aggs
             plan.twoPhase = agg.twoPhaseTopN
+            plan.groupingSets = agg.groupingSets
             for g in agg.groups { g.collectColumns(into: &used) }
             for a in agg.aggs {
                 for x in a.args { x.collectColumns(into: &used) }
@@ -253,8 +258,7 @@ final class PlanExecutor {
             for o in order { o.expr.collectColumns(into: &used) }
             for q in qualify { q.collectColumns(into: &used) }
             for w in windows {
-                for x in w.args + w.partition { x.collectColumns(into: &used) }
-                for o in w.order { o.expr.collectColumns(into: &used) }
+                for x in w.exprs { x.collectColumns(into: &used) }
             }
             used = used.filter { $0 < sourceWidth }
         }

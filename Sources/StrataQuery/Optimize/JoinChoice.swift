@@ -29,6 +29,7 @@ enum JoinChoice {
         switch n.op {
         case .scan(let s): return Double(s.snapshot.manifest.rowCount) * (s.filter == nil ? 1 : 0.2)
         case .values(let r): return Double(r.count)
+        case .series(let s): return Double(s.estimatedRows)
         case .cte(let def): return estimatedRows(def.plan)
         case .filter: return estimatedRows(n.input) * 0.2
         case .aggregate(let a): return a.groups.isEmpty ? 1 : max(1, estimatedRows(n.input) / 10)
@@ -51,7 +52,7 @@ enum JoinChoice {
         }
         switch n.op {
         case .aggregate(let a):
-            return !a.groups.isEmpty && a.groups.indices.allSatisfy { cols.contains($0) }
+            return !a.groups.isEmpty && a.groupingSets == nil && a.groups.indices.allSatisfy { cols.contains($0) }
         case .filter, .sort, .limit, .topN:
             return uniqueKeys(n.input, keys)
         case .distinct:

@@ -15,6 +15,8 @@ final class PlanNode {
         case scan(ScanSpec)
         /// Constant rows (a SELECT without FROM reads one row of no columns).
         case values(Relation)
+        /// generate_series / range in FROM (Functions/SeriesSource.swift).
+        case series(SeriesSpec)
         /// A reference to a WITH query, shared by all its references.
         case cte(CTEDefinition)
         case filter(BExpr)
@@ -112,6 +114,9 @@ struct AggregateSpec {
     /// Set by the top-N rule: `ORDER BY cheap aggregate LIMIT k` above this aggregate, with
     /// costly aggregates not ordered by; run the cheap ones first to find the k groups.
     var twoPhaseTopN = false
+    /// GROUP BY ROLLUP/CUBE/GROUPING SETS: each set lists indices into `groups` (nil: one set
+    /// of all of them). The output is every set's groups, keys outside the set NULL.
+    var groupingSets: [[Int]]? = nil
 }
 
 struct JoinSpec {

@@ -45,6 +45,7 @@ struct PlanPrinter {
             return "Scan \(s.table)" + (alias.map { $0.lowercased() != s.table.lowercased() ? " AS \($0)" : "" } ?? "")
                 + (s.dedup ? " (newest version of each dedup_key)" : "")
         case .values(let r): return "Values (\(r.count) row\(r.count == 1 ? "" : "s"))"
+        case .series(let s): return s.explainText
         case .cte(let def): return "CTE Scan \(def.name)"
         case .unnest(let es): return "Unnest " + list(es, inNames)
         case .filter(let f): return "Filter " + ExprText.expr(f, inNames)
@@ -57,7 +58,9 @@ struct PlanPrinter {
             }.joined(separator: ", ")
         case .aggregate(let a):
             var s = "Aggregate"
-            if !a.groups.isEmpty { s += " by " + list(a.groups, inNames) }
+            if let sets = a.groupingSets {
+                s += " by grouping sets " + sets.map { "(" + $0.map { ExprText.expr(a.groups[$0], inNames) }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+            } else if !a.groups.isEmpty { s += " by " + list(a.groups, inNames) }
             if !a.aggs.isEmpty { s += ": " + a.aggs.map { ExprText.aggregate($0, inNames) }.joined(separator: ", ") }
             if a.twoPhaseTopN { s += " (two-phase top-N)" }
             return s
