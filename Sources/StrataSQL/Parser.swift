@@ -481,21 +481,7 @@ struct Parser {
                 ctes.append(CommonTableExpression(name: name, query: q))
             } while acceptSymbol(.comma)
         }
-        var body: [QueryTerm] = [try parseQueryTerm()]
-        while true {
-            let t = current
-            if acceptWord("union") {
-                if acceptWord("all") {
-                    body.append(try parseQueryTerm())
-                    continue
-                }
-                throw SQLError("UNION without ALL is not supported; use UNION ALL", offset: t.start)
-            }
-            if isWord("except") || isWord("intersect") {
-                throw error("\(t.text.uppercased()) is not supported", at: t)
-            }
-            break
-        }
+        let body = try parseSetOperations()
         var query = Query(ctes: ctes, body: body)
         if acceptWord("order") {
             try expectWord("by")
@@ -532,14 +518,60 @@ struct Parser {
             _ = advance()
             let q = try parseQuery()
             try expectSymbol(.rparen, ")")
-            if q.ctes.isEmpty, q.orderBy.isEmpty, q.limit == nil, q.offset == nil,
-               q.body.count == 1, case .select(let s) = q.body[0] {
-                return .select(s)
+            if q.ctes.isEmpty, q.orderBy.isEmpty, q.limit == nil, q.offset == nil, q.body.count == 1 {
+                return q.body[0]  // a plain select core or one set operation
             }
             return .query(q)
         }
         guard isWord("select") else { throw expected("SELECT") }
         return .select(try parseSelect())
+    }
+
+    /// Query terms joined by set operations: INTERSECT binds tighter than UNION and EXCEPT,
+    /// all left-associative. The top-level chain of plain UNION ALLs is the returned list.
+    private mutating func parseSetOperations() throws(SQLError) -> [QueryTerm] {
+        var tree = try parseIntersections()
+        while isWord("union") || isWord("except") {
+            let kind: SetOperation.Kind = advance().text == "union" ? .union : .except
+            let (all, byName) = try parseSetQuantifier(kind)
+            let right = try parseIntersections()
+            tree = .setOperation(SetOperation(kind: kind, all: all, byName: byName, left: tree, right: right))
+        }
+        var body: [QueryTerm] = []
+        func flatten(_ t: QueryTerm) {
+            if case .setOperation(let op) = t, op.kind == .union, op.all, !op.byName {
+                flatten(op.left)
+                body.append(op.right)
+            } else {
+                body.append(t)
+            }
+        }
+        flatten(tree)
+        return body
+    }
+
+    private mutating func parseIntersections() throws(SQLError) -> QueryTerm {
+        var tree = try parseQueryTerm()
+        while acceptWord("intersect") {
+            let (all, byName) = try parseSetQuantifier(.intersect)
+            let right = try parseQueryTerm()
+            tree = .setOperation(SetOperation(kind: .intersect, all: all, byName: byName, left: tree, right: right))
+        }
+        return tree
+    }
+
+    /// `[ALL | DISTINCT] [BY NAME]` after a set operator.
+    private mutating func parseSetQuantifier(_ kind: SetOperation.Kind) throws(SQLError) -> (all: Bool, byName: Bool) {
+        let all = acceptWord("all")
+        if !all { _ = acceptWord("distinct") }
+        if isWord("by") && isWord("name", 1) {
+            let t = current
+            guard kind == .union else { throw error("BY NAME applies to UNION only", at: t) }
+            _ = advance()
+            _ = advance()
+            return (all, true)
+        }
+        return (all, false)
     }
 
     private mutating func parseSelect() throws(SQLError) -> Select {
@@ -940,8 +972,14 @@ struct Parser {
         case "interval" where next.kind == .string || next.kind == .integer
             || (next.kind == .symbol(.minus) && token(at: 2).kind == .integer):
             return try parseInterval()
+        case "exists" where callLike && (isWord("select", 2) || isWord("with", 2) || isSymbol(.lparen, 2)):
+            _ = advance()
+            _ = advance()
+            let q = try parseQuery()
+            try expectSymbol(.rparen, ")")
+            return try make(.exists(q), from: t.start)
         case "exists" where callLike:
-            throw error("EXISTS is not supported", at: t)
+            throw error("EXISTS needs a subquery: EXISTS (SELECT ...)", at: t)
         default:
             if reservedWords.contains(t.text) {
                 throw expected("expression")

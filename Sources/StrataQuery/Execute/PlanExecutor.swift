@@ -70,7 +70,8 @@ final class PlanExecutor {
             _ = record(n, rows: r.count, since: start)
             return r
         case .join(let j):
-            let r = try join(n, j)
+            let r: Relation
+            if let sq = j.subquery { r = try subqueryJoin(n, j, sq) } else { r = try join(n, j) }
             _ = record(n, rows: r.count, since: start)
             return r
         case .unionAll:
@@ -79,6 +80,10 @@ final class PlanExecutor {
                 Vec.concat(terms.map { $0.columns[c] }, type: n.types[c], interner: executor.interner)
             }
             let r = Relation(names: n.names, types: n.types, columns: columns, count: terms.reduce(0) { $0 + $1.count })
+            _ = record(n, rows: r.count, since: start)
+            return r
+        case .setOperation(let kind, let all):
+            let r = try setOperation(n, kind, all: all)
             _ = record(n, rows: r.count, since: start)
             return r
         default:
