@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "StrataStoreTests", dependencies: ["StrataStore", "StrataFormat", "StrataCore"]),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataStore", "StrataCore", "StrataText", "StrataGen"]),
         .testTarget(name: "StrataGenTests", dependencies: ["StrataGen"]),
-        .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataIngest", "StrataStore", "StrataCore"],
+        .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataIngest", "StrataStore", "StrataCore", "StrataGen"],
                     resources: [.copy("SQLTests")]),
         .testTarget(name: "StrataCLITests", dependencies: ["StrataCLI", "StrataGen", "StrataCore"]),
     ]

@@ -4,6 +4,8 @@ import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText
+import StrataGen
+import StrataIngest
 @testable import StrataQuery
 
 /// Runs the `.test` files in SQLTests/: a small sqllogictest dialect.
@@ -23,6 +25,13 @@ import StrataText
 ///     <SQL>
 ///
 ///     set timezone <zone>
+///
+///     generate <table> <rows> <seed>          `strata gen clicks` rows ingested into an
+///                                             existing table with the generator's 20 columns
+///
+/// Files whose first line starts with `# conformance` get their expected rows from DuckDB
+/// (`scripts/conformance.py`); a statement or query there may end its Strata SQL with a line
+/// `==== duckdb` followed by the text DuckDB runs instead, which this runner skips.
 struct SQLLogicRunner {
     let store: Store
     var engine: QueryEngine
@@ -87,6 +96,20 @@ struct SQLLogicRunner {
         }
     }
 
+    /// Ingests `rows` generated click rows (`strata gen clicks --rows R --seed S`) into `table`
+    /// as one batch, through the CSV ingest path.
+    func generate(_ table: String, rows: Int, seed: UInt64) throws {
+        let path = NSTemporaryDirectory() + "strata-gen-\(UInt64.random(in: 0...UInt64.max)).csv"
+        var bytes: [UInt8] = []
+        try ClickGenerator(options: .init(rows: rows, seed: seed)).write { bytes.append(contentsOf: $0) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = IngestOptions()
+        options.threads = 2
+        options.createIfMissing = false
+        _ = try Ingestor.ingest(store: store, table: table, files: [path], options: options)
+    }
+
     /// Expected blocks to replace by the actual output (`STRATA_REWRITE_TESTS=1`): the
     /// range of lines and the new lines.
     var rewrites: [(Range<Int>, [String])] = []
@@ -103,23 +126,35 @@ struct SQLLogicRunner {
             while i < lines.count && !lines[i].trimmingCharacters(in: .whitespaces).isEmpty { out.append(lines[i]); i += 1 }
             return out
         }
+        /// The Strata SQL of a block: the lines before a `==== duckdb` line.
+        func strataSQL(_ b: [String]) -> String {
+            (b.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "==== duckdb" }.map { Array(b[..<$0]) } ?? b).joined(separator: "\n")
+        }
         while i < lines.count {
             let line = lines[i].trimmingCharacters(in: .whitespaces)
             let at = "\(file):\(i + 1)"
             i += 1
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("statement ok") {
-                let sql = block().joined(separator: "\n")
+                let sql = strataSQL(block())
                 do { _ = try engine.execute(sql) } catch { Issue.record("\(at): statement failed: \(error)\n\(sql)") }
             } else if line.hasPrefix("load ") {
                 let table = String(line.dropFirst(5))
                 do { try load(table, block()) } catch { Issue.record("\(at): load failed: \(error)") }
+            } else if line.hasPrefix("generate ") {
+                let parts = line.split(separator: " ").map(String.init)
+                do {
+                    guard parts.count == 4, let rows = Int(parts[2]), let seed = UInt64(parts[3]) else {
+                        Issue.record("\(at): usage: generate <table> <rows> <seed>"); continue
+                    }
+                    try generate(parts[1], rows: rows, seed: seed)
+                } catch { Issue.record("\(at): generate failed: \(error)") }
             } else if line.hasPrefix("set timezone ") {
                 do { try engine.setTimeZone(String(line.dropFirst(13))) } catch { Issue.record("\(at): \(error)") }
             } else if line.hasPrefix("error") || line.hasPrefix("statement error") {
                 let expected = line.hasPrefix("error") ? String(line.dropFirst(5)).trimmingCharacters(in: .whitespaces)
                     : String(line.dropFirst(15)).trimmingCharacters(in: .whitespaces)
-                let sql = block().joined(separator: "\n")
+                let sql = strataSQL(block())
                 do {
                     _ = try engine.execute(sql)
                     Issue.record("\(at): expected error containing '\(expected)'")
@@ -133,7 +168,7 @@ struct SQLLogicRunner {
                 i += 1
                 let expectedStart = i
                 let expected = block()
-                let sql = sqlLines.joined(separator: "\n")
+                let sql = strataSQL(sqlLines)
                 do {
                     let r = try engine.execute(sql).last!.result
                     var got = (0..<r.rowCount).map { row in r.columns.map { SQLLogicRunner.cell($0[row]) }.joined(separator: "|") }
