@@ -148,6 +148,9 @@ extension Binder {
                               _ keys: inout [OrderKey]) throws(QueryError) {
         guard let frame = subqueries.post, !frame.pending.isEmpty else { return }
         var slots: [Int] = []
+        // the aggregate's rows as a relation (a pipeline ends in a projection)
+        let agg = node
+        node = PlanNode(.project(agg.types.indices.map { .column($0, agg.types[$0]) }), [agg], names: agg.names, types: agg.types)
         for p in frame.pending {
             let lw = node.types.count
             slots.append(lw)

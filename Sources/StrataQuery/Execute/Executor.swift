@@ -549,6 +549,8 @@ final class Executor: @unchecked Sendable {
             if case .table(let snap) = plan.source {
                 if plan.filter == nil { n = snap.manifest.rowCount }
             } else if case .relation(let r) = plan.source { n = r.count }
+            // a filter over no columns (WHERE false, a constant subquery test): the rows it kept
+            if plan.filter != nil { n = workers.reduce(0) { $0 + $1.rowsOut } }
         }
         let allParts = workers.flatMap(\.parts)
         var columns = types.map { Vec.nulls($0, count: n) }

@@ -13,6 +13,9 @@ extension PlanExecutor {
     func subqueryJoin(_ n: PlanNode, _ j: JoinSpec, _ sq: SubqueryJoin) throws(QueryError) -> Relation {
         let l = try run(n.inputs[0]), r = try run(n.inputs[1])
         let lw = l.columns.count
+        guard lw == n.inputs[0].types.count, n.types.count == sq.schema(n.inputs[0], n.inputs[1]).types.count else {
+            throw QueryError("internal: subquery join widths \(lw), \(n.inputs[0].types.count), \(n.types.count) \(PlanPrinter.header(n))", kind: .internal)
+        }
         let needed = j.needed ?? Set(n.types.indices)
         let packed = j.algorithm == .packedKeys
         switch sq.kind {
