@@ -142,6 +142,36 @@ extension Binder {
         return BExpr.all(rest) ?? .literal(.bool(true), .boolean)
     }
 
+    /// Whether `e` (not counting nested subqueries' insides) has a subquery.
+    static func hasSubquery(_ e: Expr) -> Bool {
+        e.contains(where: { x in
+            switch x.kind {
+            case .subquery, .exists, .inSubquery: return true
+            default: return false
+            }
+        })
+    }
+
+    /// ON conjuncts with subqueries (inner joins): a filter over the join, its subqueries
+    /// joined to the join's rows, then the join's columns only.
+    func joinSubqueryConditions(_ join: PlanNode, _ scope: Scope, _ kind: Join.Kind, _ conds: [Expr]) throws(QueryError) -> PlanNode {
+        guard kind == .inner else {
+            throw QueryError("subqueries in the ON condition of a \(kind.rawValue.uppercased()) JOIN are not supported (only INNER JOIN)", offset: conds[0].range.start)
+        }
+        let saved = subqueries
+        defer { subqueries = saved }
+        subqueries = SubqueryState()
+        let frame = SubqueryFrame(node: join, scope: scope)
+        subqueries.pre = frame
+        var cond = conds[0]
+        for c in conds.dropFirst() { cond = Expr(.binary(.and, cond, c), range: cond.range) }
+        let f = try boolean(try bindWhere(cond, scope), cond)
+        let filter = PlanNode(.filter(f), [frame.node], names: frame.node.names, types: frame.node.types)
+        let proj = PlanNode(.project(join.types.indices.map { .column($0, join.types[$0]) }), [filter], names: join.names, types: join.types)
+        proj.qualifiers = join.qualifiers
+        return proj
+    }
+
     /// After the aggregate of a core: the joins of the subqueries bound over its output, and
     /// their provisional slots replaced by the real columns.
     func attachPostSubqueries(_ node: inout PlanNode, _ outputs: inout [BExpr], _ having: inout BExpr?, _ qualify: inout BExpr?,
