@@ -227,6 +227,11 @@ final class PlanExecutor {
             source = .relation(r)
             sourceWidth = r.columns.count
         }
+        // a bare scan (a join or set operation input) reads only the columns pushed down to it;
+        // the others stay NULL placeholders instead of being gathered
+        if bare, agg == nil, windows.isEmpty, let scanNode, case .scan(let s) = scanNode.op, let cols = s.columns {
+            outputs = cols.map { .column($0, n.types[$0]) }
+        }
         let filter = BExpr.all(whereConj)
         var plan = SelectPlan(source: source, slots: [], filter: filter, filterSlots: filter.map { $0.columns.sorted() } ?? [],
                               isAggregate: agg != nil, outputs: bare ? [] : outputs, names: names)
