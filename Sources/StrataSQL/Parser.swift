@@ -537,17 +537,29 @@ struct Parser {
             let right = try parseIntersections()
             tree = .setOperation(SetOperation(kind: kind, all: all, byName: byName, left: tree, right: right))
         }
-        var body: [QueryTerm] = []
-        func flatten(_ t: QueryTerm) {
-            if case .setOperation(let op) = t, op.kind == .union, op.all, !op.byName {
-                flatten(op.left)
-                body.append(op.right)
-            } else {
-                body.append(t)
-            }
+        return Parser.unionAllChain(tree)
+    }
+
+    /// A set-operation tree as a list of UNION ALL operands (the left spine of plain UNION
+    /// ALLs), each operand with its own inner UNION ALL chains made `.query` terms (so that a
+    /// parenthesised chain and an unparenthesised one are the same tree).
+    static func unionAllChain(_ tree: QueryTerm) -> [QueryTerm] {
+        func isChain(_ op: SetOperation) -> Bool { op.kind == .union && op.all && !op.byName }
+        func operand(_ t: QueryTerm) -> QueryTerm {
+            guard case .setOperation(var op) = t else { return t }
+            if isChain(op) { return .query(Query(body: unionAllChain(t))) }
+            op.left = operand(op.left)
+            op.right = operand(op.right)
+            return .setOperation(op)
         }
-        flatten(tree)
-        return body
+        var body: [QueryTerm] = []
+        var t = tree
+        while case .setOperation(let op) = t, isChain(op) {
+            body.append(operand(op.right))
+            t = op.left
+        }
+        body.append(operand(t))
+        return body.reversed()
     }
 
     private mutating func parseIntersections() throws(SQLError) -> QueryTerm {
