@@ -264,7 +264,7 @@ final class Binder {
             let aggNames = post.aggs.map { ExprText.aggregate($0, scope.names) }
             node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs)), [frame.node],
                             names: groupNames + aggNames, types: groups.map(\.type) + post.aggs.map(\.type))
-            try attachPostSubqueries(&node, &outputs, &having, &qualify, &keys)
+            try attachPostSubqueries(&node, &outputs, &having, &qualify, &keys, windows)
             if let having { node = PlanNode(.filter(having), [node], names: node.names, types: node.types) }
         } else {
             windows = WindowCollector()

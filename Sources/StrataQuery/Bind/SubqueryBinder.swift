@@ -175,7 +175,7 @@ extension Binder {
     /// After the aggregate of a core: the joins of the subqueries bound over its output, and
     /// their provisional slots replaced by the real columns.
     func attachPostSubqueries(_ node: inout PlanNode, _ outputs: inout [BExpr], _ having: inout BExpr?, _ qualify: inout BExpr?,
-                              _ keys: inout [OrderKey]) throws(QueryError) {
+                              _ keys: inout [OrderKey], _ windows: WindowCollector) throws(QueryError) {
         guard let frame = subqueries.post, !frame.pending.isEmpty else { return }
         var slots: [Int] = []
         // the aggregate's rows as a relation (a pipeline ends in a projection)
@@ -198,6 +198,11 @@ extension Binder {
         having = having?.remapColumns(f)
         qualify = qualify?.remapColumns(f)
         keys = keys.map { OrderKey(expr: $0.expr.remapColumns(f), descending: $0.descending, nullsFirst: $0.nullsFirst) }
+        for i in windows.specs.indices {
+            windows.specs[i].args = windows.specs[i].args.map { $0.remapColumns(f) }
+            windows.specs[i].partition = windows.specs[i].partition.map { $0.remapColumns(f) }
+            windows.specs[i].order = windows.specs[i].order.map { OrderKey(expr: $0.expr.remapColumns(f), descending: $0.descending, nullsFirst: $0.nullsFirst) }
+        }
     }
 
     private func joinNode(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec) -> PlanNode {
