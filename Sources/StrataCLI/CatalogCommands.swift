@@ -6,11 +6,12 @@ import StrataStore
 import StrataText
 
 struct TablesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tables", abstract: "List the tables of a store.")
+    static let configuration = CommandConfiguration(commandName: "tables", abstract: "List the tables and views of a store.")
     @OptionGroup var storeOption: StoreOption
 
     func run() throws(CLIError) {
-        for t in try storeOption.open(create: false).tableNames() { print(t) }
+        let store = try storeOption.open(create: false)
+        for t in (store.tableNames() + store.viewNames()).sorted() { print(t) }
     }
 }
 
@@ -25,6 +26,12 @@ struct DescribeCommand: ParsableCommand {
             let engine = try QueryEngine(store: store)
             writeOut(Output.render(try engine.describeTable(table), format: .table))
         } catch { throw CLIError(error) }
+        if store.viewExists(table) {
+            var sql = ""
+            do throws(StoreError) { sql = try store.view(table)?.sql ?? "" } catch { throw CLIError(error) }
+            print("view: \(sql)")
+            return
+        }
         let def: TableDefinition
         do throws(StoreError) { def = try store.table(table).definition } catch { throw CLIError(error) }
         print("partition: \(def.granularity.rawValue)(\(def.timeColumn ?? "-"))  order by: (\(def.sortKey.joined(separator: ", ")))  codec: \(def.codec.codec.name)\(def.codec.codec == .zstd ? " level \(def.codec.level)" : "")  block rows: \(def.blockRows)")

@@ -10,7 +10,7 @@ import Glibc
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Run SQL (queries, CREATE/DROP TABLE, SHOW TABLES, DESCRIBE, SET); an interactive shell when no SQL is given.")
+        abstract: "Run SQL (queries, CREATE/DROP TABLE, CREATE TABLE AS, INSERT, CREATE/DROP VIEW, SHOW TABLES, DESCRIBE, SET); an interactive shell when no SQL is given.")
 
     @OptionGroup var storeOption: StoreOption
     @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson.") var format: String = "table"
@@ -41,8 +41,10 @@ struct QueryCommand: ParsableCommand {
             shell.run()
             return
         }
+        // each statement's output is written as soon as it has run: a later failing statement
+        // does not hide what the earlier ones did
         do throws(EngineError) {
-            for r in try engine.execute(text) {
+            try engine.execute(text) { r in
                 let start = DispatchTime.now().uptimeNanoseconds
                 if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
                 if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
@@ -76,7 +78,8 @@ struct Shell {
             buffer += line + "\n"
             guard trimmed.hasSuffix(";") else { continue }
             do throws(EngineError) {
-                for r in try engine.execute(buffer) {
+                let (format, timer) = (format, timer)
+                try engine.execute(buffer) { r in
                     print(Output.render(r.result, format: format, maxRows: format == .table ? 200 : nil), terminator: "")
                     if timer { print(String(format: "Run Time: %.3f s", r.seconds)) }
                 }
@@ -92,9 +95,9 @@ struct Shell {
         let parts = cmd.split(separator: " ").map(String.init)
         switch parts[0] {
         case ".quit", ".exit": return false
-        case ".tables": print(engine.store.tableNames().joined(separator: "\n"))
+        case ".tables": print((engine.store.tableNames() + engine.store.viewNames()).sorted().joined(separator: "\n"))
         case ".schema":
-            guard parts.count > 1 else { print("usage: .schema TABLE"); return true }
+            guard parts.count > 1 else { print("usage: .schema TABLE|VIEW"); return true }
             do throws(EngineError) {
                 print(Output.render(try engine.describeTable(parts[1]), format: .table), terminator: "")
             } catch { print(error.description) }
@@ -102,7 +105,7 @@ struct Shell {
         case ".mode", ".format":
             if parts.count > 1, let f = OutputFormat(rawValue: parts[1]) { format = f } else { print("formats: table csv tsv json ndjson") }
         case ".help":
-            print(".tables  .schema TABLE  .timer on|off  .mode table|csv|tsv|json|ndjson  .quit")
+            print(".tables  .schema TABLE|VIEW  .timer on|off  .mode table|csv|tsv|json|ndjson  .quit")
         default: print("unknown command \(parts[0]) (.help lists them)")
         }
         return true

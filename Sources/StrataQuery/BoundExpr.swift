@@ -32,6 +32,8 @@ public enum ScalarFn: Sendable {
     /// `TRY_CAST(x AS type)`: as CAST, but a value that does not convert is NULL (`int32`: the
     /// type is INTEGER).
     case tryCast(DataType, int32: Bool)
+    /// Date/time functions of Functions/TimeFunctions.swift.
+    case time(TimeFn)
 }
 
 /// A string predicate evaluated once per dictionary entry, cached per dictionary.

@@ -69,12 +69,8 @@ public final class QueryEngine: @unchecked Sendable {
 
     /// Parses and runs every statement of `sql` in order.
     public func execute(_ sql: String) throws(EngineError) -> [StatementResult] {
-        let stmts: [LocatedStatement]
-        do throws(SQLError) { stmts = try parseScriptLocated(sql) } catch {
-            throw EngineError(error, sql: sql)
-        }
         var out: [StatementResult] = []
-        for s in stmts { out.append(try run(s.statement, sql: sql)) }
+        try execute(sql) { out.append($0) }
         return out
     }
 
@@ -105,13 +101,17 @@ public final class QueryEngine: @unchecked Sendable {
                 lines.append("total: \(rows.count) row\(rows.count == 1 ? "" : "s") in \(PlanPrinter.ms(seconds)) (time per operator: from the start of its inputs until its output was complete)")
                 return done(.message("plan", lines), query: true)
             case .createTable(let c):
+                if let q = c.asQuery {
+                    let n = try createTableAs(c, q)
+                    return done(.message("result", ["created table \(c.name) (\(n) row\(n == 1 ? "" : "s"))"]), query: false)
+                }
                 try createTable(c)
                 return done(.message("result", ["created table \(c.name)"]), query: false)
             case .dropTable(let name, let ifExists):
                 do throws(StoreError) { try store.dropTable(name, ifExists: ifExists) } catch { throw QueryError(error) }
                 return done(.message("result", ["dropped table \(name)"]), query: false)
             case .showTables:
-                return done(ResultSet(names: ["name"], types: [.varchar], columns: [store.tableNames().map { .string($0) }]), query: true)
+                return done(ResultSet(names: ["name"], types: [.varchar], columns: [catalogNames().map { .string($0) }]), query: true)
             case .describe(let name):
                 return done(try describe(name), query: true)
             case .set(let name, let value):
@@ -128,6 +128,15 @@ public final class QueryEngine: @unchecked Sendable {
             case .delete(let table, let predicate):
                 let s = try delete(table: table, predicate: predicate, purgeNow: false)
                 return done(.message("result", [s.description]), query: false)
+            case .insert(let i):
+                let n = try insert(i)
+                return done(.message("result", ["inserted \(n) row\(n == 1 ? "" : "s") into \(i.table)"]), query: false)
+            case .createView(let v):
+                try createView(v)
+                return done(.message("result", ["created view \(v.name)"]), query: false)
+            case .dropView(let name, let ifExists):
+                do throws(StoreError) { try store.dropView(name, ifExists: ifExists) } catch { throw QueryError(error) }
+                return done(.message("result", ["dropped view \(name)"]), query: false)
             }
         } catch {
             throw EngineError(error, sql: sql)
@@ -188,6 +197,7 @@ public final class QueryEngine: @unchecked Sendable {
     }
 
     func describe(_ name: String) throws(QueryError) -> ResultSet {
+        if let view = try describeView(name) { return view }
         let def: TableDefinition
         do throws(StoreError) { def = try store.table(name).definition } catch { throw QueryError(error) }
         let keys = Set(def.sortKey.map { $0.lowercased() })

@@ -51,8 +51,9 @@ public enum Value: Sendable, Equatable, Hashable {
     case string(String)
     case timestamp(Int64)
     case date(Int64)
-    /// months, micros
-    case interval(Int64, Int64)
+    /// months, days, micros (DuckDB's interval: a month is not a fixed number of days, nor a
+    /// day of hours across a DST change); see IntervalParts
+    case interval(Int64, Int64, Int64)
 
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 }

@@ -87,7 +87,7 @@ public final class DictRef: @unchecked Sendable {
 }
 
 /// A column of a batch. Integer-like types (BIGINT, TIMESTAMP, DATE, BOOLEAN as 0/1, INTERVAL
-/// as micros) live in `ints`; DOUBLE in `dbls`; VARCHAR either as `ints` codes into `dict`
+/// as its normalized micros, see IntervalParts) live in `ints`; DOUBLE in `dbls`; VARCHAR either as `ints` codes into `dict`
 /// or, when computed, as `strs`. `isConst` vectors hold one value for all `count` rows.
 public final class Vec {
     public var type: DataType
@@ -97,6 +97,9 @@ public final class Vec {
     public var dbls: [Double] = []
     public var strs: [String] = []
     public var dict: DictRef?
+    /// INTERVAL only: months and days of each row packed in one word (`IntervalParts.pack`);
+    /// `ints` holds the normalized length that orders and groups intervals as DuckDB does.
+    public var ivl: [Int64] = []
     /// 1 = present; nil when no row is NULL.
     public var valid: [UInt8]?
 
@@ -116,7 +119,7 @@ public final class Vec {
         case .string(let s): out.strs = [s]
         case .timestamp(let t): out.ints = [t]
         case .date(let d): out.ints = [d]
-        case .interval(_, let us): out.ints = [us]
+        case .interval(let mo, let d, let us): out.ints = [IntervalParts.normalized(mo, d, us)]; out.ivl = [IntervalParts.pack(mo, d)]
         }
         return out
     }
@@ -148,7 +151,7 @@ public final class Vec {
         case .varchar: return .string(string(i))
         case .timestamp: return .timestamp(ints[j])
         case .date: return .date(ints[j])
-        case .interval: return .interval(0, ints[j])
+        case .interval: return IntervalParts.value(ints[j], ivl.isEmpty ? 0 : ivl[j])
         }
     }
 
@@ -159,6 +162,7 @@ public final class Vec {
         if !ints.isEmpty { out.ints = [Int64](repeating: ints[0], count: count) }
         if !dbls.isEmpty { out.dbls = [Double](repeating: dbls[0], count: count) }
         if !strs.isEmpty && dict == nil { out.strs = [String](repeating: strs[0], count: count) }
+        if !ivl.isEmpty { out.ivl = [Int64](repeating: ivl[0], count: count) }
         out.dict = dict
         if let v = valid { out.valid = [UInt8](repeating: v[0], count: count) }
         return out
@@ -169,12 +173,13 @@ public final class Vec {
         if isConst {
             let out = Vec(type: type, count: sel.count)
             out.isConst = true
-            out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+            out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid; out.ivl = ivl
             return out
         }
         let out = Vec(type: type, count: sel.count)
         out.dict = dict
         if !ints.isEmpty { out.ints = gatherArray(ints, sel) }
+        if !ivl.isEmpty { out.ivl = gatherArray(ivl, sel) }
         if !dbls.isEmpty { out.dbls = gatherArray(dbls, sel) }
         if !strs.isEmpty { out.strs = sel.map { strs[Int($0)] } }
         if let v = valid {
@@ -198,6 +203,7 @@ public final class Vec {
         default:
             out.ints = [Int64](repeating: 0, count: n)
         }
+        if type == .interval { out.ivl = [Int64](repeating: 0, count: n) }
         for (k, v) in values.enumerated() {
             switch v {
             case .null: valid[k] = 0; anyNull = true
@@ -206,7 +212,7 @@ public final class Vec {
             case .double(let d): if type == .double { out.dbls[k] = d } else { out.ints[k] = Int64(d) }
             case .string(let s): out.strs[k] = s
             case .timestamp(let t), .date(let t): out.ints[k] = t
-            case .interval(_, let us): out.ints[k] = us
+            case .interval(let mo, let d, let us): out.ints[k] = IntervalParts.normalized(mo, d, us); out.ivl[k] = IntervalParts.pack(mo, d)
             }
         }
         if anyNull { out.valid = valid }
@@ -267,7 +273,7 @@ extension Vec {
     func snapshot() -> Vec {
         let out = Vec(type: type, count: count)
         out.isConst = isConst
-        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid; out.ivl = ivl
         return out
     }
 
@@ -276,7 +282,7 @@ extension Vec {
     func detached() -> Vec {
         if isConst { return flattened() }
         let out = Vec(type: type, count: count)
-        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid
+        out.ints = ints; out.dbls = dbls; out.strs = strs; out.dict = dict; out.valid = valid; out.ivl = ivl
         return out
     }
 
@@ -303,7 +309,7 @@ extension Vec {
         case (.bigint, .double): out.dbls = v.ints.map { Double($0) }
         case (.date, .timestamp): out.ints = v.ints.map { $0 &* Civil.microsPerDay }
         default:
-            out.ints = v.ints; out.dbls = v.dbls; out.strs = v.strs; out.dict = v.dict
+            out.ints = v.ints; out.dbls = v.dbls; out.strs = v.strs; out.dict = v.dict; out.ivl = v.ivl
         }
         return out
     }
@@ -341,6 +347,7 @@ extension Vec {
         if !src.ints.isEmpty { out.ints = pick(src.ints, 0) }
         if !src.dbls.isEmpty { out.dbls = pick(src.dbls, 0) }
         if !src.strs.isEmpty { out.strs = pick(src.strs, "") }
+        if !src.ivl.isEmpty { out.ivl = pick(src.ivl, 0) }
         if anyNull { out.valid = valid }
         return out
     }
@@ -410,6 +417,10 @@ extension Vec {
         default:
             out.ints.reserveCapacity(n)
             for p in ps { out.ints.append(contentsOf: p.ints) }
+            if t == .interval {
+                out.ivl.reserveCapacity(n)
+                for p in ps { if p.ivl.isEmpty { out.ivl.append(contentsOf: repeatElement(0, count: p.count)) } else { out.ivl.append(contentsOf: p.ivl) } }
+            }
         }
         return out
     }

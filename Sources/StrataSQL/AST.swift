@@ -31,6 +31,12 @@ public enum Statement: Sendable, Hashable {
     /// `EXPLAIN ANALYZE query`: runs the query and shows the plan with each operator's rows
     /// and time.
     case explainAnalyze(Query)
+    /// `INSERT INTO name [(columns)] query` (the query may be `VALUES ...`).
+    case insert(Insert)
+    /// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(columns)] AS query`.
+    case createView(CreateView)
+    /// `DROP VIEW [IF EXISTS] name`.
+    case dropView(name: String, ifExists: Bool)
 }
 
 /// A statement together with the byte range of its text in the script.
@@ -87,6 +93,8 @@ public indirect enum QueryTerm: Sendable, Hashable {
     case query(Query)
     /// `left UNION | INTERSECT | EXCEPT [ALL] [BY NAME] right` (see AST+SetOperations.swift).
     case setOperation(SetOperation)
+    /// `VALUES (a, b), (c, d)`: rows of expressions, all of the same length (never empty).
+    case values([[Expr]])
 }
 
 /// `name AS (query)` in a WITH clause.
@@ -112,6 +120,8 @@ public struct Select: Sendable, Hashable {
     public var groupBy: [Expr]
     public var having: Expr?
     public var qualify: Expr?
+    /// `WINDOW name AS (...), ...` (AST+Window.swift).
+    public var windows: [NamedWindow] = []
 
     public init(distinct: Bool = false, items: [SelectItem], from: TableRef? = nil,
                 whereClause: Expr? = nil, groupBy: [Expr] = [], having: Expr? = nil, qualify: Expr? = nil) {
@@ -143,11 +153,16 @@ public struct TableRef: Sendable, Hashable {
         case subquery(Query)
         /// `left [INNER|LEFT|CROSS] JOIN right [ON ... | USING (...)]`; chains nest to the left.
         case join(Join)
+        /// A table function such as `generate_series(1, 10)`, with the column names of
+        /// `AS t(col, ...)` (empty when not given).
+        case tableFunction(name: String, args: [Expr])
     }
 
     public var kind: Kind
     /// `[AS] alias`, if given.
     public var alias: String?
+    /// `AS alias(c1, c2, ...)`: names for the source's first columns (empty when not given).
+    public var columnAliases: [String] = []
     /// Source range of the whole table reference (ignored by `==`).
     public var range: SourceRange
 
@@ -159,12 +174,13 @@ public struct TableRef: Sendable, Hashable {
 
     /// Compares structure only, ignoring `range`.
     public static func == (lhs: TableRef, rhs: TableRef) -> Bool {
-        lhs.kind == rhs.kind && lhs.alias == rhs.alias
+        lhs.kind == rhs.kind && lhs.alias == rhs.alias && lhs.columnAliases == rhs.columnAliases
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(kind)
         hasher.combine(alias)
+        hasher.combine(columnAliases)
     }
 }
 
@@ -344,10 +360,18 @@ public struct FunctionCall: Sendable, Hashable {
     }
 }
 
-/// `OVER ([PARTITION BY ...] [ORDER BY ...])`. Frames are not supported.
+/// `OVER ([base] [PARTITION BY ...] [ORDER BY ...] [frame])` or `OVER name` (AST+Window.swift).
 public struct WindowSpec: Sendable, Hashable {
     public var partitionBy: [Expr]
     public var orderBy: [OrderItem]
+    /// A named window this one refers to or extends (`OVER w`, `OVER (w ROWS ...)`).
+    public var base: String? = nil
+    /// `true` unless written `OVER name` without parentheses.
+    public var parenthesized = true
+    /// `ROWS|RANGE|GROUPS ...`; nil: the default frame.
+    public var frame: WindowFrame? = nil
+    /// `f(x IGNORE NULLS) OVER ...` (first_value, last_value, nth_value, lag, lead).
+    public var ignoreNulls = false
 
     public init(partitionBy: [Expr] = [], orderBy: [OrderItem] = []) {
         self.partitionBy = partitionBy
@@ -396,13 +420,15 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
     case eq = "=", neq = "<>", lt = "<", le = "<=", gt = ">", ge = ">="
     case concat = "||"
     case and = "AND", or = "OR"
+    /// `IS [NOT] DISTINCT FROM`: equality where NULL equals NULL (never NULL itself).
+    case isDistinctFrom = "IS DISTINCT FROM", isNotDistinctFrom = "IS NOT DISTINCT FROM"
 
     /// Binding strength: OR 1, AND 2, comparisons 4, `||` 5, `+ -` 6, `* / %` 7.
     public var precedence: Int {
         switch self {
         case .or: return 1
         case .and: return 2
-        case .eq, .neq, .lt, .le, .gt, .ge: return 4
+        case .eq, .neq, .lt, .le, .gt, .ge, .isDistinctFrom, .isNotDistinctFrom: return 4
         case .concat: return 5
         case .add, .subtract: return 6
         case .multiply, .divide, .modulo: return 7
@@ -445,6 +471,9 @@ public struct CreateTable: Sendable, Hashable {
     public var orderBy: [String]
     /// `WITH (key = value, ...)`; keys lower-cased and unique, in written order.
     public var options: [TableOption]
+    /// `CREATE TABLE name [clauses] AS query`: the query whose result defines the columns (their
+    /// names and types) and the rows; `columns` is empty then.
+    public var asQuery: Query? = nil
 
     public init(name: String, ifNotExists: Bool = false, columns: [ColumnDefinition],
                 partitionBy: PartitionSpec? = nil, orderBy: [String] = [], options: [TableOption] = []) {
@@ -512,4 +541,55 @@ public enum OptionValue: Sendable, Hashable {
     case identifier(String)
     /// `(a, b, ...)`, e.g. `dedup_key = (visitor_id, ts)`.
     case identifierList([String])
+}
+
+// MARK: - INSERT and views
+
+/// `INSERT INTO table [(columns)] query`.
+public struct Insert: Sendable, Hashable {
+    public var table: String
+    /// Target columns in the order the query's columns fill them; empty: every column of the
+    /// table in its order.
+    public var columns: [String]
+    /// The rows: any query, `VALUES (...), (...)` included.
+    public var query: Query
+
+    public init(table: String, columns: [String] = [], query: Query) {
+        self.table = table
+        self.columns = columns
+        self.query = query
+    }
+}
+
+/// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(columns)] AS query`.
+public struct CreateView: Sendable, Hashable {
+    public var name: String
+    public var orReplace: Bool
+    public var ifNotExists: Bool
+    /// Names for the query's columns (empty: the query's own names).
+    public var columns: [String]
+    public var query: Query
+    /// The query's text exactly as written (what the catalog keeps).
+    public var queryText: String
+
+    public init(name: String, orReplace: Bool = false, ifNotExists: Bool = false, columns: [String] = [],
+                query: Query, queryText: String) {
+        self.name = name
+        self.orReplace = orReplace
+        self.ifNotExists = ifNotExists
+        self.columns = columns
+        self.query = query
+        self.queryText = queryText
+    }
+
+    /// Compares structure only: the kept text is not part of it.
+    public static func == (lhs: CreateView, rhs: CreateView) -> Bool {
+        lhs.name == rhs.name && lhs.orReplace == rhs.orReplace && lhs.ifNotExists == rhs.ifNotExists
+            && lhs.columns == rhs.columns && lhs.query == rhs.query
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(query)
+    }
 }

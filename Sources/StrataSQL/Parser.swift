@@ -22,7 +22,7 @@ private let clauseKeywords = ["from", "where", "group", "order", "having", "limi
 struct Parser {
     private let tokens: [Token]
     /// The SQL text, used to quote tokens as written (words keep their original case).
-    private let sourceBytes: [UInt8]
+    let sourceBytes: [UInt8]
     private var index = 0
     private var depth = 0
 
@@ -34,34 +34,34 @@ struct Parser {
 
     // MARK: Token helpers
 
-    private var current: Token { tokens[min(index, tokens.count - 1)] }
+    var current: Token { tokens[min(index, tokens.count - 1)] }
 
-    private func token(at ahead: Int) -> Token {
+    func token(at ahead: Int) -> Token {
         tokens[min(index + ahead, tokens.count - 1)]
     }
 
-    private var previousEnd: Int {
+    var previousEnd: Int {
         index > 0 ? tokens[min(index - 1, tokens.count - 1)].end : 0
     }
 
-    private var atEnd: Bool { current.kind == .endOfInput }
+    var atEnd: Bool { current.kind == .endOfInput }
 
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         let t = current
         if index < tokens.count - 1 { index += 1 }
         return t
     }
 
-    private func isWord(_ word: String, _ ahead: Int = 0) -> Bool {
+    func isWord(_ word: String, _ ahead: Int = 0) -> Bool {
         let t = token(at: ahead)
         return t.kind == .word && t.text == word
     }
 
-    private func isSymbol(_ symbol: Symbol, _ ahead: Int = 0) -> Bool {
+    func isSymbol(_ symbol: Symbol, _ ahead: Int = 0) -> Bool {
         token(at: ahead).kind == .symbol(symbol)
     }
 
-    private mutating func acceptWord(_ word: String) -> Bool {
+    mutating func acceptWord(_ word: String) -> Bool {
         if isWord(word) {
             _ = advance()
             return true
@@ -69,7 +69,7 @@ struct Parser {
         return false
     }
 
-    private mutating func acceptSymbol(_ symbol: Symbol) -> Bool {
+    mutating func acceptSymbol(_ symbol: Symbol) -> Bool {
         if isSymbol(symbol) {
             _ = advance()
             return true
@@ -77,11 +77,11 @@ struct Parser {
         return false
     }
 
-    private mutating func expectWord(_ word: String) throws(SQLError) {
+    mutating func expectWord(_ word: String) throws(SQLError) {
         guard acceptWord(word) else { throw expected(word.uppercased()) }
     }
 
-    private mutating func expectSymbol(_ symbol: Symbol, _ display: String) throws(SQLError) {
+    mutating func expectSymbol(_ symbol: Symbol, _ display: String) throws(SQLError) {
         guard acceptSymbol(symbol) else { throw expected("'\(display)'") }
     }
 
@@ -103,7 +103,7 @@ struct Parser {
         s.count > 40 ? String(s.prefix(40)) + "..." : s
     }
 
-    private func found(_ t: Token) -> String {
+    func found(_ t: Token) -> String {
         if t.kind == .word || t.kind == .integer || t.kind == .number {
             let lo = max(0, min(t.start, sourceBytes.count))
             let hi = max(lo, min(t.end, sourceBytes.count))
@@ -112,11 +112,11 @@ struct Parser {
         return Parser.describe(t)
     }
 
-    private func expected(_ what: String) -> SQLError {
+    func expected(_ what: String) -> SQLError {
         SQLError("expected \(what), found \(found(current))", offset: current.start)
     }
 
-    private func error(_ message: String, at t: Token) -> SQLError {
+    func error(_ message: String, at t: Token) -> SQLError {
         SQLError(message, offset: t.start)
     }
 
@@ -129,7 +129,7 @@ struct Parser {
 
     private mutating func leave() { depth -= 1 }
 
-    private func make(_ kind: ExprKind, from start: Int) throws(SQLError) -> Expr {
+    func make(_ kind: ExprKind, from start: Int) throws(SQLError) -> Expr {
         let e = Expr(kind, range: SourceRange(start: start, end: max(start, previousEnd)))
         if e.height > maxExpressionHeight {
             throw SQLError("expression nested too deeply", offset: start)
@@ -140,7 +140,7 @@ struct Parser {
     // MARK: Identifiers
 
     /// Accepts an identifier: a non-reserved word or a quoted identifier.
-    private mutating func parseIdentifier(_ what: String) throws(SQLError) -> String {
+    mutating func parseIdentifier(_ what: String) throws(SQLError) -> String {
         let t = current
         switch t.kind {
         case .word where !reservedWords.contains(t.text):
@@ -154,13 +154,13 @@ struct Parser {
         }
     }
 
-    private func isIdentifierStart(_ t: Token) -> Bool {
+    func isIdentifierStart(_ t: Token) -> Bool {
         (t.kind == .word && !reservedWords.contains(t.text)) || t.kind == .quotedIdentifier
     }
 
     /// After an implicit alias, another identifier or literal cannot follow. If the alias
     /// looks like a misspelled clause keyword, report that keyword as expected.
-    private func checkMisspelledKeyword(alias: Token) throws(SQLError) {
+    func checkMisspelledKeyword(alias: Token) throws(SQLError) {
         guard alias.kind == .word else { return }
         let next = current
         let suspicious: Bool
@@ -238,9 +238,15 @@ struct Parser {
             return .query(try parseQuery())
         case "create":
             _ = advance()
+            if !isWord("table") { return try parseCreateOther() }
             return .createTable(try parseCreateTable())
+        case "insert":
+            return .insert(try parseInsert())
+        case "values":
+            return .query(try parseQuery())
         case "drop":
             _ = advance()
+            if isWord("view") { return try parseDropView() }
             try expectWord("table")
             var ifExists = false
             if acceptWord("if") {
@@ -293,7 +299,7 @@ struct Parser {
         }
     }
 
-    private mutating func parseTableName() throws(SQLError) -> String {
+    mutating func parseTableName() throws(SQLError) -> String {
         let name = try parseIdentifier("table name")
         if isSymbol(.dot) {
             throw error("qualified table names are not supported", at: current)
@@ -312,6 +318,7 @@ struct Parser {
             ifNotExists = true
         }
         let name = try parseTableName()
+        if !isSymbol(.lparen) { return try parseCreateTableAs(name: name, ifNotExists: ifNotExists) }
         try expectSymbol(.lparen, "(")
         var columns: [ColumnDefinition] = []
         var seen = Set<String>()
@@ -388,7 +395,7 @@ struct Parser {
         return table
     }
 
-    private mutating func parseType() throws(SQLError) -> TypeName {
+    mutating func parseType() throws(SQLError) -> TypeName {
         let t = current
         let list = "a type name (TIMESTAMP, INTEGER, BIGINT, DOUBLE, BOOLEAN, VARCHAR, DATE)"
         guard t.kind == .word else { throw expected(list) }
@@ -417,7 +424,7 @@ struct Parser {
         return type
     }
 
-    private mutating func parseOptionValue() throws(SQLError) -> OptionValue {
+    mutating func parseOptionValue() throws(SQLError) -> OptionValue {
         let t = current
         switch t.kind {
         case .string:
@@ -523,6 +530,7 @@ struct Parser {
             }
             return .query(q)
         }
+        if isWord("values") { return .values(try parseValuesRows()) }
         guard isWord("select") else { throw expected("SELECT") }
         return .select(try parseSelect())
     }
@@ -608,6 +616,7 @@ struct Parser {
             } while acceptSymbol(.comma)
         }
         if acceptWord("having") { select.having = try parseExpr() }
+        if acceptWord("window") { select.windows = try parseWindowClause() }  // Parser+Window.swift
         if acceptWord("qualify") { select.qualify = try parseExpr() }
         return select
     }
@@ -689,6 +698,18 @@ struct Parser {
             let q = try parseQuery()
             try expectSymbol(.rparen, ")")
             ref = TableRef(kind: .subquery(q))
+        } else if isWord("values") && isSymbol(.lparen, 1) {
+            ref = TableRef(kind: .subquery(Query(body: [.values(try parseValuesRows())])))
+        } else if current.kind == .word, isSymbol(.lparen, 1) {
+            // a table function: name(arg, ...)
+            let name = advance().text
+            _ = advance()
+            var args: [Expr] = []
+            if !isSymbol(.rparen) {
+                repeat { args.append(try parseExpr()) } while acceptSymbol(.comma)
+            }
+            try expectSymbol(.rparen, ")")
+            ref = TableRef(kind: .tableFunction(name: name, args: args))
         } else {
             ref = TableRef(kind: .table(name: try parseTableName(), final: false))
         }
@@ -700,6 +721,7 @@ struct Parser {
             try checkMisspelledKeyword(alias: a)
             ref.alias = a.text
         }
+        if ref.alias != nil && isSymbol(.lparen) { ref.columnAliases = try parseColumnAliases() }
         if !final { final = acceptWord("final") }
         if final {
             guard case .table(let name, _) = ref.kind else {
@@ -711,7 +733,7 @@ struct Parser {
         return ref
     }
 
-    private mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
+    mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
         var items: [OrderItem] = []
         repeat {
             let e = try parseExpr()
@@ -796,7 +818,11 @@ struct Parser {
             }
             if acceptWord("is") {
                 let negated = acceptWord("not")
-                if acceptWord("null") {
+                if acceptWord("distinct") {
+                    try expectWord("from")
+                    let right = try parseConcat()
+                    left = try make(.binary(negated ? .isNotDistinctFrom : .isDistinctFrom, left, right), from: start)
+                } else if acceptWord("null") {
                     left = try make(.isNull(left, negated: negated), from: start)
                 } else if acceptWord("true") {
                     left = try make(.isBoolean(left, value: true, negated: negated), from: start)
@@ -981,9 +1007,13 @@ struct Parser {
             _ = advance()
             _ = advance()
             return try make(.literal(t.text == "date" ? .date(next.text) : .timestamp(next.text)), from: t.start)
-        case "interval" where next.kind == .string || next.kind == .integer
+        case "interval" where next.kind == .string || next.kind == .integer || next.kind == .symbol(.lparen)
             || (next.kind == .symbol(.minus) && token(at: 2).kind == .integer):
             return try parseInterval()
+        case "current_date" where !callLike:
+            // a niladic keyword, as current_date()
+            _ = advance()
+            return try make(.function(FunctionCall(name: "current_date")), from: t.start)
         case "exists" where callLike && (isWord("select", 2) || isWord("with", 2) || isSymbol(.lparen, 2)):
             _ = advance()
             _ = advance()
@@ -1033,6 +1063,7 @@ struct Parser {
                 call.args.append(try parseExpr())
             } while acceptSymbol(.comma)
         }
+        let ignoreNulls = try parseNullTreatment()  // Parser+Window.swift
         if !acceptSymbol(.rparen) {
             throw expected(call.isStar || call.args.isEmpty ? "')'" : "')' or ','")
         }
@@ -1043,25 +1074,8 @@ struct Parser {
             call.filter = try parseExpr()
             try expectSymbol(.rparen, ")")
         }
-        if acceptWord("over") {
-            try expectSymbol(.lparen, "(")
-            var spec = WindowSpec()
-            if acceptWord("partition") {
-                try expectWord("by")
-                repeat {
-                    spec.partitionBy.append(try parseExpr())
-                } while acceptSymbol(.comma)
-            }
-            if acceptWord("order") {
-                try expectWord("by")
-                spec.orderBy = try parseOrderItems()
-            }
-            if isWord("rows") || isWord("range") || isWord("groups") {
-                throw error("window frames are not supported", at: current)
-            }
-            try expectSymbol(.rparen, ")")
-            call.over = spec
-        }
+        if acceptWord("over") { call.over = try parseOver(ignoreNulls: ignoreNulls) }  // Parser+Window.swift
+        else if ignoreNulls { throw SQLError("IGNORE NULLS needs a window function (OVER ...)", offset: start) }
         return try make(.function(call), from: start)
     }
 
@@ -1090,6 +1104,26 @@ struct Parser {
         let unitList = "an interval unit (MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)"
         let count: Int64
         var unit: IntervalUnit?
+        if v.kind == .symbol(.lparen) {
+            // INTERVAL (expr) UNIT: DuckDB's to_<unit>s(expr)
+            _ = advance()
+            let e = try parseExpr()
+            try expectSymbol(.rparen, ")")
+            guard current.kind == .word, let u = IntervalUnit.parse(current.text) else { throw expected(unitList) }
+            _ = advance()
+            return try make(.function(FunctionCall(name: "to_" + u.rawValue + "s", args: [e])), from: start)
+        }
+        if v.kind == .string, splitIntervalText(v.text).number == nil, let terms = IntervalText.terms(v.text) {
+            // '1 day 2 hours', '01:30:00', '1 month 1 day 00:00:00.5': a sum of single-unit
+            // literals (the binder folds it to one interval)
+            _ = advance()
+            var sum: Expr? = nil
+            for (n, u) in terms {
+                let lit = try make(.literal(.interval(n, u)), from: start)
+                sum = try sum.map { (l) throws(SQLError) -> Expr in try make(.binary(.add, l, lit), from: start) } ?? lit
+            }
+            return sum!
+        }
         if v.kind == .string {
             _ = advance()
             // '7', '-7', '7 days', '7 DAY'

@@ -274,25 +274,14 @@ struct SQLWriter {
             if f.distinct { out += "DISTINCT " }
             list(f.args) { $0.expr($1, 0) }
         }
+        if f.over?.ignoreNulls == true { out += " IGNORE NULLS" }
         out += ")"
         if let filter = f.filter {
             out += " FILTER (WHERE "
             expr(filter, 0)
             out += ")"
         }
-        if let w = f.over {
-            out += " OVER ("
-            if !w.partitionBy.isEmpty {
-                out += "PARTITION BY "
-                list(w.partitionBy) { $0.expr($1, 0) }
-            }
-            if !w.orderBy.isEmpty {
-                if !w.partitionBy.isEmpty { out += " " }
-                out += "ORDER BY "
-                orderItems(w.orderBy)
-            }
-            out += ")"
-        }
+        if let w = f.over { out += " OVER " + w.sqlText }  // AST+Window.swift
     }
 
     mutating func orderItems(_ items: [OrderItem]) {
@@ -342,6 +331,8 @@ struct SQLWriter {
             out += "("
             query(inner)
             out += ")"
+        case .values(let rows):
+            values(rows)
         case .setOperation(let op):
             // nested set operations are always parenthesised
             for (i, side) in [op.left, op.right].enumerated() {
@@ -385,6 +376,7 @@ struct SQLWriter {
             out += " HAVING "
             expr(h, 0)
         }
+        if !s.windows.isEmpty { out += " WINDOW " + s.windows.map { $0.name + " AS " + $0.spec.sqlText }.joined(separator: ", ") }
         if let q = s.qualify {
             out += " QUALIFY "
             expr(q, 0)
@@ -413,8 +405,16 @@ struct SQLWriter {
             } else if !j.using.isEmpty {
                 out += " USING (" + j.using.map(quoteIdentifier).joined(separator: ", ") + ")"
             }
+        case .tableFunction(let name, let args):
+            out += quoteIdentifier(name) + "("
+            for (i, a) in args.enumerated() {
+                if i > 0 { out += ", " }
+                expr(a, 0)
+            }
+            out += ")"
         }
         if let alias = from.alias { out += " AS " + quoteIdentifier(alias) }
+        columnAliases(from.columnAliases)
         if case .table(_, true) = from.kind { out += " FINAL" }
     }
 
@@ -425,12 +425,15 @@ struct SQLWriter {
         case .createTable(let t):
             out += "CREATE TABLE "
             if t.ifNotExists { out += "IF NOT EXISTS " }
-            out += quoteIdentifier(t.name) + " ("
-            list(t.columns) { w, c in
-                w.out += quoteIdentifier(c.name) + " " + c.type.sqlText
-                if c.notNull { w.out += " NOT NULL" }
+            out += quoteIdentifier(t.name)
+            if t.asQuery == nil {
+                out += " ("
+                list(t.columns) { w, c in
+                    w.out += quoteIdentifier(c.name) + " " + c.type.sqlText
+                    if c.notNull { w.out += " NOT NULL" }
+                }
+                out += ")"
             }
-            out += ")"
             if let p = t.partitionBy {
                 out += " PARTITION BY " + p.granularity.rawValue + "(" + quoteIdentifier(p.column) + ")"
             }
@@ -443,6 +446,10 @@ struct SQLWriter {
                     w.out += quoteIdentifier(o.key) + " = " + o.value.sqlText
                 }
                 out += ")"
+            }
+            if let q = t.asQuery {
+                out += " AS "
+                query(q)
             }
         case .dropTable(let name, let ifExists):
             out += ifExists ? "DROP TABLE IF EXISTS " : "DROP TABLE "
@@ -465,6 +472,8 @@ struct SQLWriter {
         case .explainAnalyze(let q):
             out += "EXPLAIN ANALYZE "
             query(q)
+        case .insert, .createView, .dropView:
+            statementOfStatementsArea(s)
         }
     }
 }

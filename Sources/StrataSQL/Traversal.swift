@@ -32,6 +32,7 @@ extension Expr {
             if let w = f.over {
                 out += w.partitionBy
                 out += w.orderBy.map(\.expr)
+                out += w.frame?.offsets ?? []
             }
             return out
         }

@@ -91,6 +91,7 @@ public final class Store: Sendable {
             if ifNotExists { return try table(def.name) }
             throw .user("table '\(def.name)' already exists")
         }
+        if viewExists(def.name) { throw .user("cannot create table '\(def.name)': a view with that name exists") }
         let manifest = try Manifest(version: 1, table: def).encode()
         // build in a temporary directory, then rename into place: a crash leaves no half table
         let tmp = "\(root)/.creating-\(def.name)-\(UInt32.random(in: 0...UInt32.max))"
@@ -119,6 +120,7 @@ public final class Store: Sendable {
     /// Drops a table: renamed away atomically (under its writer lock), then deleted.
     public func dropTable(_ name: String, ifExists: Bool = false) throws(StoreError) {
         if !tableExists(name) {
+            if viewExists(name) { throw .user("'\(name.lowercased())' is a view, not a table (use DROP VIEW)") }
             if ifExists { return }
             _ = try table(name)  // throws the "does not exist" message
         }

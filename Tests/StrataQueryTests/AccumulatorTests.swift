@@ -304,8 +304,8 @@ private func twoWorkers(_ s: AggSpec, _ args: [Vec], _ argsB: [Vec], mask: Vec? 
         try twoWorkers(s, [x], [xb], mask: mask, keys)
     }
     let x = ints([50, nil, 30, 80, 20], .interval), xb = ints([10, 70, 90], .interval)
-    #expect(try run(spec(.min, [.interval], .interval), x, xb) == [.interval(0, 30), .interval(0, 20), .interval(0, 70), .interval(0, 10)])
-    #expect(try run(spec(.max, [.interval], .interval), x, xb) == [.interval(0, 50), .interval(0, 20), .interval(0, 80), .interval(0, 90)])
+    #expect(try run(spec(.min, [.interval], .interval), x, xb) == [.interval(0, 0, 30), .interval(0, 0, 20), .interval(0, 0, 70), .interval(0, 0, 10)])
+    #expect(try run(spec(.max, [.interval], .interval), x, xb) == [.interval(0, 0, 50), .interval(0, 0, 20), .interval(0, 0, 80), .interval(0, 0, 90)])
     let any = spec(.any, [.bigint], .bigint)
     #expect(try run(any, ints([nil, nil, 3, 8, 2]), ints([1, 7, 9])) == [.int(3), .int(2), .int(8), .int(1)])
     #expect(try run(any, ints([4, nil, 3, 8, 2]), ints([nil, nil, nil]), mask: bools([false, true, true, false, nil])) == [.int(3), .null, .null, .null])

@@ -118,9 +118,10 @@ func orderByManyKeysMatchesReference(seed: UInt64) throws {
                       cmp(a.s, b.s, desc: false, nullsFirst: false)] where c != 0 { return c }
             return 0
         }),
+        // the default is NULLS LAST for DESC too (DuckDB)
         ("s DESC, k, v DESC", { a, b in
-            for c in [cmp(a.s, b.s, desc: true, nullsFirst: true), cmp(a.k, b.k, desc: false, nullsFirst: false),
-                      cmp(a.v, b.v, desc: true, nullsFirst: true)] where c != 0 { return c }
+            for c in [cmp(a.s, b.s, desc: true, nullsFirst: false), cmp(a.k, b.k, desc: false, nullsFirst: false),
+                      cmp(a.v, b.v, desc: true, nullsFirst: false)] where c != 0 { return c }
             return 0
         }),
     ]

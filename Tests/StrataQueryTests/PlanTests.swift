@@ -122,11 +122,11 @@ import StrataSQL
     @Test func topNRuleFusesSortAndLimitAndMarksTwoPhase() throws {
         let (p, _, _) = try bound("SELECT link_id, count(*) AS n FROM clicks GROUP BY link_id ORDER BY n DESC LIMIT 2")
         let a = text(TopNRule.apply(p))
-        #expect(a.hasPrefix("TopN 2 by n DESC NULLS FIRST\n  Project"))
+        #expect(a.hasPrefix("TopN 2 by n DESC NULLS LAST\n  Project"))
         #expect(!a.contains("two-phase"))
         let (q, _, _) = try bound("SELECT link_id, count(*) AS n, count(DISTINCT visitor) FROM clicks GROUP BY link_id ORDER BY n DESC LIMIT 2 OFFSET 1")
         let b = text(TopNRule.apply(q))
-        #expect(b.hasPrefix("TopN 2 OFFSET 1 by n DESC NULLS FIRST"))
+        #expect(b.hasPrefix("TopN 2 OFFSET 1 by n DESC NULLS LAST"))
         #expect(b.contains("(two-phase top-N)"))
         // ordered by the costly aggregate: one phase
         let (r, _, _) = try bound("SELECT link_id, count(DISTINCT visitor) AS u FROM clicks GROUP BY link_id ORDER BY u DESC LIMIT 2")

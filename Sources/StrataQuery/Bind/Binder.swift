@@ -20,6 +20,8 @@ final class Binder {
     var snapshots: [Snapshot] { Array(snapshotsByTable.values) }
     /// Where subqueries in expressions of the SELECT core being bound go (SubqueryBinder.swift).
     var subqueries = SubqueryState()
+    /// Views being expanded, outermost first (a view that refers to itself is an error).
+    var expandingViews: [String] = []
 
     init(store: Store?, eval: Evaluator) {
         self.store = store
@@ -72,6 +74,9 @@ final class Binder {
         if q.body.count == 1, case .select(let s) = q.body[0] {
             return try planSelect(s, orderBy: q.orderBy, limit: q.limit, offset: q.offset)
         }
+        if q.body.count == 1, case .values(let rows) = q.body[0], q.orderBy.isEmpty, q.limit == nil, q.offset == nil {
+            return try planValues(rows)
+        }
         // UNION ALL: each term, then ORDER BY / LIMIT over the output columns
         var terms: [PlanNode] = []
         for term in q.body {
@@ -99,7 +104,7 @@ final class Binder {
             } else {
                 e = try bindScalar(o.expr, scope)
             }
-            keys.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending))
+            keys.append(OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? false))
         }
         return Binder.sortAndLimit(node, keys, limit: Binder.rowCount(q.limit), offset: Binder.rowCount(q.offset) ?? 0)
     }
@@ -140,6 +145,7 @@ final class Binder {
             let one = Relation(ResultSet(names: ["dummy"], types: [.bigint], columns: [[.int(0)]]))
             return (PlanNode(.values(one), [], names: one.names, types: one.types), Scope(tableName: nil, alias: nil, names: [], types: []))
         }
+        if !from.columnAliases.isEmpty { return try aliasedSource(from) }
         switch from.kind {
         case .table(let name, _):
             if let cte = ctes[name.lowercased()] {
@@ -147,6 +153,7 @@ final class Binder {
                 let node = PlanNode(.cte(cte), [], names: cte.plan.names, types: cte.plan.types)
                 return (node, Scope(tableName: name, alias: from.alias, names: node.names, types: node.types))
             }
+            if let view = try viewSource(name, from) { return view }
             guard let store else { throw QueryError("no store is open") }
             let t: Table
             do throws(StoreError) { t = try store.table(name) } catch {
@@ -177,6 +184,8 @@ final class Binder {
             return (node, Scope(tableName: from.alias, alias: from.alias, names: node.names, types: node.types))
         case .join:
             return try joinSource(from)
+        case .tableFunction(let name, let args):
+            return try tableFunctionSource(name, args, from)
         }
     }
 
@@ -249,6 +258,7 @@ final class Binder {
             }
             var post = PostContext(groups: groupExprs, groupTypes: groups.map(\.type), scope: scope)
             subqueries.post = SubqueryFrame(node: node, scope: scope, post: true)
+            post.windows.named = s.windows
             for (e, _) in items { outputs.append(try bindPost(e, &post)) }
             var having: BExpr?
             if let h = s.having {
@@ -257,7 +267,7 @@ final class Binder {
                 }
                 having = try bindPost(h, &post)
             }
-            if let q = s.qualify { qualify = try bindPost(q, &post) }
+            if let q = s.qualify { qualify = try bindPost(qualifyWithAliases(q, items, scope), &post) }
             for o in orderBy { keys.append(try orderKey(o, items: items, outputs: outputs, bind: { (e) throws(QueryError) in try self.bindPost(e, &post) })) }
             windows = post.windows
             let groupNames = groupExprs.map(\.sqlText)
@@ -268,8 +278,9 @@ final class Binder {
             if let having { node = PlanNode(.filter(having), [node], names: node.names, types: node.types) }
         } else {
             windows = WindowCollector()
+            windows.named = s.windows
             for (e, _) in items { outputs.append(try bindScalar(e, scope, windows: windows)) }
-            if let q = s.qualify { qualify = try bindScalar(q, scope, windows: windows) }
+            if let q = s.qualify { qualify = try bindScalar(qualifyWithAliases(q, items, scope), scope, windows: windows) }
             for o in orderBy { keys.append(try orderKey(o, items: items, outputs: outputs, bind: { (e) throws(QueryError) in try self.bindScalar(e, scope, windows: windows) })) }
             if s.having != nil { throw QueryError("HAVING needs GROUP BY or an aggregate") }
             node = frame.node
@@ -331,7 +342,7 @@ final class Binder {
         } else {
             e = try bind(o.expr)
         }
-        // DuckDB default: NULLS LAST for ASC, NULLS FIRST for DESC
-        return OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending)
+        // DuckDB's default: NULLS LAST for ASC and DESC alike
+        return OrderKey(expr: e, descending: o.descending, nullsFirst: o.nullsFirst ?? false)
     }
 }

@@ -173,6 +173,7 @@ extension Binder {
             return try literal(l, at)
         case .unary(.negate, let x):
             let b = try sub(x)
+            if b.type == .interval { return try negateInterval(b, at) }
             guard b.type.isNumeric || b.type == .null else { throw QueryError("cannot negate \(b.type) (\(x.sqlText))", offset: at) }
             if case .literal(.int(let i), _) = b {
                 guard i != .min else { throw Checked.overflow("negation of \(i): the result does not fit in BIGINT", offset: at) }
@@ -239,7 +240,7 @@ extension Binder {
             if let els { t = try unify(t, els.type, "CASE branches") }
             return .caseWhen(whens, els, t)
         case .cast(let x, let tn, let isTry):
-            let b = try sub(x)
+            let b = try decimalCastOperand(try sub(x), x, tn, isTry: isTry)
             let t = Binder.dataType(tn)
             // INTEGER is a BIGINT whose values must fit in 32 bits
             let int32 = tn == .integer && t == .bigint
@@ -257,6 +258,7 @@ extension Binder {
             let b = try sub(x)
             guard b.type == .timestamp || b.type == .date else { throw QueryError("EXTRACT needs a TIMESTAMP or DATE, not \(b.type)", offset: at) }
             guard let f = TimeField(rawValue: field.rawValue) else { throw QueryError("unsupported EXTRACT field \(field.rawValue)", offset: at) }
+            if f == .epoch { return try foldTime(.call(.time(.epochSeconds), [b], .double), at) }  // DOUBLE, as DuckDB
             return .call(.extract(f), [b], .bigint)
         case .function(let f):
             return try scalarFunction(f, e, sub)
@@ -290,25 +292,12 @@ extension Binder {
             guard let d = Civil.parseDate(s) else { throw QueryError("invalid DATE literal '\(s)'", offset: at) }
             return .literal(.date(d), .date)
         case .interval(let n, let unit):
-            // months or microseconds per unit; a count whose product overflows is an error
-            let (scale, months): (Int64, Bool)
-            switch unit {
-            case .month: (scale, months) = (1, true)
-            case .quarter: (scale, months) = (3, true)
-            case .year: (scale, months) = (12, true)
-            case .week: (scale, months) = (7 * Civil.microsPerDay, false)
-            case .day: (scale, months) = (Civil.microsPerDay, false)
-            case .hour: (scale, months) = (Civil.microsPerHour, false)
-            case .minute: (scale, months) = (Civil.microsPerMinute, false)
-            case .second: (scale, months) = (Civil.microsPerSecond, false)
-            case .millisecond: (scale, months) = (1000, false)
-            case .microsecond: (scale, months) = (1, false)
-            }
-            let (x, o) = n.multipliedReportingOverflow(by: scale)
-            guard !o else {
+            // months, days or microseconds per unit (Functions/Interval.swift); a count that
+            // does not fit is an error
+            guard let v = IntervalParts.literal(n, unit) else {
                 throw QueryError("out of range: INTERVAL '\(n)' \(unit.rawValue.uppercased()) does not fit in an interval", offset: at)
             }
-            return .literal(months ? .interval(x, 0) : .interval(0, x), .interval)
+            return .literal(v, .interval)
         }
     }
 
@@ -347,11 +336,12 @@ extension Binder {
         switch op {
         case .add, .subtract, .multiply, .divide, .modulo:
             if a.type == .null || b.type == .null { return .literal(.null, .null) }
+            if let t = try timeArithmetic(op, a, b, at) { return t }
             if a.type == .interval, b.type == .timestamp || b.type == .date, op == .add, case .literal = a {
                 swap(&a, &b)  // INTERVAL + TIMESTAMP is TIMESTAMP + INTERVAL
             }
             if (a.type == .timestamp || a.type == .date), b.type == .interval, op == .add || op == .subtract,
-               case .literal(.interval(let mo, let us), _) = b {
+               case .literal(.interval(let mo, _, let us), _) = b {
                 // subtracting the most negative interval has no negated counterpart
                 if op == .subtract && (mo == .min || us == .min) {
                     var e = Checked.timestampOutOfRange
@@ -386,6 +376,8 @@ extension Binder {
                 return .stringPredicate(b, Binder.stringCompare(flipped, Array(s.utf8)))
             }
             return .binary(bop, a, b, .boolean)
+        case .isDistinctFrom, .isNotDistinctFrom:
+            return try distinctFrom(op == .isNotDistinctFrom, a, b, ea, eb, at)
         case .and, .or:
             throw QueryError("internal: logical operator in arithmetic path", kind: .internal)
         }
@@ -407,6 +399,7 @@ extension Binder {
         func need(_ n: Int) throws(QueryError) {
             guard args.count == n else { throw QueryError("\(name)() takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", offset: at) }
         }
+        if let r = try timeFunction(name, f, args, at) { return r }
         func time(_ i: Int) throws(QueryError) -> BExpr {
             let a = args[i]
             if a.type == .timestamp || a.type == .date { return a }
@@ -490,7 +483,7 @@ extension Binder {
             var t: DataType = .null
             for a in args { t = try unify(t, a.type, "\(name)() arguments") }
             let fn: ScalarFn = name == "greatest" ? .greatest : (name == "least" ? .least : .coalesce)
-            return .call(fn, args, t)
+            return .call(fn, args.map { $0.type == t || $0.type == .null ? $0 : .cast($0, t) }, t)
         case "nullif":
             try need(2)
             return .call(.nullif, args, args[0].type)
@@ -505,7 +498,7 @@ extension Binder {
             return acc
         default:
             if Binder.aggregateNames.contains(name) { throw QueryError("aggregate function \(name)() is not allowed here", offset: at) }
-            let hint = Binder.closest(name, Binder.scalarNames + Array(Binder.aggregateNames)).map { " (did you mean \($0)()?)" } ?? ""
+            let hint = Binder.closest(name, Binder.scalarNames + Binder.timeFunctionNames + Array(Binder.aggregateNames)).map { " (did you mean \($0)()?)" } ?? ""
             throw QueryError("unknown function \(f.name)()\(hint)", offset: at)
         }
     }

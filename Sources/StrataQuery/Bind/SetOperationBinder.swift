@@ -14,6 +14,7 @@ extension Binder {
         case .select(let s): return try planSelect(s, orderBy: [], limit: nil, offset: nil)
         case .query(let q): return try plan(q)
         case .setOperation(let op): return try planSetOperation(op)
+        case .values(let rows): return try planValues(rows)
         }
     }
 

@@ -544,6 +544,7 @@ public struct Evaluator: @unchecked Sendable {
         var resultI = [Int64](repeating: 0, count: t == .double || t == .varchar ? 0 : n)
         var resultD = [Double](repeating: 0, count: t == .double ? n : 0)
         var resultS = [String](repeating: "", count: t == .varchar ? n : 0)
+        var resultV = [Int64](repeating: 0, count: t == .interval ? n : 0)
         var valid = [UInt8](repeating: 0, count: n)
         func take(_ v: Vec, _ rows: [Int]) {
             for i in rows {
@@ -553,7 +554,9 @@ public struct Evaluator: @unchecked Sendable {
                 switch t {
                 case .double: resultD[i] = v.type == .double ? v.dbls[j] : Double(v.ints[j])
                 case .varchar: resultS[i] = v.string(i)
-                default: resultI[i] = v.type == .double ? Int64(v.dbls[j]) : v.ints[j]
+                default:
+                    resultI[i] = v.type == .double ? Int64(v.dbls[j]) : v.ints[j]
+                    if t == .interval { resultV[i] = v.ivl.isEmpty ? 0 : v.ivl[j] }
                 }
             }
         }
@@ -569,6 +572,7 @@ public struct Evaluator: @unchecked Sendable {
         out.ints = resultI
         out.dbls = resultD
         out.strs = resultS
+        out.ivl = resultV
         out.valid = valid.contains(0) ? valid : nil
         return out
     }
@@ -650,7 +654,7 @@ public struct Evaluator: @unchecked Sendable {
                 let s = v.string(i)
                 switch t {
                 case .bigint:
-                    guard let x = Values.parseInt64(s.trimmingCharacters(in: .whitespaces)) else { throw QueryError("cannot cast '\(s)' to BIGINT") }
+                    guard let x = Values.parseInt64(s.trimmingCharacters(in: .whitespaces)) ?? Evaluator.decimalTextToInt64(s) else { throw QueryError("cannot cast '\(s)' to BIGINT") }
                     ints[i] = x
                 case .double:
                     guard let x = Values.parseDouble(s.trimmingCharacters(in: .whitespaces)) else { throw QueryError("cannot cast '\(s)' to DOUBLE") }
@@ -714,7 +718,7 @@ public struct Evaluator: @unchecked Sendable {
         case .string(let s): return s
         case .timestamp(let t): return Civil.formatTimestamp(t)
         case .date(let d): return Civil.formatDate(d)
-        case .interval(let mo, let us): return mo == 0 ? "\(us / 1_000_000) seconds" : "\(mo) months \(us / 1_000_000) seconds"
+        case .interval(let mo, let d, let us): return IntervalParts.text(mo, d, us)
         }
     }
 
@@ -757,6 +761,8 @@ public struct Evaluator: @unchecked Sendable {
         switch fn {
         case .now(let us):
             return Vec.constant(.timestamp(us), type: .timestamp, count: n)
+        case .time(let f):
+            return try timeCall(f, args, t, n)
         case .dateTrunc(let unit):
             let v = args[0]
             try checkTimeRange(v)
@@ -886,7 +892,7 @@ public struct Evaluator: @unchecked Sendable {
             let out = a.isConst && !eq.isConst ? a.flattened() : a
             let res = Vec(type: out.type, count: n)
             res.isConst = out.isConst && eq.isConst
-            res.ints = out.ints; res.dbls = out.dbls; res.strs = out.strs; res.dict = out.dict
+            res.ints = out.ints; res.dbls = out.dbls; res.strs = out.strs; res.dict = out.dict; res.ivl = out.ivl
             let m = res.isConst ? 1 : n
             var valid = out.valid ?? [UInt8](repeating: 1, count: m)
             for i in 0..<m where !eq.isNull(i) && eq.ints[eq.idx(i)] != 0 { valid[i] = 0 }
@@ -978,7 +984,7 @@ public struct Evaluator: @unchecked Sendable {
         case .int(let i), .timestamp(let i): return i
         case .date(let d): return d &* Civil.microsPerDay
         case .bool(let b): return b ? 1 : 0
-        case .interval(let m, let us): return m &* 30 &* Civil.microsPerDay &+ us
+        case .interval(let m, let d, let us): return IntervalParts.normalized(m, d, us)
         default: return 0
         }
     }

@@ -193,7 +193,7 @@ struct KeyEncoder {
         case .timestamp: return .timestamp(word)
         case .date: return .date(word)
         case .null: return .null
-        case .interval: return .interval(0, word)
+        case .interval: return IntervalParts.fromMicros(word)
         case .bigint: return .int(word)
         }
     }

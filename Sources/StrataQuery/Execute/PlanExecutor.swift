@@ -60,6 +60,10 @@ final class PlanExecutor {
         case .values(let r):
             _ = record(n, rows: r.count, since: start)
             return r
+        case .series(let s):
+            let r = try s.relation(executor.eval)
+            _ = record(n, rows: r.count, since: start)
+            return r
         case .cte(let def):
             if let r = def.rows {
                 _ = record(n, rows: r.count, since: start)
@@ -259,8 +263,7 @@ final class PlanExecutor {
             for o in order { o.expr.collectColumns(into: &used) }
             for q in qualify { q.collectColumns(into: &used) }
             for w in windows {
-                for x in w.args + w.partition { x.collectColumns(into: &used) }
-                for o in w.order { o.expr.collectColumns(into: &used) }
+                for x in w.exprs { x.collectColumns(into: &used) }
             }
             used = used.filter { $0 < sourceWidth }
         }

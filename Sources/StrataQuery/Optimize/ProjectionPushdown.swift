@@ -20,7 +20,7 @@ enum ProjectionPushdown {
             var c = needed
             s.filter?.collectColumns(into: &c)
             s.columns = c.sorted()
-        case .values:
+        case .values, .series:
             break
         case .cte(let def):
             if seen.insert(ObjectIdentifier(def)).inserted { need(def.plan, Set(def.plan.types.indices), &seen) }
@@ -48,8 +48,7 @@ enum ProjectionPushdown {
             let w = n.input.types.count
             var c = needed.filter { $0 < w }
             for s in specs {
-                for e in s.args + s.partition { e.collectColumns(into: &c) }
-                for o in s.order { o.expr.collectColumns(into: &c) }
+                for e in s.exprs { e.collectColumns(into: &c) }
             }
             need(n.input, c, &seen)
         case .sort(let keys), .topN(let keys, _, _):

@@ -11,7 +11,7 @@ enum ExprText {
         case .string(let s): return quoted(s)
         case .timestamp: return "TIMESTAMP " + quoted(Evaluator.text(v))
         case .date: return "DATE " + quoted(Evaluator.text(v))
-        case .interval(let mo, let us): return "INTERVAL " + quoted(mo == 0 ? "\(us) microseconds" : "\(mo) months \(us) microseconds")
+        case .interval: return "INTERVAL " + quoted(Evaluator.text(v))
         default: return Evaluator.text(v)
         }
     }
@@ -41,6 +41,7 @@ enum ExprText {
         case .now: return "now"
         case .tryCast(let t, let i32): return "try_cast[\(i32 ? "INTEGER" : t.description)]"
         case .castInteger: return "cast[INTEGER]"
+        case .time(let f): return f.sqlName
         default: return String(describing: f)
         }
     }
@@ -71,7 +72,7 @@ enum ExprText {
         case .cast(let x, let t): return "CAST(" + expr(x, names) + " AS \(t))"
         case .call(let f, let args, _): return fn(f) + "(" + args.map { expr($0, names) }.joined(separator: ", ") + ")"
         case .timeAddInterval(let x, let mo, let us, _):
-            return sub(x) + " + " + value(.interval(mo, us))
+            return sub(x) + " + " + value(.interval(mo, 0, us))
         }
     }
 
@@ -114,11 +115,20 @@ enum ExprText {
         case .lead(let k): s = "lead(" + (args.prefix(1) + ["\(k)"] + args.dropFirst(2)).joined(separator: ", ") + ")"
         case .firstValue: s = "first_value(" + args.joined(separator: ", ") + ")"
         case .lastValue: s = "last_value(" + args.joined(separator: ", ") + ")"
+        case .nthValue: s = "nth_value(" + args.joined(separator: ", ") + ")"
+        case .ntile: s = "ntile(" + args.joined(separator: ", ") + ")"
+        case .percentRank: s = "percent_rank()"
+        case .cumeDist: s = "cume_dist()"
+        case .countDistinct: s = "count(DISTINCT " + args.joined(separator: ", ") + ")"
+        case .aggregate: s = w.aggregateName + (w.aggregateName.hasSuffix("(") ? "" : " ") + args.joined(separator: ", ") + ")"
         }
+        if w.ignoreNulls { s.insert(contentsOf: " IGNORE NULLS", at: s.index(before: s.endIndex)) }
+        if let f = w.filter { s += " FILTER (WHERE " + expr(f, names) + ")" }
         s += " OVER ("
         var parts: [String] = []
         if !w.partition.isEmpty { parts.append("PARTITION BY " + w.partition.map { expr($0, names) }.joined(separator: ", ")) }
         if !w.order.isEmpty { parts.append("ORDER BY " + w.order.map { order($0, names) }.joined(separator: ", ")) }
+        if !w.frame.isStandard { parts.append(frame(w.frame, names)) }
         s += parts.joined(separator: " ") + ")"
         return s
     }

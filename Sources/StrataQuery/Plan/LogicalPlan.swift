@@ -15,6 +15,8 @@ final class PlanNode {
         case scan(ScanSpec)
         /// Constant rows (a SELECT without FROM reads one row of no columns).
         case values(Relation)
+        /// generate_series / range in FROM (Functions/SeriesSource.swift).
+        case series(SeriesSpec)
         /// A reference to a WITH query, shared by all its references.
         case cte(CTEDefinition)
         case filter(BExpr)

@@ -45,6 +45,7 @@ struct PlanPrinter {
             return "Scan \(s.table)" + (alias.map { $0.lowercased() != s.table.lowercased() ? " AS \($0)" : "" } ?? "")
                 + (s.dedup ? " (newest version of each dedup_key)" : "")
         case .values(let r): return "Values (\(r.count) row\(r.count == 1 ? "" : "s"))"
+        case .series(let s): return s.explainText
         case .cte(let def): return "CTE Scan \(def.name)"
         case .filter(let f): return "Filter " + ExprText.expr(f, inNames)
         case .project(let es):

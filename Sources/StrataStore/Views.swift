@@ -1,0 +1,157 @@
+import Foundation
+import StrataCore
+import StrataFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A view of the catalog: a name and the query text it stands for, as written (Format.md,
+/// "View file"). The store keeps the text only; the query engine parses and binds it
+/// wherever the view is used.
+public struct ViewDefinition: Sendable, Codable, Equatable {
+    public var name: String
+    /// The query's SQL exactly as written after `AS`.
+    public var sql: String
+    /// Names given to the query's columns (`CREATE VIEW v (a, b) AS ...`); empty: its own names.
+    public var columns: [String]
+    public var createdAt: Double
+
+    public init(name: String, sql: String, columns: [String] = [], createdAt: Double = Date().timeIntervalSince1970) {
+        self.name = name
+        self.sql = sql
+        self.columns = columns
+        self.createdAt = createdAt
+    }
+
+    public static let formatVersion: UInt16 = 1
+    public static let magic: [UInt8] = Array("STRATVEW".utf8)
+
+    /// `magic | u16 version | u16 0 | u32 payloadLength | payload (JSON) | u32 crc32c | magic`,
+    /// the manifest's framing.
+    public func encode() throws(StoreError) -> [UInt8] {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let payload: Data
+        do { payload = try enc.encode(self) } catch { throw StoreError(.io, "cannot encode view: \(error)", cause: error) }  // JSONEncoder throws untyped errors
+        var w = ByteWriter(capacity: payload.count + 32)
+        w.append(ViewDefinition.magic)
+        w.u16(ViewDefinition.formatVersion)
+        w.u16(0)
+        w.u32(UInt32(payload.count))
+        w.append([UInt8](payload))
+        w.u32(CRC32C.checksum(w.bytes))
+        w.append(ViewDefinition.magic)
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws(StoreError) -> ViewDefinition {
+        func bad(_ why: String) -> StoreError { StoreError(.corrupt, "\(path): \(why)", path: path) }
+        guard bytes.count >= 28 else { throw bad("view file truncated (\(bytes.count) bytes)") }
+        guard Array(bytes[0..<8]) == magic else { throw bad("not a Strata view file (bad magic)") }
+        let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
+        guard version == formatVersion else {
+            throw bad("view format version \(version) is not supported (this build reads version \(formatVersion))")
+        }
+        let len = Int(UInt32(bytes[12]) | UInt32(bytes[13]) << 8 | UInt32(bytes[14]) << 16 | UInt32(bytes[15]) << 24)
+        guard len == bytes.count - 28 else { throw bad("view file truncated or has trailing bytes") }
+        guard Array(bytes[(bytes.count - 8)...]) == magic else { throw bad("view file truncated (bad end magic)") }
+        let crcAt = bytes.count - 12
+        let stored = UInt32(bytes[crcAt]) | UInt32(bytes[crcAt + 1]) << 8 | UInt32(bytes[crcAt + 2]) << 16 | UInt32(bytes[crcAt + 3]) << 24
+        let actual = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<crcAt])) }
+        guard stored == actual else { throw bad("view file checksum mismatch") }
+        do {
+            return try JSONDecoder().decode(ViewDefinition.self, from: Data(bytes[16..<(16 + len)]))
+        } catch {
+            throw bad("view file content is invalid: \(error)")
+        }
+    }
+}
+
+/// Views live in `STORE/_views/<name>.view`, one file per view, beside the table folders (a
+/// `_` name, which table names cannot take and older builds skip). Tables and views share one
+/// namespace.
+extension Store {
+    var viewsDir: String { root + "/_views" }
+
+    func viewPath(_ name: String) -> String { "\(viewsDir)/\(name.lowercased()).view" }
+
+    /// Names of the store's views, sorted.
+    public func viewNames() -> [String] {
+        guard StoreFS.kind(viewsDir) == .directory else { return [] }
+        let items = (try? FileManager.default.contentsOfDirectory(atPath: viewsDir)) ?? []
+        return items.filter { $0.hasSuffix(".view") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    public func viewExists(_ name: String) -> Bool {
+        (try? Store.checkName(name, what: "view")) != nil && StoreFS.kind(viewPath(name)) == .regular
+    }
+
+    /// The view named `name`, or nil when there is none.
+    public func view(_ name: String) throws(StoreError) -> ViewDefinition? {
+        guard viewExists(name) else { return nil }
+        let path = viewPath(name)
+        let bytes: [UInt8]
+        do throws(StoreError) { bytes = try StoreFS.readFile(path, limit: 16 << 20) } catch {
+            // dropped since the check: no view
+            if StoreFS.kind(path) == .missing { return nil }
+            throw error
+        }
+        return try ViewDefinition.decode(bytes, path: path)
+    }
+
+    /// Creates (with `orReplace`, replaces) a view. Its name must not be a table's; an existing
+    /// view is an error unless `orReplace` or `ifNotExists` (then nothing changes). The file is
+    /// written to a temporary name, synced, and linked (created) or renamed (replaced) into place.
+    public func createView(_ def: ViewDefinition, orReplace: Bool = false, ifNotExists: Bool = false) throws(StoreError) {
+        var def = def
+        def.name = def.name.lowercased()
+        try Store.checkName(def.name, what: "view")
+        if def.name.hasPrefix("_") {
+            throw .user("invalid view name '\(def.name)': names starting with '_' are reserved for the store's own files")
+        }
+        if tableExists(def.name) { throw .user("cannot create view '\(def.name)': a table with that name exists") }
+        if viewExists(def.name) && !orReplace {
+            if ifNotExists { return }
+            throw .user("view '\(def.name)' already exists (use CREATE OR REPLACE VIEW to change it)")
+        }
+        try StoreFS.requireDirectory(viewsDir, create: true)
+        let bytes = try def.encode()
+        let tmp = "\(viewsDir)/.tmp-\(def.name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try StoreFS.writeNewFile(tmp, bytes, sync: true)
+        let final = viewPath(def.name)
+        if orReplace {
+            do throws(StoreError) { try StoreFS.rename(tmp, final) } catch {
+                unlink(tmp)
+                throw error
+            }
+        } else {
+            // a link fails if a concurrent CREATE VIEW took the name first
+            let r = link(tmp, final)
+            let e = errno
+            unlink(tmp)
+            if r != 0 {
+                if e == EEXIST {
+                    if ifNotExists { return }
+                    throw .user("view '\(def.name)' already exists (use CREATE OR REPLACE VIEW to change it)")
+                }
+                throw StoreError(.io, "\(final): cannot create view file: \(StoreFS.errnoText(e))", path: final)
+            }
+        }
+        try StoreFS.syncDirectory(viewsDir)
+    }
+
+    /// Drops a view (removes its file).
+    public func dropView(_ name: String, ifExists: Bool = false) throws(StoreError) {
+        try Store.checkName(name, what: "view")
+        guard viewExists(name) else {
+            if ifExists { return }
+            if tableExists(name) { throw .user("'\(name.lowercased())' is a table, not a view (use DROP TABLE)") }
+            throw .user("view '\(name.lowercased())' does not exist")
+        }
+        let path = viewPath(name)
+        if unlink(path) != 0 && errno != ENOENT {
+            throw StoreError(.io, "\(path): cannot remove view file: \(StoreFS.errnoText())", path: path)
+        }
+        try StoreFS.syncDirectory(viewsDir)
+    }
+}

@@ -1,0 +1,139 @@
+import Testing
+@testable import StrataQuery
+
+/// Random frames (ROWS, RANGE, GROUPS; offsets, CURRENT ROW, UNBOUNDED; EXCLUDE) over a
+/// table with ties and NULLs, checked against a direct evaluation of each row's frame.
+struct WindowFrameTests {
+    struct Row { var id: Int64; var p: Int64?; var k: Int64; var x: Int64? }
+
+    enum Edge { case up, pre(Int64), cur, fol(Int64), uf }
+
+    static func text(_ e: Edge) -> String {
+        switch e {
+        case .up: return "UNBOUNDED PRECEDING"
+        case .pre(let n): return "\(n) PRECEDING"
+        case .cur: return "CURRENT ROW"
+        case .fol(let n): return "\(n) FOLLOWING"
+        case .uf: return "UNBOUNDED FOLLOWING"
+        }
+    }
+
+    @Test func randomFramesAgreeWithDirectEvaluation() throws {
+        var rng = WindowRandom(seed: 16)
+        var rows: [Row] = []
+        for i in 1...150 {
+            let pc = rng.next() % 3
+            rows.append(Row(id: Int64(i), p: pc == 2 ? nil : Int64(pc), k: Int64(rng.next() % 25),
+                            x: rng.next() % 8 == 0 ? nil : Int64(rng.next() % 201) - 100))
+        }
+        let runner = try SQLLogicRunner()
+        _ = try runner.engine.execute("CREATE TABLE f (id BIGINT, p BIGINT, k BIGINT, x BIGINT, ts TIMESTAMP) PARTITION BY day(ts) ORDER BY (ts)")
+        try runner.load("f", rows.map { r in
+            "\(r.id)|\(r.p.map(String.init) ?? "NULL")|\(r.k)|\(r.x.map(String.init) ?? "NULL")|2024-01-01 00:00:00"
+        })
+        // each row's partition in window order (k, then id) and its place there
+        var parts: [Int64?: [Row]] = [:]
+        for r in rows { parts[r.p, default: []].append(r) }
+        var groupOf: [Int64?: [Int64: Int64]] = [:]
+        for (p, rs) in parts {
+            parts[p] = rs.sorted { ($0.k, $0.id) < ($1.k, $1.id) }
+            for (n, k) in Set(rs.map(\.k)).sorted().enumerated() { groupOf[p, default: [:]][k] = Int64(n) }
+        }
+        var checked = 0
+        let units = ["ROWS", "RANGE", "GROUPS"]
+        let excludes = ["", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"]
+        for _ in 0..<60 {
+            let unit = units[Int(rng.next() % 3)]
+            func edge() -> Edge {
+                switch rng.next() % 5 {
+                case 0: return .up
+                case 1: return .pre(Int64(rng.next() % 6))
+                case 2: return .cur
+                case 3: return .fol(Int64(rng.next() % 6))
+                default: return .uf
+                }
+            }
+            var s = edge(), e = edge()
+            if case .uf = s { s = .up }
+            if case .up = e { e = .uf }
+            switch (s, e) {
+            case (.cur, .pre), (.fol, .pre), (.fol, .cur): swap(&s, &e)
+            default: break
+            }
+            if case .uf = s { s = .cur }
+            if case .up = e { e = .cur }
+            if case .fol = s, case .pre = e { continue }
+            let ex = excludes[Int(rng.next() % 4)]
+            let rowsUnit = unit == "ROWS"
+            let order = rowsUnit ? "k, id" : "k"
+            let frame = "\(unit) BETWEEN \(Self.text(s)) AND \(Self.text(e))\(ex)"
+            let positional = rowsUnit ? ", first_value(x) OVER w, last_value(x) OVER w, nth_value(x, 2) OVER w" : ""
+            let sql = "SELECT id, sum(x) OVER w, count(x) OVER w, min(x) OVER w, max(x) OVER w\(positional) FROM f WINDOW w AS (PARTITION BY p ORDER BY \(order) \(frame)) ORDER BY id"
+            let result = try runner.engine.execute(sql).last!.result
+            for (n, r) in rows.enumerated() {
+                // the partition in window order
+                let part = parts[r.p]!
+                let i = part.firstIndex { $0.id == r.id }!
+                let groups = groupOf[r.p]!
+                func g(_ q: Row) -> Int64 { groups[q.k]! }
+                func coord(_ j: Int) -> Int64 { rowsUnit ? Int64(j) : unit == "RANGE" ? part[j].k : g(part[j]) }
+                let c = coord(i)
+                let inFrame = part.indices.filter { j in
+                    let v = coord(j)
+                    let okStart: Bool
+                    switch s {
+                    case .up: okStart = true
+                    case .pre(let m): okStart = v >= c - m
+                    case .cur: okStart = v >= c
+                    case .fol(let m): okStart = v >= c + m
+                    case .uf: okStart = false
+                    }
+                    let okEnd: Bool
+                    switch e {
+                    case .up: okEnd = false
+                    case .pre(let m): okEnd = v <= c - m
+                    case .cur: okEnd = v <= c
+                    case .fol(let m): okEnd = v <= c + m
+                    case .uf: okEnd = true
+                    }
+                    guard okStart && okEnd else { return false }
+                    let peer = rowsUnit ? j == i : part[j].k == part[i].k
+                    switch ex {
+                    case " EXCLUDE CURRENT ROW": return j != i
+                    case " EXCLUDE GROUP": return !peer
+                    case " EXCLUDE TIES": return j == i || !peer
+                    default: return true
+                    }
+                }
+                let xs = inFrame.compactMap { part[$0].x }
+                var want: [Value] = [
+                    .int(r.id), xs.isEmpty ? .null : .int(xs.reduce(0, +)), .int(Int64(xs.count)),
+                    xs.min().map { .int($0) } ?? .null, xs.max().map { .int($0) } ?? .null,
+                ]
+                if rowsUnit {
+                    want.append(inFrame.first.flatMap { part[$0].x }.map { .int($0) } ?? .null)
+                    want.append(inFrame.last.flatMap { part[$0].x }.map { .int($0) } ?? .null)
+                    want.append(inFrame.count >= 2 ? part[inFrame[1]].x.map { .int($0) } ?? .null : .null)
+                }
+                let got = result.columns.map { $0[n] }
+                #expect(got == want, "\(sql) at id \(r.id)")
+                if got != want { return }
+            }
+            checked += 1
+        }
+        #expect(checked > 40)
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+struct WindowRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
