@@ -122,6 +122,11 @@ public struct Select: Sendable, Hashable {
     public var qualify: Expr?
     /// `WINDOW name AS (...), ...` (AST+Window.swift).
     public var windows: [NamedWindow] = []
+    /// `GROUP BY ROLLUP/CUBE/GROUPING SETS`: each set lists indices into `groupBy` (nil: one
+    /// set of every item). See GroupingSets.swift.
+    public var groupingSets: [[Int]]? = nil
+    /// `GROUP BY ALL`: the non-aggregate select items are the keys (`groupBy` is empty).
+    public var groupByAll = false
 
     public init(distinct: Bool = false, items: [SelectItem], from: TableRef? = nil,
                 whereClause: Expr? = nil, groupBy: [Expr] = [], having: Expr? = nil, qualify: Expr? = nil) {
@@ -348,6 +353,12 @@ public struct FunctionCall: Sendable, Hashable {
     public var filter: Expr?
     /// `OVER (...)`.
     public var over: WindowSpec?
+    /// ClickHouse parametric aggregates `name(params)(args)` (`topK(3)(x)`).
+    public var params: [Expr]? = nil
+    /// `ORDER BY` inside an aggregate call (`string_agg(x, ',' ORDER BY x)`).
+    public var orderBy: [OrderItem] = []
+    /// `count(DISTINCT (a, b))`: the arguments form one row value.
+    public var rowArgs = false
 
     public init(name: String, args: [Expr] = [], distinct: Bool = false, isStar: Bool = false,
                 filter: Expr? = nil, over: WindowSpec? = nil) {

@@ -611,14 +611,58 @@ struct Parser {
         if acceptWord("where") { select.whereClause = try parseExpr() }
         if acceptWord("group") {
             try expectWord("by")
-            repeat {
-                select.groupBy.append(try parseExpr())
-            } while acceptSymbol(.comma)
+            try parseGroupBy(&select)
         }
         if acceptWord("having") { select.having = try parseExpr() }
         if acceptWord("window") { select.windows = try parseWindowClause() }  // Parser+Window.swift
         if acceptWord("qualify") { select.qualify = try parseExpr() }
         return select
+    }
+
+    /// GROUP BY items: `ALL`, expressions, `ROLLUP (...)`, `CUBE (...)`, `GROUPING SETS (...)`;
+    /// several items multiply their sets (`a, ROLLUP (b, c)`).
+    private mutating func parseGroupBy(_ select: inout Select) throws(SQLError) {
+        if acceptWord("all") { select.groupByAll = true; return }
+        var items: [[[Expr]]] = []
+        var plain = true
+        func list(_ p: inout Parser) throws(SQLError) -> [Expr] {
+            try p.expectSymbol(.lparen, "(")
+            var es: [Expr] = []
+            if !p.isSymbol(.rparen) { repeat { es.append(try p.parseExpr()) } while p.acceptSymbol(.comma) }
+            try p.expectSymbol(.rparen, ")")
+            return es
+        }
+        repeat {
+            if (isWord("rollup") || isWord("cube")) && isSymbol(.lparen, 1) {
+                let cube = advance().text == "cube"
+                let at = current
+                let es = try list(&self)
+                if cube && es.count > 12 { throw error("CUBE takes at most 12 keys (4096 grouping sets)", at: at) }
+                items.append(cube ? GroupingSets.cube(es) : GroupingSets.rollup(es))
+                plain = false
+            } else if isWord("grouping") && isWord("sets", 1) {
+                _ = advance(); _ = advance()
+                try expectSymbol(.lparen, "(")
+                var sets: [[Expr]] = []
+                repeat {
+                    if isSymbol(.lparen) { sets.append(try list(&self)) } else { sets.append([try parseExpr()]) }
+                } while acceptSymbol(.comma)
+                try expectSymbol(.rparen, ")")
+                items.append(sets)
+                plain = false
+            } else {
+                items.append([[try parseExpr()]])
+            }
+        } while acceptSymbol(.comma)
+        // CUBE doubles the sets per key: DuckDB's limit is 12 keys (4096 sets)
+        var product = 1
+        for item in items { product = min(product * item.count, 1 << 20) }
+        if product > 4096 || items.reduce(0, { $0 + ($1.map(\.count).max() ?? 0) }) > 62 {
+            throw error("too many grouping sets (at most 4096 sets of at most 62 keys)", at: current)
+        }
+        let (exprs, sets) = GroupingSets.combine(items)
+        select.groupBy = exprs
+        if !plain { select.groupingSets = sets }
     }
 
     private mutating func parseSelectItem() throws(SQLError) -> SelectItem {
@@ -1059,13 +1103,40 @@ struct Parser {
             } else {
                 _ = acceptWord("all")
             }
-            repeat {
-                call.args.append(try parseExpr())
-            } while acceptSymbol(.comma)
+            if call.distinct && isSymbol(.lparen) && !isWord("select", 1) && !isWord("with", 1) {
+                // count(DISTINCT (a, b)): a row value
+                let save = index
+                _ = advance()
+                let first = try parseExpr()
+                if acceptSymbol(.comma) {
+                    call.args = [first]
+                    repeat { call.args.append(try parseExpr()) } while acceptSymbol(.comma)
+                    try expectSymbol(.rparen, ")")
+                    call.rowArgs = true
+                } else {
+                    index = save
+                }
+            }
+            if !call.rowArgs {
+                repeat {
+                    call.args.append(try parseExpr())
+                } while acceptSymbol(.comma)
+            }
+            if acceptWord("order") {
+                try expectWord("by")
+                call.orderBy = try parseOrderItems()
+            }
         }
         let ignoreNulls = try parseNullTreatment()  // Parser+Window.swift
         if !acceptSymbol(.rparen) {
             throw expected(call.isStar || call.args.isEmpty ? "')'" : "')' or ','")
+        }
+        if call.params == nil && !call.isStar && !call.distinct && call.orderBy.isEmpty && isSymbol(.lparen) {
+            // ClickHouse parametric aggregate: name(params)(args)
+            let inner = try parseFunctionCall(name: name, start: start)
+            guard case .function(var f) = inner.kind else { return inner }
+            f.params = call.args
+            return try make(.function(f), from: start)
         }
         if isWord("filter") && isSymbol(.lparen, 1) {
             _ = advance()

@@ -268,11 +268,21 @@ struct SQLWriter {
 
     mutating func function(_ f: FunctionCall) {
         out += quoteFunctionName(f.name) + "("
+        if let params = f.params {
+            list(params) { $0.expr($1, 0) }
+            out += ")("
+        }
         if f.isStar {
             out += "*"
         } else {
             if f.distinct { out += "DISTINCT " }
+            if f.rowArgs { out += "(" }
             list(f.args) { $0.expr($1, 0) }
+            if f.rowArgs { out += ")" }
+            if !f.orderBy.isEmpty {
+                out += " ORDER BY "
+                orderItems(f.orderBy)
+            }
         }
         if f.over?.ignoreNulls == true { out += " IGNORE NULLS" }
         out += ")"
@@ -368,7 +378,17 @@ struct SQLWriter {
             out += " WHERE "
             expr(w, 0)
         }
-        if !s.groupBy.isEmpty {
+        if s.groupByAll {
+            out += " GROUP BY ALL"
+        } else if let sets = s.groupingSets {
+            out += " GROUP BY GROUPING SETS ("
+            list(sets) { w, set in
+                w.out += "("
+                w.list(set.map { s.groupBy[$0] }) { $0.expr($1, 0) }
+                w.out += ")"
+            }
+            out += ")"
+        } else if !s.groupBy.isEmpty {
             out += " GROUP BY "
             list(s.groupBy) { $0.expr($1, 0) }
         }

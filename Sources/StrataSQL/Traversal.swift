@@ -27,7 +27,7 @@ extension Expr {
             if let e = c.elseResult { out.append(e) }
             return out
         case .function(let f):
-            var out = f.args
+            var out = (f.params ?? []) + f.args + f.orderBy.map(\.expr)
             if let filter = f.filter { out.append(filter) }
             if let w = f.over {
                 out += w.partitionBy

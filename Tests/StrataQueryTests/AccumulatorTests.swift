@@ -317,7 +317,8 @@ private func twoWorkers(_ s: AggSpec, _ args: [Vec], _ argsB: [Vec], mask: Vec? 
         try twoWorkers(s, [strs(["a", "b", "c", "d", "e"]), ints([5, nil, 9, 1, 3])], [strs(["f", nil, "h"]), ints([2, 0, 8])], mask: mask, keys)
     }
     #expect(try run(spec(.argMax, [.varchar, .bigint], .varchar)) == [.string("c"), .string("e"), .string("d"), .string("h")])
-    #expect(try run(spec(.argMin, [.varchar, .bigint], .varchar)) == [.string("a"), .string("e"), .null, .string("f")])
+    // DuckDB: a row whose value is NULL is skipped too (B's key 0 has a NULL value)
+    #expect(try run(spec(.argMin, [.varchar, .bigint], .varchar)) == [.string("a"), .string("e"), .string("d"), .string("f")])
     #expect(try run(spec(.argMax, [.varchar, .bigint], .varchar), mask: bools([true, true, false, true, false]))
         == [.string("a"), .null, .string("d"), .string("h")])
 }

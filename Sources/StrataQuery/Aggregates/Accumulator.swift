@@ -33,6 +33,7 @@ func makeAccumulator(_ spec: AggSpec, singleGroup: Bool) -> any Accumulator {
     case .approxCountDistinct: return ApproxDistinctAccumulator(spec)
     case .mode: return ModeAccumulator(spec)
     case .quantile(let p): return QuantileAccumulator(spec, fraction: p)
+    default: return makeMoreAccumulator(spec)
     }
 }
 

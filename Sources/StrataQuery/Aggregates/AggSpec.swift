@@ -11,6 +11,13 @@ public enum AggKind: Sendable, Hashable {
     case quantile(Double), countIf, sumIf
     /// Most frequent non-NULL value; ties go to the smallest value.
     case mode
+    // issue 16 grouping/aggregates (Aggregates/MomentAccumulator.swift and neighbours)
+    case moment(Moment), quantileDisc(Double), boolAnd, boolOr, countDistinctRow
+    /// string_agg(x, sep [ORDER BY k...]): args = [x, k...].
+    case stringAgg(separator: String, distinct: Bool, order: [SortDirection])
+    case topK(Int), windowFunnel(window: Int64), retention
+    /// grouping(a, b): the bitmask of the listed group keys (indices) absent from the row's set.
+    case grouping([Int])
 }
 
 /// A bound aggregate: kind, argument(s), optional FILTER, result type.

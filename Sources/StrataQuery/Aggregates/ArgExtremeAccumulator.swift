@@ -1,5 +1,6 @@
-/// arg_min(x, k) / arg_max(x, k): per group, the `x` of the row whose non-NULL `k` is the
-/// smallest / largest (the first such row on ties).
+/// arg_min(x, k) / arg_max(x, k) (max_by / min_by): per group, the `x` of the row whose `k`
+/// is the smallest / largest among rows where neither is NULL (DuckDB's arg_max; the first
+/// such row on ties).
 final class ArgExtremeAccumulator: Accumulator {
     let spec: AggSpec
     let isMin: Bool
@@ -26,7 +27,7 @@ final class ArgExtremeAccumulator: Accumulator {
 
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
         let v = args[0], k = args[1]
-        for i in 0..<gids.count where filterKeeps(mask, i) && !k.isNull(i) {
+        for i in 0..<gids.count where filterKeeps(mask, i) && !k.isNull(i) && !v.isNull(i) {
             let g = Int(gids[i])
             let key = k.value(i)
             if replaces(key, argKey[g]) { argKey[g] = key; ext[g] = v.value(i) }

@@ -30,11 +30,11 @@ final class Binder {
 
     deinit { for s in snapshots { s.close() } }
 
-    static let aggregateNames: Set<String> = [
+    static let aggregateNames: Set<String> = Set([
         "count", "sum", "avg", "mean", "min", "max", "count_if", "countif", "sum_if", "sumif", "approx_count_distinct",
         "uniq", "uniqexact", "quantile", "approx_quantile", "quantile_cont", "median", "arg_max", "argmax", "arg_min",
         "argmin", "any", "any_value", "first", "mode",
-    ]
+    ]).union(Binder.moreAggregateNames)
 
     static let scalarNames: [String] = [
         "date_trunc", "date_part", "datepart", "todate", "tostartofminute", "tostartofhour", "tostartofday", "tostartofweek",
@@ -244,7 +244,8 @@ final class Binder {
                 groupExprs.append(g)
             }
         }
-        let hasAgg = !groupExprs.isEmpty || items.contains { containsAggregate($0.0) } || (s.having.map(containsAggregate) ?? false)
+        if s.groupByAll { groupExprs = groupByAllKeys(items.map(\.0)) }
+        let hasAgg = !groupExprs.isEmpty || s.groupingSets != nil || items.contains { containsAggregate($0.0) } || (s.having.map(containsAggregate) ?? false)
             || orderBy.contains { containsAggregate($0.expr) }
         var outputs: [BExpr] = []
         var keys: [OrderKey] = []
@@ -272,7 +273,7 @@ final class Binder {
             windows = post.windows
             let groupNames = groupExprs.map(\.sqlText)
             let aggNames = post.aggs.map { ExprText.aggregate($0, scope.names) }
-            node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs)), [frame.node],
+            node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs, groupingSets: s.groupingSets)), [frame.node],
                             names: groupNames + aggNames, types: groups.map(\.type) + post.aggs.map(\.type))
             try attachPostSubqueries(&node, &outputs, &having, &qualify, &keys, windows)
             if let having { node = PlanNode(.filter(having), [node], names: node.names, types: node.types) }

@@ -53,6 +53,7 @@ extension Binder {
             if case .function(let f) = x.kind, f.over != nil {
                 return try self.bindWindow(f, x, c.windows) { (y) throws(QueryError) in try self.bindPost(y, &c) }
             }
+            if case .function(let f) = x.kind, f.over == nil, let g = try self.groupingCall(f, x, &c) { return g }
             if case .function(let f) = x.kind, f.over == nil, Binder.aggregateNames.contains(f.name) {
                 if let k = c.aggExprs.firstIndex(of: x) { return .column(c.groups.count + k, c.aggs[k].type) }
                 let spec = try self.bindAggregate(f, x, c.scope)
@@ -91,6 +92,7 @@ extension Binder {
         func need(_ n: Int) throws(QueryError) {
             guard args.count == n else { throw QueryError("\(name)() takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", offset: x.range.start) }
         }
+        if let spec = try bindMoreAggregate(name, f, x, args, filter, scope) { return spec }
         func numeric(_ i: Int) throws(QueryError) {
             guard args[i].type.isNumeric || args[i].type == .null else {
                 throw QueryError("\(name)() needs a numeric argument, not \(args[i].type) (\(f.args[i].sqlText))", offset: f.args[i].range.start)

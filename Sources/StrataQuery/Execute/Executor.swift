@@ -54,6 +54,8 @@ struct SelectPlan {
     var offset: Int = 0
     /// Two-phase top-N (set by the optimizer's TopNRule).
     var twoPhase = false
+    /// GROUP BY ROLLUP/CUBE/GROUPING SETS: indices into `groups` per set (Executor+GroupingSets).
+    var groupingSets: [[Int]]? = nil
     /// EXPLAIN ANALYZE counters.
     var counters: PipelineCounters?
 }
@@ -358,6 +360,7 @@ final class Executor: @unchecked Sendable {
     /// Partial aggregation per thread, merge, then one row per group; `groupCount` receives the
     /// number of groups (rows may be fewer: see `preselectTopGroups`).
     func aggregate(_ plan: SelectPlan, groupCount: inout Int) throws(QueryError) -> Relation {
+        if let sets = plan.groupingSets { return try aggregateGroupingSets(plan, sets, groupCount: &groupCount) }
         let groupTypes = plan.groups.map(\.type)
         let names = groupTypes.indices.map { "g\($0)" } + plan.aggs.indices.map { "a\($0)" }
         let types = groupTypes + plan.aggs.map(\.type)

@@ -253,6 +253,7 @@ final class PlanExecutor {
             plan.groups = agg.groups
             plan.aggs = agg.aggs
             plan.twoPhase = agg.twoPhaseTopN
+            plan.groupingSets = agg.groupingSets
             for g in agg.groups { g.collectColumns(into: &used) }
             for a in agg.aggs {
                 for x in a.args { x.collectColumns(into: &used) }

@@ -52,7 +52,7 @@ enum JoinChoice {
         }
         switch n.op {
         case .aggregate(let a):
-            return !a.groups.isEmpty && a.groups.indices.allSatisfy { cols.contains($0) }
+            return !a.groups.isEmpty && a.groupingSets == nil && a.groups.indices.allSatisfy { cols.contains($0) }
         case .filter, .sort, .limit, .topN:
             return uniqueKeys(n.input, keys)
         case .distinct:

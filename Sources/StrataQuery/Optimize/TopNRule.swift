@@ -33,7 +33,7 @@ enum TopNRule {
     private static func markTwoPhase(_ top: PlanNode, _ keys: [OrderKey]) {
         guard case .project(let exprs) = top.input.op else { return }
         let aggNode = top.input.input
-        guard case .aggregate(var a) = aggNode.op, !a.groups.isEmpty else { return }
+        guard case .aggregate(var a) = aggNode.op, !a.groups.isEmpty, a.groupingSets == nil else { return }
         var source = aggNode.input
         if case .filter = source.op { source = source.input }
         guard case .scan(let s) = source.op, !s.dedup else { return }

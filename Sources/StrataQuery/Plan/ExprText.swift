@@ -88,7 +88,7 @@ enum ExprText {
         case .countStar: s = "count_star()"
         case .countDistinct: s = "count(DISTINCT " + args.joined(separator: ", ") + ")"
         case .quantile(let p): s = "quantile_cont(" + args.joined(separator: ", ") + ", \(Values.formatDouble(p)))"
-        default: s = aggregateNames[a.kind, default: "\(a.kind)"] + "(" + args.joined(separator: ", ") + ")"
+        default: s = moreAggregateText(a.kind, args) ?? (aggregateNames[a.kind, default: "\(a.kind)"] + "(" + args.joined(separator: ", ") + ")")
         }
         if let f = a.filter { s += " FILTER (WHERE " + expr(f, names) + ")" }
         return s

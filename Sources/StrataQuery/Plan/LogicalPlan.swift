@@ -114,6 +114,9 @@ struct AggregateSpec {
     /// Set by the top-N rule: `ORDER BY cheap aggregate LIMIT k` above this aggregate, with
     /// costly aggregates not ordered by; run the cheap ones first to find the k groups.
     var twoPhaseTopN = false
+    /// GROUP BY ROLLUP/CUBE/GROUPING SETS: each set lists indices into `groups` (nil: one set
+    /// of all of them). The output is every set's groups, keys outside the set NULL.
+    var groupingSets: [[Int]]? = nil
 }
 
 struct JoinSpec {

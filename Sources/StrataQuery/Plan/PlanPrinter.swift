@@ -57,7 +57,9 @@ struct PlanPrinter {
             }.joined(separator: ", ")
         case .aggregate(let a):
             var s = "Aggregate"
-            if !a.groups.isEmpty { s += " by " + list(a.groups, inNames) }
+            if let sets = a.groupingSets {
+                s += " by grouping sets " + sets.map { "(" + $0.map { ExprText.expr(a.groups[$0], inNames) }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+            } else if !a.groups.isEmpty { s += " by " + list(a.groups, inNames) }
             if !a.aggs.isEmpty { s += ": " + a.aggs.map { ExprText.aggregate($0, inNames) }.joined(separator: ", ") }
             if a.twoPhaseTopN { s += " (two-phase top-N)" }
             return s

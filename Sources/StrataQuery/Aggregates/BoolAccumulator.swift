@@ -1,0 +1,38 @@
+/// bool_and(c) / bool_or(c) (`every` is bool_and): NULL when no row has a non-NULL value.
+final class BoolAccumulator: Accumulator {
+    let spec: AggSpec
+    let isAnd: Bool
+    /// -1: no value yet; else 0 or 1.
+    var state: [Int8] = []
+
+    init(_ spec: AggSpec) {
+        self.spec = spec
+        isAnd = spec.kind == .boolAnd
+    }
+
+    func grow(_ groups: Int) { state.grow(to: groups, with: -1) }
+
+    func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
+        let v = args[0]
+        if v.type == .null { return }
+        for i in 0..<gids.count where !v.isNull(i) && filterKeeps(mask, i) {
+            let g = Int(gids[i]), b: Int8 = v.ints[v.idx(i)] != 0 ? 1 : 0
+            state[g] = state[g] < 0 ? b : (isAnd ? state[g] & b : state[g] | b)
+        }
+    }
+
+    func merge(_ other: any Accumulator, _ map: [Int32]) {
+        let o = other as! BoolAccumulator
+        for g in 0..<map.count where o.state[g] >= 0 {
+            let t = Int(map[g]), b = o.state[g]
+            state[t] = state[t] < 0 ? b : (isAnd ? state[t] & b : state[t] | b)
+        }
+    }
+
+    func finish(_ n: Int, emptyInput: Bool, interner: StringInterner, threads: Int) throws(QueryError) -> Vec {
+        let v = Vec(type: .boolean, count: n)
+        v.ints = state.prefix(n).map { $0 > 0 ? 1 : 0 }
+        if state.prefix(n).contains(-1) { v.valid = state.prefix(n).map { $0 < 0 ? 0 : 1 } }
+        return v
+    }
+}
