@@ -335,8 +335,10 @@ extension Binder {
     private func correlated(_ s: Select, _ q: Query, _ src: PlanNode, _ inner: Scope, _ outer: Scope,
                             _ purpose: BoundSubquery.Purpose, _ at: Int) throws(QueryError) -> BoundSubquery {
         if s.qualify != nil { throw QueryError("QUALIFY in a correlated subquery is not supported", offset: at) }
-        if q.offset != nil || (q.limit != nil && !(purpose == .exists && q.limit! > 0)) {
-            throw QueryError("LIMIT / OFFSET in a correlated subquery is not supported", offset: at)
+        // `ORDER BY ... LIMIT 1` in a scalar subquery: the first row of each correlated group
+        let firstRow = purpose == .scalar && q.limit == 1 && (q.offset ?? 0) == 0
+        if (q.offset ?? 0) > 0 || (q.limit != nil && !(purpose == .exists && q.limit! > 0) && !firstRow) {
+            throw QueryError("LIMIT / OFFSET in a correlated subquery is not supported (except LIMIT 1 in a scalar subquery and under EXISTS)", offset: at)
         }
         let innerFrame = SubqueryFrame(node: src, scope: inner)
         subqueries.pre = innerFrame
@@ -436,7 +438,21 @@ extension Binder {
                                      residual: nil, value: .column(m + 1, value.type), matched: m, emptyValue: emptyValue)
             }
             let v = try bindScalar(e, inner)
-            let input = filtered(innerFrame.node)
+            var input = filtered(innerFrame.node)
+            if firstRow {
+                if let (_, c) = residual.first {
+                    throw QueryError("LIMIT 1 in a correlated scalar subquery needs equality correlations only (inner = outer); '\(c.sqlText)' is not supported", offset: c.range.start)
+                }
+                // row_number() OVER (PARTITION BY the inner keys ORDER BY ...) = 1
+                var order: [OrderKey] = []
+                for o in q.orderBy {
+                    order.append(try orderKey(o, items: [(e, s.items[0].outputName ?? e.sqlText)], outputs: [v], bind: { (x) throws(QueryError) in try self.bindScalar(x, inner) }))
+                }
+                let w = input.types.count
+                let spec = WindowSpecBound(fn: .rowNumber, args: [], partition: innerKeys, order: order, type: .bigint)
+                let win = PlanNode(.window([spec]), [input], names: input.names + ["row_number()"], types: input.types + [.bigint])
+                input = PlanNode(.filter(.binary(.eq, .column(w, .bigint), .literal(.int(1), .bigint), .boolean)), [win], names: win.names, types: win.types)
+            }
             if residual.isEmpty {
                 // the keys and the value; DISTINCT over them
                 let exprs = innerKeys + [v]
