@@ -385,6 +385,27 @@ extension Vec {
                 out.dict = d
                 out.ints.reserveCapacity(n)
                 for p in ps { if p.dict === d { out.ints.append(contentsOf: p.ints) } else { out.ints.append(contentsOf: repeatElement(0, count: p.count)) } }
+            } else if let first = live.first?.dict, first.hexWords != nil, first.count > 0,
+                      live.allSatisfy({ $0.dict?.hexWords != nil }) {
+                // 16-hex-digit id dictionaries (one per segment): their word lists joined, codes
+                // offset; no text, no interning
+                var words: [Int64] = []
+                var base: [ObjectIdentifier: Int64] = [:]
+                out.ints.reserveCapacity(n)
+                for p in ps {
+                    guard let d = p.dict, let hw = d.hexWords else {
+                        out.ints.append(contentsOf: repeatElement(0, count: p.count))
+                        continue
+                    }
+                    let b: Int64
+                    if let x = base[ObjectIdentifier(d)] { b = x } else {
+                        b = Int64(words.count)
+                        base[ObjectIdentifier(d)] = b
+                        words.append(contentsOf: hw)
+                    }
+                    p.ints.withUnsafeBufferPointer { c in for x in c { out.ints.append(x + b) } }
+                }
+                out.dict = DictRef(hexWords: words)
             } else if live.allSatisfy({ $0.dict == nil }) {
                 out.strs.reserveCapacity(n)
                 for p in ps { out.strs.append(contentsOf: p.strs.isEmpty ? [String](repeating: "", count: p.count) : p.strs) }

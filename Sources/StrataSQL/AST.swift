@@ -91,6 +91,8 @@ public indirect enum QueryTerm: Sendable, Hashable {
     /// A parenthesised query that has its own CTEs, UNION ALL, ORDER BY or LIMIT.
     /// (A parenthesised plain select core is flattened into `.select`.)
     case query(Query)
+    /// `left UNION | INTERSECT | EXCEPT [ALL] [BY NAME] right` (see AST+SetOperations.swift).
+    case setOperation(SetOperation)
     /// `VALUES (a, b), (c, d)`: rows of expressions, all of the same length (never empty).
     case values([[Expr]])
 }
@@ -278,10 +280,12 @@ public indirect enum ExprKind: Sendable, Hashable {
     case function(FunctionCall)
     /// Scalar subquery `(SELECT ...)`.
     case subquery(Query)
+    /// `EXISTS (SELECT ...)` (`NOT EXISTS` is `NOT` over it).
+    case exists(Query)
 
     var childHeight: Int {
         switch self {
-        case .column, .literal, .subquery:
+        case .column, .literal, .subquery, .exists:
             return 0
         case .unary(_, let e), .isNull(let e, _), .isBoolean(let e, _, _), .cast(let e, _, _),
              .extract(_, let e), .inSubquery(let e, _, _):

@@ -488,21 +488,7 @@ struct Parser {
                 ctes.append(CommonTableExpression(name: name, query: q))
             } while acceptSymbol(.comma)
         }
-        var body: [QueryTerm] = [try parseQueryTerm()]
-        while true {
-            let t = current
-            if acceptWord("union") {
-                if acceptWord("all") {
-                    body.append(try parseQueryTerm())
-                    continue
-                }
-                throw SQLError("UNION without ALL is not supported; use UNION ALL", offset: t.start)
-            }
-            if isWord("except") || isWord("intersect") {
-                throw error("\(t.text.uppercased()) is not supported", at: t)
-            }
-            break
-        }
+        let body = try parseSetOperations()
         var query = Query(ctes: ctes, body: body)
         if acceptWord("order") {
             try expectWord("by")
@@ -539,15 +525,73 @@ struct Parser {
             _ = advance()
             let q = try parseQuery()
             try expectSymbol(.rparen, ")")
-            if q.ctes.isEmpty, q.orderBy.isEmpty, q.limit == nil, q.offset == nil,
-               q.body.count == 1, case .select(let s) = q.body[0] {
-                return .select(s)
+            if q.ctes.isEmpty, q.orderBy.isEmpty, q.limit == nil, q.offset == nil, q.body.count == 1 {
+                return q.body[0]  // a plain select core or one set operation
             }
             return .query(q)
         }
         if isWord("values") { return .values(try parseValuesRows()) }
         guard isWord("select") else { throw expected("SELECT") }
         return .select(try parseSelect())
+    }
+
+    /// Query terms joined by set operations: INTERSECT binds tighter than UNION and EXCEPT,
+    /// all left-associative. The top-level chain of plain UNION ALLs is the returned list.
+    private mutating func parseSetOperations() throws(SQLError) -> [QueryTerm] {
+        var tree = try parseIntersections()
+        while isWord("union") || isWord("except") {
+            let kind: SetOperation.Kind = advance().text == "union" ? .union : .except
+            let (all, byName) = try parseSetQuantifier(kind)
+            let right = try parseIntersections()
+            tree = .setOperation(SetOperation(kind: kind, all: all, byName: byName, left: tree, right: right))
+        }
+        return Parser.unionAllChain(tree)
+    }
+
+    /// A set-operation tree as a list of UNION ALL operands (the left spine of plain UNION
+    /// ALLs), each operand with its own inner UNION ALL chains made `.query` terms (so that a
+    /// parenthesised chain and an unparenthesised one are the same tree).
+    static func unionAllChain(_ tree: QueryTerm) -> [QueryTerm] {
+        func isChain(_ op: SetOperation) -> Bool { op.kind == .union && op.all && !op.byName }
+        func operand(_ t: QueryTerm) -> QueryTerm {
+            guard case .setOperation(var op) = t else { return t }
+            if isChain(op) { return .query(Query(body: unionAllChain(t))) }
+            op.left = operand(op.left)
+            op.right = operand(op.right)
+            return .setOperation(op)
+        }
+        var body: [QueryTerm] = []
+        var t = tree
+        while case .setOperation(let op) = t, isChain(op) {
+            body.append(operand(op.right))
+            t = op.left
+        }
+        body.append(operand(t))
+        return body.reversed()
+    }
+
+    private mutating func parseIntersections() throws(SQLError) -> QueryTerm {
+        var tree = try parseQueryTerm()
+        while acceptWord("intersect") {
+            let (all, byName) = try parseSetQuantifier(.intersect)
+            let right = try parseQueryTerm()
+            tree = .setOperation(SetOperation(kind: .intersect, all: all, byName: byName, left: tree, right: right))
+        }
+        return tree
+    }
+
+    /// `[ALL | DISTINCT] [BY NAME]` after a set operator.
+    private mutating func parseSetQuantifier(_ kind: SetOperation.Kind) throws(SQLError) -> (all: Bool, byName: Bool) {
+        let all = acceptWord("all")
+        if !all { _ = acceptWord("distinct") }
+        if isWord("by") && isWord("name", 1) {
+            let t = current
+            guard kind == .union else { throw error("BY NAME applies to UNION only", at: t) }
+            _ = advance()
+            _ = advance()
+            return (all, true)
+        }
+        return (all, false)
     }
 
     private mutating func parseSelect() throws(SQLError) -> Select {
@@ -1021,8 +1065,14 @@ struct Parser {
             // a niladic keyword, as current_date()
             _ = advance()
             return try make(.function(FunctionCall(name: "current_date")), from: t.start)
+        case "exists" where callLike && (isWord("select", 2) || isWord("with", 2) || isSymbol(.lparen, 2)):
+            _ = advance()
+            _ = advance()
+            let q = try parseQuery()
+            try expectSymbol(.rparen, ")")
+            return try make(.exists(q), from: t.start)
         case "exists" where callLike:
-            throw error("EXISTS is not supported", at: t)
+            throw error("EXISTS needs a subquery: EXISTS (SELECT ...)", at: t)
         case "substring" where callLike, "position" where callLike, "trim" where callLike:
             if let e = try parseStringCallSyntax() { return e }
             return try parseNameExpression()

@@ -258,6 +258,10 @@ struct SQLWriter {
             out += "("
             query(q)
             out += ")"
+        case .exists(let q):
+            out += "EXISTS ("
+            query(q)
+            out += ")"
         }
         if parenthesise { out += ")" }
     }
@@ -311,17 +315,15 @@ struct SQLWriter {
         var first = true
         for term in q.body {
             if !first { out += " UNION ALL " }
-            first = false
-            switch term {
-            case .select(let s):
-                select(s)
-            case .query(let inner):
+            // a later UNION / EXCEPT operand of the UNION ALL chain keeps its parentheses
+            if !first, case .setOperation(let op) = term, op.precedence == 1 {
                 out += "("
-                query(inner)
+                queryTerm(term)
                 out += ")"
-            case .values(let rows):
-                values(rows)
+            } else {
+                queryTerm(term)
             }
+            first = false
         }
         if !q.orderBy.isEmpty {
             out += " ORDER BY "
@@ -329,6 +331,31 @@ struct SQLWriter {
         }
         if let limit = q.limit { out += " LIMIT \(limit)" }
         if let offset = q.offset { out += " OFFSET \(offset)" }
+    }
+
+    mutating func queryTerm(_ term: QueryTerm) {
+        switch term {
+        case .select(let s):
+            select(s)
+        case .query(let inner):
+            out += "("
+            query(inner)
+            out += ")"
+        case .values(let rows):
+            values(rows)
+        case .setOperation(let op):
+            // nested set operations are always parenthesised
+            for (i, side) in [op.left, op.right].enumerated() {
+                if i == 1 { out += " " + op.keywords + " " }
+                if case .setOperation = side {
+                    out += "("
+                    queryTerm(side)
+                    out += ")"
+                } else {
+                    queryTerm(side)
+                }
+            }
+        }
     }
 
     mutating func select(_ s: Select) {

@@ -6,7 +6,7 @@ extension Expr {
     /// subqueries are not included: a subquery is a separate scope.
     public var children: [Expr] {
         switch kind {
-        case .column, .literal, .subquery:
+        case .column, .literal, .subquery, .exists:
             return []
         case .unary(_, let e), .isNull(let e, _), .isBoolean(let e, _, _), .cast(let e, _, _),
              .extract(_, let e), .inSubquery(let e, _, _):

@@ -20,6 +20,8 @@ final class Binder {
     /// `unnest(list)` calls of the SELECT being bound: their column in its Unnest operator.
     var unnestSlots: [FunctionCall: (Int, DataType)] = [:]
     var snapshots: [Snapshot] { Array(snapshotsByTable.values) }
+    /// Where subqueries in expressions of the SELECT core being bound go (SubqueryBinder.swift).
+    var subqueries = SubqueryState()
     /// Views being expanded, outermost first (a view that refers to itself is an error).
     var expandingViews: [String] = []
 
@@ -80,12 +82,7 @@ final class Binder {
         // UNION ALL: each term, then ORDER BY / LIMIT over the output columns
         var terms: [PlanNode] = []
         for term in q.body {
-            let r: PlanNode
-            switch term {
-            case .select(let s): r = try planSelect(s, orderBy: [], limit: nil, offset: nil)
-            case .query(let sub): r = try plan(sub)
-            case .values(let rows): r = try planValues(rows)
-            }
+            let r = try planTerm(term)
             if let first = terms.first, first.types.count != r.types.count {
                 throw QueryError("UNION ALL terms have \(first.types.count) and \(r.types.count) columns")
             }
@@ -96,7 +93,7 @@ final class Binder {
         for r in terms.dropFirst() {
             for c in types.indices { types[c] = try unify(types[c], r.types[c], "UNION ALL column \(c + 1)") }
         }
-        var node = PlanNode(.unionAll, terms, names: first.names, types: types)
+        var node = terms.count == 1 ? first : PlanNode(.unionAll, terms, names: first.names, types: types)
         if q.orderBy.isEmpty && q.limit == nil && (q.offset ?? 0) == 0 { return node }
         let scope = Scope(tableName: nil, alias: nil, names: node.names, types: types)
         node = PlanNode(.project(types.indices.map { .column($0, types[$0]) }), [node], names: node.names, types: types)
@@ -202,7 +199,13 @@ final class Binder {
     func containsAggregate(_ e: Expr) -> Bool { e.contains { self.isAggregateCall($0) } }
 
     func planSelect(_ s: Select, orderBy: [OrderItem], limit: Int64?, offset: Int64?) throws(QueryError) -> PlanNode {
-        let (src, scope) = try source(s.from)
+        let outerSubqueries = subqueries
+        defer { subqueries = outerSubqueries }
+        subqueries = SubqueryState()
+        let (src, scope): (PlanNode, Scope)
+        if let preset = outerSubqueries.preset { (src, scope) = preset } else { (src, scope) = try source(s.from) }
+        let frame = SubqueryFrame(node: src, scope: scope)
+        subqueries.pre = frame
         // expand select items
         var items: [(Expr, String)] = []
         for it in s.items {
@@ -225,9 +228,10 @@ final class Binder {
         var node = src
         if let w = s.whereClause {
             if containsAggregate(w) { throw QueryError("aggregate functions are not allowed in WHERE", offset: w.range.start) }
-            let f = try bindScalar(w, scope)
+            let f = try bindWhere(w, scope)
             guard f.type == .boolean || f.type == .null else { throw QueryError("WHERE clause must be BOOLEAN, not \(f.type)", offset: w.range.start) }
-            node = PlanNode(.filter(f), [node], names: node.names, types: node.types)
+            node = PlanNode(.filter(f), [frame.node], names: frame.node.names, types: frame.node.types)
+            frame.node = node
         }
         // GROUP BY items: ordinal, alias, or expression
         var groupExprs: [Expr] = []
@@ -260,6 +264,7 @@ final class Binder {
             }
             try Binder.rejectListKeys(groups, "GROUP BY")
             var post = PostContext(groups: groupExprs, groupTypes: groups.map(\.type), scope: scope)
+            subqueries.post = SubqueryFrame(node: node, scope: scope, post: true)
             post.windows.named = s.windows
             for (e, _) in items { outputs.append(try bindPost(e, &post)) }
             var having: BExpr?
@@ -274,8 +279,9 @@ final class Binder {
             windows = post.windows
             let groupNames = groupExprs.map(\.sqlText)
             let aggNames = post.aggs.map { ExprText.aggregate($0, scope.names) }
-            node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs, groupingSets: s.groupingSets)), [node],
+            node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs, groupingSets: s.groupingSets)), [frame.node],
                             names: groupNames + aggNames, types: groups.map(\.type) + post.aggs.map(\.type))
+            try attachPostSubqueries(&node, &outputs, &having, &qualify, &keys, windows)
             if let having { node = PlanNode(.filter(having), [node], names: node.names, types: node.types) }
         } else {
             windows = WindowCollector()
@@ -284,6 +290,7 @@ final class Binder {
             if let q = s.qualify { qualify = try bindScalar(qualifyWithAliases(q, items, scope), scope, windows: windows) }
             for o in orderBy { keys.append(try orderKey(o, items: items, outputs: outputs, bind: { (e) throws(QueryError) in try self.bindScalar(e, scope, windows: windows) })) }
             if s.having != nil { throw QueryError("HAVING needs GROUP BY or an aggregate") }
+            node = frame.node
         }
         if !windows.specs.isEmpty {
             // window results follow the input's columns

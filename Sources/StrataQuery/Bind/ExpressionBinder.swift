@@ -28,6 +28,7 @@ extension Binder {
 
     func bindScalar(_ e: Expr, _ scope: Scope, windows: WindowCollector? = nil) throws(QueryError) -> BExpr {
         try bind(e) { (x) throws(QueryError) -> BExpr? in
+            if let b = try self.subqueryLeaf(x, { (y) throws(QueryError) in try self.bindScalar(y, scope, windows: windows) }) { return b }
             if let windows, case .function(let f) = x.kind, f.over != nil {
                 return try self.bindWindow(f, x, windows) { (y) throws(QueryError) in try self.bindScalar(y, scope, windows: windows) }
             }
@@ -48,6 +49,7 @@ extension Binder {
         defer { ctx = c }
         return try bind(e) { (x) throws(QueryError) -> BExpr? in
             if let i = c.groups.firstIndex(of: x) { return .column(i, c.groupTypes[i]) }
+            if let b = try self.postSubqueryLeaf(x, { (y) throws(QueryError) in try self.bindPost(y, &c) }) { return b }
             if case .function(let f) = x.kind, f.over != nil {
                 return try self.bindWindow(f, x, c.windows) { (y) throws(QueryError) in try self.bindPost(y, &c) }
             }
@@ -210,8 +212,8 @@ extension Binder {
                 return neg ? .not(e) : e
             }
             return .inList(b, values, negated: neg)
-        case .inSubquery:
-            throw QueryError("IN (subquery) is not supported", offset: at)
+        case .inSubquery, .exists:
+            throw QueryError("subqueries are not supported here", offset: at)
         case .between(let x, let lo, let hi, let neg):
             let b = try sub(x)
             let r: BExpr = .and([try binary(.ge, b, try sub(lo), x, lo, at), try binary(.le, b, try sub(hi), x, hi, at)])
@@ -263,7 +265,7 @@ extension Binder {
         case .function(let f):
             return try scalarFunction(f, e, sub)
         case .subquery:
-            throw QueryError("scalar subqueries are not supported", offset: at)
+            throw QueryError("subqueries are not supported here", offset: at)
         }
     }
 

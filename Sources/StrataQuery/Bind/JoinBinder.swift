@@ -60,7 +60,9 @@ extension Binder {
             rkeys.append(.column(ri, rs.types[ri]))
             scope.hidden.insert(lw + ri)
         }
+        var withSubqueries: [Expr] = []
         for c in j.on.map(conjuncts) ?? [] {
+            if Binder.hasSubquery(c) { withSubqueries.append(c); continue }
             if containsAggregate(c) { throw QueryError("aggregate functions are not allowed in JOIN conditions", offset: c.range.start) }
             if case .binary(.eq, let a, let b) = c.kind {
                 let ba = try bindScalar(a, scope), bb = try bindScalar(b, scope)
@@ -97,6 +99,7 @@ extension Binder {
                             residual: residual.isEmpty ? nil : residual.count == 1 ? residual[0] : .and(residual))
         let node = PlanNode(.join(spec), [l, r], names: l.names + r.names, types: l.types + r.types)
         node.qualifiers = (l.qualifiers ?? l.names.map { _ in nil }) + (r.qualifiers ?? r.names.map { _ in nil })
+        if !withSubqueries.isEmpty { return (try joinSubqueryConditions(node, scope, j.kind, withSubqueries), scope) }
         return (node, scope)
     }
 

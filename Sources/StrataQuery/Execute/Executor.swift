@@ -552,9 +552,12 @@ final class Executor: @unchecked Sendable {
             if case .table(let snap) = plan.source {
                 if plan.filter == nil { n = snap.manifest.rowCount }
             } else if case .relation(let r) = plan.source { n = r.count }
+            // a filter over no columns (WHERE false, a constant subquery test): the rows it kept
+            if plan.filter != nil { n = workers.reduce(0) { $0 + $1.rowsOut } }
         }
         let allParts = workers.flatMap(\.parts)
-        var columns = types.map { Vec.nulls($0, count: n) }
+        // columns not read are never looked at: constant NULL placeholders, not allocated
+        var columns = types.map { Vec.constant(.null, type: $0, count: n) }
         for (k, s) in plan.slots.enumerated() {
             let ps = allParts.map { $0[k] }
             columns[s] = ps.count == 1 ? ps[0] : Vec.concat(ps, type: types[s], interner: interner)

@@ -74,7 +74,8 @@ final class PlanExecutor {
             _ = record(n, rows: r.count, since: start)
             return r
         case .join(let j):
-            let r = try join(n, j)
+            let r: Relation
+            if let sq = j.subquery { r = try subqueryJoin(n, j, sq) } else { r = try join(n, j) }
             _ = record(n, rows: r.count, since: start)
             return r
         case .unnest(let es):
@@ -87,6 +88,10 @@ final class PlanExecutor {
                 Vec.concat(terms.map { $0.columns[c] }, type: n.types[c], interner: executor.interner)
             }
             let r = Relation(names: n.names, types: n.types, columns: columns, count: terms.reduce(0) { $0 + $1.count })
+            _ = record(n, rows: r.count, since: start)
+            return r
+        case .setOperation(let kind, let all):
+            let r = try setOperation(n, kind, all: all)
             _ = record(n, rows: r.count, since: start)
             return r
         default:
@@ -229,6 +234,11 @@ final class PlanExecutor {
             let r = try run(n)
             source = .relation(r)
             sourceWidth = r.columns.count
+        }
+        // a bare scan (a join or set operation input) reads only the columns pushed down to it;
+        // the others stay NULL placeholders instead of being gathered
+        if bare, agg == nil, windows.isEmpty, let scanNode, case .scan(let s) = scanNode.op, let cols = s.columns {
+            outputs = cols.map { .column($0, n.types[$0]) }
         }
         let filter = BExpr.all(whereConj)
         var plan = SelectPlan(source: source, slots: [], filter: filter, filterSlots: filter.map { $0.columns.sorted() } ?? [],

@@ -38,6 +38,7 @@ enum JoinChoice {
         case .project, .window, .sort, .distinct: return estimatedRows(n.input)
         case .join: return max(estimatedRows(n.inputs[0]), estimatedRows(n.inputs[1]))
         case .unionAll: return n.inputs.reduce(0) { $0 + estimatedRows($1) }
+        case .setOperation: return n.inputs.reduce(0) { $0 + estimatedRows($1) }
         case .unnest: return estimatedRows(n.input) * 4
         }
     }

@@ -68,7 +68,7 @@ enum ProjectionPushdown {
             r.formUnion(cols(j.rightKeys))
             need(n.inputs[0], l, &seen)
             need(n.inputs[1], r, &seen)
-        case .unionAll:
+        case .unionAll, .setOperation:
             for i in n.inputs { need(i, Set(i.types.indices), &seen) }
         case .unnest(let es):
             let w = n.input.types.count

@@ -34,6 +34,9 @@ final class PlanNode {
         case join(JoinSpec)
         /// UNION ALL of the inputs (same column count; types unified).
         case unionAll
+        /// UNION / INTERSECT / EXCEPT [ALL] of two inputs by hashing whole rows (NULLs equal);
+        /// see SetOperationExec.swift.
+        case setOperation(SetOperation.Kind, all: Bool)
         /// Output: the input's columns, then the elements of each LIST expression, one row per
         /// element (Functions/Unnest.swift).
         case unnest([BExpr])
@@ -143,4 +146,7 @@ struct JoinSpec {
     /// Inner joins whose left input is much smaller: the hash table is built on the left and
     /// the right side probes it (the pairs are then put back in left-row order).
     var buildLeft = false
+    /// A join made from a subquery (semi, anti, mark, single; `kind` is then `.left`); see
+    /// Plan/SubqueryJoin.swift.
+    var subquery: SubqueryJoin? = nil
 }

@@ -71,14 +71,19 @@ struct PlanPrinter {
             return "TopN \(l)" + (o > 0 ? " OFFSET \(o)" : "") + " by " + keys.map { ExprText.order($0, inNames) }.joined(separator: ", ")
         case .distinct: return "Distinct"
         case .join(let j):
-            var s = "Join \(j.kind.rawValue.uppercased())"
+            var s = "Join \(j.subquery?.kind.rawValue ?? j.kind.rawValue.uppercased())"
             if !j.leftKeys.isEmpty {
                 let rn = n.inputs[1].qualifiedNames
                 s += " on " + zip(j.leftKeys, j.rightKeys).map { ExprText.expr($0, inNames) + " = " + ExprText.expr($1, rn) }.joined(separator: " AND ")
             }
-            if let r = j.residual { s += (j.leftKeys.isEmpty ? " on " : " AND ") + ExprText.expr(r, n.qualifiedNames) }
+            if let r = j.residual {
+                let names = j.subquery == nil ? n.qualifiedNames : n.inputs[0].qualifiedNames + n.inputs[1].qualifiedNames
+                s += (j.leftKeys.isEmpty ? " on " : " AND ") + ExprText.expr(r, names)
+            }
+            if j.subquery?.nullAware == true { s += " (NULL-aware)" }
             return s
         case .unionAll: return "Union ALL"
+        case .setOperation(let k, let all): return SetOperationText.header(k, all: all)
         }
     }
 

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import StrataCore
+@testable import StrataQuery
+import StrataSQL
+
+/// Subqueries and set operations beyond the DuckDB conformance file: the constructs Strata
+/// refuses (with the error naming them), and randomized checks of the NULL rules of IN / NOT IN
+/// (hash path and residual path against a direct evaluation) and of INTERSECT / EXCEPT ALL
+/// counts.
+@Suite struct SubqueryTests {
+    private func runner() throws -> SQLLogicRunner {
+        try joinRunner([("l", "id BIGINT, k BIGINT, x BIGINT", ["1|1|1", "2|1|NULL", "3|2|5"]),
+                        ("r", "k BIGINT, y BIGINT", ["1|1", "1|NULL", "2|7"])])
+    }
+
+    private func error(_ r: SQLLogicRunner, _ sql: String) -> String {
+        do {
+            _ = try joinQuery(r, sql)
+            return "(no error)"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func refusedConstructsSayWhich() throws {
+        let r = try runner()
+        #expect(error(r, "SELECT id, (SELECT l.x + max(y) FROM r WHERE r.k = l.k) FROM l").contains("only in its WHERE clause; 'l.x' is in its SELECT list"))
+        #expect(error(r, "SELECT id, (SELECT max(y) FROM r WHERE r.y < l.x) FROM l").contains("may compare outer columns only with '='"))
+        #expect(error(r, "SELECT k, count(*) FROM l GROUP BY k HAVING count(*) > (SELECT count(*) FROM r WHERE r.k = l.k)")
+            .contains("correlated subqueries over GROUP BY results"))
+        #expect(error(r, "SELECT id FROM l LEFT JOIN r ON l.k = r.k AND r.y IN (SELECT 1)").contains("ON condition of a LEFT JOIN"))
+        #expect(error(r, "SELECT id FROM l WHERE x IN (SELECT k, y FROM r)").contains("subquery returns 2 columns"))
+        #expect(error(r, "SELECT (SELECT y FROM r)").contains("More than one row returned by a subquery"))
+        #expect(error(r, "SELECT id FROM l WHERE EXISTS (SELECT count(*) FROM r WHERE r.k = l.k GROUP BY y)").contains("with aggregates or GROUP BY"))
+    }
+
+    /// IN / NOT IN as values over random data with NULLs, correlated and not, with and without a
+    /// residual (which takes the candidate-pair path), against a direct evaluation.
+    @Test func inAndNotInFollowSQLNullRules() throws {
+        var rng = SubqueryRandom(seed: 7)
+        for round in 0..<12 {
+            func v(_ n: UInt64) -> Int64? { rng.next() % 4 == 0 ? nil : Int64(rng.next() % n) }
+            let ls = (0..<25).map { i in (Int64(i), v(4), v(6)) }
+            let rs = (0..<(round % 4 == 0 ? 0 : 15)).map { _ in (v(4), v(6)) }
+            func cell(_ x: Int64?) -> String { x.map(String.init) ?? "NULL" }
+            let r = try joinRunner([("l", "id BIGINT, k BIGINT, x BIGINT", ls.map { "\($0.0)|\(cell($0.1))|\(cell($0.2))" }),
+                                    ("r", "k BIGINT, y BIGINT", rs.map { "\(cell($0.0))|\(cell($0.1))" })])
+            func expected(_ correlated: Bool, _ negated: Bool) -> [String] {
+                ls.map { (id, k, x) in
+                    let cands = rs.filter { !correlated || ($0.0 != nil && $0.0 == k) }.map(\.1)
+                    var m: Bool? = false
+                    if !cands.isEmpty {
+                        if let x, cands.contains(where: { $0 == x }) { m = true }
+                        else if x == nil || cands.contains(where: { $0 == nil }) { m = nil }
+                    }
+                    if negated, let b = m { m = !b }
+                    return "\(id)|\(m.map { $0 ? "true" : "false" } ?? "NULL")"
+                }
+            }
+            for negated in [false, true] {
+                let op = negated ? "NOT IN" : "IN"
+                #expect(try joinQuery(r, "SELECT id, x \(op) (SELECT y FROM r) FROM l ORDER BY id") == expected(false, negated))
+                #expect(try joinQuery(r, "SELECT id, x \(op) (SELECT y FROM r WHERE r.k = l.k) FROM l ORDER BY id") == expected(true, negated))
+                // a residual that always holds: the candidate-pair path must agree
+                #expect(try joinQuery(r, "SELECT id, x \(op) (SELECT y FROM r WHERE r.k = l.k AND l.id >= 0) FROM l ORDER BY id") == expected(true, negated))
+                #expect(try joinQuery(r, "SELECT id, x \(op) (SELECT y FROM r WHERE l.id >= 0) FROM l ORDER BY id") == expected(false, negated))
+                // as a WHERE conjunct (semi / anti join): only TRUE rows
+                let kept = expected(true, negated).filter { $0.hasSuffix("|true") }.map { String($0.split(separator: "|")[0]) }
+                #expect(try joinQuery(r, "SELECT id FROM l WHERE x \(op) (SELECT y FROM r WHERE r.k = l.k) ORDER BY id") == kept)
+            }
+        }
+    }
+
+    /// INTERSECT ALL keeps min(m, n) copies of a row, EXCEPT ALL max(m - n, 0); the distinct
+    /// forms one copy; NULLs are equal.
+    @Test func setOperationCounts() throws {
+        var rng = SubqueryRandom(seed: 11)
+        let a = (0..<40).map { _ in rng.next() % 5 == 0 ? "NULL" : String(rng.next() % 6) }
+        let b = (0..<30).map { _ in rng.next() % 5 == 0 ? "NULL" : String(rng.next() % 6) }
+        let r = try joinRunner([("a", "v BIGINT", a), ("b", "v BIGINT", b)])
+        func counts(_ xs: [String]) -> [String: Int] { Dictionary(xs.map { ($0, 1) }, uniquingKeysWith: +) }
+        let ca = counts(a), cb = counts(b)
+        func expand(_ c: [String: Int]) -> [String] { c.flatMap { Array(repeating: $0.key, count: $0.value) }.sorted() }
+        func got(_ sql: String) throws -> [String] { try joinQuery(r, sql).sorted() }
+        #expect(try got("SELECT v FROM a INTERSECT ALL SELECT v FROM b") == expand(ca.compactMapValues { _ in nil }.merging(ca.compactMap { k, m in cb[k].map { (k, min(m, $0)) } }, uniquingKeysWith: +)))
+        #expect(try got("SELECT v FROM a EXCEPT ALL SELECT v FROM b") == expand(ca.compactMapValues { _ in nil }.merging(ca.compactMap { k, m in m - (cb[k] ?? 0) > 0 ? (k, m - (cb[k] ?? 0)) : nil }, uniquingKeysWith: +)))
+        #expect(try got("SELECT v FROM a INTERSECT SELECT v FROM b") == Set(a).intersection(b).sorted())
+        #expect(try got("SELECT v FROM a EXCEPT SELECT v FROM b") == Set(a).subtracting(b).sorted())
+        #expect(try got("SELECT v FROM a UNION SELECT v FROM b") == Set(a).union(b).sorted())
+    }
+}
+
+/// Deterministic SplitMix64 numbers for the randomized checks above.
+private struct SubqueryRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
