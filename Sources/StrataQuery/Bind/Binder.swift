@@ -252,6 +252,7 @@ final class Binder {
         let savedUnnests = unnestSlots
         defer { unnestSlots = savedUnnests }
         node = try planUnnest(items.map(\.0), groupExprs: groupExprs, aggregated: hasAgg, node, scope)
+        frame.node = node
         var outputs: [BExpr] = []
         var keys: [OrderKey] = []
         var qualify: BExpr?
