@@ -24,7 +24,7 @@ public enum TimeField: String, Sendable {
 
 /// Scalar functions the engine implements (resolved by name in the binder).
 public enum ScalarFn: Sendable {
-    case lower, upper, length, abs, round(digits: Int), floor, ceil, coalesce, nullif
+    case abs, round(digits: Int), floor, ceil, coalesce, nullif
     case dateTrunc(Civil.Unit), startOfWeekSunday, extract(TimeField), toDate, now(Int64)
     case greatest, least
     /// `CAST(x AS INTEGER)`: a cast to BIGINT whose values must fit in 32 bits.

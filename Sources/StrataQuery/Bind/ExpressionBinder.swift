@@ -460,14 +460,6 @@ extension Binder {
         case "now", "current_timestamp":
             try need(0)
             return .literal(.timestamp(eval.nowMicros), .timestamp)
-        case "lower", "upper":
-            try need(1)
-            guard args[0].type == .varchar || args[0].type == .null else { throw QueryError("\(name)() needs a VARCHAR, not \(args[0].type)", offset: at) }
-            return .call(name == "lower" ? .lower : .upper, args, .varchar)
-        case "length":
-            try need(1)
-            guard args[0].type == .varchar || args[0].type == .null else { throw QueryError("length() needs a VARCHAR, not \(args[0].type)", offset: at) }
-            return .call(.length, args, .bigint)
         case "abs", "floor", "ceil":
             try need(1)
             guard args[0].type.isNumeric || args[0].type == .null else { throw QueryError("\(name)() needs a number, not \(args[0].type)", offset: at) }
@@ -494,11 +486,6 @@ extension Binder {
             try need(3)
             let t = try unify(args[1].type, args[2].type, "if() branches")
             return .caseWhen([(try boolean(args[0], f.args[0]), args[1])], args[2], t)
-        case "concat":
-            guard !args.isEmpty else { throw QueryError("concat() needs arguments", offset: at) }
-            var acc: BExpr = args[0].type == .varchar ? args[0] : .cast(args[0], .varchar)
-            for a in args.dropFirst() { acc = .binary(.concat, acc, a.type == .varchar ? a : .cast(a, .varchar), .varchar) }
-            return acc
         default:
             if Binder.aggregateNames.contains(name) { throw QueryError("aggregate function \(name)() is not allowed here", offset: at) }
             let hint = Binder.closest(name, Binder.scalarNames + Binder.timeFunctionNames + Binder.stringFunctionNames + Array(Binder.aggregateNames)).map { " (did you mean \($0)()?)" } ?? ""

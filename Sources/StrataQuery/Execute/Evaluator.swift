@@ -835,32 +835,6 @@ public struct Evaluator: @unchecked Sendable {
                     tz.extract(field, v.type == .date ? x * Civil.microsPerDay : tz.local(x))
                 }, dbls: { $0 })
             }
-        case .lower, .upper:
-            let v = args[0]
-            let f: (String) -> String = fn.isLower ? { $0.lowercased() } : { $0.uppercased() }
-            let out = Vec(type: .varchar, count: v.count)
-            out.isConst = v.isConst
-            out.valid = v.valid
-            if let d = v.dict {
-                out.dict = DictRef(StringDictionary(d.dict.strings.map(f)))
-                out.ints = v.ints
-            } else {
-                out.strs = v.strs.map(f)
-            }
-            return out
-        case .length:
-            let v = args[0]
-            let out = Vec(type: .bigint, count: v.count)
-            out.isConst = v.isConst
-            out.valid = v.valid
-            if let d = v.dict {
-                let dd = d.dict
-                let lens = (0..<d.count).map { Int64(dd[$0].count) }
-                out.ints = v.ints.map { lens[Int($0)] }
-            } else {
-                out.ints = v.strs.map { Int64($0.count) }
-            }
-            return out
         case .abs:
             return try negateOrAbs(args[0], abs: true)
         case .floor:
@@ -994,6 +968,5 @@ public struct Evaluator: @unchecked Sendable {
 }
 
 extension ScalarFn {
-    var isLower: Bool { if case .lower = self { return true } else { return false } }
     var isGreatest: Bool { if case .greatest = self { return true } else { return false } }
 }
