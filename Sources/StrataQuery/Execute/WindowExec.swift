@@ -553,25 +553,17 @@ struct RangeKeys {
     /// First position in `[lo, hi)` whose key is past `bound[r]` in the sort direction:
     /// key >= bound (ascending, not strict), key > bound (strict); mirrored for DESC.
     func lowerBound(_ rows: [Int32], _ lo: Int, _ hi: Int, _ bound: RangeKeys, _ r: Int, desc: Bool, strict: Bool) -> Int {
-        var a = lo, b = hi
-        if doubles {
-            let x = bound.dbls[r]
+        func search<T: Comparable>(_ keys: [T], _ x: T) -> Int {
+            var a = lo, b = hi
             while a < b {
                 let m = (a + b) / 2
-                let k = dbls[Int(rows[m])]
+                let k = keys[Int(rows[m])]
                 let before = desc ? (strict ? k >= x : k > x) : (strict ? k <= x : k < x)
                 if before { a = m + 1 } else { b = m }
             }
-        } else {
-            let x = bound.ints[r]
-            while a < b {
-                let m = (a + b) / 2
-                let k = ints[Int(rows[m])]
-                let before = desc ? (strict ? k >= x : k > x) : (strict ? k <= x : k < x)
-                if before { a = m + 1 } else { b = m }
-            }
+            return a
         }
-        return a
+        return doubles ? search(dbls, bound.dbls[r]) : search(ints, bound.ints[r])
     }
 }
 
