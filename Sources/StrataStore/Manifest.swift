@@ -126,42 +126,13 @@ public struct Manifest: Sendable, Codable, Equatable {
 
     public var rowCount: Int { segments.reduce(0) { $0 + $1.rows } }
 
+    /// The file's framing (`FramedFile`, shared with the view files).
+    static let framing = FramedFile(magic: magic, version: formatVersion, noun: "manifest", format: "manifest")
+
     /// `magic | u16 version | u16 0 | u32 payloadLength | payload (JSON) | u32 crc32c | magic`.
-    public func encode() throws(StoreError) -> [UInt8] {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        let payload: Data
-        do { payload = try enc.encode(self) } catch { throw StoreError(.io, "cannot encode manifest: \(error)", cause: error) }  // JSONEncoder throws untyped errors
-        var w = ByteWriter(capacity: payload.count + 32)
-        w.append(Manifest.magic)
-        w.u16(Manifest.formatVersion)
-        w.u16(0)
-        w.u32(UInt32(payload.count))
-        w.append([UInt8](payload))
-        w.u32(CRC32C.checksum(w.bytes))
-        w.append(Manifest.magic)
-        return w.bytes
-    }
+    public func encode() throws(StoreError) -> [UInt8] { try Manifest.framing.encode(self) }
 
     public static func decode(_ bytes: [UInt8], path: String) throws(StoreError) -> Manifest {
-        func bad(_ why: String) -> StoreError { StoreError(.corrupt, "\(path): \(why)", path: path) }
-        guard bytes.count >= 28 else { throw bad("manifest truncated (\(bytes.count) bytes)") }
-        guard Array(bytes[0..<8]) == magic else { throw bad("not a Strata manifest (bad magic)") }
-        let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
-        guard version == formatVersion else {
-            throw bad("manifest format version \(version) is not supported (this build reads version \(formatVersion))")
-        }
-        let len = Int(UInt32(bytes[12]) | UInt32(bytes[13]) << 8 | UInt32(bytes[14]) << 16 | UInt32(bytes[15]) << 24)
-        guard len == bytes.count - 28 else { throw bad("manifest truncated or has trailing bytes") }
-        guard Array(bytes[(bytes.count - 8)...]) == magic else { throw bad("manifest truncated (bad end magic)") }
-        let crcAt = bytes.count - 12
-        let stored = UInt32(bytes[crcAt]) | UInt32(bytes[crcAt + 1]) << 8 | UInt32(bytes[crcAt + 2]) << 16 | UInt32(bytes[crcAt + 3]) << 24
-        let actual = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<crcAt])) }
-        guard stored == actual else { throw bad("manifest checksum mismatch") }
-        do {
-            return try JSONDecoder().decode(Manifest.self, from: Data(bytes[16..<(16 + len)]))
-        } catch {
-            throw bad("manifest content is invalid: \(error)")
-        }
+        try framing.decode(Manifest.self, bytes, path: path)
     }
 }

@@ -26,44 +26,14 @@ public struct ViewDefinition: Sendable, Codable, Equatable {
     public static let formatVersion: UInt16 = 1
     public static let magic: [UInt8] = Array("STRATVEW".utf8)
 
-    /// `magic | u16 version | u16 0 | u32 payloadLength | payload (JSON) | u32 crc32c | magic`,
-    /// the manifest's framing.
-    public func encode() throws(StoreError) -> [UInt8] {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        let payload: Data
-        do { payload = try enc.encode(self) } catch { throw StoreError(.io, "cannot encode view: \(error)", cause: error) }  // JSONEncoder throws untyped errors
-        var w = ByteWriter(capacity: payload.count + 32)
-        w.append(ViewDefinition.magic)
-        w.u16(ViewDefinition.formatVersion)
-        w.u16(0)
-        w.u32(UInt32(payload.count))
-        w.append([UInt8](payload))
-        w.u32(CRC32C.checksum(w.bytes))
-        w.append(ViewDefinition.magic)
-        return w.bytes
-    }
+    /// The file's framing (`FramedFile`, shared with the manifest).
+    static let framing = FramedFile(magic: magic, version: formatVersion, noun: "view file", format: "view")
+
+    /// `magic | u16 version | u16 0 | u32 payloadLength | payload (JSON) | u32 crc32c | magic`.
+    public func encode() throws(StoreError) -> [UInt8] { try ViewDefinition.framing.encode(self) }
 
     public static func decode(_ bytes: [UInt8], path: String) throws(StoreError) -> ViewDefinition {
-        func bad(_ why: String) -> StoreError { StoreError(.corrupt, "\(path): \(why)", path: path) }
-        guard bytes.count >= 28 else { throw bad("view file truncated (\(bytes.count) bytes)") }
-        guard Array(bytes[0..<8]) == magic else { throw bad("not a Strata view file (bad magic)") }
-        let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
-        guard version == formatVersion else {
-            throw bad("view format version \(version) is not supported (this build reads version \(formatVersion))")
-        }
-        let len = Int(UInt32(bytes[12]) | UInt32(bytes[13]) << 8 | UInt32(bytes[14]) << 16 | UInt32(bytes[15]) << 24)
-        guard len == bytes.count - 28 else { throw bad("view file truncated or has trailing bytes") }
-        guard Array(bytes[(bytes.count - 8)...]) == magic else { throw bad("view file truncated (bad end magic)") }
-        let crcAt = bytes.count - 12
-        let stored = UInt32(bytes[crcAt]) | UInt32(bytes[crcAt + 1]) << 8 | UInt32(bytes[crcAt + 2]) << 16 | UInt32(bytes[crcAt + 3]) << 24
-        let actual = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<crcAt])) }
-        guard stored == actual else { throw bad("view file checksum mismatch") }
-        do {
-            return try JSONDecoder().decode(ViewDefinition.self, from: Data(bytes[16..<(16 + len)]))
-        } catch {
-            throw bad("view file content is invalid: \(error)")
-        }
+        try framing.decode(ViewDefinition.self, bytes, path: path)
     }
 }
 

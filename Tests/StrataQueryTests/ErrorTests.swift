@@ -8,7 +8,8 @@ import StrataStore
 // An engine error keeps the SQL position and the chain of errors it came from: the query
 // layer's, the store's, the format's.
 
-private func failure(_ engine: QueryEngine, _ sql: String) -> EngineError? {
+/// The error `sql` fails with (nil: it ran); ErrorTests and StatementsTests use it.
+func failure(_ engine: QueryEngine, _ sql: String) -> EngineError? {
     do {
         _ = try engine.execute(sql)
         return nil

@@ -28,22 +28,6 @@ struct ReportClickEvent {
     var revenue: Double?
 }
 
-/// SplitMix64: small, seeded, deterministic.
-struct ReportRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-    mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
-}
-
 enum ReportFixture {
     static let microsPerSecond: Int64 = 1_000_000
     static let microsPerDay: Int64 = 86_400_000_000

@@ -9,15 +9,6 @@ import StrataStore
 // view files that are damaged, one commit per INSERT, a CREATE TABLE ... AS whose rows cannot
 // be written, and the statement a failing script names.
 
-private func failure(_ engine: QueryEngine, _ sql: String) -> EngineError? {
-    do {
-        _ = try engine.execute(sql)
-        return nil
-    } catch {
-        return error
-    }
-}
-
 private func rows(_ engine: QueryEngine, _ sql: String) throws -> [[String]] {
     let r = try #require(try engine.execute(sql).last).result
     return (0..<r.rowCount).map { i in r.columns.map { SQLLogicRunner.cell($0[i]) } }

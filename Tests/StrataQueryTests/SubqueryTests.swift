@@ -38,7 +38,7 @@ import StrataSQL
     /// IN / NOT IN as values over random data with NULLs, correlated and not, with and without a
     /// residual (which takes the candidate-pair path), against a direct evaluation.
     @Test func inAndNotInFollowSQLNullRules() throws {
-        var rng = SubqueryRandom(seed: 7)
+        var rng = ReportRNG(state: 7)
         for round in 0..<12 {
             func v(_ n: UInt64) -> Int64? { rng.next() % 4 == 0 ? nil : Int64(rng.next() % n) }
             let ls = (0..<25).map { i in (Int64(i), v(4), v(6)) }
@@ -75,7 +75,7 @@ import StrataSQL
     /// INTERSECT ALL keeps min(m, n) copies of a row, EXCEPT ALL max(m - n, 0); the distinct
     /// forms one copy; NULLs are equal.
     @Test func setOperationCounts() throws {
-        var rng = SubqueryRandom(seed: 11)
+        var rng = ReportRNG(state: 11)
         let a = (0..<40).map { _ in rng.next() % 5 == 0 ? "NULL" : String(rng.next() % 6) }
         let b = (0..<30).map { _ in rng.next() % 5 == 0 ? "NULL" : String(rng.next() % 6) }
         let r = try joinRunner([("a", "v BIGINT", a), ("b", "v BIGINT", b)])
@@ -88,18 +88,5 @@ import StrataSQL
         #expect(try got("SELECT v FROM a INTERSECT SELECT v FROM b") == Set(a).intersection(b).sorted())
         #expect(try got("SELECT v FROM a EXCEPT SELECT v FROM b") == Set(a).subtracting(b).sorted())
         #expect(try got("SELECT v FROM a UNION SELECT v FROM b") == Set(a).union(b).sorted())
-    }
-}
-
-/// Deterministic SplitMix64 numbers for the randomized checks above.
-private struct SubqueryRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -19,7 +19,7 @@ struct WindowFrameTests {
     }
 
     @Test func randomFramesAgreeWithDirectEvaluation() throws {
-        var rng = WindowRandom(seed: 16)
+        var rng = ReportRNG(state: 16)
         var rows: [Row] = []
         for i in 1...150 {
             let pc = rng.next() % 3
@@ -122,18 +122,5 @@ struct WindowFrameTests {
             checked += 1
         }
         #expect(checked > 40)
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct WindowRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -75,25 +75,23 @@ struct BoundSubquery {
 extension Binder {
     /// `bindScalar`'s hook: a subquery expression over the current core's input.
     func subqueryLeaf(_ x: Expr, _ sub: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> BExpr? {
-        switch x.kind {
-        case .subquery, .exists, .inSubquery: break
-        default: return nil
-        }
-        guard let frame = subqueries.pre else {
-            throw QueryError("subqueries are not supported here (only in SELECT, WHERE, GROUP BY, HAVING, QUALIFY and ORDER BY of a SELECT)", offset: x.range.start)
-        }
-        return try subqueryExpr(x, frame, sub)
+        try subqueryLeaf(x, subqueries.pre, sub, unsupported: "subqueries are not supported here (only in SELECT, WHERE, GROUP BY, HAVING, QUALIFY and ORDER BY of a SELECT)")
     }
 
     /// `bindPost`'s hook: a subquery expression over an aggregate's output.
     func postSubqueryLeaf(_ x: Expr, _ sub: (Expr) throws(QueryError) -> BExpr) throws(QueryError) -> BExpr? {
+        try subqueryLeaf(x, subqueries.post, sub, unsupported: "subqueries are not supported here")
+    }
+
+    /// A subquery expression bound in `frame` (nil: not allowed here, the error `unsupported`);
+    /// nil when `x` is not a subquery expression.
+    private func subqueryLeaf(_ x: Expr, _ frame: SubqueryFrame?, _ sub: (Expr) throws(QueryError) -> BExpr,
+                              unsupported: String) throws(QueryError) -> BExpr? {
         switch x.kind {
         case .subquery, .exists, .inSubquery: break
         default: return nil
         }
-        guard let frame = subqueries.post else {
-            throw QueryError("subqueries are not supported here", offset: x.range.start)
-        }
+        guard let frame else { throw QueryError(unsupported, offset: x.range.start) }
         return try subqueryExpr(x, frame, sub)
     }
 

@@ -50,15 +50,7 @@ extension Executor {
             fed.map { s in plan.aggs.map { makeAccumulator($0, singleGroup: sets[s].isEmpty) } }
         }
         let keys = KeyEncoder(interner: interner)
-        var hexKey = [Bool](repeating: false, count: plan.groups.count)
-        if case .table(let snap) = plan.source {
-            let hs = hexSlots(snap)
-            for (k, g) in plan.groups.enumerated() { if case .column(let s, .varchar) = g, hs.contains(s) { hexKey[k] = true } }
-        } else if case .relation(let rel) = plan.source {
-            for (k, g) in plan.groups.enumerated() {
-                if case .column(let s, .varchar) = g, rel.columns[s].dict?.hexWords != nil { hexKey[k] = true }
-            }
-        }
+        let hexKey = hexGroupKeys(plan)
         let slots = slotOf
         try scan(plan, workers) { (w, b) throws(QueryError) in
             let n = b.count
@@ -108,10 +100,7 @@ extension Executor {
             for wi in 1..<workers.count {
                 let other = tables[wi][fi]
                 guard other.count > 0 else { continue }
-                var map = [Int32](repeating: 0, count: other.count)
-                let kp = other.keys
-                table.reserve(table.count + other.count)
-                map.withUnsafeMutableBufferPointer { mp in _ = table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
+                let map = table.absorbGroups(of: other)
                 for (acc, o) in zip(final, states[wi][fi]) {
                     acc.grow(table.count)
                     o.grow(other.count)
@@ -175,31 +164,8 @@ extension Executor {
                     parts[k].append(Vec.nulls(groupTypes[k], count: ng))
                     continue
                 }
-                let v = Vec(type: groupTypes[k], count: ng)
-                var words = [Int64](repeating: 0, count: ng)
-                var flags = [UInt8](repeating: 1, count: ng)
-                var anyNull = false
-                for g in 0..<ng {
-                    if keyStore[g * width + width - 1] & (1 << Int64(j)) != 0 { flags[g] = 0; anyNull = true } else { words[g] = keyStore[g * width + j] }
-                }
-                var valid: [UInt8]? = anyNull ? flags : nil
-                switch groupTypes[k] {
-                case .double: v.dbls = OrderWord.doubleValues(words)
-                case .varchar:
-                    if hexKey[k] {
-                        v.dict = DictRef(hexWords: words.isEmpty ? [0] : words)
-                        v.ints = (0..<Int64(ng)).map { $0 }
-                    } else {
-                        v.dict = interner.dictRef()
-                        v.ints = words
-                    }
-                case .null:
-                    v.ints = words
-                    valid = ng > 0 ? [UInt8](repeating: 0, count: ng) : nil
-                default: v.ints = words
-                }
-                v.valid = valid
-                parts[k].append(v)
+                let (words, valid) = Executor.keyWords(keyStore, width: width, slot: j, count: ng)
+                parts[k].append(groupKeyColumn(groupTypes[k], words, valid, hex: hexKey[k], count: ng))
             }
             for (ai, acc) in setStates[s].enumerated() {
                 acc.grow(ng)

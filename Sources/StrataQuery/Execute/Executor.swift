@@ -298,6 +298,55 @@ final class Executor: @unchecked Sendable {
         }
     }
 
+    /// Which GROUP BY keys are VARCHAR columns of 16-hex-digit ids (exact 64-bit keys).
+    func hexGroupKeys(_ plan: SelectPlan) -> [Bool] {
+        var hexKey = [Bool](repeating: false, count: plan.groups.count)
+        if case .table(let snap) = plan.source {
+            let hs = hexSlots(snap)
+            for (k, g) in plan.groups.enumerated() { if case .column(let s, .varchar) = g, hs.contains(s) { hexKey[k] = true } }
+        } else if case .relation(let rel) = plan.source {
+            for (k, g) in plan.groups.enumerated() {
+                if case .column(let s, .varchar) = g, rel.columns[s].dict?.hexWords != nil { hexKey[k] = true }
+            }
+        }
+        return hexKey
+    }
+
+    /// The words of key slot `slot` of `count` groups stored `width` words a group, the last
+    /// word the null bits; the validity is nil when no group's key is NULL.
+    static func keyWords(_ keyStore: UnsafeBufferPointer<Int64>, width: Int, slot: Int, count ng: Int) -> ([Int64], [UInt8]?) {
+        var words = [Int64](repeating: 0, count: ng)
+        var flags = [UInt8](repeating: 1, count: ng)
+        var anyNull = false
+        for g in 0..<ng {
+            if keyStore[g * width + width - 1] & (1 << Int64(slot)) != 0 { flags[g] = 0; anyNull = true } else { words[g] = keyStore[g * width + slot] }
+        }
+        return (words, anyNull ? flags : nil)
+    }
+
+    /// A group key column of `type` from its key words (hex keys become a hex dictionary).
+    func groupKeyColumn(_ type: DataType, _ words: [Int64], _ valid: [UInt8]?, hex: Bool, count ng: Int) -> Vec {
+        let v = Vec(type: type, count: ng)
+        var valid = valid
+        switch type {
+        case .double: v.dbls = OrderWord.doubleValues(words)
+        case .varchar:
+            if hex {
+                v.dict = DictRef(hexWords: words.isEmpty ? [0] : words)
+                v.ints = (0..<Int64(ng)).map { $0 }
+            } else {
+                v.dict = interner.dictRef()
+                v.ints = words
+            }
+        case .null:
+            v.ints = words
+            valid = ng > 0 ? [UInt8](repeating: 0, count: ng) : nil
+        default: v.ints = words
+        }
+        v.valid = valid
+        return v
+    }
+
     private let dictLock = NSLock()
     private var dicts: [ObjectIdentifier: [Int: DictRef]] = [:]
     private var hexCache: [ObjectIdentifier: Set<Int>] = [:]
@@ -390,15 +439,7 @@ final class Executor: @unchecked Sendable {
             return w
         }
         let keys = KeyEncoder(interner: interner)
-        var hexKey = [Bool](repeating: false, count: plan.groups.count)
-        if case .table(let snap) = plan.source {
-            let hs = hexSlots(snap)
-            for (k, g) in plan.groups.enumerated() { if case .column(let s, .varchar) = g, hs.contains(s) { hexKey[k] = true } }
-        } else if case .relation(let rel) = plan.source {
-            for (k, g) in plan.groups.enumerated() {
-                if case .column(let s, .varchar) = g, rel.columns[s].dict?.hexWords != nil { hexKey[k] = true }
-            }
-        }
+        let hexKey = hexGroupKeys(plan)
         try scan(plan, workers) { (w, b) throws(QueryError) in
             let n = b.count
             if n == 0 { return }
@@ -447,10 +488,7 @@ final class Executor: @unchecked Sendable {
         for w in workers.dropFirst() {
             let other = w.table!
             guard other.count > 0 else { continue }
-            var map = [Int32](repeating: 0, count: other.count)
-            let kp = other.keys
-            table.reserve(table.count + other.count)
-            map.withUnsafeMutableBufferPointer { mp in _ = table.findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
+            let map = table.absorbGroups(of: other)
             // the aggregates merge independently: one per thread when there are many groups
             let pairs = Array(zip(final.states, w.states)), total = table.count
             ParallelWork.forEach(pairs.count, workers: other.count >= 1 << 15 ? threads : 1) { i, _ in
@@ -470,37 +508,9 @@ final class Executor: @unchecked Sendable {
         // the group key columns, a column per thread when there are many groups
         let keyStore = table.keys
         func keyColumn(_ k: Int) -> Vec {
-            let v = Vec(type: groupTypes[k], count: ng)
-            var words: [Int64]
-            var valid: [UInt8]?
-            if let packing {
-                (words, valid) = packing.unpack(keyStore, k)
-            } else {
-                words = [Int64](repeating: 0, count: ng)
-                var flags = [UInt8](repeating: 1, count: ng)
-                var anyNull = false
-                for g in 0..<ng {
-                    if keyStore[g * width + width - 1] & (1 << Int64(k)) != 0 { flags[g] = 0; anyNull = true } else { words[g] = keyStore[g * width + k] }
-                }
-                valid = anyNull ? flags : nil
-            }
-            switch groupTypes[k] {
-            case .double: v.dbls = OrderWord.doubleValues(words)
-            case .varchar:
-                if hexKey[k] {
-                    v.dict = DictRef(hexWords: words.isEmpty ? [0] : words)
-                    v.ints = (0..<Int64(ng)).map { $0 }
-                } else {
-                    v.dict = interner.dictRef()
-                    v.ints = words
-                }
-            case .null:
-                v.ints = words
-                valid = ng > 0 ? [UInt8](repeating: 0, count: ng) : nil
-            default: v.ints = words
-            }
-            v.valid = valid
-            return v
+            let (words, valid) = packing?.unpack(keyStore, k)
+                ?? Executor.keyWords(keyStore, width: width, slot: k, count: ng)
+            return groupKeyColumn(groupTypes[k], words, valid, hex: hexKey[k], count: ng)
         }
         var columns: [Vec]
         if plan.groups.count > 1 && ng >= 1 << 16 && threads > 1 {

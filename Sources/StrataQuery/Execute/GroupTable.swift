@@ -86,6 +86,16 @@ final class GroupTable {
         if target > slotCount { growSlots(to: target) }
     }
 
+    /// Adds `other`'s groups (a partial table of the same key layout) to this one; the map
+    /// from `other`'s group ids to this table's.
+    func absorbGroups(of other: GroupTable) -> [Int32] {
+        var map = [Int32](repeating: 0, count: other.count)
+        let kp = other.keys
+        reserve(count + other.count)
+        map.withUnsafeMutableBufferPointer { mp in _ = findOrInsert(kp.baseAddress!, other.count, into: mp.baseAddress!) }
+        return map
+    }
+
     private func growSlots() { growSlots(to: slotCount * 2) }
 
     private func growSlots(to cap: Int) {

@@ -19,33 +19,13 @@ extension Executor {
         var start: [Int] = [0, nr]
         var order: [Int32] = Array(0..<Int32(nr))
         if !lkeys.isEmpty {
-            let width = lkeys.count + 1
             var lv = try lkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, lb) }
             var rv = try rkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, rb) }
-            for k in lv.indices where lv[k].type == .varchar && rv[k].type == .varchar {
-                // hex-id words on one side only: compare both as text
-                let lh = lv[k].dict?.hexWords != nil, rh = rv[k].dict?.hexWords != nil
-                if lh && !rh { lv[k] = Executor.plainText(lv[k]) }
-                if rh && !lh { rv[k] = Executor.plainText(rv[k]) }
-            }
-            let rk: [Int64], rnull: [Bool], lk: [Int64], lnull: [Bool]
-            let table: GroupTable
-            if packed, let packing = Executor.joinPacking(lv, nl, rv, nr) {
-                // integer keys in small ranges: one word per row, an array index up to 22 bits
-                (rk, rnull) = try Executor.packedKeys(rv, nr, packing)
-                (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
-                table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
-            } else {
-                (rk, rnull) = joinKeys(rv, nr, width)
-                (lk, lnull) = joinKeys(lv, nl, width)
-                table = GroupTable(width: width, capacity: max(16, nr))
-            }
-            var rg = [Int32](repeating: -1, count: nr)
-            rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
-                _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
-            } }
-            for i in 0..<nr where rnull[i] { rg[i] = -1 }
-            let groups = table.count
+            Executor.matchHexKeys(&lv, &rv)
+            let keyed = try joinKeyGroups(lv, nl, rv, nr, packed: packed)
+            var rg = keyed.rg
+            for i in 0..<nr where keyed.rnull[i] { rg[i] = -1 }
+            let groups = keyed.groups
             start = [Int](repeating: 0, count: groups + 1)
             for g in rg where g >= 0 { start[Int(g) + 1] += 1 }
             for g in 0..<groups { start[g + 1] += start[g] }
@@ -55,10 +35,8 @@ extension Executor {
                 order[fill[Int(rg[i])]] = Int32(i)
                 fill[Int(rg[i])] += 1
             }
-            lk.withUnsafeBufferPointer { kp in probe.withUnsafeMutableBufferPointer { pp in
-                table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
-            } }
-            for i in 0..<nl where lnull[i] { probe[i] = -1 }
+            probe = keyed.probe
+            for i in 0..<nl where keyed.lnull[i] { probe[i] = -1 }
         }
         // every right key is unique (each group holds one row): at most one partner per left row
         if !lkeys.isEmpty && filter == nil && start.indices.allSatisfy({ start[$0] == $0 }) {
@@ -126,9 +104,49 @@ extension Executor {
         return (li, ri)
     }
 
+    /// Where one side of a VARCHAR key pair holds hex-id words and the other does not, both
+    /// compare as text.
+    static func matchHexKeys(_ lv: inout [Vec], _ rv: inout [Vec]) {
+        for k in lv.indices where lv[k].type == .varchar && rv[k].type == .varchar {
+            let lh = lv[k].dict?.hexWords != nil, rh = rv[k].dict?.hexWords != nil
+            if lh && !rh { lv[k] = Executor.plainText(lv[k]) }
+            if rh && !lh { rv[k] = Executor.plainText(rv[k]) }
+        }
+    }
+
+    /// The right rows grouped by key and the left rows looked up in those groups: `rg[i]` the
+    /// group of right row i, `probe[i]` the group with left row i's key (-1: none), `groups`
+    /// how many. Rows with a NULL key are flagged in `rnull` / `lnull` (their ids mean nothing:
+    /// they match nothing). Integer keys in small ranges pack into one word a row when `packed`
+    /// (an array index up to 22 bits).
+    func joinKeyGroups(_ lv: [Vec], _ nl: Int, _ rv: [Vec], _ nr: Int, packed: Bool) throws(QueryError)
+        -> (rg: [Int32], rnull: [Bool], probe: [Int32], lnull: [Bool], groups: Int) {
+        let rk: [Int64], rnull: [Bool], lk: [Int64], lnull: [Bool]
+        let table: GroupTable
+        if packed, let packing = Executor.joinPacking(lv, nl, rv, nr) {
+            (rk, rnull) = try Executor.packedKeys(rv, nr, packing)
+            (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
+            table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
+        } else {
+            let width = lv.count + 1
+            (rk, rnull) = joinKeys(rv, nr, width)
+            (lk, lnull) = joinKeys(lv, nl, width)
+            table = GroupTable(width: width, capacity: max(16, nr))
+        }
+        var rg = [Int32](repeating: -1, count: nr)
+        rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
+            _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
+        } }
+        var probe = [Int32](repeating: -1, count: nl)
+        lk.withUnsafeBufferPointer { kp in probe.withUnsafeMutableBufferPointer { pp in
+            table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
+        } }
+        return (rg, rnull, probe, lnull, table.count)
+    }
+
     /// Key words of one side: `width - 1` words and a NULL word per row; rows with a NULL key
     /// are flagged (they match nothing).
-    private func joinKeys(_ vecs: [Vec], _ n: Int, _ width: Int) -> ([Int64], [Bool]) {
+    func joinKeys(_ vecs: [Vec], _ n: Int, _ width: Int) -> ([Int64], [Bool]) {
         var rowKeys = [Int64](repeating: 0, count: n * width)
         var nulls = [Int64](repeating: 0, count: n)
         let enc = KeyEncoder(interner: interner)

@@ -124,12 +124,7 @@ extension Executor {
         if lkeys.isEmpty { return [UInt8](repeating: 1, count: nl) }
         var lv = try lkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, lb) }
         var rv = try rkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, rb) }
-        for k in lv.indices where lv[k].type == .varchar && rv[k].type == .varchar {
-            // hex-id words on one side only: compare both as text
-            let lh = lv[k].dict?.hexWords != nil, rh = rv[k].dict?.hexWords != nil
-            if lh && !rh { lv[k] = Executor.plainText(lv[k]) }
-            if rh && !lh { rv[k] = Executor.plainText(rv[k]) }
-        }
+        Executor.matchHexKeys(&lv, &rv)
         // every key equal: a partner
         let found = try probeKeys(lv, nl, rv, nr, packed: packed)
         for i in 0..<nl where found[i] >= 0 { mark[i] = 1 }
@@ -141,20 +136,10 @@ extension Executor {
             for i in 0..<nl where mark[i] == 0 && (yNull || x.isNull(i)) { mark[i] = 2 }
             return mark
         }
-        let width = corr + 1
-        let (rk, rnull) = keyWords(Array(rv.prefix(corr)), nr, width)
-        let (lk, lnull) = keyWords(Array(lv.prefix(corr)), nl, width)
-        let table = GroupTable(width: width, capacity: max(16, nr))
-        var rg = [Int32](repeating: -1, count: nr)
-        rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
-            _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
-        } }
-        var yNull = [Bool](repeating: false, count: table.count)
+        let keyed = try joinKeyGroups(Array(lv.prefix(corr)), nl, Array(rv.prefix(corr)), nr, packed: false)
+        let (rg, rnull, lg, lnull) = (keyed.rg, keyed.rnull, keyed.probe, keyed.lnull)
+        var yNull = [Bool](repeating: false, count: keyed.groups)
         for i in 0..<nr where !rnull[i] && y.isNull(i) { yNull[Int(rg[i])] = true }
-        var lg = [Int32](repeating: -1, count: nl)
-        lk.withUnsafeBufferPointer { kp in lg.withUnsafeMutableBufferPointer { gp in
-            table.find(kp.baseAddress!, nl, into: gp.baseAddress!)
-        } }
         for i in 0..<nl where mark[i] == 0 && !lnull[i] && lg[i] >= 0 && (x.isNull(i) || yNull[Int(lg[i])]) { mark[i] = 2 }
         return mark
     }
@@ -162,44 +147,13 @@ extension Executor {
     /// For each left row, the group of the right rows with all keys equal (-1: none; a NULL key
     /// matches nothing).
     func probeKeys(_ lv: [Vec], _ nl: Int, _ rv: [Vec], _ nr: Int, packed: Bool) throws(QueryError) -> [Int32] {
-        let rk: [Int64], rnull: [Bool], lk: [Int64], lnull: [Bool]
-        let table: GroupTable
-        if packed, let packing = Executor.joinPacking(lv, nl, rv, nr) {
-            (rk, rnull) = try Executor.packedKeys(rv, nr, packing)
-            (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
-            table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
-        } else {
-            let width = lv.count + 1
-            (rk, rnull) = keyWords(rv, nr, width)
-            (lk, lnull) = keyWords(lv, nl, width)
-            table = GroupTable(width: width, capacity: max(16, nr))
-        }
-        var rg = [Int32](repeating: -1, count: nr)
-        rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
-            _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
-        } }
+        let keyed = try joinKeyGroups(lv, nl, rv, nr, packed: packed)
         // groups holding a right row without NULL keys
-        var live = [Bool](repeating: false, count: table.count)
-        for i in 0..<nr where !rnull[i] { live[Int(rg[i])] = true }
-        var probe = [Int32](repeating: -1, count: nl)
-        lk.withUnsafeBufferPointer { kp in probe.withUnsafeMutableBufferPointer { pp in
-            table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
-        } }
-        for i in 0..<nl where lnull[i] || (probe[i] >= 0 && !live[Int(probe[i])]) { probe[i] = -1 }
+        var live = [Bool](repeating: false, count: keyed.groups)
+        for i in 0..<nr where !keyed.rnull[i] { live[Int(keyed.rg[i])] = true }
+        var probe = keyed.probe
+        for i in 0..<nl where keyed.lnull[i] || (probe[i] >= 0 && !live[Int(probe[i])]) { probe[i] = -1 }
         return probe
-    }
-
-    /// Key words of `vecs` (`width - 1` of them, then the NULL mask word) and which rows have a
-    /// NULL key.
-    func keyWords(_ vecs: [Vec], _ n: Int, _ width: Int) -> ([Int64], [Bool]) {
-        var rowKeys = [Int64](repeating: 0, count: n * width)
-        var nulls = [Int64](repeating: 0, count: n)
-        let enc = KeyEncoder(interner: interner)
-        for (k, v) in vecs.enumerated() {
-            enc.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
-        }
-        for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
-        return (rowKeys, nulls.map { $0 != 0 })
     }
 
     /// A group id per row of `cols` (whole rows compared; NULL equals NULL) and the group count.

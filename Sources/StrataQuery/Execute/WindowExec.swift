@@ -479,6 +479,23 @@ struct WindowContext {
                 while nhi > nlo && keys.isNull(Int(rows[nhi - 1])) { nhi -= 1 }
             }
             func gs(_ g: Int) -> Int { g >= ngroups ? hi : gstart[g0 + g] }
+            // an offset bound of position i (row r): the frame's first position, or (`end`) the
+            // position after its last; the group before the first is the partition's start
+            func offsetEdge(_ i: Int, _ r: Int, following: Bool, end: Bool, _ o: Vec?, _ bound: RangeKeys?) throws(QueryError) -> Int {
+                let past = end ? 1 : 0
+                switch f.unit {
+                case .rows:
+                    let k = try count(o!, r)
+                    return following ? Swift.min(hi, i + k + past) : Swift.max(lo, i - k + past)
+                case .groups:
+                    let k = try count(o!, r)
+                    let g = gnum[i]
+                    return following ? gs(Swift.min(ngroups, g + k + past)) : (g - k < 0 ? lo : gs(g - k + past))
+                case .range:
+                    if keys!.isNull(r) { return end ? peerEnd[i] : peerStart[i] }
+                    return keys!.lowerBound(rows, nlo, nhi, bound!, r, desc: desc, strict: end)
+                }
+            }
             for i in lo..<hi {
                 let r = Int(rows[i])
                 var s: Int, e: Int
@@ -486,41 +503,13 @@ struct WindowContext {
                 case .unboundedPreceding: s = lo
                 case .currentRow: s = f.unit == .rows ? i : peerStart[i]
                 case .unboundedFollowing: s = hi
-                case .preceding, .following:
-                    let fwd = f.start == .following
-                    switch f.unit {
-                    case .rows:
-                        let k = try count(so!, r)
-                        s = fwd ? Swift.min(hi, i + k) : Swift.max(lo, i - k)
-                    case .groups:
-                        let k = try count(so!, r)
-                        let g = gnum[i]
-                        s = fwd ? gs(g + k) : gs(Swift.max(0, g - k))
-                    case .range:
-                        if keys!.isNull(r) { s = peerStart[i] } else {
-                            s = keys!.lowerBound(rows, nlo, nhi, sb!, r, desc: desc, strict: false)
-                        }
-                    }
+                case .preceding, .following: s = try offsetEdge(i, r, following: f.start == .following, end: false, so, sb)
                 }
                 switch f.end {
                 case .unboundedFollowing: e = hi
                 case .currentRow: e = f.unit == .rows ? i + 1 : peerEnd[i]
                 case .unboundedPreceding: e = lo
-                case .preceding, .following:
-                    let fwd = f.end == .following
-                    switch f.unit {
-                    case .rows:
-                        let k = try count(eo!, r)
-                        e = fwd ? Swift.min(hi, i + k + 1) : Swift.max(lo, i - k + 1)
-                    case .groups:
-                        let k = try count(eo!, r)
-                        let g = gnum[i]
-                        e = fwd ? gs(Swift.min(ngroups, g + k + 1)) : (g - k < 0 ? lo : gs(g - k + 1))
-                    case .range:
-                        if keys!.isNull(r) { e = peerEnd[i] } else {
-                            e = keys!.lowerBound(rows, nlo, nhi, eb!, r, desc: desc, strict: true)
-                        }
-                    }
+                case .preceding, .following: e = try offsetEdge(i, r, following: f.end == .following, end: true, eo, eb)
                 }
                 fs[i] = s
                 fe[i] = Swift.max(s, e)
@@ -564,25 +553,17 @@ struct RangeKeys {
     /// First position in `[lo, hi)` whose key is past `bound[r]` in the sort direction:
     /// key >= bound (ascending, not strict), key > bound (strict); mirrored for DESC.
     func lowerBound(_ rows: [Int32], _ lo: Int, _ hi: Int, _ bound: RangeKeys, _ r: Int, desc: Bool, strict: Bool) -> Int {
-        var a = lo, b = hi
-        if doubles {
-            let x = bound.dbls[r]
+        func search<T: Comparable>(_ keys: [T], _ x: T) -> Int {
+            var a = lo, b = hi
             while a < b {
                 let m = (a + b) / 2
-                let k = dbls[Int(rows[m])]
+                let k = keys[Int(rows[m])]
                 let before = desc ? (strict ? k >= x : k > x) : (strict ? k <= x : k < x)
                 if before { a = m + 1 } else { b = m }
             }
-        } else {
-            let x = bound.ints[r]
-            while a < b {
-                let m = (a + b) / 2
-                let k = ints[Int(rows[m])]
-                let before = desc ? (strict ? k >= x : k > x) : (strict ? k <= x : k < x)
-                if before { a = m + 1 } else { b = m }
-            }
+            return a
         }
-        return a
+        return doubles ? search(dbls, bound.dbls[r]) : search(ints, bound.ints[r])
     }
 }
 

@@ -52,27 +52,27 @@ final class SeriesSpec {
         return exact && !inclusive ? k : k + 1
     }
 
+    /// start, start + step, ... up to `stop` (included when `inclusive` and reached).
+    static func progression(_ start: Int64, _ stop: Int64, _ step: Int64, inclusive: Bool) -> [Int64] {
+        let n = Int(SeriesSpec.count(start, stop, step, inclusive: inclusive))
+        return [Int64](unsafeUninitializedCapacity: n) { p, c in
+            var x = start
+            for i in 0..<n { p[i] = x; x = x &+ step }
+            c = n
+        }
+    }
+
     func relation(_ eval: Evaluator) throws(QueryError) -> Relation {
         let out = Vec(type: type, count: 0)
         var xs: [Int64] = []
         if let start, let stop {
             if type == .bigint {
-                let n = Int(SeriesSpec.count(start, stop, step, inclusive: inclusive))
-                xs = [Int64](unsafeUninitializedCapacity: n) { p, c in
-                    var x = start
-                    for i in 0..<n { p[i] = x; x = x &+ step }
-                    c = n
-                }
+                xs = SeriesSpec.progression(start, stop, step, inclusive: inclusive)
             } else {
                 let up = IntervalParts.normalized(interval.months, interval.days, interval.micros) > 0
                 if interval.months == 0 && (interval.days == 0 || eval.isUTC) {
                     let w = interval.days * Civil.microsPerDay + interval.micros
-                    let n = Int(SeriesSpec.count(start, stop, w, inclusive: inclusive))
-                    xs = [Int64](unsafeUninitializedCapacity: n) { p, c in
-                        var x = start
-                        for i in 0..<n { p[i] = x; x = x &+ w }
-                        c = n
-                    }
+                    xs = SeriesSpec.progression(start, stop, w, inclusive: inclusive)
                 } else {
                     var x = start
                     while up ? (inclusive ? x <= stop : x < stop) : (inclusive ? x >= stop : x > stop) {
