@@ -361,6 +361,15 @@ extension Vec {
         return out
     }
 
+    /// The validity of flat `parts` one after the other (nil when no part has NULLs).
+    static func concatenatedValidity(_ parts: [Vec], count n: Int) -> [UInt8]? {
+        guard parts.contains(where: { $0.valid != nil }) else { return nil }
+        var valid = [UInt8]()
+        valid.reserveCapacity(n)
+        for p in parts { if let v = p.valid { valid.append(contentsOf: v) } else { valid.append(contentsOf: repeatElement(1, count: p.count)) } }
+        return valid
+    }
+
     /// Concatenation of `parts` as one vector of type `t`. VARCHAR parts with different
     /// dictionaries (or computed strings) are recoded to the query's interner ids.
     static func concat(_ parts: [Vec], type t: DataType, interner: StringInterner) -> Vec {
@@ -368,12 +377,7 @@ extension Vec {
         let ps = parts.map { $0.converted(to: t) }
         let n = ps.reduce(0) { $0 + $1.count }
         let out = Vec(type: t, count: n)
-        if ps.contains(where: { $0.valid != nil }) {
-            var valid = [UInt8]()
-            valid.reserveCapacity(n)
-            for p in ps { if let v = p.valid { valid.append(contentsOf: v) } else { valid.append(contentsOf: repeatElement(1, count: p.count)) } }
-            out.valid = valid
-        }
+        out.valid = concatenatedValidity(ps, count: n)
         switch t {
         case .double:
             out.dbls.reserveCapacity(n)

@@ -101,46 +101,8 @@ extension Parser {
     /// checked when the table is created.
     mutating func parseCreateTableAs(name: String, ifNotExists: Bool) throws(SQLError) -> CreateTable {
         var table = CreateTable(name: name, ifNotExists: ifNotExists, columns: [])
-        var sawOrder = false
-        var sawWith = false
         while !isWord("as") {
-            let clause = current
-            if acceptWord("partition") {
-                if table.partitionBy != nil { throw error("duplicate PARTITION BY clause", at: clause) }
-                try expectWord("by")
-                let g = current
-                guard g.kind == .word, let granularity = PartitionGranularity(rawValue: g.text), isSymbol(.lparen, 1) else {
-                    throw expected("hour(column), day(column) or month(column)")
-                }
-                _ = advance()
-                _ = advance()
-                let column = try parseIdentifier("column name")
-                try expectSymbol(.rparen, ")")
-                table.partitionBy = PartitionSpec(granularity: granularity, column: column)
-            } else if acceptWord("order") {
-                if sawOrder { throw error("duplicate ORDER BY clause", at: clause) }
-                sawOrder = true
-                try expectWord("by")
-                let parenthesised = acceptSymbol(.lparen)
-                repeat {
-                    table.orderBy.append(try parseIdentifier("column name"))
-                } while parenthesised && acceptSymbol(.comma)
-                if parenthesised { try expectSymbol(.rparen, ")") }
-            } else if acceptWord("with") {
-                if sawWith { throw error("duplicate WITH clause", at: clause) }
-                sawWith = true
-                try expectSymbol(.lparen, "(")
-                var keys = Set<String>()
-                repeat {
-                    let keyToken = current
-                    guard keyToken.kind == .word || keyToken.kind == .quotedIdentifier else { throw expected("option name") }
-                    _ = advance()
-                    if !keys.insert(keyToken.text).inserted { throw error("duplicate option '\(keyToken.text)'", at: keyToken) }
-                    try expectSymbol(.eq, "=")
-                    table.options.append(TableOption(key: keyToken.text, value: try parseOptionValue()))
-                } while acceptSymbol(.comma)
-                try expectSymbol(.rparen, ")")
-            } else {
+            guard try parseTableClause(into: &table, columns: nil) else {
                 throw expected("a column list, AS, PARTITION BY, ORDER BY or WITH")
             }
         }

@@ -341,58 +341,60 @@ struct Parser {
         try expectSymbol(.rparen, ")")
 
         var table = CreateTable(name: name, ifNotExists: ifNotExists, columns: columns)
-        var sawOrder = false
-        var sawWith = false
-        while true {
-            let clause = current
-            if acceptWord("partition") {
-                if table.partitionBy != nil { throw error("duplicate PARTITION BY clause", at: clause) }
-                try expectWord("by")
-                let g = current
-                guard g.kind == .word, let granularity = PartitionGranularity(rawValue: g.text),
-                      isSymbol(.lparen, 1) else {
-                    throw expected("hour(column), day(column) or month(column)")
-                }
-                _ = advance()
-                _ = advance()
+        while try parseTableClause(into: &table, columns: seen) {}
+        return table
+    }
+
+    /// One `PARTITION BY g(col)`, `ORDER BY (cols)` or `WITH (key = value, ...)` clause of a
+    /// CREATE TABLE into `table`; false when none follows. With `columns`, the clause's column
+    /// names must be among them (CREATE TABLE AS checks them when the query's columns are known).
+    mutating func parseTableClause(into table: inout CreateTable, columns: Set<String>?) throws(SQLError) -> Bool {
+        let clause = current
+        if acceptWord("partition") {
+            if table.partitionBy != nil { throw error("duplicate PARTITION BY clause", at: clause) }
+            try expectWord("by")
+            let g = current
+            guard g.kind == .word, let granularity = PartitionGranularity(rawValue: g.text),
+                  isSymbol(.lparen, 1) else {
+                throw expected("hour(column), day(column) or month(column)")
+            }
+            _ = advance()
+            _ = advance()
+            let colToken = current
+            let column = try parseIdentifier("column name")
+            if let columns, !columns.contains(column) { throw error("unknown column '\(column)' in PARTITION BY", at: colToken) }
+            try expectSymbol(.rparen, ")")
+            table.partitionBy = PartitionSpec(granularity: granularity, column: column)
+        } else if acceptWord("order") {
+            if !table.orderBy.isEmpty { throw error("duplicate ORDER BY clause", at: clause) }
+            try expectWord("by")
+            let parenthesised = acceptSymbol(.lparen)
+            repeat {
                 let colToken = current
                 let column = try parseIdentifier("column name")
-                guard seen.contains(column) else { throw error("unknown column '\(column)' in PARTITION BY", at: colToken) }
-                try expectSymbol(.rparen, ")")
-                table.partitionBy = PartitionSpec(granularity: granularity, column: column)
-            } else if acceptWord("order") {
-                if sawOrder { throw error("duplicate ORDER BY clause", at: clause) }
-                sawOrder = true
-                try expectWord("by")
-                let parenthesised = acceptSymbol(.lparen)
-                repeat {
-                    let colToken = current
-                    let column = try parseIdentifier("column name")
-                    guard seen.contains(column) else { throw error("unknown column '\(column)' in ORDER BY", at: colToken) }
-                    table.orderBy.append(column)
-                } while parenthesised && acceptSymbol(.comma)
-                if parenthesised { try expectSymbol(.rparen, ")") }
-            } else if acceptWord("with") {
-                if sawWith { throw error("duplicate WITH clause", at: clause) }
-                sawWith = true
-                try expectSymbol(.lparen, "(")
-                var keys = Set<String>()
-                repeat {
-                    let keyToken = current
-                    guard keyToken.kind == .word || keyToken.kind == .quotedIdentifier else { throw expected("option name") }
-                    _ = advance()
-                    if !keys.insert(keyToken.text).inserted {
-                        throw error("duplicate option '\(keyToken.text)'", at: keyToken)
-                    }
-                    try expectSymbol(.eq, "=")
-                    table.options.append(TableOption(key: keyToken.text, value: try parseOptionValue()))
-                } while acceptSymbol(.comma)
-                try expectSymbol(.rparen, ")")
-            } else {
-                break
-            }
+                if let columns, !columns.contains(column) { throw error("unknown column '\(column)' in ORDER BY", at: colToken) }
+                table.orderBy.append(column)
+            } while parenthesised && acceptSymbol(.comma)
+            if parenthesised { try expectSymbol(.rparen, ")") }
+        } else if acceptWord("with") {
+            if !table.options.isEmpty { throw error("duplicate WITH clause", at: clause) }
+            try expectSymbol(.lparen, "(")
+            var keys = Set<String>()
+            repeat {
+                let keyToken = current
+                guard keyToken.kind == .word || keyToken.kind == .quotedIdentifier else { throw expected("option name") }
+                _ = advance()
+                if !keys.insert(keyToken.text).inserted {
+                    throw error("duplicate option '\(keyToken.text)'", at: keyToken)
+                }
+                try expectSymbol(.eq, "=")
+                table.options.append(TableOption(key: keyToken.text, value: try parseOptionValue()))
+            } while acceptSymbol(.comma)
+            try expectSymbol(.rparen, ")")
+        } else {
+            return false
         }
-        return table
+        return true
     }
 
     mutating func parseType() throws(SQLError) -> TypeName {

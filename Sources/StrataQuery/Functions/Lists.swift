@@ -67,12 +67,7 @@ public final class ListPool: @unchecked Sendable {
         let ps = parts.map { $0.flattened() }
         let n = ps.reduce(0) { $0 + $1.count }
         let out = Vec(type: t, count: n)
-        if ps.contains(where: { $0.valid != nil }) {
-            var valid = [UInt8]()
-            valid.reserveCapacity(n)
-            for p in ps { if let v = p.valid { valid.append(contentsOf: v) } else { valid.append(contentsOf: repeatElement(1, count: p.count)) } }
-            out.valid = valid
-        }
+        out.valid = Vec.concatenatedValidity(ps, count: n)
         out.ints.reserveCapacity(n)
         let pools = ps.compactMap(\.lists)
         if let first = pools.first, pools.allSatisfy({ $0 === first }) {

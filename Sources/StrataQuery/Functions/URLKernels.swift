@@ -15,30 +15,7 @@ enum URLKernels {
     static func host(_ s: Bytes) -> Range<Int> {
         let n = s.count
         if n == 0 { return 0..<0 }
-        var pos = 0
-        if n >= 2 && s[0] == 47 && s[1] == 47 {  // "//host"
-            pos = 2
-        } else {
-            // a scheme is at most 15 characters of letters, digits, '.', '-', '+' before "://"
-            let schemeEnd = min(n, 16)
-            var i = 1
-            scan: while i < schemeEnd {
-                let c = s[i]
-                if !isAlnum(c) {
-                    switch c {
-                    case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"): break
-                    case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "%"),
-                         UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "\\"), UInt8(ascii: "^"),
-                         UInt8(ascii: "~"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ";"), UInt8(ascii: "="),
-                         UInt8(ascii: "&"):
-                        return 0..<0
-                    default: break scan
-                    }
-                }
-                i += 1
-            }
-            if schemeEnd - i > 2 && s[i] == 58 && s[i + 1] == 47 && s[i + 2] == 47 { pos = i + 3 } else { pos = 0 }
-        }
+        guard var pos = authorityStart(s, bracketInScheme: false) else { return 0..<0 }
         var dot = -1
         var start = pos
         while pos < n {
@@ -59,6 +36,33 @@ enum URLKernels {
         return checked(s, pos, dot, start)
     }
 
+    /// Where the host part starts: after a leading `//`, after a scheme's `://` (a scheme is at
+    /// most 15 characters of letters, digits, '.', '-', '+' and, for `url_host`, '['), else 0;
+    /// nil when a character no URL has comes first.
+    private static func authorityStart(_ s: Bytes, bracketInScheme: Bool) -> Int? {
+        let n = s.count
+        if n >= 2 && s[0] == 47 && s[1] == 47 { return 2 }  // "//host"
+        let schemeEnd = min(n, 16)
+        var i = 1
+        scan: while i < schemeEnd {
+            let c = s[i]
+            if !isAlnum(c) {
+                switch c {
+                case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"): break
+                case UInt8(ascii: "[") where bracketInScheme: break
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "%"),
+                     UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "\\"), UInt8(ascii: "^"),
+                     UInt8(ascii: "~"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ";"), UInt8(ascii: "="),
+                     UInt8(ascii: "&"):
+                    return nil
+                default: break scan
+                }
+            }
+            i += 1
+        }
+        return schemeEnd - i > 2 && s[i] == 58 && s[i + 1] == 47 && s[i + 2] == 47 ? i + 3 : 0
+    }
+
     private static func checked(_ s: Bytes, _ end: Int, _ dot: Int, _ start: Int) -> Range<Int> {
         if dot < 0 || start >= end || end - dot == 1 || s[start] == 46 { return 0..<0 }
         if dot + 1 < s.count {
@@ -73,28 +77,7 @@ enum URLKernels {
     static func hostRFC(_ s: Bytes) -> Range<Int> {
         let n = s.count
         if n < 2 { return 0..<0 }
-        var pos = 0
-        if s[0] == 47 && s[1] == 47 {
-            pos = 2
-        } else {
-            let schemeEnd = min(n, 16)
-            var i = 1
-            scan: while i < schemeEnd {
-                let c = s[i]
-                if !isAlnum(c) {
-                    switch c {
-                    case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "["): break
-                    case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "%"),
-                         UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "\\"), UInt8(ascii: "^"),
-                         UInt8(ascii: "~"), UInt8(ascii: "]"), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "&"):
-                        return 0..<0
-                    default: break scan
-                    }
-                }
-                i += 1
-            }
-            if schemeEnd - i > 2 && s[i] == 58 && s[i + 1] == 47 && s[i + 2] == 47 { pos = i + 3 } else { pos = 0 }
-        }
+        guard var pos = authorityStart(s, bracketInScheme: true) else { return 0..<0 }
         var open = false, closed = false
         if pos < n && s[pos] == 91 { open = true; pos += 1 }
         var start = pos, dot = -1, colon = -1, close = -1
