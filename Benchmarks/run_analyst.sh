@@ -24,5 +24,5 @@ reuse=(); [ -n "${REUSE:-}" ] && reuse=(--reuse)
 flock /tmp/release-build.lock swift build -c release --product strata
 "$PY" "$bench/run_strata.py" "$csv" --strata "$PWD/.build/release/strata" --queries "$queries" \
   --store "$data/analyst-store-$name" --reference "$data/analyst-results-$name/duckdb" \
-  --peers "$data/analyst_peers_$name.json" --out "$data/analyst_strata_$name.json" "${reuse[@]}"
-echo "report: $data/analyst_strata_$name.json (DuckDB: $data/analyst_peers_$name.json)"
+  --out "$data/analyst_strata_$name.json" "${reuse[@]}" > "$data/analyst_strata_$name.log"
+"$PY" "$(dirname "${BASH_SOURCE[0]}")/analyst_compare.py" "$data/analyst_strata_$name.json" "$data/analyst_peers_$name.json"
