@@ -86,9 +86,9 @@ extension Evaluator {
             for i in 0..<m where !isNull(i) {
                 let (x, o) = micros(a, i).subtractingReportingOverflow(micros(b, i))
                 if o { throw Checked.overflow("subtraction of timestamps: the interval does not fit") }
-                guard case .interval(let mo, let d, _) = IntervalParts.fromMicros(x) else { continue }
+                // as IntervalParts.fromMicros: no months, whole days, the rest in micros
                 r[i] = x
-                p[i] = IntervalParts.pack(mo, d)
+                p[i] = IntervalParts.pack(0, x / IntervalParts.day)
             }
             out.ints = r; out.ivl = p
         case .intervalAdd, .intervalScale, .intervalNegate, .toInterval:
