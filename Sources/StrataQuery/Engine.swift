@@ -48,6 +48,11 @@ public final class QueryEngine: @unchecked Sendable {
     public let store: Store
     public private(set) var timeZone: TimeZoneRules
     public var threads: Int
+    /// Raised by `interrupt()`; the executor checks it between batches.
+    public let interruption = Interruption()
+
+    /// Asks the running statement to stop (Ctrl-C in the shell, a timeout): thread-safe.
+    public func interrupt() { interruption.raise() }
 
     public init(store: Store, timeZone: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(EngineError) {
         self.store = store
