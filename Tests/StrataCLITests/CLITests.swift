@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// End-to-end tests of the `strata` binary built next to the test bundle.
@@ -16,7 +17,7 @@ struct CLI {
     let store: String
 
     init() {
-        store = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
+        store = TestScratch.root + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
     }
 
     init(store: String) {
@@ -99,7 +100,7 @@ struct CLI {
 
 @Test func inspectAndVerifyNameCorruptFiles() throws {
     let cli = CLI()
-    let csv = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max)).csv"
+    let csv = TestScratch.root + "strata-cli-\(UInt64.random(in: 0...UInt64.max)).csv"
     try cli.run(["gen", "clicks", "--rows", "3000", "--seed", "5", "--out", csv])
     try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, link_id INTEGER, link_title VARCHAR, link_url VARCHAR, content_type VARCHAR, visitor_id VARCHAR, session_id VARCHAR, referrer VARCHAR, source VARCHAR, utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, device VARCHAR, os VARCHAR, browser VARCHAR, country VARCHAR, user_agent VARCHAR, revenue DOUBLE) PARTITION BY month(ts) ORDER BY (profile_id, ts)"])
     var r = try cli.run(["ingest", "clicks", csv])
@@ -128,7 +129,7 @@ struct CLI {
 
 @Test func maintenanceAndReportsFromTheCommandLine() throws {
     let cli = CLI()
-    let dir = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
+    let dir = TestScratch.root + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, link_id INTEGER, link_title VARCHAR, link_url VARCHAR, content_type VARCHAR, visitor_id VARCHAR, session_id VARCHAR, referrer VARCHAR, source VARCHAR, utm_source VARCHAR, utm_medium VARCHAR, utm_campaign VARCHAR, device VARCHAR, os VARCHAR, browser VARCHAR, country VARCHAR, user_agent VARCHAR, revenue DOUBLE) PARTITION BY month(ts) ORDER BY (profile_id, ts) WITH (auto_compact = false)"])
     // three small loads of different days leave several segments per partition
@@ -188,7 +189,7 @@ struct CLI {
 /// (as an atomic rename would) breaks every later redirection to it.
 @Test func reportOutWritesThroughLinksFifosAndDevices() throws {
     let cli = CLI()
-    let dir = NSTemporaryDirectory() + "strata-out-\(UInt64.random(in: 0...UInt64.max))"
+    let dir = TestScratch.root + "strata-out-\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try cli.run(["gen", "clicks", "--rows", "3000", "--seed", "4", "--out", "\(dir)/c.csv"])
     var r = try cli.run(["ingest", "clicks", "\(dir)/c.csv"])
@@ -242,7 +243,7 @@ struct CLI {
 
 @Test func ingestInvalidUTF8OptionAndLoneCR() throws {
     let cli = CLI()
-    let dir = NSTemporaryDirectory() + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
+    let dir = TestScratch.root + "strata-cli-\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let csv = dir + "/u.csv"

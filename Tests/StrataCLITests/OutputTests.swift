@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 import StrataCore
 import StrataFormat
@@ -273,7 +274,7 @@ func typedRenderingMatchesValueRendering(seed: UInt64) {
 /// after UNION ALL, computed strings, aggregates, window functions) over strings that need
 /// quoting, escaping and UTF-8 repair.
 @Test func typedRenderingMatchesValueRenderingOnQueries() throws {
-    let dir = NSTemporaryDirectory() + "strata-render-\(UInt64.random(in: 0...UInt64.max))"
+    let dir = TestScratch.root + "strata-render-\(UInt64.random(in: 0...UInt64.max))"
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = try Store(root: dir)
     let engine = try QueryEngine(store: store, threads: 2)

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataCLI
 @testable import StrataIngest
@@ -25,7 +26,7 @@ extension CLI {
 
     /// A store with table `clicks` loaded from two generated files (two commits).
     func loadedTwice() throws -> String {
-        let dir = NSTemporaryDirectory() + "strata-safety-\(UInt64.random(in: 0...UInt64.max))"
+        let dir = TestScratch.root + "strata-safety-\(UInt64.random(in: 0...UInt64.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for seed in [1, 2] {
             try run(["gen", "clicks", "--rows", "2000", "--days", "3", "--seed", "\(seed)", "--out", "\(dir)/\(seed).csv"])
@@ -120,7 +121,7 @@ extension CLI {
 /// ingest exits 3 and leaves no staged file behind, a failed delete exits 3 (an I/O error,
 /// not the user's), and the table keeps every committed row.
 @Test func aFullDiskLosesNothingAndLeavesNoStagedFiles() throws {
-    let mnt = NSTemporaryDirectory() + "strata-full-\(UInt64.random(in: 0...UInt64.max))"
+    let mnt = TestScratch.root + "strata-full-\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
     func sh(_ args: [String]) -> Int32 {
         let p = Process()
@@ -135,7 +136,7 @@ extension CLI {
     guard getuid() == 0, sh(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt]) == 0 else { return }
     defer { _ = sh(["umount", mnt]) }
     let cli = CLI(store: mnt + "/store")
-    let src = NSTemporaryDirectory() + "strata-full-src-\(UInt64.random(in: 0...UInt64.max))"
+    let src = TestScratch.root + "strata-full-src-\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
     try cli.run(["gen", "clicks", "--rows", "300", "--seed", "3", "--out", "\(src)/small.csv"])
     try cli.run(["gen", "clicks", "--rows", "30000", "--seed", "4", "--out", "\(src)/big.csv"])

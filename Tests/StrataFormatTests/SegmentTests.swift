@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 import StrataCore
 @testable import StrataFormat
@@ -59,7 +60,7 @@ func assertSameValues(_ a: [Column], _ b: [Column], _ note: String) {
 }
 
 func tempDir() -> String {
-    let d = NSTemporaryDirectory() + "strata-test-\(UInt64.random(in: 0...UInt64.max))"
+    let d = TestScratch.root + "strata-test-\(UInt64.random(in: 0...UInt64.max))"
     try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
     return d
 }

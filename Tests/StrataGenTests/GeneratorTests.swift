@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataGen
 
@@ -328,7 +329,7 @@ private enum GeneratorGolden {
     #expect(stats.rows == 12000 && stats.bytes == all.count)
     #expect(chunks.count >= 3)
     for c in chunks.dropLast() { #expect(c >= ClickGenerator.chunkSize && c < ClickGenerator.chunkSize + 65536) }
-    let path = NSTemporaryDirectory() + "strata-gen-\(getpid()).csv"
+    let path = TestScratch.root + "strata-gen-\(getpid()).csv"
     defer { try? FileManager.default.removeItem(atPath: path) }
     let s2 = try gen.write(toPath: path)
     #expect(s2 == stats)

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import StrataCore
 import StrataFormat
 import StrataStore
@@ -7,7 +8,7 @@ import StrataText
 
 /// A fresh temporary directory (removed by the caller via `cleanup`).
 func tempDir(_ tag: String = "ingest") -> String {
-    let d = NSTemporaryDirectory() + "strata-\(tag)-\(UUID().uuidString)"
+    let d = TestScratch.root + "strata-\(tag)-\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
     return d
 }

@@ -7,7 +7,7 @@ import StrataStore
 /// Erasure: after `delete(purgeNow:)` no segment file anywhere under the table holds the
 /// erased value, and every other row is intact.
 @Test func erasureLeavesNoTrace() throws {
-    var runner = try SQLLogicRunner()
+    let runner = try SQLLogicRunner()
     _ = try runner.engine.execute("CREATE TABLE clicks (ts TIMESTAMP, visitor_id VARCHAR, n INTEGER) PARTITION BY day(ts) ORDER BY (ts) WITH (codec = 'none')")
     var rows: [String] = []
     for i in 0..<500 {

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 import StrataCore
 import StrataFormat
@@ -155,7 +156,7 @@ enum ReportFixture {
     }
 
     static func makeEngine() throws -> QueryEngine {
-        let dir = NSTemporaryDirectory() + "strata-report-\(UInt64.random(in: 0...UInt64.max))"
+        let dir = TestScratch.root + "strata-report-\(UInt64.random(in: 0...UInt64.max))"
         return try QueryEngine(store: try Store(root: dir), threads: 2)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 import StrataCore
 import StrataFormat
@@ -37,7 +38,7 @@ struct SQLLogicRunner {
     var engine: QueryEngine
 
     init() throws {
-        let dir = NSTemporaryDirectory() + "strata-sqltest-\(UInt64.random(in: 0...UInt64.max))"
+        let dir = TestScratch.root + "strata-sqltest-\(UInt64.random(in: 0...UInt64.max))"
         store = try Store(root: dir)
         engine = try QueryEngine(store: store, threads: 2)
     }
@@ -99,7 +100,7 @@ struct SQLLogicRunner {
     /// Ingests `rows` generated click rows (`strata gen clicks --rows R --seed S`) into `table`
     /// as one batch, through the CSV ingest path.
     func generate(_ table: String, rows: Int, seed: UInt64) throws {
-        let path = NSTemporaryDirectory() + "strata-gen-\(UInt64.random(in: 0...UInt64.max)).csv"
+        let path = TestScratch.root + "strata-gen-\(UInt64.random(in: 0...UInt64.max)).csv"
         var bytes: [UInt8] = []
         try ClickGenerator(options: .init(rows: rows, seed: seed)).write { bytes.append(contentsOf: $0) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))

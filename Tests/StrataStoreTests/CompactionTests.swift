@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 import StrataCore
 import StrataFormat
@@ -86,7 +87,7 @@ func tableRows(_ t: Table) throws -> [[String]] {
 func sortedRows(_ rows: [[String]]) -> [[String]] { rows.sorted { $0.lexicographicallyPrecedes($1) } }
 
 func newStore() throws -> Store {
-    try Store(root: NSTemporaryDirectory() + "strata-compact-\(UInt64.random(in: 0...UInt64.max))")
+    try Store(root: TestScratch.root + "strata-compact-\(UInt64.random(in: 0...UInt64.max))")
 }
 
 /// Ingests `loads` random loads; returns every row ingested.

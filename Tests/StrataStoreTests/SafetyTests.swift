@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 import StrataFormat
 @testable import StrataStore
@@ -197,7 +198,7 @@ func linksInTheStoreAreNeverFollowed(_ which: String) throws {
         p.minSegments = 2
         return p
     }())
-    let outside = NSTemporaryDirectory() + "strata-sentinel-\(UInt64.random(in: 0...UInt64.max))"
+    let outside = TestScratch.root + "strata-sentinel-\(UInt64.random(in: 0...UInt64.max))"
     try FileManager.default.createDirectory(atPath: outside + "/dir", withIntermediateDirectories: true)
     try StoreFS.writeNewFile(outside + "/file", Array("precious".utf8), sync: false)
     for i in 0..<3 { try StoreFS.writeNewFile(outside + "/dir/seg-\(i).seg", Array("precious \(i)".utf8), sync: false) }

@@ -1,11 +1,12 @@
 import Foundation
+import StrataTestSupport
 import Testing
 import StrataCore
 import StrataFormat
 @testable import StrataStore
 
 func tempStore() throws -> Store {
-    let d = NSTemporaryDirectory() + "strata-store-\(UInt64.random(in: 0...UInt64.max))"
+    let d = TestScratch.root + "strata-store-\(UInt64.random(in: 0...UInt64.max))"
     return try Store(root: d)
 }
 

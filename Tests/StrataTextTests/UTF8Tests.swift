@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataText
 
@@ -158,7 +159,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
 @Test func chunkReaderNamesLoneCRWhenTheRowTooLong() throws {
     let text = String(repeating: "a,b\r", count: 100)
-    let dir = NSTemporaryDirectory() + "strata-lonecr-\(UUID().uuidString)"
+    let dir = TestScratch.root + "strata-lonecr-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/mac.csv"
