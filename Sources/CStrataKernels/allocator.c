@@ -11,7 +11,11 @@
 
 void strata_tune_allocator(void) {
 #if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    /* 32 MiB is glibc's largest accepted threshold on 64-bit (HEAP_MAX_SIZE / 2): a larger
+       value is refused, and because the mallopt calls below switch off the dynamic threshold,
+       a refused one left every block of 128 KiB and more to a fresh mmap, zeroed by the
+       kernel on each use. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     mallopt(M_TOP_PAD, 16 << 20);
 #endif

@@ -52,20 +52,62 @@ extension Executor {
             }
             let sk = try SortKeys(w.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() },
                                   descending: w.order.map(\.descending), nullsFirst: w.order.map(\.nullsFirst))
-            if !w.order.isEmpty {
-                for p in 0..<partitions where start[p + 1] - start[p] > 1 {
-                    var part = Array(rows[start[p]..<start[p + 1]])
-                    sk.sort(&part)
-                    rows.replaceSubrange(start[p]..<start[p + 1], with: part)
-                }
-            }
+            let words = w.order.isEmpty ? nil : Executor.sortPartitions(&rows, start, sk)
             let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
-            var ctx = WindowContext(n: n, rows: rows, start: start, sk: sk, hasOrder: !w.order.isEmpty)
-            ctx.computePeers()
-            layouts.append((w, ctx))
+            var ctx = WindowContext(n: n, rows: rows, start: start, sk: sk, hasOrder: !w.order.isEmpty, words: words)
             out.append(try fillWindow(w, &ctx, args, b))
+            layouts.append((w, ctx))
         }
         return out
+    }
+
+    /// Sorts the positions of each partition (`rows[start[p]..<start[p + 1]]`, in row order
+    /// after the counting sort) by the ORDER BY keys, ties by row. When the keys pack into one
+    /// 64-bit word per row, the words are computed once for all rows and returned (position
+    /// order): partitions already in order are left alone, small ones are insertion-sorted in
+    /// place, larger ones sorted as (word, row) pairs in one reused buffer; no allocation per
+    /// partition. Otherwise each partition is sorted in place by comparing the keys.
+    static func sortPartitions(_ rows: inout [Int32], _ start: [Int], _ sk: SortKeys) -> [UInt64]? {
+        let partitions = start.count - 1
+        guard var words = sk.packedKeys(rows) else {
+            rows.withUnsafeMutableBufferPointer { buf in
+                for p in 0..<partitions where start[p + 1] - start[p] > 1 {
+                    var part = UnsafeMutableBufferPointer(rebasing: buf[start[p]..<start[p + 1]])
+                    var sorted = true
+                    for i in 1..<part.count where sk.compare(part[i - 1], part[i]) > 0 { sorted = false; break }
+                    if !sorted { part.sort { sk.less($0, $1) } }
+                }
+            }
+            return nil
+        }
+        var pairs: [(UInt64, Int32)] = []
+        words.withUnsafeMutableBufferPointer { wp in
+            rows.withUnsafeMutableBufferPointer { rp in
+                for p in 0..<partitions {
+                    let lo = start[p], hi = start[p + 1]
+                    guard hi - lo > 1 else { continue }
+                    var sorted = true
+                    for i in lo + 1..<hi where wp[i - 1] > wp[i] { sorted = false; break }
+                    if sorted { continue }
+                    if hi - lo <= 24 {
+                        // insertion sort; rows ascend inside the partition, so equal words keep row order
+                        for i in lo + 1..<hi {
+                            let w = wp[i], r = rp[i]
+                            var j = i
+                            while j > lo && wp[j - 1] > w { wp[j] = wp[j - 1]; rp[j] = rp[j - 1]; j -= 1 }
+                            wp[j] = w
+                            rp[j] = r
+                        }
+                        continue
+                    }
+                    pairs.removeAll(keepingCapacity: true)
+                    for i in lo..<hi { pairs.append((wp[i], rp[i])) }
+                    pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+                    for (k, pr) in pairs.enumerated() { wp[lo + k] = pr.0; rp[lo + k] = pr.1 }
+                }
+            }
+        }
+        return words
     }
 
     static func sameLayout(_ a: WindowSpecBound, _ b: WindowSpecBound) -> Bool {
@@ -79,6 +121,7 @@ extension Executor {
         let rows = c.rows
         switch w.fn {
         case .rowNumber, .rank, .denseRank, .ntile:
+            if w.fn == .rank || w.fn == .denseRank { c.computePeers() }
             var res = [Int64](repeating: 0, count: n)
             var valid: [UInt8]? = nil
             for p in 0..<c.partitions {
@@ -110,6 +153,7 @@ extension Executor {
             v.valid = valid
             return v
         case .percentRank, .cumeDist:
+            c.computePeers()
             var res = [Double](repeating: 0, count: n)
             for p in 0..<c.partitions {
                 let lo = c.start[p], hi = c.start[p + 1]
@@ -348,16 +392,23 @@ struct WindowContext {
     var fs: [Int] = []
     var fe: [Int] = []
 
-    init(n: Int, rows: [Int32], start: [Int], sk: SortKeys, hasOrder: Bool) {
+    /// The packed ORDER BY word of each position, when the keys fit one word.
+    let words: [UInt64]?
+
+    init(n: Int, rows: [Int32], start: [Int], sk: SortKeys, hasOrder: Bool, words: [UInt64]? = nil) {
         self.n = n
         self.rows = rows
         self.start = start
         self.sk = sk
         self.hasOrder = hasOrder
+        self.words = words
     }
 
     /// Peer groups: rows equal on every ORDER BY key (the whole partition without ORDER BY).
+    /// Computed once, by the functions and frames that need them (lag, lead, row_number and
+    /// ntile do not).
     mutating func computePeers() {
+        guard peerStart.count != n else { return }
         peerStart = [Int](repeating: 0, count: n)
         peerEnd = [Int](repeating: 0, count: n)
         for p in 0..<partitions {
@@ -365,7 +416,13 @@ struct WindowContext {
             var i = lo
             while i < hi {
                 var j = i + 1
-                if hasOrder { while j < hi && sk.compare(rows[j], rows[i]) == 0 { j += 1 } } else { j = hi }
+                if !hasOrder {
+                    j = hi
+                } else if let words {
+                    while j < hi && words[j] == words[i] { j += 1 }
+                } else {
+                    while j < hi && sk.compare(rows[j], rows[i]) == 0 { j += 1 }
+                }
                 for k in i..<j { peerStart[k] = i; peerEnd[k] = j }
                 i = j
             }
@@ -422,6 +479,7 @@ struct WindowContext {
     /// Each position's frame `[fs, fe)` (empty when fs >= fe).
     mutating func computeFrames(_ w: WindowSpecBound, eval: Evaluator, _ b: Batch) throws(QueryError) {
         let f = w.frame
+        computePeers()
         fs = [Int](repeating: 0, count: n)
         fe = [Int](repeating: 0, count: n)
         func vec(_ e: BExpr?) throws(QueryError) -> Vec? { try e.map { (x) throws(QueryError) -> Vec in try eval.eval(x, b).flattened() } }
