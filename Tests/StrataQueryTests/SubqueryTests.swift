@@ -90,3 +90,41 @@ import StrataSQL
         #expect(try got("SELECT v FROM a UNION SELECT v FROM b") == Set(a).union(b).sorted())
     }
 }
+
+/// `x IN (SELECT …)` over a table scan with a small key set runs as an IN list in the scan's
+/// filter (EXPLAIN ANALYZE says so); with more keys than the limit it stays a semi join. Both
+/// give the rows a direct evaluation gives, over integer and string keys with NULLs.
+@Test func semiJoinOverAScanRunsAsAFilterWithTheSameRows() throws {
+    var rng = SystemRandomNumberGenerator()
+    for seed in 0..<3 {
+        let n = 9000
+        var lLines: [String] = [], rLines: [String] = []
+        var lk: [Int?] = [], lx: [Int] = [], rk: [Int?] = [], ry: [Int] = []
+        for i in 0..<n {
+            let k: Int? = Int.random(in: 0..<20, using: &rng) == 0 ? nil : Int.random(in: -50...6000, using: &rng)
+            lk.append(k); lx.append(i % 13 + seed)
+            lLines.append("\(k.map(String.init) ?? "NULL")|\(i % 13 + seed)|s\(k.map { String($0 % 300) } ?? "NULL")")
+        }
+        for i in 0..<n {
+            let k: Int? = i % 50 == 0 ? nil : Int.random(in: -50...6000, using: &rng)
+            rk.append(k); ry.append(i)
+            rLines.append("\(k.map(String.init) ?? "NULL")|\(i)")
+        }
+        let r = try joinRunner([("l", "k BIGINT, x BIGINT, s VARCHAR", lLines), ("r", "k BIGINT, y BIGINT", rLines)])
+        for limit in [40, 8500] {
+            let sql = "SELECT x, count(*), sum(k) FROM l WHERE k IN (SELECT k FROM r WHERE y < \(limit)) GROUP BY x ORDER BY x"
+            let keys = Set((0..<limit).compactMap { rk[$0] })
+            var want: [Int: (Int, Int)] = [:]
+            for i in 0..<n { if let k = lk[i], keys.contains(k) { want[lx[i], default: (0, 0)].0 += 1; want[lx[i], default: (0, 0)].1 += k } }
+            let rows = want.keys.sorted().map { "\($0)|\(want[$0]!.0)|\(want[$0]!.1)" }
+            #expect(try joinQuery(r, sql) == rows, "seed \(seed) limit \(limit)")
+            let plan = try joinQuery(r, "EXPLAIN ANALYZE " + sql).joined(separator: "\n")
+            #expect(plan.contains("ran as a filter of the scan: k IN (") == (keys.count <= PlanExecutor.semiFilterLimit), "\(plan)")
+            // string keys: the dictionary path of the IN list
+            let ssql = "SELECT count(*) FROM l WHERE s IN (SELECT 's' || CAST(k % 300 AS VARCHAR) FROM r WHERE y < \(limit))"
+            let skeys = Set((0..<limit).compactMap { rk[$0].map { "s\($0 % 300)" } })
+            let swant = (0..<n).filter { i in lk[i].map { skeys.contains("s\($0 % 300)") } ?? false }.count
+            #expect(try joinQuery(r, ssql) == ["\(swant)"], "seed \(seed) limit \(limit)")
+        }
+    }
+}

@@ -501,6 +501,21 @@ public struct Evaluator: @unchecked Sendable {
                         }
                     }
                 }
+            } else if let lo = set.min(), let hi = set.max(), UInt64(bitPattern: hi &- lo) < 1 << 22 {
+                // a compact range: one bit per value between the smallest and the largest
+                let span = UInt64(bitPattern: hi &- lo)
+                var bits = [UInt64](repeating: 0, count: Int(span >> 6) + 1)
+                for x in set { let o = UInt64(bitPattern: x &- lo); bits[Int(o >> 6)] |= 1 << (o & 63) }
+                bits.withUnsafeBufferPointer { bp in
+                    r.withUnsafeMutableBufferPointer { rp in
+                        v.ints.withUnsafeBufferPointer { p in
+                            for i in 0..<m {
+                                let o = UInt64(bitPattern: p[i] &- lo)
+                                rp[i] = o <= span ? Int64((bp[Int(o >> 6)] >> (o & 63)) & 1) : 0
+                            }
+                        }
+                    }
+                }
             } else {
                 for i in 0..<m { r[i] = set.contains(v.ints[i]) ? 1 : 0 }
             }

@@ -215,6 +215,17 @@ final class PlanExecutor {
             // an unexpected shape (cannot come from the binder): run the lower part on its own
             throw QueryError("internal: cannot run plan shape below \(PlanPrinter.header(pending[0]))", kind: .internal)
         }
+        // a semi join of a table scan with a small key set (`x IN (SELECT …)`, EXISTS):
+        // the set becomes an IN list in the scan's filter, so the scan, the filter and what
+        // is above stay one fused pipeline instead of materializing the scan for a join
+        var semiNode: PlanNode? = nil
+        var semiNote = ""
+        if case .join(let j) = n.op, let (conjunct, note) = try semiJoinAsFilter(n, j) {
+            semiNode = n
+            semiNote = note
+            whereConj.insert(conjunct, at: 0)
+            n = n.inputs[0]
+        }
         // the source
         let source: Source
         var scanNode: PlanNode? = nil
@@ -313,6 +324,9 @@ final class PlanExecutor {
                 if counters.phases > 1 { s.notes.append("read in \(counters.phases) phases (two-phase top-N)") }
             }
             for w in whereNodes { mark(w, counters.scanRows, counters.scanDone) }
+            if let semiNode, let s = record(semiNode, rows: counters.scanRows, since: start, until: counters.scanDone == 0 ? end : counters.scanDone) {
+                s.notes.append(semiNote)
+            }
             mark(aggNode, counters.groups, counters.aggregateDone)
             if let aggNode, let s = stats?[ObjectIdentifier(aggNode)], counters.preselected < counters.groups {
                 s.notes.append("top-N preselection passed \(counters.preselected) of \(counters.groups) groups on")
@@ -331,6 +345,34 @@ final class PlanExecutor {
         }
         return result
     }
+
+    /// Semi joins whose left side is a plain table scan, with one equality key, no residual
+    /// condition and at most `semiFilterLimit` distinct right keys: the right side runs first
+    /// and its keys become `key IN (…)` over the scan (NULL keys never match, as in the join).
+    private func semiJoinAsFilter(_ n: PlanNode, _ j: JoinSpec) throws(QueryError) -> (BExpr, String)? {
+        guard let sq = j.subquery, sq.kind == .semi, j.leftKeys.count == 1, j.residual == nil,
+              case .scan(let s) = n.inputs[0].op, !s.dedup else { return nil }
+        let keyType = j.rightKeys[0].type
+        switch keyType {
+        case .bigint, .varchar, .timestamp, .date, .boolean: break
+        default: return nil
+        }
+        let r = try run(n.inputs[1])
+        let k = try executor.eval.eval(j.rightKeys[0], Batch(columns: r.columns.map { $0 as Vec? }, count: r.count)).flattened()
+        var seen = Set<Value>()
+        var values: [Value] = []
+        for i in 0..<r.count where !k.isNull(i) {
+            let v = k.value(i)
+            if seen.insert(v).inserted {
+                values.append(v)
+                if values.count > PlanExecutor.semiFilterLimit { return nil }
+            }
+        }
+        let note = "ran as a filter of the scan: \(ExprText.expr(j.leftKeys[0], n.inputs[0].names)) IN (\(values.count) value\(values.count == 1 ? "" : "s"))"
+        return (.inList(j.leftKeys[0], values, negated: false), note)
+    }
+
+    static let semiFilterLimit = 4096
 
     /// Orders join pairs by left row, then right row (stable radix sort of packed pairs).
     static func sortPairs(_ li: inout [Int32], _ ri: inout [Int32]) {

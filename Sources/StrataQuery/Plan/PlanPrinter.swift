@@ -113,7 +113,12 @@ struct PlanPrinter {
             var s = "algorithm: hash join, \(j.algorithm.rawValue), build \(j.buildLeft ? "left" : "right")"
             if j.algorithm == .nestedLoop { s = "algorithm: nested loop" }
             if j.uniqueRight { s += " (unique keys: at most one partner per left row)" }
-            lines.append(more + s)
+            if let notes = st?.notes, !notes.isEmpty {
+                // run another way (a semi join as a filter of the scan): what ran, not the plan
+                for note in notes { lines.append(more + note) }
+            } else {
+                lines.append(more + s)
+            }
         case .cte(let def):
             if !def.materialize { node(def.plan, depth + 1) } else { ctes.append(def) }
         default:
