@@ -23,7 +23,8 @@ void strata_tune_allocator(void) {
 
 void strata_use_huge_pages(char *const argv[]) {
 #if defined(__GLIBC__) && defined(__linux__)
-    if (getenv("STRATA_NO_HUGEPAGES") != NULL) return;
+    const char *opt = getenv("STRATA_HUGEPAGES");
+    if (opt == NULL || strcmp(opt, "1") != 0) return;
     const char *tunables = getenv("GLIBC_TUNABLES");
     if (tunables != NULL && strstr(tunables, "glibc.malloc.hugetlb") != NULL) return;
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");

@@ -15,13 +15,13 @@ uint32_t strata_crc32c(uint32_t crc, const void *data, size_t length);
    10-20% faster and peak memory unchanged (compaction of the 10M-row benchmark store: 693 vs
    704 MiB). Called once by the CLI at start; a no-op without glibc. */
 void strata_tune_allocator(void);
-/* Large aggregations touch hundreds of MiB of fresh memory; with 4 KiB pages the kernel takes
-   one fault per page (about 100K for daily-clicks on 10M rows, 15% of its CPU time). glibc
-   (2.35+) backs its heap with transparent huge pages when the tunable glibc.malloc.hugetlb=1 is
-   set, which it reads only at process start: when the kernel offers THP ("madvise" or
-   "always") and the tunable is not set, this re-executes the program (/proc/self/exe, same
-   argv and environment) with it added. Returns only when it does not re-execute (no glibc or
-   Linux, THP off, tunable already set, STRATA_NO_HUGEPAGES set, or exec failed). */
+/* Opt-in (STRATA_HUGEPAGES=1): glibc (2.35+) backs its heap with transparent huge pages when
+   the tunable glibc.malloc.hugetlb=1 is set, which it reads only at process start, so this
+   re-executes the program (/proc/self/exe, same argv and environment) with it added when the
+   kernel offers THP. Off by default since the allocator keeps blocks up to 32 MiB in its heap
+   (strata_tune_allocator): on these virtual machines a fresh 2 MiB page costs far more than it
+   saves (sessionization over 10M rows took twice the CPU time, the reports 1.6x), and the
+   re-execution doubled the start-up time. Returns only when it does not re-execute. */
 void strata_use_huge_pages(char *const argv[]);
 /* Hints that `p` will be read soon (hash-table probes issue it a few rows ahead). */
 static inline void strata_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
