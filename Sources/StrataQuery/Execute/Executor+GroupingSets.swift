@@ -58,7 +58,8 @@ extension Executor {
             w.sawRows = true
             let wi = slots[ObjectIdentifier(w)]!
             // each key encoded once (a word and a NULL flag per row), copied into every set's rows
-            let keyWords = try plan.groups.map { (g) throws(QueryError) -> ([Int64], [Int64]) in keys.words(try self.eval.eval(g, b), n: n) }
+            let keyVecs = try plan.groups.map { (g) throws(QueryError) -> Vec in try self.eval.eval(g, b) }
+            var encoded: [([Int64], [Int64])]? = nil
             let args = try plan.aggs.map { (a) throws(QueryError) -> [Vec] in
                 try a.args.map { (x) throws(QueryError) -> Vec in try self.eval.eval(x, b) }
             }
@@ -70,6 +71,18 @@ extension Executor {
                 let set = sets[s]
                 let table = tables[wi][fi]
                 let width = set.count + 1
+                let direct = gids.withUnsafeMutableBufferPointer { gp in
+                    DictionaryGroups.groupIds(set.map { keyVecs[$0] }, n: n, table: table, width: width, keys: keys, into: gp.baseAddress!)
+                }
+                if direct {
+                    for (ai, acc) in states[wi][fi].enumerated() {
+                        acc.grow(table.count)
+                        acc.update(gids, args[ai], masks[ai], keys)
+                    }
+                    continue
+                }
+                if encoded == nil { encoded = keyVecs.map { keys.words($0, n: n) } }
+                let keyWords = encoded!
                 var rowKeys = [Int64](repeating: 0, count: n * width)
                 rowKeys.withUnsafeMutableBufferPointer { rk in
                     for (j, k) in set.enumerated() {

@@ -461,19 +461,24 @@ final class Executor: @unchecked Sendable {
                     _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
                 } }
             } else {
-                // every word is written below: no zero fill
-                var rowKeys = [Int64](unsafeUninitializedCapacity: n * width) { _, c in c = n * width }
-                var nulls = [Int64](repeating: 0, count: n)
-                for (k, g) in plan.groups.enumerated() {
-                    let v = try self.eval.eval(g, b)
-                    keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+                let vs = try plan.groups.map { (g) throws(QueryError) -> Vec in try self.eval.eval(g, b) }
+                let done = gids.withUnsafeMutableBufferPointer { gp in
+                    DictionaryGroups.groupIds(vs, n: n, table: table, width: width, keys: keys, into: gp.baseAddress!)
                 }
-                rowKeys.withUnsafeMutableBufferPointer { kp in nulls.withUnsafeBufferPointer { np in
-                    for r in 0..<n { kp[r * width + width - 1] = np[r] }
-                } }
-                rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
-                    _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
-                } }
+                if !done {
+                    // every word is written below: no zero fill
+                    var rowKeys = [Int64](unsafeUninitializedCapacity: n * width) { _, c in c = n * width }
+                    var nulls = [Int64](repeating: 0, count: n)
+                    for (k, v) in vs.enumerated() {
+                        keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+                    }
+                    rowKeys.withUnsafeMutableBufferPointer { kp in nulls.withUnsafeBufferPointer { np in
+                        for r in 0..<n { kp[r * width + width - 1] = np[r] }
+                    } }
+                    rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
+                        _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
+                    } }
+                }
             }
             for s in w.states {
                 s.grow(table.count)
