@@ -19,6 +19,8 @@ struct CLIError: Error {
         case user = 1
         case corrupt = 2
         case ioOrInternal = 3
+        /// Stopped by Ctrl-C (SIGINT): 128 + SIGINT, as a shell reports it.
+        case cancelled = 130
     }
 
     /// Decides the exit code.
@@ -70,6 +72,7 @@ struct CLIError: Error {
         case .user: .user
         case .corrupt: .corrupt
         case .internal: .ioOrInternal
+        case .cancelled: .cancelled
         }
         self.init(kind, e.message, details: e.detail.isEmpty ? [] : e.detail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
                   cause: e)

@@ -39,6 +39,9 @@ extension EngineError {
         case .user: kind = .user
         case .corrupt: kind = .corrupt
         case .internal: kind = .internal
+        case .cancelled:
+            self.init(kind: .cancelled, message: "cancelled", detail: "", cause: q)
+            return
         }
         self.init(kind: kind, message: (q.kind == .corrupt ? "corrupt data: " : "error: ") + q.message,
                   detail: sql.isEmpty ? "" : EngineError.caret(sql, q.offset), offset: q.offset, cause: q)
