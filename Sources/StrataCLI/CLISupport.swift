@@ -63,6 +63,7 @@ struct CLIError: Error {
         case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message, cause: e)
         case .corrupt: self = .corrupt(e.message, cause: e)
         case .io: self.init(.ioOrInternal, "i/o error: " + e.message, cause: e)
+        case .cancelled: self.init(.cancelled, e.message, cause: e)
         }
     }
 
@@ -86,6 +87,7 @@ struct CLIError: Error {
         case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message, cause: e)
         case .corrupt: self = .corrupt(e.message, cause: e)
         case .io: self.init(e.message.contains("cannot open") ? .user : .ioOrInternal, "error: " + e.message, cause: e)
+        case .cancelled: self.init(.cancelled, e.message, cause: e)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataCore
 import StrataIngest
 import StrataStore
 import StrataText
@@ -71,16 +72,25 @@ struct IngestCommand: ParsableCommand {
         o.keepIP = keepIp
         if let threads { o.threads = max(1, threads) }
         o.quiet = quiet
-        let progress = !quiet && isatty(2) != 0 ? ProgressBar() : nil
+        let progress = ProgressLine.enabled(quiet: quiet) ? ProgressBar() : nil
         if let progress { o.progress = { b, t, r in progress.update(bytes: b, total: t, rows: r) } }
+        // Ctrl-C stops at the next chunk: nothing is committed (exit 130)
+        let flag = Interruption()
+        o.interruption = flag
         let summary: IngestSummary
         do throws(IngestError) {
-            summary = try Ingestor.ingest(store: store, table: table, files: files, options: o)
+            summary = try Interrupts.catching(flag) { () throws(IngestError) in
+                try Ingestor.ingest(store: store, table: table, files: files, options: o)
+            }
         } catch {
             progress?.finish()
             throw CLIError(error)
         }
         progress?.finish()
+        if let error = summary.compactionError, error.kind == .cancelled {
+            // the batch is committed; the automatic compaction after it stopped
+            throw CLIError(.cancelled, "cancelled: loaded \(plural(summary.rowsLoaded, "row")) into \(table) (committed); the automatic compaction that followed was stopped and committed nothing")
+        }
         if let error = summary.compactionError {
             FileHandle.standardError.write("warning: automatic compaction skipped: \(error.message)\n".data(using: .utf8)!)
         }

@@ -54,6 +54,8 @@ public final class QueryEngine: @unchecked Sendable {
 
     /// Asks the running statement to stop (Ctrl-C in the shell, a timeout): thread-safe.
     public func interrupt() { interruption.raise() }
+    /// Blocks scanned of the blocks to scan by the running statement (for a progress display).
+    public let progress = QueryProgress()
 
     public init(store: Store, timeZone: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(EngineError) {
         self.store = store
@@ -84,6 +86,7 @@ public final class QueryEngine: @unchecked Sendable {
     public func run(_ statement: Statement, sql: String) throws(EngineError) -> StatementResult {
         let start = DispatchTime.now().uptimeNanoseconds
         interruption.reset()
+        progress.reset()
         func done(_ r: ResultSet, query: Bool) -> StatementResult {
             StatementResult(result: r, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, isQuery: query)
         }
@@ -225,6 +228,7 @@ public final class QueryEngine: @unchecked Sendable {
         var eval = Evaluator(timeZone: timeZone)
         eval.interruption = interruption
         let ex = Executor(eval: eval, threads: threads)
+        ex.progress = progress
         let binder = Binder(store: store, eval: ex.eval)
         let plan = Optimizer.optimize(try binder.plan(q), ex.eval)
         return (plan, binder, ex)

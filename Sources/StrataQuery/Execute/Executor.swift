@@ -66,6 +66,8 @@ final class Executor: @unchecked Sendable {
     let eval: Evaluator
     let threads: Int
     let interner = StringInterner()
+    /// Blocks scanned, for a progress display (set by the engine).
+    var progress: QueryProgress?
 
     init(eval: Evaluator, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.eval = eval
@@ -189,6 +191,7 @@ final class Executor: @unchecked Sendable {
             }
         case .table(let snap):
             let units = try self.units(plan, snap)
+            progress?.add(blocks: units.count)
             let lock = NSLock()
             var next = 0
             let readers: [SegmentReader]
@@ -210,6 +213,7 @@ final class Executor: @unchecked Sendable {
                         try self.eval.checkInterrupt()
                         let r = readers[u.segment]
                         let n = r.footer.rows(inBlock: u.block)
+                        self.progress?.blockRead(rows: n)
                         var cols = [Vec?](repeating: nil, count: typeOf.count)
                         var loaded: [(BlockVector, Vec)] = []
                         // decoded buffers go back to their block vectors for the next block
