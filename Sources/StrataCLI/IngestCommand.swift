@@ -103,9 +103,10 @@ struct IngestCommand: ParsableCommand {
         if summary.skippedAsDuplicate {
             err += "skipped: batch \(summary.batchID) was already loaded into \(table) (use --force to load it again)\n"
         } else {
-            err += String(format: "loaded %d rows (%d rejected) into %@: %d partitions, %d segments, %.2f s, %.0f rows/s\n",
-                          summary.rowsLoaded, summary.rowsRejected, table, summary.partitionsTouched, summary.segmentsWritten,
-                          summary.seconds, summary.rowsPerSecond)
+            err += "loaded \(summary.rowsLoaded == 1 ? "1 row" : "\(summary.rowsLoaded) rows") (\(summary.rowsRejected) rejected) into \(table): "
+                + "\(summary.partitionsTouched == 1 ? "1 partition" : "\(summary.partitionsTouched) partitions"), "
+                + "\(summary.segmentsWritten == 1 ? "1 segment" : "\(summary.segmentsWritten) segments"), "
+                + String(format: "%.2f s, %.0f rows/s\n", summary.seconds, summary.rowsPerSecond)
         }
         if let compaction = summary.compaction { err += "auto-compaction: \(compaction.description)\n" }
         FileHandle.standardError.write(err.data(using: .utf8)!)

@@ -1,0 +1,99 @@
+import Foundation
+import StrataTestSupport
+import Testing
+
+// Small things a new user runs into (issue 18): a missing store, --version, completion
+// scripts, --show-sql with --out, impossible dates, help text wrapping, plurals.
+
+@Suite struct SmallThingsCLITests {
+    @Test func queryAgainstAMissingStoreSaysSoAndCreatesNothing() throws {
+        let cli = CLI()
+        var r = try cli.run(["query", "SELECT 1"])
+        #expect(r.code == 1)
+        #expect(r.err.hasPrefix("error: store '\(cli.store)' does not exist (create it with --create"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: cli.store))
+        // --create creates it; so does a statement that creates something (the benchmark's contract)
+        r = try cli.run(["query", "--create", "--format", "csv", "SELECT 1 AS x"])
+        #expect(r.code == 0 && r.out == "x\n1\n", "\(r.err)")
+        let other = CLI()
+        r = try other.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, n INTEGER) PARTITION BY month(ts) ORDER BY (ts)"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(try other.run(["tables"]).out == "clicks\n")
+    }
+
+    @Test func versionAndCompletionScripts() throws {
+        let cli = CLI()
+        let v = try cli.run(["--version"])
+        #expect(v.code == 0)
+        #expect(v.out.hasPrefix("strata 0.9.0 (segment format "), "\(v.out)")
+        for (shell, marker) in [("bash", "-F _strata strata"), ("zsh", "#compdef strata"), ("fish", "complete -c 'strata'")] {
+            let r = try cli.run(["--generate-completion-script", shell])
+            #expect(r.code == 0, "\(shell): \(r.err)")
+            #expect(r.out.contains(marker), "\(shell) script lacks '\(marker)'")
+            #expect(r.out.contains("ingest") && r.out.contains("compact"), "\(shell) script lacks subcommands")
+        }
+    }
+
+    @Test func showSqlNeverGoesIntoTheOutputFile() throws {
+        let cli = CLI()
+        let csv = cli.store + "-clicks.csv"
+        #expect(try cli.run(["gen", "clicks", "--rows", "200", "--out", csv]).code == 0)
+        #expect(try cli.run(["ingest", "clicks", csv]).code == 0)
+        for format in ["table", "csv"] {
+            let out = cli.store + "-report.\(format)"
+            let r = try cli.run(["report", "clicks", "traffic-sources", "--show-sql", "--format", format, "--out", out])
+            #expect(r.code == 0, "\(r.err)")
+            let file = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(!file.contains("SELECT"), "SQL in the \(format) file: \(file)")
+            #expect(r.err.contains("SELECT"), "the SQL goes to stderr")
+            #expect(r.out.isEmpty)
+        }
+    }
+
+    @Test func impossibleDatesAreNamed() throws {
+        let cli = CLI()
+        try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, link_id INTEGER, source VARCHAR, visitor_id VARCHAR, revenue DOUBLE)"])
+        var r = try cli.run(["report", "clicks", "daily-clicks", "--from", "2024-02-30"])
+        #expect(r.code == 1)
+        #expect(r.err == "error: --from: 2024-02-30 does not exist (February 2024 has 29 days)\n", "\(r.err)")
+        r = try cli.run(["report", "clicks", "daily-clicks", "--to", "2023-02-29 10:00"])
+        #expect(r.err == "error: --to: 2023-02-29 does not exist (February 2023 has 28 days)\n", "\(r.err)")
+        r = try cli.run(["report", "clicks", "daily-clicks", "--from", "2024-13-01"])
+        #expect(r.err == "error: --from: 2024-13-01 does not exist (there is no month 13)\n", "\(r.err)")
+        r = try cli.run(["report", "clicks", "daily-clicks", "--from", "yesterday"])
+        #expect(r.err.hasPrefix("error: --from must be YYYY-MM-DD"), "\(r.err)")
+    }
+
+    /// Every command's help at 80 columns: the prose lines (all but USAGE, which the argument
+    /// parser does not wrap) fit, and no line breaks inside a bracketed form or mid-sentence
+    /// before a lowercase continuation of a hard-wrapped source line.
+    @Test func helpTextsWrapAtWordBoundaries() throws {
+        let cli = CLI()
+        let commands = ["", "query", "ingest", "gen", "tables", "describe", "stats", "inspect", "verify", "bench", "gc",
+                        "compact", "retention", "delete", "report", "repair"]
+        for c in commands {
+            let p = cli.process((c.isEmpty ? [] : [c]) + ["--help"])
+            p.environment!["COLUMNS"] = "80"
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            for line in text.split(separator: "\n") where !line.hasPrefix("USAGE:") {
+                #expect(line.count <= 80, "strata \(c) --help: line of \(line.count) columns: \(line)")
+                #expect(!line.hasSuffix("["), "strata \(c) --help: broken inside brackets: \(line)")
+            }
+            #expect(!text.contains("(default UTC). (default: UTC)"))
+        }
+    }
+
+    @Test func ingestSummaryPluralises() throws {
+        let cli = CLI()
+        let csv = cli.store + "-one.csv"
+        try "ts,n\n2024-01-01 10:00:00,1\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let r = try cli.run(["ingest", "t", csv])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.contains("loaded 1 row (0 rejected) into t: 1 partition, 1 segment, "), "\(r.err)")
+    }
+}
