@@ -97,8 +97,7 @@ struct IngestCommand: ParsableCommand {
         if quiet { return }
         var err = ""
         if let def = summary.createdTable {
-            err += "created table \(def.name) (\(def.columns.map { "\($0.name) \($0.type.sqlName)" }.joined(separator: ", ")))"
-            err += " PARTITION BY \(def.granularity.rawValue)(\(def.timeColumn ?? "-")) ORDER BY (\(def.sortKey.joined(separator: ", ")))\n"
+            err += "created table: \(def.createStatement)\n"
         }
         if summary.skippedAsDuplicate {
             err += "skipped: batch \(summary.batchID) was already loaded into \(table) (use --force to load it again)\n"

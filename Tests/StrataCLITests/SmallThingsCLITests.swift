@@ -96,4 +96,26 @@ import Testing
         #expect(r.code == 0, "\(r.err)")
         #expect(r.err.contains("loaded 1 row (0 rejected) into t: 1 partition, 1 segment, "), "\(r.err)")
     }
+
+    /// The DDL `describe` prints (and ingest's "created table:" line) parses and recreates the
+    /// table: with no timestamp column (no PARTITION BY), and with partitioning and options.
+    @Test func printedDDLRoundTrips() throws {
+        let cli = CLI()
+        let csv = cli.store + "-plain.csv"
+        try "id,name,score\n1,a,0.5\n2,b,1.5\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let ing = try cli.run(["ingest", "plain", csv])
+        #expect(ing.code == 0, "\(ing.err)")
+        #expect(ing.err.hasPrefix("created table: CREATE TABLE plain (id BIGINT, name VARCHAR, score DOUBLE) WITH ("), "\(ing.err)")
+        #expect(try cli.run(["query", "CREATE TABLE timed (ts TIMESTAMP NOT NULL, label VARCHAR, n INTEGER) PARTITION BY month(ts) ORDER BY (n, ts) WITH (codec = 'zstd', level = 5, retention = '90d')"]).code == 0)
+        for table in ["plain", "timed"] {
+            let d = try cli.run(["describe", table])
+            let ddl = try #require(d.out.split(separator: "\n").first { $0.hasPrefix("ddl: ") }, "\(d.out)\(d.err)").dropFirst(5)
+            #expect(!ddl.contains("none") && !ddl.contains("(-)"), "\(ddl)")
+            let other = CLI()
+            let r = try other.run(["query", String(ddl)])
+            #expect(r.code == 0, "\(table): \(ddl) -> \(r.err)")
+            let again = try other.run(["describe", table])
+            #expect(again.out == d.out, "\(table) differs after the round trip")
+        }
+    }
 }
