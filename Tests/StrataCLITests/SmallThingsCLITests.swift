@@ -118,4 +118,13 @@ import Testing
             #expect(again.out == d.out, "\(table) differs after the round trip")
         }
     }
+
+    /// EXPLAIN shows pruning bounds on a TIMESTAMP column as timestamps, not microseconds.
+    @Test func explainPruningBoundsAreTimestamps() throws {
+        let cli = CLI()
+        #expect(try cli.run(["query", "CREATE TABLE ev (ts TIMESTAMP, n BIGINT) PARTITION BY day(ts)"]).code == 0)
+        let r = try cli.run(["query", "EXPLAIN SELECT count(*) FROM ev WHERE ts >= '2024-01-01' AND ts < TIMESTAMP '2024-02-01'"])
+        #expect(r.out.contains("prune: ts >= 2024-01-01 00:00:00 AND ts <= 2024-01-31 23:59:59.999999"), "\(r.out)")
+        #expect(!r.out.contains("1704067200000000"))
+    }
 }
