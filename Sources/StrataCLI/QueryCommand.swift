@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import StrataQuery
+import StrataSQL
+import StrataStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,15 +19,14 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Read SQL from a file.") var file: String?
     @Option(name: .long, help: "Session time zone for truncation and extraction (e.g. Europe/Berlin).") var tz: String?
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
+    @Flag(name: .long, help: "Create the store directory when it does not exist (a CREATE TABLE or CREATE VIEW statement creates it too).") var create = false
+    @Flag(name: .long, help: "No progress line on stderr for long queries.") var quiet = false
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
     func run() throws(CLIError) {
         guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
             throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson)")
         }
-        let store = try storeOption.open()
-        let engine: QueryEngine
-        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
         var text = sql
         if let file {
             guard let data = FileManager.default.contents(atPath: file), let s = String(data: data, encoding: .utf8) else {
@@ -36,20 +37,54 @@ struct QueryCommand: ParsableCommand {
         if text == nil && isatty(0) == 0 {
             text = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) ?? ""
         }
+        // a missing store is created only on request: --create, or a statement that creates
+        let creates = create || QueryCommand.createsSomething(text ?? "")
+        let root = Store.defaultRoot(storeOption.store)
+        if !creates && !FileManager.default.fileExists(atPath: root) {
+            throw CLIError.user("store '\(root)' does not exist (create it with --create, or with a CREATE TABLE statement; --store DIR or $STRATA_STORE choose another)")
+        }
+        let store = try storeOption.open(create: creates)
+        let engine: QueryEngine
+        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
         guard let text else {
             var shell = Shell(engine: engine, format: fmt)
             shell.run()
             return
         }
         // each statement's output is written as soon as it has run: a later failing statement
-        // does not hide what the earlier ones did
+        // does not hide what the earlier ones did. Ctrl-C cancels the running statement (exit
+        // 130); a statement running over a second shows its progress on a terminal.
+        let progress = ProgressLine.enabled(quiet: quiet) ? QueryProgressDisplay(engine: engine) : nil
+        progress?.start()
+        defer { progress?.stop() }
         do throws(EngineError) {
-            try engine.execute(text) { r in
-                let start = DispatchTime.now().uptimeNanoseconds
-                if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
-                if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
+            try Interrupts.catching(engine.interruption) { () throws(EngineError) in
+                try engine.execute(text) { r in
+                    progress?.pause()
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
+                    if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
+                    // Ctrl-C between two statements: the next one is not started
+                    if Interrupts.wasPressed { progress?.stop(); StrataMain.fail(CLIError(.cancelled, "cancelled")) }
+                    progress?.resume()
+                }
             }
-        } catch { throw CLIError(error) }
+        } catch {
+            progress?.stop()
+            throw CLIError(error)
+        }
+    }
+
+    /// Whether `sql` holds a statement that creates a table or a view (which may create the
+    /// store directory too). SQL that does not parse creates nothing.
+    static func createsSomething(_ sql: String) -> Bool {
+        guard let statements = try? parseScript(sql) else { return false }
+        return statements.contains {
+            switch $0 {
+            case .createTable, .createView: return true
+            default: return false
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@ extension Executor {
         // windows with the same PARTITION BY and ORDER BY share one partitioning and sort
         var layouts: [(WindowSpecBound, WindowContext)] = []
         for w in specs {
+            try eval.checkInterrupt()
             if let (_, shared) = layouts.first(where: { Executor.sameLayout($0.0, w) }) {
                 let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
                 var ctx = shared
@@ -53,6 +54,7 @@ extension Executor {
             let sk = try SortKeys(w.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() },
                                   descending: w.order.map(\.descending), nullsFirst: w.order.map(\.nullsFirst))
             let words = w.order.isEmpty ? nil : Executor.sortPartitions(&rows, start, sk)
+            try eval.checkInterrupt()
             let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
             var ctx = WindowContext(n: n, rows: rows, start: start, sk: sk, hasOrder: !w.order.isEmpty, words: words)
             out.append(try fillWindow(w, &ctx, args, b))
@@ -520,6 +522,7 @@ struct WindowContext {
             gstart.reserveCapacity(n + 1)
         }
         for p in 0..<partitions {
+            if p & 0xFF == 0 { try eval.checkInterrupt() }
             let lo = start[p], hi = start[p + 1]
             var g0 = 0
             if f.unit == .groups {
