@@ -12,7 +12,8 @@ public struct Strata: ParsableCommand {
         discussion: "Exit codes: 0 success, 1 user error, 2 corrupt data found, 3 internal error.",
         subcommands: [QueryCommand.self, IngestCommand.self, GenCommand.self, TablesCommand.self, DescribeCommand.self,
                       StatsCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self, GCCommand.self,
-                      CompactCommand.self, RetentionCommand.self, DeleteCommand.self, ReportCommand.self, RepairCommand.self])
+                      CompactCommand.self, RetentionCommand.self, DeleteCommand.self, ReportCommand.self, RepairCommand.self,
+                      ExportCommand.self])
 
     public init() {}
 }

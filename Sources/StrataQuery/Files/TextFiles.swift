@@ -235,7 +235,7 @@ enum TextFileReader {
                               delimiter: delimiter, jsonArray: false)
         }
         let rows = try csvSample(path, delimiter: delimiter, o, limit: o.sampleRows)
-        let width = rows.map(\.count).max() ?? 0
+        let width = rows.first?.count ?? 0
         if width == 0 { throw QueryError("\(path): the file is empty (no columns to read; give columns={'name': 'TYPE', ...})") }
         func detect(_ body: ArraySlice<[[UInt8]?]>) -> [DataType] {
             var mask = [UInt8](repeating: 0xFF, count: width), saw = [Bool](repeating: false, count: width)
