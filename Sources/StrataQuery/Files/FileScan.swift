@@ -186,7 +186,7 @@ extension Binder {
         case "read_ndjson", "read_ndjson_auto": format = .ndjson
         case "read_parquet", "parquet_scan": format = .parquet
         default:
-            let p = patterns.first ?? ""
+            let p = patterns.first.map { FileGlob.braces($0)[0] } ?? ""
             guard let f = FileFormat.fromPath(p) else {
                 throw QueryError("cannot tell the format of '\(p)' from its extension (.csv, .tsv, .json, .ndjson, .jsonl, .parquet, optionally .gz or .zst); use read_csv(...), read_json(...) or read_parquet(...)", offset: at)
             }

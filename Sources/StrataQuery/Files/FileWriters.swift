@@ -56,6 +56,12 @@ public enum FileWriter {
 
     static func write(_ rel: Relation, to path: String, options o: FileWriteOptions, threads: Int) throws(QueryError) -> Int {
         let tmp = temporaryName(for: path)
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent) {
+            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+                throw QueryError("cannot create directory '\(parent)': \(error.localizedDescription)")
+            }
+        }
         do throws(QueryError) {
             if let w = try FileFormat.columnarWriter(o.format) {
                 var extra = o.extra

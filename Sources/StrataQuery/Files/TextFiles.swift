@@ -405,7 +405,7 @@ enum TextFileReader {
     }
 
     static func jsonSchema(_ path: String, _ o: TextReadOptions) throws(QueryError) -> TextSchema {
-        let array = o.format == .json ? try isJSONArray(path) : false
+        let array = try isJSONArray(path)
         if let cols = o.columns {
             return TextSchema(names: cols.map(\.name), types: cols.map(\.type), header: false, delimiter: 0, jsonArray: array)
         }
@@ -502,7 +502,8 @@ enum TextFileReader {
             for (i, n) in s.names.enumerated() where index[n] == nil { index[n] = i }
             let buf = JSONObjectBuffer()
             var seen = [Int](repeating: -1, count: needed.count)
-            try forEachObject(path, array: s.jsonArray, limit: -1) { (bytes, line) throws(QueryError) in
+            // each file by its content: a JSON array or one object per line
+            try forEachObject(path, array: try isJSONArray(path), limit: -1) { (bytes, line) throws(QueryError) in
                 do throws(JSONError) {
                     guard try JSONLineScanner.scan(bytes, lineNumber: line, into: buf) else { return }
                 } catch { throw jsonError(error, path) }
