@@ -129,6 +129,11 @@ private struct FileFixture {
     #expect(e3.contains("bad/quote.csv:2") && e3.contains("quote"), "\(e3)")
     let e4 = f.error("SELECT * FROM '$D/bad/json.ndjson'")
     #expect(e4.contains("bad/json.ndjson:2:"), "\(e4)")
+    // a later file with other columns is refused, not read shifted
+    try f.write("bad/two/a.csv", "a,b\n1,2\n")
+    try f.write("bad/two/b.csv", "b,a\n3,4\n")
+    let e5 = f.error("SELECT * FROM '$D/bad/two/*.csv'")
+    #expect(e5.contains("bad/two/b.csv:1: the header (b, a) differs from the first file's (a, b)"), "\(e5)")
     // with every row sampled the column is text, not an error
     #expect(try f.rows("SELECT count(*) FROM read_csv('$D/bad/price.csv', sample_size = -1) WHERE price = 'abc'") == [["1"]])
 }

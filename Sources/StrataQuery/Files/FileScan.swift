@@ -101,18 +101,33 @@ final class FileScanSpec {
         var parts: [[Vec]] = []
         var total = 0
         let columnar = try FileFormat.columnarReader(format)
-        for f in which {
-            let path = files[f]
-            var vecs: [Vec]
-            let rows: Int
-            if let columnar {
-                let (cols, n) = try columnar.read(path: path, columns: fileNeeded)
-                vecs = zip(cols, fileNeeded).map { FileScanSpec.vector($0, fileTypes[$1], n) }
-                rows = n
-            } else {
-                guard let text else { throw QueryError("internal: no schema for \(path)", kind: .internal) }
-                (vecs, rows) = try TextFileReader.read(path, text, options, needed: fileNeeded)
+        // the files are parsed in parallel (one file per thread), assembled in file order
+        let read = UnsafeMutableBufferPointer<Result<([Vec], Int), QueryError>?>.allocate(capacity: which.count)
+        read.initialize(repeating: nil)
+        defer { read.deinitialize(); read.deallocate() }
+        let files = self.files, fileTypes = self.fileTypes, text = self.text, options = self.options
+        nonisolated(unsafe) let out = read
+        ParallelWork.forEach(which.count, workers: which.count > 1 ? ex.threads : 1) { i, _ in
+            let path = files[which[i]]
+            do throws(QueryError) {
+                if let columnar {
+                    let (cols, n) = try columnar.read(path: path, columns: fileNeeded)
+                    out[i] = .success((zip(cols, fileNeeded).map { FileScanSpec.vector($0, fileTypes[$1], n) }, n))
+                } else {
+                    guard let text else { throw QueryError("internal: no schema for \(path)", kind: .internal) }
+                    out[i] = .success(try TextFileReader.read(path, text, options, needed: fileNeeded))
+                }
+            } catch {
+                out[i] = .failure(error)
             }
+        }
+        for (i, f) in which.enumerated() {
+            let (vecs, rows): ([Vec], Int)
+            switch read[i]! {
+            case .success(let r): (vecs, rows) = r
+            case .failure(let e): throw e
+            }
+            let path = files[f]
             var out: [Vec] = []
             var k = 0
             for c in 0..<fileNames.count {

@@ -35,6 +35,8 @@ struct TextSchema: Sendable {
     var delimiter: UInt8
     /// JSON: the file is one array of objects (else NDJSON).
     var jsonArray: Bool
+    /// CSV with a header: the first file's header fields, which every file must repeat.
+    var headerFields: [String]? = nil
 }
 
 /// Candidate-type bits of a text value: the rule of StrataIngest's SchemaDetection.candidates
@@ -295,7 +297,9 @@ enum TextFileReader {
             names.append(n)
         }
         for i in 0..<width { if let t = o.types[names[i].lowercased()] { types[i] = t } }
-        return TextSchema(names: names, types: types, header: header, delimiter: delimiter, jsonArray: false)
+        var s = TextSchema(names: names, types: types, header: header, delimiter: delimiter, jsonArray: false)
+        if header { s.headerFields = rows[0].map { $0.map { String(decoding: $0, as: UTF8.self) } ?? "" } }
+        return s
     }
 
     static func isNull(_ f: [UInt8], _ o: TextReadOptions) -> Bool {
@@ -477,7 +481,21 @@ enum TextFileReader {
                         try CSVScanner.scan(chunk.bytes, range: piece.range, firstLine: piece.firstLine, dialect: dialect, into: buf)
                     } catch { throw csvError(error, path) }
                     for row in buf.rows {
-                        if skip { skip = false; continue }
+                        if skip {
+                            skip = false
+                            if let expected = s.headerFields {
+                                // a file of the scan with other columns than the first is an error, not shifted data
+                                let got = buf.fields(of: row).map { f -> String in
+                                    var b = f.bytes(in: chunk.bytes)
+                                    if f.needsUnescape { b = scratch.unescape(b, quote: o.quote) }
+                                    return String(decoding: b, as: UTF8.self)
+                                }
+                                if got != expected {
+                                    throw QueryError("\(path):\(row.line): the header (\(got.joined(separator: ", "))) differs from the first file's (\(expected.joined(separator: ", "))); read such files separately and combine them with UNION ALL")
+                                }
+                            }
+                            continue
+                        }
                         let fields = buf.fields(of: row)
                         if fields.count != width {
                             throw QueryError("\(path):\(row.line): expected \(width) field\(width == 1 ? "" : "s") (\(s.names.prefix(8).joined(separator: ", "))\(width > 8 ? ", ..." : "")), found \(fields.count)")
