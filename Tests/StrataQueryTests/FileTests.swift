@@ -60,6 +60,10 @@ private struct FileFixture {
     #expect(f.error("SELECT * FROM '$D/logs/*.parquet.none.csv'").contains("no files match"))
     #expect(f.error("SELECT * FROM '$D/logs/missing.csv'").contains("no such file"))
     #expect(f.error("SELECT * FROM '$D/logs/c.txt'").contains("cannot tell the format"))
+    // Parquet is parsed and bound; it answers through the StrataParquet seam
+    try f.write("p/x.parquet", "PAR1")
+    #expect(f.error("SELECT * FROM read_parquet('$D/p/*.parquet', hive_partitioning = true)").contains(FileFormat.parquetPending))
+    #expect(f.error("SELECT * FROM '$D/p/x.parquet'").contains(FileFormat.parquetPending))
 }
 
 @Test func hivePartitionColumnsAreTypedAndPruneFiles() throws {

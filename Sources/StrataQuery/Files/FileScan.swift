@@ -267,7 +267,6 @@ extension Binder {
                 throw QueryError("\(fn)(): unknown option '\(key)' (options: header, delim, quote, columns, types, auto_detect, all_varchar, sample_size, nullstr, filename, hive_partitioning\(format == .json ? ", format" : ""))", offset: l.range.start)
             }
         }
-        if format == .parquet { throw QueryError(FileFormat.parquetPending, offset: at) }
         // the files
         var files: [String] = []
         for p in patterns {
@@ -315,9 +314,22 @@ extension Binder {
                 }
             }
         }
-        // the schema, from the first file
-        let text = try TextFileReader.schema(files[0], o)
-        let fileNames = text.names, fileTypes = text.types
+        // the schema, from the first file: a columnar format's reader (Parquet) or the text sniffer
+        let text: TextSchema?
+        let fileNames: [String], fileTypes: [DataType]
+        do throws(QueryError) {
+            if let columnar = try FileFormat.columnarReader(format) {
+                let s = try columnar.schema(path: files[0])
+                (fileNames, fileTypes, text) = (s.map(\.name), s.map { DataType($0.type) }, nil)  // types=/columns= are for text files
+            } else {
+                let s = try TextFileReader.schema(files[0], o)
+                (fileNames, fileTypes, text) = (s.names, s.types, s)
+            }
+        } catch {
+            var e = error
+            if e.offset == nil { e.offset = at }
+            throw e
+        }
         // partition columns named like a file column are the file's
         let taken = Set(fileNames.map { $0.lowercased() })
         let keep = hiveNames.indices.filter { !taken.contains(hiveNames[$0].lowercased()) }

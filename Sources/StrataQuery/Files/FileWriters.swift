@@ -54,7 +54,25 @@ public enum FileWriter {
         try write(result.relation ?? Relation(result), to: path, options: options, threads: threads)
     }
 
-    static func write(_ rel: Relation, to path: String, options o: FileWriteOptions, threads: Int) throws(QueryError) -> Int {
+    static func write(_ rel: Relation, to given: String, options o: FileWriteOptions, threads: Int) throws(QueryError) -> Int {
+        var st = stat()
+        if stat(given, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            // a FIFO or a device is written into, never replaced
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw QueryError("'\(given)' is a directory") }
+            guard try FileFormat.columnarWriter(o.format) == nil else { throw QueryError("'\(given)' is not a regular file: a \(o.format.rawValue) file needs one") }
+            let bytes = try compress(textChunks(rel, o, threads: threads), o.compression)
+            let fd = open(given, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw ioError("cannot open '\(given)'") }
+            defer { close(fd) }
+            try writeChunks(fd, bytes, given)
+            return rel.count
+        }
+        // a symbolic link is written through: the file it points to is replaced, the link stays
+        var path = given
+        if let resolved = realpath(given, nil) {
+            path = String(cString: resolved)
+            free(resolved)
+        }
         let tmp = temporaryName(for: path)
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent) {
@@ -91,7 +109,7 @@ public enum FileWriter {
     }
 
     static func ioError(_ what: String) -> QueryError {
-        QueryError("\(what): \(String(cString: strerror(errno)))")
+        QueryError("\(what): \(String(cString: strerror(errno)))", kind: .internal)
     }
 
     static func textChunks(_ rel: Relation, _ o: FileWriteOptions, threads: Int) -> [ByteChunk] {
@@ -121,6 +139,11 @@ public enum FileWriter {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ioError("cannot create '\(path)'") }
         defer { close(fd) }
+        try writeChunks(fd, chunks, path)
+        guard fsync(fd) == 0 else { throw ioError("cannot write '\(path)'") }
+    }
+
+    static func writeChunks(_ fd: Int32, _ chunks: [ByteChunk], _ path: String) throws(QueryError) {
         for c in chunks {
             let failed = c.withUnsafeBytes { raw -> Int32? in
                 guard var p = raw.baseAddress else { return nil }
@@ -138,7 +161,6 @@ public enum FileWriter {
             }
             if let e = failed { errno = e; throw ioError("cannot write '\(path)'") }
         }
-        guard fsync(fd) == 0 else { throw ioError("cannot write '\(path)'") }
     }
 
     /// The chunks compressed as one gzip member or zstd frame (none: as they are).

@@ -149,6 +149,9 @@ struct TextColumnBuilder {
     }
 
     func vector() -> Vec {
+        var interner = interner
+        // NULL rows hold code 0: a dictionary always has an entry 0
+        if type == .varchar && interner.offsets.count == 1 { _ = interner.intern(nil, 0) }
         let v = Vec(type: type, count: valid.count)
         if type == .double { v.dbls = dbls } else { v.ints = ints }
         if type == .varchar { v.dict = DictRef(StringDictionary(bytes: interner.bytes, offsets: interner.offsets)) }
@@ -547,7 +550,8 @@ enum TextFileReader {
                         }
                     }
                     if !ok {
-                        throw badValue(path, line: line, column: Int(m.valueStart) + 1, name: key, type: s.types[c],
+                        let col = m.valueInScratch ? (m.keyInScratch ? 1 : Int(m.keyStart)) : Int(m.valueStart) + 1
+                        throw badValue(path, line: line, column: col, name: key, type: s.types[c],
                                        String(decoding: buf.value(m), as: UTF8.self), detected: detected && o.types[key.lowercased()] == nil)
                     }
                 }
