@@ -13,6 +13,8 @@ starts with `# conformance`. Each file is replayed on a fresh in-memory DuckDB d
   (nothing after it: the block is skipped on DuckDB).
 - `load t` rows (`|`-separated, NULL for null) are inserted into DuckDB's `t`.
 - `set timezone Z` sets DuckDB's TimeZone.
+- `__SCRATCH__` in any SQL becomes a temporary directory of the file's run (files that COPY
+  writes and read_csv reads; the Swift runner substitutes its own directory).
 - `generate t ROWS SEED` inserts `strata gen clicks --rows ROWS --seed SEED` into DuckDB's `t`
   (read as the benchmark harness reads it: empty fields are empty strings); the `strata` binary
   is `$STRATA`, else .build/debug/strata or .build/release/strata (built when missing).

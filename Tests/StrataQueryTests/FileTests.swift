@@ -98,6 +98,10 @@ private struct FileFixture {
     #expect(try f.rows("SELECT j.name, count(*) FROM t JOIN '$D/j/a.ndjson' j ON t.id = j.id GROUP BY j.name ORDER BY j.name")
             == [["one", "2"], ["two", "1"]])
     #expect(try f.rows("WITH x AS (SELECT * FROM '$D/j/*.{ndjson,json}') SELECT count(*), count(DISTINCT id) FROM x") == [["4", "3"]])
+    // JSON keys are matched by name: the columns are those of all files' objects
+    try f.write("k/1.ndjson", "{\"a\": 1}\n")
+    try f.write("k/2.ndjson", "{\"b\": \"x\", \"a\": 2}\n")
+    #expect(try f.rows("SELECT a, b FROM '$D/k/*.ndjson' ORDER BY a") == [["1", "NULL"], ["2", "x"]])
 }
 
 @Test func autoDetectAndExplicitColumnsAndTypes() throws {

@@ -30,6 +30,9 @@ import StrataIngest
 ///     generate <table> <rows> <seed>          `strata gen clicks` rows ingested into an
 ///                                             existing table with the generator's 20 columns
 ///
+/// `__SCRATCH__` in any SQL is a directory of the file's own run (files COPY writes and
+/// read_csv reads; conformance.py substitutes its own directory on the DuckDB side).
+///
 /// Files whose first line starts with `# conformance` get their expected rows from DuckDB
 /// (`scripts/conformance.py`); a statement or query there may end its Strata SQL with a line
 /// `==== duckdb` followed by the text DuckDB runs instead, which this runner skips.

@@ -322,7 +322,7 @@ extension Binder {
                 let s = try columnar.schema(path: files[0])
                 (fileNames, fileTypes, text) = (s.map(\.name), s.map { DataType($0.type) }, nil)  // types=/columns= are for text files
             } else {
-                let s = try TextFileReader.schema(files[0], o)
+                let s = try TextFileReader.schema(files, o)
                 (fileNames, fileTypes, text) = (s.names, s.types, s)
             }
         } catch {

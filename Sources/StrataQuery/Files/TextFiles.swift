@@ -184,10 +184,12 @@ enum TextFileReader {
 
     // MARK: - schema
 
-    static func schema(_ path: String, _ o: TextReadOptions) throws(QueryError) -> TextSchema {
+    /// The schema of a scan: CSV from the first file; JSON the keys of the sampled objects of
+    /// the files in order (until `sampleRows` objects), matched by name when read.
+    static func schema(_ paths: [String], _ o: TextReadOptions) throws(QueryError) -> TextSchema {
         switch o.format {
-        case .csv: return try csvSchema(path, o)
-        case .json, .ndjson: return try jsonSchema(path, o)
+        case .csv: return try csvSchema(paths[0], o)
+        case .json, .ndjson: return try jsonSchema(paths, o)
         case .parquet: throw QueryError(FileFormat.parquetPending)
         }
     }
@@ -411,8 +413,8 @@ enum TextFileReader {
         QueryError("\(path):\(e.line):\(e.column): \(e.message)", cause: e)
     }
 
-    static func jsonSchema(_ path: String, _ o: TextReadOptions) throws(QueryError) -> TextSchema {
-        let array = try isJSONArray(path)
+    static func jsonSchema(_ paths: [String], _ o: TextReadOptions) throws(QueryError) -> TextSchema {
+        let array = try isJSONArray(paths[0])
         if let cols = o.columns {
             return TextSchema(names: cols.map(\.name), types: cols.map(\.type), header: false, delimiter: 0, jsonArray: array)
         }
@@ -420,7 +422,11 @@ enum TextFileReader {
         var index: [String: Int] = [:]
         var mask: [UInt8] = [], saw: [Bool] = []
         let buf = JSONObjectBuffer()
-        try forEachObject(path, array: array, limit: o.sampleRows) { (bytes, line) throws(QueryError) in
+        var seen = 0
+        for path in paths {
+        if o.sampleRows >= 0 && seen >= o.sampleRows { break }
+        try forEachObject(path, array: try isJSONArray(path), limit: o.sampleRows < 0 ? -1 : o.sampleRows - seen) { (bytes, line) throws(QueryError) in
+            seen += 1
             do throws(JSONError) {
                 guard try JSONLineScanner.scan(bytes, lineNumber: line, into: buf) else { return }
             } catch { throw jsonError(error, path) }
@@ -446,7 +452,8 @@ enum TextFileReader {
                 saw[i] = true
             }
         }
-        if names.isEmpty { throw QueryError("\(path): no JSON objects to read columns from") }
+        }
+        if names.isEmpty { throw QueryError("\(paths[0]): no JSON objects to read columns from") }
         var types = names.indices.map { (o.autoDetect && !o.allVarchar) ? TextTypes.type(mask[$0], sawValue: saw[$0]) : .varchar }
         for i in names.indices { if let t = o.types[names[i].lowercased()] { types[i] = t } }
         return TextSchema(names: names, types: types, header: false, delimiter: 0, jsonArray: array)
