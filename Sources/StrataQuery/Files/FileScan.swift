@@ -101,32 +101,36 @@ final class FileScanSpec {
         var parts: [[Vec]] = []
         var total = 0
         let columnar = try FileFormat.columnarReader(format)
-        // the files are parsed in parallel (one file per thread), assembled in file order
-        let read = UnsafeMutableBufferPointer<Result<([Vec], Int), QueryError>?>.allocate(capacity: which.count)
+        // several files: parsed in parallel, one file per thread; fewer files than threads: each
+        // file's blocks on every thread. Assembled in file order.
+        let perFile = which.count >= ex.threads ? 1 : ex.threads
+        let read = UnsafeMutableBufferPointer<Result<[([Vec], Int)], QueryError>?>.allocate(capacity: which.count)
         read.initialize(repeating: nil)
         defer { read.deinitialize(); read.deallocate() }
         let files = self.files, fileTypes = self.fileTypes, text = self.text, options = self.options
         nonisolated(unsafe) let out = read
-        ParallelWork.forEach(which.count, workers: which.count > 1 ? ex.threads : 1) { i, _ in
+        ParallelWork.forEach(which.count, workers: perFile == 1 ? ex.threads : 1) { i, _ in
             let path = files[which[i]]
             do throws(QueryError) {
                 if let columnar {
                     let (cols, n) = try columnar.read(path: path, columns: fileNeeded)
-                    out[i] = .success((zip(cols, fileNeeded).map { FileScanSpec.vector($0, fileTypes[$1], n) }, n))
+                    out[i] = .success([(zip(cols, fileNeeded).map { FileScanSpec.vector($0, fileTypes[$1], n) }, n)])
                 } else {
                     guard let text else { throw QueryError("internal: no schema for \(path)", kind: .internal) }
-                    out[i] = .success(try TextFileReader.read(path, text, options, needed: fileNeeded))
+                    out[i] = .success(try TextFileReader.read(path, text, options, needed: fileNeeded, threads: perFile))
                 }
             } catch {
                 out[i] = .failure(error)
             }
         }
+        var pieces: [(file: Int, vecs: [Vec], rows: Int)] = []
         for (i, f) in which.enumerated() {
-            let (vecs, rows): ([Vec], Int)
             switch read[i]! {
-            case .success(let r): (vecs, rows) = r
+            case .success(let r): for (v, n) in r { pieces.append((f, v, n)) }
             case .failure(let e): throw e
             }
+        }
+        for (f, vecs, rows) in pieces {
             let path = files[f]
             var out: [Vec] = []
             var k = 0

@@ -161,6 +161,8 @@ struct TextColumnBuilder {
 }
 
 enum TextFileReader {
+    /// Bytes read per block of a CSV file (tests make it small to cross many blocks).
+    nonisolated(unsafe) static var blockSize = 16 << 20
     static let delimiterCandidates: [UInt8] = [0x2C, 0x7C, 0x3B, 0x09]
 
     static func open(_ path: String, framing: InputFraming, block: Int = 16 << 20) throws(QueryError) -> InputChunkReader {
@@ -470,61 +472,111 @@ enum TextFileReader {
 
     /// Reads the columns at `needed` (ascending positions of `s.names`) of the file at `path`:
     /// one vector per needed column, and the row count.
-    static func read(_ path: String, _ s: TextSchema, _ o: TextReadOptions, needed: [Int]) throws(QueryError) -> ([Vec], Int) {
+    /// Reads the columns at `needed` (ascending positions of `s.names`) of the file at `path`:
+    /// parts in file order, each one vector per needed column and its row count. CSV is parsed
+    /// on `threads` threads (the pieces of each block in parallel).
+    static func read(_ path: String, _ s: TextSchema, _ o: TextReadOptions, needed: [Int], threads: Int = 1) throws(QueryError) -> [([Vec], Int)] {
+        if o.format == .csv { return try readCSV(path, s, o, needed: needed, threads: threads) }
+        return [try readJSON(path, s, o, needed: needed)]
+    }
+
+    /// One piece of a CSV block: its rows' needed columns.
+    static func csvPiece(_ chunk: InputChunk, _ piece: InputPiece, _ path: String, _ s: TextSchema, _ o: TextReadOptions,
+                         needed: [Int], slot: [Int], skipHeader: Bool, buf: CSVRowBuffer, scratch: CSVScratch) throws(QueryError) -> ([Vec], Int) {
+        var builders = needed.map { TextColumnBuilder(type: s.types[$0]) }
+        let detected = o.columns == nil
+        let nullBytes = o.nullString.map { Array($0.utf8) }
+        let dialect = CSVDialect(delimiter: s.delimiter, quote: o.quote)
+        let width = s.names.count
+        var skip = skipHeader
+        var rows = 0
+        do throws(CSVError) {
+            try CSVScanner.scan(chunk.bytes, range: piece.range, firstLine: piece.firstLine, dialect: dialect, into: buf)
+        } catch { throw csvError(error, path) }
+        for row in buf.rows {
+            if skip {
+                skip = false
+                if let expected = s.headerFields {
+                    // a file of the scan with other columns than the first is an error, not shifted data
+                    let got = buf.fields(of: row).map { f -> String in
+                        var b = f.bytes(in: chunk.bytes)
+                        if f.needsUnescape { b = scratch.unescape(b, quote: o.quote) }
+                        return String(decoding: b, as: UTF8.self)
+                    }
+                    if got != expected {
+                        throw QueryError("\(path):\(row.line): the header (\(got.joined(separator: ", "))) differs from the first file's (\(expected.joined(separator: ", "))); read such files separately and combine them with UNION ALL")
+                    }
+                }
+                continue
+            }
+            let fields = buf.fields(of: row)
+            if fields.count != width {
+                throw QueryError("\(path):\(row.line): expected \(width) field\(width == 1 ? "" : "s") (\(s.names.prefix(8).joined(separator: ", "))\(width > 8 ? ", ..." : "")), found \(fields.count)")
+            }
+            for (c, f) in fields.enumerated() {
+                let j = slot[c]
+                if j < 0 { continue }
+                var b = f.bytes(in: chunk.bytes)
+                if f.needsUnescape { b = scratch.unescape(b, quote: o.quote) }
+                if let nb = nullBytes, b.elementsEqual(nb) { builders[j].appendNull(); continue }
+                if !builders[j].append(b.baseAddress?.assumingMemoryBound(to: UInt8.self), b.count) {
+                    throw badValue(path, line: Int(row.line), column: c + 1, name: s.names[c], type: s.types[c],
+                                   String(decoding: b, as: UTF8.self), detected: detected && o.types[s.names[c].lowercased()] == nil)
+                }
+            }
+            rows += 1
+        }
+        return (builders.map { $0.vector() }, rows)
+    }
+
+    static func readCSV(_ path: String, _ s: TextSchema, _ o: TextReadOptions, needed: [Int], threads: Int) throws(QueryError) -> [([Vec], Int)] {
+        var slot = [Int](repeating: -1, count: s.names.count)
+        for (j, c) in needed.enumerated() { slot[c] = j }
+        let dialect = CSVDialect(delimiter: s.delimiter, quote: o.quote)
+        let k = max(1, threads)
+        let r: InputChunkReader
+        do throws(InputError) {
+            r = InputChunkReader(source: try InputSource(path: path, hashContent: false), framing: dialect.framing, blockSize: blockSize, parallelism: k)
+        } catch {
+            throw QueryError("cannot read '\(path)': \(error.reason)", cause: error)
+        }
+        let bufs = (0..<k).map { _ in CSVRowBuffer() }, scratches = (0..<k).map { _ in CSVScratch() }
+        var parts: [([Vec], Int)] = []
+        var first = true
+        while let chunk = try next(r, path) {
+            let pieces = chunk.pieces
+            let out = UnsafeMutableBufferPointer<Result<([Vec], Int), QueryError>?>.allocate(capacity: pieces.count)
+            out.initialize(repeating: nil)
+            defer { out.deinitialize(); out.deallocate() }
+            nonisolated(unsafe) let res = out
+            let skipFirst = first && s.header
+            ParallelWork.forEach(pieces.count, workers: min(k, pieces.count)) { j, w in
+                do throws(QueryError) {
+                    res[j] = .success(try csvPiece(chunk, pieces[j], path, s, o, needed: needed, slot: slot,
+                                                   skipHeader: skipFirst && j == 0, buf: bufs[w], scratch: scratches[w]))
+                } catch { res[j] = .failure(error) }
+            }
+            for j in 0..<pieces.count {
+                switch out[j]! {
+                case .success(let p): if p.1 > 0 || parts.isEmpty { parts.append(p) }
+                case .failure(let e): throw e
+                }
+            }
+            first = false
+        }
+        if parts.isEmpty { parts.append((needed.map { Vec.nulls(s.types[$0], count: 0) }, 0)) }
+        return parts
+    }
+
+    static func readJSON(_ path: String, _ s: TextSchema, _ o: TextReadOptions, needed: [Int]) throws(QueryError) -> ([Vec], Int) {
         var builders = needed.map { TextColumnBuilder(type: s.types[$0]) }
         var slot = [Int](repeating: -1, count: s.names.count)
         for (j, c) in needed.enumerated() { slot[c] = j }
         let detected = o.columns == nil
         var rows = 0
-        let nullBytes = o.nullString.map { Array($0.utf8) }
         switch o.format {
         case .csv:
-            let dialect = CSVDialect(delimiter: s.delimiter, quote: o.quote)
-            let r = try open(path, framing: dialect.framing)
-            let buf = CSVRowBuffer()
-            let scratch = CSVScratch()
-            var skip = s.header
-            let width = s.names.count
-            while let chunk = try next(r, path) {
-                for piece in chunk.pieces {
-                    do throws(CSVError) {
-                        try CSVScanner.scan(chunk.bytes, range: piece.range, firstLine: piece.firstLine, dialect: dialect, into: buf)
-                    } catch { throw csvError(error, path) }
-                    for row in buf.rows {
-                        if skip {
-                            skip = false
-                            if let expected = s.headerFields {
-                                // a file of the scan with other columns than the first is an error, not shifted data
-                                let got = buf.fields(of: row).map { f -> String in
-                                    var b = f.bytes(in: chunk.bytes)
-                                    if f.needsUnescape { b = scratch.unescape(b, quote: o.quote) }
-                                    return String(decoding: b, as: UTF8.self)
-                                }
-                                if got != expected {
-                                    throw QueryError("\(path):\(row.line): the header (\(got.joined(separator: ", "))) differs from the first file's (\(expected.joined(separator: ", "))); read such files separately and combine them with UNION ALL")
-                                }
-                            }
-                            continue
-                        }
-                        let fields = buf.fields(of: row)
-                        if fields.count != width {
-                            throw QueryError("\(path):\(row.line): expected \(width) field\(width == 1 ? "" : "s") (\(s.names.prefix(8).joined(separator: ", "))\(width > 8 ? ", ..." : "")), found \(fields.count)")
-                        }
-                        for (c, f) in fields.enumerated() {
-                            let j = slot[c]
-                            if j < 0 { continue }
-                            var b = f.bytes(in: chunk.bytes)
-                            if f.needsUnescape { b = scratch.unescape(b, quote: o.quote) }
-                            if let nb = nullBytes, b.elementsEqual(nb) { builders[j].appendNull(); continue }
-                            if !builders[j].append(b.baseAddress?.assumingMemoryBound(to: UInt8.self), b.count) {
-                                throw badValue(path, line: Int(row.line), column: c + 1, name: s.names[c], type: s.types[c],
-                                               String(decoding: b, as: UTF8.self), detected: detected && o.types[s.names[c].lowercased()] == nil)
-                            }
-                        }
-                        rows += 1
-                    }
-                }
-            }
+            throw QueryError("internal: readJSON on CSV", kind: .internal)
         case .json, .ndjson:
             var index: [String: Int] = [:]
             for (i, n) in s.names.enumerated() where index[n] == nil { index[n] = i }
