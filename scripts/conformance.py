@@ -13,6 +13,8 @@ starts with `# conformance`. Each file is replayed on a fresh in-memory DuckDB d
   (nothing after it: the block is skipped on DuckDB).
 - `load t` rows (`|`-separated, NULL for null) are inserted into DuckDB's `t`.
 - `set timezone Z` sets DuckDB's TimeZone.
+- `__SCRATCH__` in any SQL becomes a temporary directory of the file's run (files that COPY
+  writes and read_csv reads; the Swift runner substitutes its own directory).
 - `generate t ROWS SEED` inserts `strata gen clicks --rows ROWS --seed SEED` into DuckDB's `t`
   (read as the benchmark harness reads it: empty fields are empty strings); the `strata` binary
   is `$STRATA`, else .build/debug/strata or .build/release/strata (built when missing).
@@ -163,6 +165,10 @@ def process(path):
         return 0
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    scratch = tempfile.mkdtemp(prefix="strata-conformance-")  # `__SCRATCH__`: files the SQL writes and reads
+
+    def sub(sql):
+        return sql.replace("__SCRATCH__", scratch)
     out = []
     i = 0
     changed = 0
@@ -189,7 +195,7 @@ def process(path):
             strata, peer = split_peer(b)
             sql = duckdb_create(strata) if peer is None else peer
             if sql.strip():
-                con.execute(sql)
+                con.execute(sub(sql))
         elif line.startswith("load "):
             table = line[5:].strip()
             b = block()
@@ -211,7 +217,7 @@ def process(path):
             sql = strata if peer is None else peer
             if sql.strip():
                 try:
-                    con.execute(sql)
+                    con.execute(sub(sql))
                     print(f"warning: {at}: DuckDB accepts what Strata is expected to refuse")
                 except duckdb.Error:
                     pass
@@ -228,7 +234,7 @@ def process(path):
             strata, peer = split_peer(sql_lines)
             sql = strata if peer is None else peer
             try:
-                rows = rows_of(con, sql)
+                rows = rows_of(con, sub(sql))
             except duckdb.Error as e:
                 print(f"{at}: DuckDB failed: {e}\n{sql}", file=sys.stderr)
                 raise SystemExit(1)

@@ -15,7 +15,8 @@ struct QueryCommand: ParsableCommand {
         abstract: "Run SQL (queries, CREATE/DROP TABLE, CREATE TABLE AS, INSERT, CREATE/DROP VIEW, SHOW TABLES, DESCRIBE, SET); an interactive shell when no SQL is given.")
 
     @OptionGroup var storeOption: StoreOption
-    @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson.") var format: String = "table"
+    @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson (with --out also parquet).") var format: String = "table"
+    @Option(name: .long, help: "Write the (last) query's result to this file: csv, tsv, json, ndjson or parquet, from --format or the extension (docs/files.md).") var out: String?
     @Option(name: .long, help: "Read SQL from a file.") var file: String?
     @Option(name: .long, help: "Session time zone for truncation and extraction (e.g. Europe/Berlin).") var tz: String?
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
@@ -24,8 +25,8 @@ struct QueryCommand: ParsableCommand {
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
     func run() throws(CLIError) {
-        guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
-            throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson)")
+        guard let fmt = OutputFormat(rawValue: format.lowercased()) ?? (out != nil && FileOutput.fileFormats.contains(format.lowercased()) ? .table : nil) else {
+            throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson\(out == nil ? "; parquet with --out" : ""))")
         }
         var text = sql
         if let file {
@@ -49,6 +50,18 @@ struct QueryCommand: ParsableCommand {
         guard let text else {
             var shell = Shell(engine: engine, format: fmt)
             shell.run()
+            return
+        }
+        if let out {
+            // --out: the last query's rows go to the file; other statements print as usual
+            var last: ResultSet?
+            do throws(EngineError) {
+                try engine.execute(text) { r in
+                    if r.isQuery { last = r.result } else { writeOut(Output.renderBytes(r.result, format: .table)) }
+                }
+            } catch { throw CLIError(error) }
+            guard let last else { throw CLIError.user("--out: no query in the SQL produced rows to write") }
+            try FileOutput.write(last, to: out, format: format == "table" ? nil : format)
             return
         }
         // each statement's output is written as soon as it has run: a later failing statement

@@ -48,7 +48,8 @@ struct ReportCommand: ParsableCommand {
         guard let kind = ReportKind(rawValue: name.lowercased()) else {
             throw CLIError.user("unknown report '\(name)' (reports: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
+        let toFile = out != nil && format.lowercased() != "table" && FileOutput.fileFormats.contains(format.lowercased())
+        guard let fmt = toFile ? .csv : OutputFormat(rawValue: format.lowercased()) else {
             throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson)")
         }
         guard let zone = TimeZoneRules(identifier: tz) else {
@@ -69,6 +70,7 @@ struct ReportCommand: ParsableCommand {
 
         var text = ""
         var rendered: [ByteChunk] = []
+        var fileResult: ResultSet?
         var querySeconds = 0.0, outputStart: UInt64 = 0
         do throws(EngineError) {
             if showSql {
@@ -86,8 +88,15 @@ struct ReportCommand: ParsableCommand {
             if fmt == .table && (chart || (out == nil && isatty(1) != 0)) {
                 result = ReportChart.adding(to: result, measure: kind.mainMeasure)
             }
-            rendered = Output.renderBytes(result, format: fmt)
+            if toFile { fileResult = result } else { rendered = Output.renderBytes(result, format: fmt) }
         } catch { throw CLIError(error) }
+        if let fileResult, let out {
+            // csv, tsv, json, ndjson, parquet: the engine's file writer (docs/files.md)
+            if !text.isEmpty { FileHandle.standardError.write(text.data(using: .utf8)!) }
+            try FileOutput.write(fileResult, to: out, format: format)
+            flushOutput()
+            Foundation.exit(0)
+        }
 
         if !text.isEmpty { rendered.insert(ByteChunk(Array(text.utf8)), at: 0) }
         if let out {

@@ -147,6 +147,8 @@ public final class QueryEngine: @unchecked Sendable {
             case .dropView(let name, let ifExists):
                 do throws(StoreError) { try store.dropView(name, ifExists: ifExists) } catch { throw QueryError(error) }
                 return done(.message("result", ["dropped view \(name)"]), query: false)
+            case .copy(let c):
+                return done(.message("result", [try copy(c)]), query: false)
             }
         } catch {
             throw EngineError(error, sql: sql)

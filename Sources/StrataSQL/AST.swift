@@ -37,6 +37,8 @@ public enum Statement: Sendable, Hashable {
     case createView(CreateView)
     /// `DROP VIEW [IF EXISTS] name`.
     case dropView(name: String, ifExists: Bool)
+    /// `COPY (query) | table TO 'path' (options)` / `COPY table FROM 'path' (options)` (AST+Files.swift).
+    case copy(CopyStatement)
 }
 
 /// A statement together with the byte range of its text in the script.

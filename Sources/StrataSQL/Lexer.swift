@@ -4,6 +4,8 @@ enum Symbol: Sendable, Equatable {
     case eq, eqeq, neq, ltgt, lt, le, gt, ge, concat, coloncolon
     /// `[` `]`: list literals and subscripts
     case lbracket, rbracket
+    /// `{` `}` `:`: struct literals (`columns = {'a': 'INT'}` in read_csv)
+    case lbrace, rbrace, colon
 }
 
 /// Token categories produced by `Lexer`.
@@ -132,6 +134,8 @@ struct Lexer {
         case UInt8(ascii: ")"): symbol = .rparen
         case UInt8(ascii: "["): symbol = .lbracket
         case UInt8(ascii: "]"): symbol = .rbracket
+        case UInt8(ascii: "{"): symbol = .lbrace
+        case UInt8(ascii: "}"): symbol = .rbrace
         case UInt8(ascii: ","): symbol = .comma
         case UInt8(ascii: "."): symbol = .dot
         case UInt8(ascii: ";"): symbol = .semicolon
@@ -154,6 +158,8 @@ struct Lexer {
             symbol = .concat; length = 2
         case UInt8(ascii: ":") where peek(1) == UInt8(ascii: ":"):
             symbol = .coloncolon; length = 2
+        case UInt8(ascii: ":"):
+            symbol = .colon
         default:
             throw SQLError("unexpected character \(Lexer.describeByte(b))", offset: start)
         }

@@ -242,6 +242,8 @@ struct Parser {
             return .createTable(try parseCreateTable())
         case "insert":
             return .insert(try parseInsert())
+        case "copy":
+            return .copy(try parseCopy())
         case "values":
             return .query(try parseQuery())
         case "drop":
@@ -756,6 +758,8 @@ struct Parser {
             }
             try expectSymbol(.rparen, ")")
             ref = TableRef(kind: .tableFunction(name: name, args: args))
+        } else if current.kind == .string {
+            ref = try parseQuotedPathSource()  // FROM 'logs/*.csv' (Parser+Files.swift)
         } else {
             ref = TableRef(kind: .table(name: try parseTableName(), final: false))
         }
@@ -1016,6 +1020,8 @@ struct Parser {
             return try parseNameExpression()
         case .symbol(.lbracket):
             return try parseListLiteral()
+        case .symbol(.lbrace):
+            return try parseStructLiteral()
         case .word:
             break
         default:

@@ -425,6 +425,8 @@ struct SQLWriter {
             } else if !j.using.isEmpty {
                 out += " USING (" + j.using.map(quoteIdentifier).joined(separator: ", ") + ")"
             }
+        case .tableFunction(let name, let args) where name.isEmpty && args.count == 1:
+            expr(args[0], 0)  // FROM 'path'
         case .tableFunction(let name, let args):
             out += quoteIdentifier(name) + "("
             for (i, a) in args.enumerated() {
@@ -494,6 +496,8 @@ struct SQLWriter {
             query(q)
         case .insert, .createView, .dropView:
             statementOfStatementsArea(s)
+        case .copy(let c):
+            copyStatement(c)
         }
     }
 }

@@ -270,3 +270,51 @@ struct CLI {
     r = try cli.run(["ingest", "clicks", mac])
     #expect(r.code == 1 && r.err.contains("\(mac):1: lone CR (\\r) line endings are not supported: convert with tr '\\r' '\\n'"), "\(r.err)")
 }
+
+@Test func queryOutReportOutAndExport() throws {
+    let cli = CLI()
+    let dir = TestScratch.root + "strata-files-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    var r = try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, link_id BIGINT, country VARCHAR) PARTITION BY day(ts); INSERT INTO clicks VALUES ('2024-05-01 10:00:00', 1, 'DE'), ('2024-05-02 11:00:00', 2, 'US')"])
+    #expect(r.code == 0, "\(r.err)")
+    // --out: the format from the extension, or --format
+    r = try cli.run(["query", "--out", dir + "/q.csv", "SELECT link_id, country FROM clicks ORDER BY link_id"])
+    #expect(r.code == 0, "\(r.err)")
+    #expect(try String(contentsOfFile: dir + "/q.csv", encoding: .utf8) == "link_id,country\n1,DE\n2,US\n")
+    r = try cli.run(["query", "--out", dir + "/q.txt", "--format", "ndjson", "SELECT link_id FROM clicks ORDER BY link_id"])
+    #expect(try String(contentsOfFile: dir + "/q.txt", encoding: .utf8) == "{\"link_id\": 1}\n{\"link_id\": 2}\n")
+    r = try cli.run(["query", "--out", dir + "/q.parquet", "SELECT 1"])
+    #expect(r.code == 1 && r.err.contains("Parquet support lands with the StrataParquet module"))
+    r = try cli.run(["query", "--out", dir + "/q.csv", "--format", "xml", "SELECT 1"])
+    #expect(r.code == 1)
+    // the output read back as a file
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) FROM '\(dir)/q.csv'"])
+    #expect(r.out == "count(*)\n2\n", "\(r.err)")
+    // export: Hive layout and _SUCCESS
+    r = try cli.run(["export", "clicks", dir + "/lake", "--format", "csv"])
+    #expect(r.code == 0, "\(r.err)")
+    #expect(FileManager.default.fileExists(atPath: dir + "/lake/clicks/day=2024-05-01/part-00000.csv"))
+    #expect(FileManager.default.fileExists(atPath: dir + "/lake/clicks/_SUCCESS"))
+    r = try cli.run(["export", "clicks", dir + "/lake2"])
+    #expect(r.code == 1 && r.err.contains("--format csv"))
+}
+
+@Test func reportOutWritesAFile() throws {
+    let cli = CLI()
+    let dir = TestScratch.root + "strata-report-out-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let csv = dir + "/g.csv"
+    var r = try cli.run(["gen", "clicks", "--rows", "500", "--days", "5", "--out", csv])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["ingest", "clicks", csv])
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["report", "clicks", "daily-clicks", "--format", "ndjson", "--out", dir + "/r.ndjson"])
+    #expect(r.code == 0, "\(r.err)")
+    let text = try String(contentsOfFile: dir + "/r.ndjson", encoding: .utf8)
+    #expect(text.hasPrefix("{\"date\": "))
+    r = try cli.run(["report", "clicks", "daily-clicks", "--format", "csv"])
+    let lines = text.split(separator: "\n").count
+    #expect(r.out.split(separator: "\n").count == lines + 1)
+    r = try cli.run(["report", "clicks", "daily-clicks", "--format", "parquet", "--out", dir + "/r.parquet"])
+    #expect(r.code == 1 && r.err.contains("StrataParquet"))
+}

@@ -30,6 +30,9 @@ import StrataIngest
 ///     generate <table> <rows> <seed>          `strata gen clicks` rows ingested into an
 ///                                             existing table with the generator's 20 columns
 ///
+/// `__SCRATCH__` in any SQL is a directory of the file's own run (files COPY writes and
+/// read_csv reads; conformance.py substitutes its own directory on the DuckDB side).
+///
 /// Files whose first line starts with `# conformance` get their expected rows from DuckDB
 /// (`scripts/conformance.py`); a statement or query there may end its Strata SQL with a line
 /// `==== duckdb` followed by the text DuckDB runs instead, which this runner skips.
@@ -37,8 +40,13 @@ struct SQLLogicRunner {
     let store: Store
     var engine: QueryEngine
 
+    /// `__SCRATCH__` in a file's SQL: a directory of its own for the files it writes and reads.
+    let scratch: String
+
     init() throws {
         let dir = TestScratch.root + "strata-sqltest-\(UInt64.random(in: 0...UInt64.max))"
+        scratch = dir + "-files"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         store = try Store(root: dir)
         engine = try QueryEngine(store: store, threads: 2)
     }
@@ -130,6 +138,7 @@ struct SQLLogicRunner {
         /// The Strata SQL of a block: the lines before a `==== duckdb` line.
         func strataSQL(_ b: [String]) -> String {
             (b.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "==== duckdb" }.map { Array(b[..<$0]) } ?? b).joined(separator: "\n")
+                .replacingOccurrences(of: "__SCRATCH__", with: scratch)  // files written and read by the test
         }
         while i < lines.count {
             let line = lines[i].trimmingCharacters(in: .whitespaces)

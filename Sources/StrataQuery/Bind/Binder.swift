@@ -187,6 +187,7 @@ final class Binder {
         case .join:
             return try joinSource(from)
         case .tableFunction(let name, let args):
+            if Binder.fileFunctions.contains(name.lowercased()) { return try fileSource(name, args, from) }
             return try tableFunctionSource(name, args, from)
         }
     }

@@ -65,6 +65,10 @@ final class PlanExecutor {
             let r = try s.relation(executor.eval)
             _ = record(n, rows: r.count, since: start)
             return r
+        case .files(let f):
+            let r = try f.relation(executor)
+            _ = record(n, rows: r.count, since: start)
+            return r
         case .cte(let def):
             if let r = def.rows {
                 _ = record(n, rows: r.count, since: start)

@@ -30,6 +30,7 @@ enum JoinChoice {
         case .scan(let s): return Double(s.snapshot.manifest.rowCount) * (s.filter == nil ? 1 : 0.2)
         case .values(let r): return Double(r.count)
         case .series(let s): return Double(s.estimatedRows)
+        case .files(let f): return f.estimatedRows
         case .cte(let def): return estimatedRows(def.plan)
         case .filter: return estimatedRows(n.input) * 0.2
         case .aggregate(let a): return a.groups.isEmpty ? 1 : max(1, estimatedRows(n.input) / 10)

@@ -19,6 +19,7 @@ enum Optimizer {
         var plan = ConstantFolding.apply(root, eval)
         plan = CTEPlacement.apply(plan)
         plan = PredicatePushdown.apply(plan)
+        plan = FilePruning.apply(plan, eval)
         plan = ProjectionPushdown.apply(plan)
         plan = TopNRule.apply(plan)
         plan = JoinChoice.apply(plan)

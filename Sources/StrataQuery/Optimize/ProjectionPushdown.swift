@@ -22,6 +22,10 @@ enum ProjectionPushdown {
             s.columns = c.sorted()
         case .values, .series:
             break
+        case .files(let f):
+            var c = needed
+            f.fileFilter?.collectColumns(into: &c)
+            f.columns = c.sorted()
         case .cte(let def):
             if seen.insert(ObjectIdentifier(def)).inserted { need(def.plan, Set(def.plan.types.indices), &seen) }
         case .filter(let f):

@@ -17,6 +17,9 @@ final class PlanNode {
         case values(Relation)
         /// generate_series / range in FROM (Functions/SeriesSource.swift).
         case series(SeriesSpec)
+        /// Files read in place: read_csv / read_json / read_parquet / FROM 'path'
+        /// (Files/FileScan.swift).
+        case files(FileScanSpec)
         /// A reference to a WITH query, shared by all its references.
         case cte(CTEDefinition)
         case filter(BExpr)

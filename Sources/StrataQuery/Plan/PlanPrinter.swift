@@ -46,6 +46,7 @@ struct PlanPrinter {
                 + (s.dedup ? " (newest version of each dedup_key)" : "")
         case .values(let r): return "Values (\(r.count) row\(r.count == 1 ? "" : "s"))"
         case .series(let s): return s.explainText
+        case .files(let f): return f.explainText
         case .cte(let def): return "CTE Scan \(def.name)"
         case .unnest(let es): return "Unnest " + list(es, inNames)
         case .filter(let f): return "Filter " + ExprText.expr(f, inNames)
