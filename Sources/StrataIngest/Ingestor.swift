@@ -431,7 +431,8 @@ struct IngestRun {
                         try CSVScanner.scan(chunk.bytes, range: first.range.lowerBound..<sampleEnd, firstLine: first.firstLine,
                                             dialect: dialect, into: buf)
                     } catch {
-                        throw IngestError(error, file: display)
+                        // a quote left open at the end is the parse's to report (one bad row)
+                        if error.kind != .unterminatedQuotedField { throw IngestError(error, file: display) }
                     }
                 }
                 detected = SchemaDetection.detectCSV(header: names, rows: buf, chunk: chunk.bytes, dialect: dialect,

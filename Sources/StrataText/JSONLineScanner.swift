@@ -494,7 +494,7 @@ struct JSONCursor {
         if i < n && p[i] == 0x7D {
             i += 1
         } else {
-            while true {
+            members: while true {
                 guard i < n else { throw fail(i, "unexpected end of line, expected '\"' to start object key") }
                 guard p[i] == 0x22 else { throw fail(i, "expected '\"' to start object key") }
                 let (ks, ke, kScratch) = try parseString()
@@ -541,8 +541,8 @@ struct JSONCursor {
                     try parseMembers(into: out, prefix: name)
                     skipWS()
                     guard i < n else { throw fail(i, "unexpected end of line, expected ',' or '}'") }
-                    if p[i] == 0x2C { i += 1; skipWS(); continue }
-                    if p[i] == 0x7D { i += 1; break }
+                    if p[i] == 0x2C { i += 1; skipWS(); continue members }
+                    if p[i] == 0x7D { i += 1; break members }
                     throw fail(i, "expected ',' or '}' after object member")
                 case 0x5B:
                     guard flatten else {
@@ -567,8 +567,8 @@ struct JSONCursor {
                 out.append(member)
                 skipWS()
                 guard i < n else { throw fail(i, "unexpected end of line, expected ',' or '}'") }
-                if p[i] == 0x2C { i += 1; skipWS(); continue }
-                if p[i] == 0x7D { i += 1; break }
+                if p[i] == 0x2C { i += 1; skipWS(); continue members }
+                if p[i] == 0x7D { i += 1; break members }
                 throw fail(i, "expected ',' or '}' after object member")
             }
         }
