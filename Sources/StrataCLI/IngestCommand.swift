@@ -15,8 +15,8 @@ struct IngestCommand: ParsableCommand {
 
     @OptionGroup var storeOption: StoreOption
     @Argument(help: "Table (created from the input when it does not exist).") var table: String
-    @Argument(help: "Input files; - reads standard input.") var files: [String]
-    @Option(name: .long, help: "csv, ndjson or auto (by extension / content).") var format: String = "auto"
+    @Argument(help: "Input files, quoted patterns ('logs/*.csv', 'logs/**/*.ndjson', '{a,b}.csv') or directories; - reads standard input.") var files: [String]
+    @Option(name: .long, help: "csv, ndjson, json or auto (by extension / content).") var format: String = "auto"
     @Option(name: .long, help: "CSV delimiter: one character, or tab.") var delimiter: String?
     @Flag(name: .long, help: "The CSV has no header row: columns map by position.") var noHeader = false
     @Flag(name: .long, help: "Ignore input columns the table does not have (default: refuse).") var ignoreExtraColumns = false
@@ -37,9 +37,10 @@ struct IngestCommand: ParsableCommand {
     func run() throws(CLIError) {
         let store = try storeOption.open()
         var o = IngestOptions()
-        guard let f = IngestFormat(rawValue: format.lowercased()) else { throw CLIError.user("--format must be csv, ndjson or auto") }
+        guard let f = IngestFormat(rawValue: format.lowercased()) else { throw CLIError.user("--format must be csv, ndjson, json or auto") }
         o.format = f
         if let d = delimiter {
+            o.detectDelimiter = false
             if d == "\\t" || d == "tab" || d == "\t" { o.delimiter = 9 } else {
                 guard d.utf8.count == 1 else { throw CLIError.user("--delimiter must be one character") }
                 o.delimiter = d.utf8.first!
@@ -96,6 +97,7 @@ struct IngestCommand: ParsableCommand {
         }
         if quiet { return }
         var err = ""
+        for note in summary.notes { err += "note: \(note)\n" }
         if let def = summary.createdTable {
             err += "created table: \(def.createStatement)\n"
         }

@@ -11,8 +11,13 @@ public enum IngestFormat: String, Sendable, Equatable {
     case auto
     /// RFC 4180 CSV (delimiter from `IngestOptions.delimiter`).
     case csv
-    /// One flat JSON object per line.
+    /// One JSON object per line; a JSON array of objects or objects spread over several lines
+    /// are recognized by content and read the same way (nested objects flatten to
+    /// `parent_child` columns, arrays load as their JSON text).
     case ndjson
+    /// JSON documents: an array of objects (`[{…}, …]`, pretty-printed or not) or objects one
+    /// after another over any number of lines.
+    case json
 }
 
 /// What to do with input columns (CSV header names, NDJSON keys) the table does not have.
@@ -41,6 +46,10 @@ public struct IngestOptions: Sendable {
     public var format: IngestFormat = .auto
     /// CSV field delimiter (default `,`; a `.tsv` file under `.auto` uses tab).
     public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// While `delimiter` is the default `,`: detect `;`, tab or `|` from the first rows of each
+    /// CSV when `,` does not split them consistently (`IngestSummary.notes` says which was
+    /// chosen). The CLI turns it off when `--delimiter` is given.
+    public var detectDelimiter: Bool = true
     /// The CSV's first row is a header mapped to columns by name (case-insensitive). When
     /// `false`, fields map to table columns by position.
     public var header: Bool = true
@@ -67,6 +76,10 @@ public struct IngestOptions: Sendable {
     public var force: Bool = false
     /// Create the table from the input when it does not exist.
     public var createIfMissing: Bool = true
+    /// A table created by this ingest whose detected column type does not hold a later value
+    /// (an integer column meeting `19.99`, a date column meeting text) gets the wider type and
+    /// the batch is read again; `false`: such values are bad rows, as for existing tables.
+    public var widenTypes: Bool = true
     /// Partition granularity of an auto-created table (used when it has a TIMESTAMP column).
     public var granularity: Granularity = .day
     /// Click-log enrichment profile (`"clicks"`); `nil`: the table option `enrich` decides.
@@ -129,6 +142,9 @@ public struct IngestSummary: Sendable {
     public var compaction: CompactionSummary? = nil
     /// Why automatic compaction failed after the commit; the batch is loaded all the same.
     public var compactionError: StoreError? = nil
+    /// What the ingest decided on its own, one line each: a detected delimiter or JSON layout,
+    /// a widened column type (`column price: BIGINT -> DOUBLE ('19.99' at data.csv:20002)`).
+    public var notes: [String] = []
 }
 
 /// One bad input row.

@@ -204,7 +204,13 @@ struct IngestRun {
     var plan: TablePlan?
     var workers: [Worker] = []
     var createdTable: TableDefinition?
-    let stager = Stager()
+    var stager = Stager()
+    /// Notes for `IngestSummary.notes` (kept across a widening restart).
+    var notes: [String] = []
+    /// Column (lowercased name) → type forced on the created table after a widening.
+    var typeOverrides: [String: ColumnType] = [:]
+    /// Widenings asked for by the last chunk: the batch restarts with them.
+    var pendingWidenings: [(column: String, from: ColumnType, to: ColumnType, file: String, line: Int, value: String)] = []
     let pool: ParsePool
     var runs: [(worker: Int, lo: Int, hi: Int)] = []
     var buffered = 0
@@ -216,8 +222,9 @@ struct IngestRun {
     var totalBytes: Int64?
     let start = Date()
 
-    init(store: Store, name: String, files: [String], options: IngestOptions) throws(IngestError) {
-        guard !files.isEmpty else { throw IngestError(.user, "no input files") }
+    init(store: Store, name: String, files given: [String], options: IngestOptions) throws(IngestError) {
+        guard !given.isEmpty else { throw IngestError(.user, "no input files") }
+        let files = try IngestInputs.expand(given)
         guard options.maxErrors >= 0 else { throw IngestError(.user, "--max-errors must be at least 0") }
         guard options.flushRows >= 1 else { throw IngestError(.user, "flush row limit must be at least 1") }
         guard options.blockSize >= 1 && options.blockSize <= 512 << 20 else { throw IngestError(.user, "block size must be 1 byte to 512 MiB") }
@@ -267,7 +274,14 @@ struct IngestRun {
         }
         if let plan { workers = (0..<threads).map { _ in Worker(plan: plan) } }
         do throws(IngestError) {
-            for f in files { try ingestFile(f) }
+            while true {
+                for f in files {
+                    try ingestFile(f)
+                    if !pendingWidenings.isEmpty { break }
+                }
+                if pendingWidenings.isEmpty { break }
+                try restartWidened()
+            }
             try flush()
             let staged = try stager.finish()
             try checkInterrupt()
@@ -289,6 +303,7 @@ struct IngestRun {
             s.bytesRead = bytesDone
             s.rowsRejected = rejected.count
             s.createdTable = createdTable
+            s.notes = notes
             if let manifest {
                 s.rowsLoaded = rowsLoaded
                 s.partitionsTouched = Set(staged.map(\.entry.partition)).count
@@ -307,6 +322,38 @@ struct IngestRun {
         }
     }
 
+    /// Drops what this batch staged and the table it created, records the wider types, and
+    /// starts over (the caller reads every file again). Standard input cannot be read twice.
+    mutating func restartWidened() throws(IngestError) {
+        let w = pendingWidenings
+        pendingWidenings = []
+        for x in w {
+            typeOverrides[x.column.lowercased()] = x.to
+            notes.append("column \(x.column): \(x.from.sqlName) -> \(x.to.sqlName) ('\(RowError.truncated(x.value))' at \(x.file):\(x.line)"
+                         + " did not fit the type detected from the first rows); input read again")
+        }
+        if files.contains("-") {
+            let x = w[0]
+            throw IngestError(.user, "\(x.file):\(x.line): column \(x.column): '\(RowError.truncated(x.value))' does not fit \(x.from.sqlName), "
+                              + "the type detected from the first rows, and standard input cannot be read again with \(x.to.sqlName): "
+                              + "load from a file, or create the table first", file: x.file, line: x.line)
+        }
+        stager.discard()
+        stager = Stager()
+        if let created = createdTable { try? store.dropTable(created.name, ifExists: true) }
+        createdTable = nil
+        table = nil
+        plan = nil
+        workers = []
+        runs = []
+        buffered = 0
+        rowsLoaded = 0
+        rowsParsed = 0
+        rejected = []
+        hashes = []
+        bytesDone = 0
+    }
+
     // MARK: files
 
     mutating func ingestFile(_ path: String) throws(IngestError) {
@@ -315,19 +362,35 @@ struct IngestRun {
         let display = source.displayName
         var format = options.format
         var dialect = CSVDialect(delimiter: options.delimiter)
+        var tsvByName = false
         if format == .auto {
             if let (f, tsv) = Ingestor.formatFromName(path) {
                 format = f
-                if tsv && options.delimiter == UInt8(ascii: ",") { dialect = .tsv }
+                if tsv && options.delimiter == UInt8(ascii: ",") { dialect = .tsv; tsvByName = true }
             }
         }
         // The framing (quote-aware or plain lines) depends on the format, so an undecided
-        // format is sniffed from a second handle before the real read starts.
-        let framing: InputFraming
-        if format == .auto {
-            do throws(InputError) { format = try sniff(path: path, source: source) } catch { throw IngestError(error) }
+        // format is told from the first bytes (read ahead, so stdin works too).
+        let head: [UInt8]
+        do throws(InputError) { head = try source.peek(IngestSniffer.headBytes) } catch { throw IngestError(error) }
+        if format == .auto { format = IngestSniffer.format(head) }
+        if format == .json || format == .ndjson {
+            if format == .json || IngestSniffer.needsJSONFraming(head) {
+                source.frameJSONDocuments()
+                if head.first(where: { $0 > 0x20 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }) == UInt8(ascii: "[") {
+                    notes.append("\(display): read as a JSON array, one row per element")
+                } else {
+                    notes.append("\(display): read as JSON objects spanning lines")
+                }
+            }
+            format = .ndjson
         }
-        framing = format == .csv ? dialect.framing : .lines
+        if format == .csv && options.detectDelimiter && options.delimiter == UInt8(ascii: ",") && !tsvByName,
+           let d = IngestSniffer.delimiter(head, quote: dialect.quote), d != dialect.delimiter {
+            dialect = CSVDialect(delimiter: d, quote: dialect.quote)
+            notes.append("\(display): delimiter \(IngestSniffer.describe(d)) detected (--delimiter sets it)")
+        }
+        let framing: InputFraming = format == .csv ? dialect.framing : .lines
         let reader = InputChunkReader(source: source, framing: framing, blockSize: options.blockSize,
                                       parallelism: threads)
         let first: InputChunk?
@@ -349,11 +412,17 @@ struct IngestRun {
         var header: [String]? = nil
         if format == .csv && options.header {
             let (names, end, endLine) = try parseHeader(chunk, dialect: dialect, file: display)
+            if names.count == 1, let d = IngestSniffer.otherDelimiter(in: names[0], than: dialect.delimiter) {
+                throw IngestError(.user, "\(display): the header splits into one column '\(RowError.truncated(names[0]))' with delimiter "
+                                  + "\(IngestSniffer.describe(dialect.delimiter)); the file looks \(IngestSniffer.describe(d))-separated: "
+                                  + "pass --delimiter \(IngestSniffer.flag(d))", file: display, line: chunk.firstLine)
+            }
             header = names
             pieces = Self.dropPrefix(pieces, end: end, endLine: endLine)
         }
         if plan == nil {
             var detected: [(name: String, type: ColumnType)]
+            var epochColumns = Set<String>()
             if format == .csv {
                 let names = header ?? Self.positionalNames(chunk, pieces: pieces, dialect: dialect)
                 let buf = CSVRowBuffer()
@@ -363,14 +432,20 @@ struct IngestRun {
                         try CSVScanner.scan(chunk.bytes, range: first.range.lowerBound..<sampleEnd, firstLine: first.firstLine,
                                             dialect: dialect, into: buf)
                     } catch {
-                        throw IngestError(error, file: display)
+                        // a quote left open at the end is the parse's to report (one bad row)
+                        if error.kind != .unterminatedQuotedField { throw IngestError(error, file: display) }
                     }
                 }
-                detected = SchemaDetection.detectCSV(header: names, rows: buf, chunk: chunk.bytes, dialect: dialect)
+                detected = SchemaDetection.detectCSV(header: names, rows: buf, chunk: chunk.bytes, dialect: dialect,
+                                                     timeFormat: options.timeFormat, converted: &epochColumns)
             } else {
                 let lo = pieces.first?.range.lowerBound ?? 0
                 let sampleEnd = Self.sampleEnd(chunk, from: lo, framing: framing, firstLine: chunk.firstLine)
-                detected = SchemaDetection.detectNDJSON(chunk: chunk.bytes, range: lo..<sampleEnd, firstLine: chunk.firstLine)
+                detected = SchemaDetection.detectNDJSON(chunk: chunk.bytes, range: lo..<sampleEnd, firstLine: chunk.firstLine,
+                                                        timeFormat: options.timeFormat, converted: &epochColumns)
+            }
+            for i in detected.indices {
+                if let t = typeOverrides[SchemaDetection.columnName(detected[i].name).lowercased()] { detected[i].type = t }
             }
             guard !detected.isEmpty else { throw IngestError(.user, "\(display): cannot detect columns for table '\(name)'") }
             if let e = options.enrich?.lowercased(), e == "clicks" {
@@ -383,7 +458,13 @@ struct IngestRun {
                 def = try table!.definition
             } catch { throw IngestError(error) }
             createdTable = def
-            let p = try TablePlan(def: def, options: options)
+            // ISO-detected time columns read ISO text (or epochs by digit count) whatever the
+            // epoch --time-format, which is for the integer columns it turned into TIMESTAMP
+            var formats: [String: TimeFormat] = [:]
+            for c in def.columns where c.type == .timestamp && !epochColumns.contains(c.name.lowercased()) {
+                formats[c.name.lowercased()] = .auto
+            }
+            let p = try TablePlan(def: def, options: options, widen: options.widenTypes, timeFormats: formats)
             plan = p
             workers = (0..<threads).map { _ in Worker(plan: p) }
         }
@@ -401,6 +482,7 @@ struct IngestRun {
                 do throws(InputError) { next = try reader.next() } catch { readError = error }
             })
             try collect(pieceCount: pieces.count)
+            if !pendingWidenings.isEmpty { return }
             if let p = options.progress {
                 p(bytesDone + source.compressedBytesRead, totalBytes, rowsParsed)
             }
@@ -422,6 +504,26 @@ struct IngestRun {
 
     /// Gathers the rows, bad rows and structural errors of the last chunk in input order.
     mutating func collect(pieceCount: Int) throws(IngestError) {
+        if let plan, plan.widen {
+            var wider: [Int: (type: ColumnType, line: Int, value: String, file: String)] = [:]
+            for j in 0..<pieceCount {
+                for (c, w) in workers[j].widenings {
+                    if let have = wider[c] {
+                        // the first value in input order names it; the widest type wins
+                        wider[c] = (SchemaDetection.widened(have.type, bits: SchemaDetection.mask(of: w.type)),
+                                    have.line, have.value, have.file)
+                    } else {
+                        wider[c] = (w.type, w.line, w.value, workers[j].errors.first?.file ?? "")
+                    }
+                }
+            }
+            if !wider.isEmpty {
+                for (c, w) in wider.sorted(by: { $0.key < $1.key }) {
+                    pendingWidenings.append((plan.slotNames[c], plan.types[c], w.type, w.file, w.line, w.value))
+                }
+                return
+            }
+        }
         for j in 0..<pieceCount {
             let w = workers[j]
             rowsParsed += w.seen
@@ -469,22 +571,6 @@ struct IngestRun {
     }
 
     // MARK: helpers
-
-    /// Decides CSV vs NDJSON from the first bytes of a regular file (opened a second time);
-    /// stdin and pipes, which cannot be re-read, are CSV unless `format` says otherwise.
-    func sniff(path: String, source: InputSource) throws(InputError) -> IngestFormat {
-        var st = stat()
-        if path == "-" || stat(path, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG { return .csv }
-        let probe = try InputSource(path: path, hashContent: false)
-        defer { probe.close() }
-        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
-        defer { buf.deallocate() }
-        let n = try probe.read(into: buf)
-        var i = 0
-        if n >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { i = 3 }
-        while i < n && (buf[i] == 0x20 || buf[i] == 0x09 || buf[i] == 0x0A || buf[i] == 0x0D) { i += 1 }
-        return i < n && buf[i] == UInt8(ascii: "{") ? .ndjson : .csv
-    }
 
     /// Parses the header row at the start of `chunk`: names, end offset and line after it.
     func parseHeader(_ chunk: InputChunk, dialect: CSVDialect, file: String) throws(IngestError) -> ([String], Int, Int) {
@@ -578,7 +664,8 @@ struct IngestRun {
             slots[f] = s
         }
         if !extra.isEmpty && !plan.ignoreExtra {
-            throw IngestError(.user, "\(display): columns not in table '\(plan.def.name)': \(extra.joined(separator: ", "))")
+            throw IngestError(.user, "\(display): columns not in table '\(plan.def.name)': \(extra.joined(separator: ", "))"
+                              + " (--ignore-extra-columns skips them)")
         }
         for c in 0..<plan.ncols where !used[c] && plan.notNull[c] {
             if c == plan.timeColumn {
@@ -587,6 +674,6 @@ struct IngestRun {
             throw IngestError(.user, "\(display): header lacks NOT NULL column '\(plan.slotNames[c])'")
         }
         return FileContext(name: display, isCSV: true, dialect: dialect, fieldSlots: slots, expectedFields: header.count,
-                           allowMoreFields: false)
+                           allowMoreFields: plan.ignoreExtra)
     }
 }

@@ -21,6 +21,11 @@ final class TablePlan: @unchecked Sendable {
     let slotIndex: [String: Int]
     let emptyAsNull: Bool
     let timeFormat: TimeFormat
+    /// Time format per column (`timeFormat`, or `.auto` for ISO-detected columns of a created table).
+    let timeFormats: [TimeFormat]
+    /// The table was created by this ingest: a value its column type cannot hold asks for a
+    /// wider type (`Worker.widenings`) instead of being a bad row.
+    let widen: Bool
     let ignoreExtra: Bool
     let invalidUTF8: InvalidUTF8Policy
 
@@ -32,8 +37,11 @@ final class TablePlan: @unchecked Sendable {
     let tSource: Int, tDevice: Int, tOS: Int, tBrowser: Int, tIsBot: Int, tVisitor: Int, tIP: Int
     let tUTM: [Int]
 
-    init(def: TableDefinition, options: IngestOptions) throws(IngestError) {
+    init(def: TableDefinition, options: IngestOptions, widen: Bool = false,
+         timeFormats overrides: [String: TimeFormat] = [:]) throws(IngestError) {
         self.def = def
+        self.widen = widen
+        timeFormats = def.columns.map { overrides[$0.name.lowercased()] ?? options.timeFormat }
         ncols = def.columns.count
         types = def.columns.map(\.type)
         let tc = def.granularity == .none ? -1 : (def.timeColumnIndex ?? -1)
@@ -129,6 +137,9 @@ final class Worker: @unchecked Sendable {
     var fatal: IngestError?
     /// Rows parsed (accepted or rejected) in the last `process` call.
     var seen = 0
+    /// `plan.widen`: columns whose type did not hold a value of the last `process` call →
+    /// the wider type, and the first such value and its line.
+    var widenings: [Int: (type: ColumnType, line: Int, value: String)] = [:]
 
     private let csv = CSVRowBuffer()
     private let json = JSONObjectBuffer()
@@ -274,6 +285,7 @@ final class Worker: @unchecked Sendable {
     /// Parses `piece` of `chunk` into the builders.
     func process(_ chunk: InputChunk, _ piece: InputPiece, _ file: FileContext) {
         errors.removeAll(keepingCapacity: true)
+        if !widenings.isEmpty { widenings = [:] }
         fatal = nil
         seen = 0
         self.file = file
@@ -287,13 +299,20 @@ final class Worker: @unchecked Sendable {
     }
 
     private func processCSV(_ chunk: InputChunk, _ piece: InputPiece, _ file: FileContext) {
+        var unterminated: CSVError? = nil
         do throws(CSVError) {
             try CSVScanner.scan(chunk.bytes, range: piece.range, firstLine: piece.firstLine, dialect: file.dialect, into: csv)
         } catch {
-            fatal = IngestError(error, file: file.name, showField: true)
-            return
+            // A quoted field open at the end of the input is one bad record (the last): the
+            // rows before it are good. Other malformations stop the load.
+            guard error.kind == .unterminatedQuotedField else {
+                fatal = IngestError(error, file: file.name, showField: true)
+                return
+            }
+            unterminated = error
         }
         let base = chunk.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        defer { if let unterminated { rejectUnterminated(unterminated, chunk, piece, file) } }
         let quote = file.dialect.quote
         let expected = file.expectedFields
         file.fieldSlots.withUnsafeBufferPointer { slots in
@@ -306,7 +325,7 @@ final class Worker: @unchecked Sendable {
                 let rawEnd = Int(fl.end) + (fl.isQuoted ? 1 : 0)
                 if fc != expected && !(fc > expected && file.allowMoreFields) {
                     errors.append(RowError(file: file.name, line: Int(row.line), column: nil,
-                                           reason: "expected \(expected) fields, found \(fc)", value: nil,
+                                           reason: fieldCountReason(expected, fc), value: nil,
                                            raw: rawText(base + rawStart, rawEnd - rawStart)))
                     continue
                 }
@@ -331,6 +350,39 @@ final class Worker: @unchecked Sendable {
                 finishRow(file, line: Int(row.line), raw: base + rawStart, rawLen: rawEnd - rawStart)
             }
         }
+    }
+
+    /// `expected N fields, found M`, with the option that helps: `--ignore-extra-columns` for
+    /// more fields, `--delimiter` for a row that did not split at all.
+    @inline(never)
+    private func fieldCountReason(_ expected: Int, _ found: Int) -> String {
+        var r = "expected \(expected) fields, found \(found)"
+        if found > expected {
+            r += " (--ignore-extra-columns skips the extra fields)"
+        } else if found == 1 {
+            r += " (wrong delimiter? pass --delimiter)"
+        }
+        return r
+    }
+
+    /// Records the quoted field left open at the end of `piece` as one bad row: file, line of
+    /// the opening quote, and the column (field) it belongs to.
+    @inline(never)
+    private func rejectUnterminated(_ e: CSVError, _ chunk: InputChunk, _ piece: InputPiece, _ file: FileContext) {
+        seen += 1
+        let base = chunk.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let complete = csv.rows.last.map { Int($0.firstField + $0.fieldCount) } ?? 0
+        let field = csv.fieldCount - complete  // fields of the open row before the quoted one
+        var start = e.byteOffset
+        if field > 0 {
+            let f0 = csv.fields[complete]
+            start = Int(f0.start) - (f0.isQuoted ? 1 : 0)
+        }
+        let slot = field < file.fieldSlots.count ? file.fieldSlots[field] : -1
+        let column = slot >= 0 ? plan.slotNames[slot] : "field \(field + 1)"
+        errors.append(RowError(file: file.name, line: e.line, column: column,
+                               reason: "unterminated quoted field (the quote opening field \(field + 1) is never closed)",
+                               value: nil, raw: rawText(base + start, piece.range.upperBound - start)))
     }
 
     /// Slot of a JSON key: the cached slot of the same member position when it matches, else a
@@ -369,7 +421,7 @@ final class Worker: @unchecked Sendable {
         while let (bytes, line) = lines.next() {
             let lp = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
             do throws(JSONError) {
-                guard try JSONLineScanner.scan(bytes, lineNumber: line, into: json) else { continue }
+                guard try JSONLineScanner.scan(bytes, lineNumber: line, into: json, flatten: true) else { continue }
             } catch {
                 seen += 1
                 let reason = error.kind == .nestedValue ? error.message : "invalid JSON at byte \(error.column): \(error.message)"
@@ -573,7 +625,7 @@ final class Worker: @unchecked Sendable {
                 }
                 vals[c] = v ? 1 : 0
             case ColumnType.timestamp.rawValue:
-                guard let v = Civil.parseTimestamp(q, len, format: plan.timeFormat) else {
+                guard let v = Civil.parseTimestamp(q, len, format: plan.timeFormats[c]) else {
                     reject(file, line, c, "invalid timestamp", text(q, len), raw, rawLen)
                     return
                 }
@@ -635,12 +687,40 @@ final class Worker: @unchecked Sendable {
         }
     }
 
+    /// `plan.widen`: the type column `c` needs to hold `value` (JSON literals and numbers
+    /// keep their kind), if wider than its own.
+    @inline(never)
+    private func noteWidening(_ c: Int, _ line: Int, _ value: String) {
+        let st = cellState[c]
+        var bits: UInt8
+        if st == CellState.jsonTrue || st == CellState.jsonFalse {
+            bits = SchemaDetection.boolBit
+        } else {
+            var v = value
+            bits = v.withUTF8 { b -> UInt8 in
+                let t = Values.trimmingSpaces(UnsafeRawBufferPointer(b))
+                guard t.count > 0 else { return 0xFF }
+                return SchemaDetection.candidates(t.baseAddress!.assumingMemoryBound(to: UInt8.self), t.count)
+            }
+            if st == CellState.jsonNumber { bits &= SchemaDetection.intBit | SchemaDetection.doubleBit }
+        }
+        let current = widenings[c]?.type ?? plan.types[c]
+        let wider = SchemaDetection.widened(current, bits: bits)
+        guard wider != current else { return }
+        if let w = widenings[c] {
+            widenings[c] = (wider, w.line, w.value)
+        } else {
+            widenings[c] = (wider, line, value)
+        }
+    }
+
     private func text(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
         String(decoding: UnsafeBufferPointer(start: p, count: min(n, 1024)), as: UTF8.self)
     }
 
     private func reject(_ file: FileContext, _ line: Int, _ c: Int, _ reason: String, _ value: String?,
                         _ raw: UnsafePointer<UInt8>, _ rawLen: Int) {
+        if plan.widen, let value, c < plan.ncols { noteWidening(c, line, value) }
         errors.append(RowError(file: file.name, line: line, column: plan.slotNames[c], reason: reason, value: value,
                                raw: rawText(raw, rawLen)))
     }

@@ -5,8 +5,9 @@ import StrataText
 
 /// Infers a table definition from sample rows (used when ingesting into a missing table).
 public enum SchemaDetection {
-    /// Rows examined for type detection.
-    public static let sampleRows = 10_000
+    /// Rows examined for type detection (at most ~4 MiB of them). A later value that does not
+    /// fit the detected type widens the column and the batch is read again (`widened`).
+    public static let sampleRows = 20_000
 
     /// Candidate-type bits.
     static let intBit: UInt8 = 1, doubleBit: UInt8 = 2, boolBit: UInt8 = 4, dateBit: UInt8 = 8, tsBit: UInt8 = 16
@@ -26,10 +27,20 @@ public enum SchemaDetection {
     struct Accumulator {
         var mask: UInt8 = 0xFF
         var sawValue = false
+        /// Range of the integer values seen (for epoch detection).
+        var minInt = Int64.max, maxInt = Int64.min
 
         mutating func add(_ bits: UInt8) {
             mask &= bits
             sawValue = true
+        }
+
+        mutating func add(_ bits: UInt8, _ p: UnsafePointer<UInt8>, _ n: Int) {
+            add(bits)
+            if bits & intBit != 0, let v = Values.parseInt64(p, n) {
+                minInt = min(minInt, v)
+                maxInt = max(maxInt, v)
+            }
         }
 
         var type: ColumnType {
@@ -109,7 +120,8 @@ public enum SchemaDetection {
 
     /// Detects column types of CSV rows in `buffer` (fields unescaped with `dialect.quote`).
     static func detectCSV(header: [String], rows buffer: CSVRowBuffer, chunk: UnsafeRawBufferPointer,
-                          dialect: CSVDialect) -> [(name: String, type: ColumnType)] {
+                          dialect: CSVDialect, timeFormat: TimeFormat = .auto,
+                          converted: inout Set<String>) -> [(name: String, type: ColumnType)] {
         var acc = [Accumulator](repeating: Accumulator(), count: header.count)
         let scratch = CSVScratch()
         for row in buffer.rows.prefix(sampleRows) {
@@ -119,14 +131,17 @@ public enum SchemaDetection {
                 if fld.needsUnescape { b = scratch.unescape(b, quote: dialect.quote) }
                 b = Values.trimmingSpaces(b)
                 guard b.count > 0 else { continue }
-                acc[f].add(candidates(b.baseAddress!.assumingMemoryBound(to: UInt8.self), b.count))
+                let p = b.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                acc[f].add(candidates(p, b.count), p, b.count)
             }
         }
-        return zip(header, acc).map { ($0, $1.type) }
+        return epochColumns(zip(header, acc).map { ($0, $1) }, timeFormat, converted: &converted)
     }
 
     /// Detects keys (in order of first appearance) and types of NDJSON lines in `range`.
-    static func detectNDJSON(chunk: UnsafeRawBufferPointer, range: Range<Int>, firstLine: Int) -> [(name: String, type: ColumnType)] {
+    static func detectNDJSON(chunk: UnsafeRawBufferPointer, range: Range<Int>, firstLine: Int,
+                             timeFormat: TimeFormat = .auto,
+                             converted: inout Set<String>) -> [(name: String, type: ColumnType)] {
         var names: [String] = []
         var index: [String: Int] = [:]
         var acc: [Accumulator] = []
@@ -134,7 +149,7 @@ public enum SchemaDetection {
         var lines = NDJSONLines(chunk, range: range, firstLine: firstLine)
         var count = 0
         while count < sampleRows, let (bytes, line) = lines.next() {
-            guard (try? JSONLineScanner.scan(bytes, lineNumber: line, into: buf)) == true else { continue }
+            guard (try? JSONLineScanner.scan(bytes, lineNumber: line, into: buf, flatten: true)) == true else { continue }
             count += 1
             for m in buf.members {
                 let key = String(decoding: buf.key(m), as: UTF8.self)
@@ -153,12 +168,83 @@ public enum SchemaDetection {
                 case .number, .string:
                     let t = Values.trimmingSpaces(v)
                     if t.count == 0 { continue }
-                    var bits = candidates(t.baseAddress!.assumingMemoryBound(to: UInt8.self), t.count)
+                    let p = t.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    var bits = candidates(p, t.count)
                     if m.kind == .number { bits &= intBit | doubleBit }
-                    acc[i].add(bits)
+                    acc[i].add(bits, p, t.count)
                 }
             }
         }
-        return zip(names, acc).map { ($0, $1.type) }
+        return epochColumns(zip(names, acc).map { ($0, $1) }, timeFormat, converted: &converted)
+    }
+
+    /// Candidate bits a column of type `t` still allows.
+    static func mask(of t: ColumnType) -> UInt8 {
+        switch t {
+        case .bigint, .integer: return intBit | doubleBit
+        case .double: return doubleBit
+        case .boolean: return boolBit
+        case .date: return dateBit | tsBit
+        case .timestamp: return tsBit
+        default: return 0
+        }
+    }
+
+    /// The narrowest type wider than `t` that holds a value with candidate bits `bits`:
+    /// BIGINT → DOUBLE → VARCHAR, DATE → TIMESTAMP → VARCHAR, BOOLEAN → VARCHAR.
+    static func widened(_ t: ColumnType, bits: UInt8) -> ColumnType {
+        var a = Accumulator()
+        a.add(mask(of: t) & bits)
+        return a.type
+    }
+
+    /// `widened` for a text value.
+    public static func widened(_ t: ColumnType, value: String) -> ColumnType {
+        var v = value
+        let bits = v.withUTF8 { b -> UInt8 in
+            let t = Values.trimmingSpaces(UnsafeRawBufferPointer(b))
+            guard t.count > 0 else { return 0xFF }
+            return candidates(t.baseAddress!.assumingMemoryBound(to: UInt8.self), t.count)
+        }
+        return widened(t, bits: bits)
+    }
+
+    /// Whether a lowercased column name reads as a time: `ts`, `timestamp`, `time`,
+    /// `event_time`, `datetime`, or ending in `_ts`, `_time`, `_at`, `_timestamp`.
+    static func isTimeName(_ n: String) -> Bool {
+        let l = columnName(n).lowercased()
+        if ["ts", "timestamp", "time", "event_time", "datetime", "epoch"].contains(l) { return true }
+        return l.hasSuffix("_ts") || l.hasSuffix("_time") || l.hasSuffix("_at") || l.hasSuffix("_timestamp")
+    }
+
+    /// Under an epoch `--time-format`, integer columns that hold times become TIMESTAMP: those
+    /// with a time-like name (`isTimeName`); when no integer column has one, the first integer
+    /// column whose sampled values all fall between 1990 and 2100 in that unit.
+    /// Their lowercased names are added to `converted`.
+    static func epochColumns(_ cols: [(String, Accumulator)], _ format: TimeFormat,
+                             converted: inout Set<String>) -> [(name: String, type: ColumnType)] {
+        var out = cols.map { (name: $0.0, type: $0.1.type) }
+        let scale: Int64
+        switch format {
+        case .epochSeconds: scale = 1
+        case .epochMillis: scale = 1_000
+        case .epochMicros: scale = 1_000_000
+        default: return out
+        }
+        let lo: Int64 = 631_152_000 * scale, hi: Int64 = 4_102_444_800 * scale  // 1990-01-01, 2100-01-01
+        func plausible(_ i: Int) -> Bool {
+            out[i].type == .bigint && cols[i].1.minInt >= lo && cols[i].1.maxInt < hi
+        }
+        var named = false
+        for i in out.indices where isTimeName(out[i].name) && out[i].type == .bigint {
+            named = true
+            out[i].type = .timestamp
+            converted.insert(columnName(out[i].name).lowercased())
+        }
+        if !named, let i = out.indices.first(where: plausible) {
+            out[i].type = .timestamp
+            converted.insert(columnName(out[i].name).lowercased())
+        }
+        return out
     }
 }

@@ -149,6 +149,8 @@ public final class InputSource: @unchecked Sendable {
             ZSTD_freeDStream(d)
             zstd = nil
         }
+        stage?.deallocate()
+        stage = nil
         raw.deallocate()
     }
 
@@ -268,17 +270,87 @@ public final class InputSource: @unchecked Sendable {
     /// - Throws: `InputError` on I/O errors and corrupt or truncated compressed data.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         guard let dst = buffer.baseAddress, buffer.count > 0, !finished else { return 0 }
-        let n: Int
-        switch compression {
-        case .none: n = try readPlain(dst, buffer.count)
-        case .gzip: n = try readGzip(dst, buffer.count)
-        case .zstd: n = try readZstd(dst, buffer.count)
-        }
+        let n = framer == nil ? try readDecoded(dst, buffer.count) : try readFramed(dst, buffer.count)
         if n > 0 {
             bytesDelivered += Int64(n)
             if hashContent { hasher.update(UnsafeRawBufferPointer(start: dst, count: n)) }
         }
         return n
+    }
+
+    // MARK: look-ahead and JSON document framing
+
+    /// Decoded bytes read ahead by `peek`, delivered first by `read`.
+    private var lookahead: [UInt8] = []
+    private var lookaheadPos = 0
+    private var lookaheadEOF = false
+    /// `frameJSONDocuments`: the framer and its staging buffer of decoded input.
+    private var framer: JSONDocumentFramer?
+    private var stage: UnsafeMutableRawBufferPointer?
+    private var stagePos = 0, stageEnd = 0, stageEOF = false
+
+    /// The first `count` decoded bytes not yet read (fewer at the end of the input), without
+    /// consuming them: `read` delivers them again (and hashes them then). Works for pipes and
+    /// stdin too, so the format of any input can be told from its content.
+    public func peek(_ count: Int) throws(InputError) -> [UInt8] {
+        while lookahead.count - lookaheadPos < count && !lookaheadEOF && !finished {
+            let want = count - (lookahead.count - lookaheadPos)
+            let tmp = UnsafeMutableRawBufferPointer.allocate(byteCount: want, alignment: 16)
+            defer { tmp.deallocate() }
+            let n = try readCodec(tmp.baseAddress!, want)
+            if n == 0 { lookaheadEOF = true }
+            lookahead += UnsafeRawBufferPointer(start: tmp.baseAddress!, count: n)
+        }
+        return Array(lookahead[lookaheadPos..<min(lookahead.count, lookaheadPos + count)])
+    }
+
+    /// From now on `read` delivers the input reframed as one JSON value per line
+    /// (`JSONDocumentFramer`): a JSON array of objects, or objects spread over several lines,
+    /// become NDJSON whose lines keep the input's line numbers where each object starts.
+    public func frameJSONDocuments() {
+        guard framer == nil else { return }
+        framer = JSONDocumentFramer()
+        stage = .allocate(byteCount: 1 << 18, alignment: 64)
+    }
+
+    private func readFramed(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {
+        let out = dst.assumingMemoryBound(to: UInt8.self)
+        var produced = 0
+        while produced < count {
+            if stagePos == stageEnd {
+                if stageEOF { break }
+                stageEnd = try readDecoded(stage!.baseAddress!, stage!.count)
+                stagePos = 0
+                if stageEnd == 0 { stageEOF = true; continue }
+            }
+            let src = UnsafePointer(stage!.baseAddress!.assumingMemoryBound(to: UInt8.self)) + stagePos
+            let (c, p) = framer!.run(src, stageEnd - stagePos, out + produced, count - produced)
+            stagePos += c
+            produced += p
+        }
+        return produced
+    }
+
+    /// Decoded bytes: the look-ahead first, then the codec.
+    private func readDecoded(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {
+        var filled = 0
+        if lookaheadPos < lookahead.count {
+            let take = min(count, lookahead.count - lookaheadPos)
+            lookahead.withUnsafeBytes { dst.copyMemory(from: $0.baseAddress! + lookaheadPos, byteCount: take) }
+            lookaheadPos += take
+            filled = take
+            if lookaheadPos == lookahead.count { lookahead = []; lookaheadPos = 0 }
+            if filled == count || lookaheadEOF { return filled }
+        }
+        return filled + (try readCodec(dst + filled, count - filled))
+    }
+
+    private func readCodec(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {
+        switch compression {
+        case .none: return try readPlain(dst, count)
+        case .gzip: return try readGzip(dst, count)
+        case .zstd: return try readZstd(dst, count)
+        }
     }
 
     private func readPlain(_ dst: UnsafeMutableRawPointer, _ count: Int) throws(InputError) -> Int {

@@ -119,6 +119,7 @@ public final class JSONObjectBuffer: @unchecked Sendable {
     deinit {
         memberStorage.deallocate()
         scratch.deallocate()
+        flatKeys.deallocate()
     }
 
     /// Members in source order (duplicate keys are kept as they appear).
@@ -128,7 +129,10 @@ public final class JSONObjectBuffer: @unchecked Sendable {
 
     /// The decoded UTF-8 key of `m`.
     @inlinable public func key(_ m: JSONMember) -> UnsafeRawBufferPointer {
-        span(m.keyStart, m.keyEnd, inScratch: m.keyInScratch)
+        if m.flags & 4 != 0 {
+            return UnsafeRawBufferPointer(start: flatKeyBase + Int(m.keyStart), count: Int(m.keyEnd - m.keyStart))
+        }
+        return span(m.keyStart, m.keyEnd, inScratch: m.keyInScratch)
     }
 
     /// The value bytes of `m`: decoded string content, number text, or the literal text.
@@ -144,9 +148,41 @@ public final class JSONObjectBuffer: @unchecked Sendable {
 
     @usableFromInline var scratchBase: UnsafeMutableRawPointer { scratch.baseAddress! }
 
+    /// Keys of flattened members (`parent.child`), built by `scan(flatten: true)`.
+    private var flatKeys: UnsafeMutableRawBufferPointer = .allocate(byteCount: 256, alignment: 16)
+    var flatKeysUsed = 0
+    @usableFromInline var flatKeyBase: UnsafeRawPointer { UnsafeRawPointer(flatKeys.baseAddress!) }
+
+    /// Appends `prefix` (bytes of the flat-key area at `prefix`), `.`, then `key` to the
+    /// flat-key area; returns its range there.
+    func appendFlatKey(prefix: Range<Int>, key: UnsafeRawBufferPointer?) -> Range<Int> {
+        let need = flatKeysUsed + prefix.count + 1 + (key?.count ?? 0)
+        if need > flatKeys.count {
+            let nb = UnsafeMutableRawBufferPointer.allocate(byteCount: max(need, flatKeys.count * 2), alignment: 16)
+            nb.baseAddress!.copyMemory(from: flatKeys.baseAddress!, byteCount: flatKeysUsed)
+            flatKeys.deallocate()
+            flatKeys = nb
+        }
+        let b = flatKeys.baseAddress!
+        let start = flatKeysUsed
+        var o = start
+        if !prefix.isEmpty {
+            (b + o).copyMemory(from: b + prefix.lowerBound, byteCount: prefix.count)
+            o += prefix.count
+            if key != nil { b.storeBytes(of: 0x2E, toByteOffset: o, as: UInt8.self); o += 1 }
+        }
+        if let key, key.count > 0 {
+            (b + o).copyMemory(from: key.baseAddress!, byteCount: key.count)
+            o += key.count
+        }
+        flatKeysUsed = o
+        return start..<o
+    }
+
     func reset(line: UnsafeRawBufferPointer, lineNumber: Int) {
         memberCount = 0
         scratchUsed = 0
+        flatKeysUsed = 0
         lineBytes = line
         self.lineNumber = lineNumber
         // Decoded text is never longer than the raw line, so one check avoids growth mid-scan.
@@ -228,15 +264,21 @@ public struct NDJSONLines {
 public enum JSONLineScanner {
     /// Scans `line` (without its `\n`) into `out`.
     ///
+    /// With `flatten`, nested objects are not refused: their members become members named
+    /// `parent.child` (any depth: `a.b.c`; an empty nested object adds nothing), and an
+    /// array value is kept as its JSON text (a `.string` member spanning the array as written).
+    ///
     /// - Returns: `false` for a blank line (only whitespace) — no object; `true` otherwise.
     /// - Throws: `JSONError` with the line number and 1-based byte column.
     @discardableResult
-    public static func scan(_ line: UnsafeRawBufferPointer, lineNumber: Int, into out: JSONObjectBuffer) throws(JSONError) -> Bool {
+    public static func scan(_ line: UnsafeRawBufferPointer, lineNumber: Int, into out: JSONObjectBuffer,
+                            flatten: Bool = false) throws(JSONError) -> Bool {
         out.reset(line: line, lineNumber: lineNumber)
         guard let raw = line.baseAddress, line.count > 0 else { return false }
         var c = JSONCursor(p: raw.assumingMemoryBound(to: UInt8.self), n: line.count,
                            scratch: out.scratchBase.assumingMemoryBound(to: UInt8.self),
                            scratchUsed: 0, lineNumber: lineNumber)
+        c.flatten = flatten
         let found = try c.parseObject(into: out)
         out.scratchUsed = c.scratchUsed
         return found
@@ -252,6 +294,7 @@ struct JSONCursor {
     var scratchUsed: Int
     let lineNumber: Int
     var i = 0
+    var flatten = false
 
     init(p: UnsafePointer<UInt8>, n: Int, scratch: UnsafeMutablePointer<UInt8>, scratchUsed: Int, lineNumber: Int) {
         self.p = p
@@ -418,12 +461,40 @@ struct JSONCursor {
         skipWS()
         if i == n { return false }
         guard p[i] == 0x7B else { throw fail(i, "expected '{' at start of object") }
+        try parseMembers(into: out, prefix: nil)
+        skipWS()
+        if i < n { throw fail(i, "unexpected character after object") }
+        return true
+    }
+
+    /// Skips a JSON array starting at `i` (nested arrays, objects and strings included).
+    mutating func skipArray() throws(JSONError) {
+        let open = i
+        var depth = 0
+        while i < n {
+            let c = p[i]
+            if c == 0x22 {
+                _ = try parseString()
+                continue
+            }
+            if c == 0x5B || c == 0x7B { depth += 1 } else if c == 0x5D || c == 0x7D {
+                depth -= 1
+                if depth == 0 { i += 1; return }
+            }
+            i += 1
+        }
+        throw fail(open, "unterminated array")
+    }
+
+    /// Parses the members of the object whose `{` is at `i`, up to and including its `}`;
+    /// with `prefix` (a range of the flat-key area) member keys become `prefix.key`.
+    mutating func parseMembers(into out: JSONObjectBuffer, prefix: Range<Int>?) throws(JSONError) {
         i += 1
         skipWS()
         if i < n && p[i] == 0x7D {
             i += 1
         } else {
-            while true {
+            members: while true {
                 guard i < n else { throw fail(i, "unexpected end of line, expected '\"' to start object key") }
                 guard p[i] == 0x22 else { throw fail(i, "expected '\"' to start object key") }
                 let (ks, ke, kScratch) = try parseString()
@@ -461,24 +532,45 @@ struct JSONCursor {
                     member.valueStart = Int32(truncatingIfNeeded: s)
                     member.valueEnd = Int32(truncatingIfNeeded: i)
                 case 0x7B:
-                    throw JSONError(line: lineNumber, column: i + 1, key: keyString(ks, ke, kScratch),
-                                    message: "nested objects are not supported")
+                    guard flatten else {
+                        throw JSONError(line: lineNumber, column: i + 1, key: keyString(ks, ke, kScratch),
+                                        message: "nested objects are not supported")
+                    }
+                    let k = UnsafeRawBufferPointer(start: (kScratch ? UnsafePointer(scratch) : p) + ks, count: ke - ks)
+                    let name = out.appendFlatKey(prefix: prefix ?? 0..<0, key: k)
+                    try parseMembers(into: out, prefix: name)
+                    skipWS()
+                    guard i < n else { throw fail(i, "unexpected end of line, expected ',' or '}'") }
+                    if p[i] == 0x2C { i += 1; skipWS(); continue members }
+                    if p[i] == 0x7D { i += 1; break members }
+                    throw fail(i, "expected ',' or '}' after object member")
                 case 0x5B:
-                    throw JSONError(line: lineNumber, column: i + 1, key: keyString(ks, ke, kScratch),
-                                    message: "arrays are not supported")
+                    guard flatten else {
+                        throw JSONError(line: lineNumber, column: i + 1, key: keyString(ks, ke, kScratch),
+                                        message: "arrays are not supported")
+                    }
+                    let s = i
+                    try skipArray()
+                    member.valueStart = Int32(truncatingIfNeeded: s)
+                    member.valueEnd = Int32(truncatingIfNeeded: i)
+                    member.kind = .string
                 default:
                     throw fail(i, "unexpected character, expected a value")
+                }
+                if let prefix {
+                    let k = UnsafeRawBufferPointer(start: (kScratch ? UnsafePointer(scratch) : p) + ks, count: ke - ks)
+                    let r = out.appendFlatKey(prefix: prefix, key: k)
+                    member.keyStart = Int32(truncatingIfNeeded: r.lowerBound)
+                    member.keyEnd = Int32(truncatingIfNeeded: r.upperBound)
+                    member.flags = (member.flags & ~1) | 4
                 }
                 out.append(member)
                 skipWS()
                 guard i < n else { throw fail(i, "unexpected end of line, expected ',' or '}'") }
-                if p[i] == 0x2C { i += 1; skipWS(); continue }
-                if p[i] == 0x7D { i += 1; break }
+                if p[i] == 0x2C { i += 1; skipWS(); continue members }
+                if p[i] == 0x7D { i += 1; break members }
                 throw fail(i, "expected ',' or '}' after object member")
             }
         }
-        skipWS()
-        if i < n { throw fail(i, "unexpected character after object") }
-        return true
     }
 }
