@@ -104,7 +104,49 @@ def main():
             status = "ok" if not bad else "MISMATCH " + "; ".join(bad)
             failures += bool(bad)
             print(f"{name:42} {reader:8} {n:6} rows  {status}")
-    print(f"{checked} values compared, {failures} mismatching file/reader pairs")
+    # statistics as pyarrow decodes them, and DuckDB filters (which prune row groups by them)
+    stat_checks = 0
+    for name, n in sorted(expected["files"].items()):
+        path = os.path.join(d, name)
+        md = pq.ParquetFile(path).metadata
+        start = 0
+        for g in range(md.num_row_groups):
+            rg = md.row_group(g)
+            for ci, c in enumerate(columns):
+                vals = c["values"][start:start + rg.num_rows]
+                st = rg.column(ci).statistics
+                if st is None:
+                    continue
+                present = [v for v in vals if v is not None and v not in ("NaN",)]
+                nulls = sum(v is None for v in vals)
+                ok = st.null_count == nulls
+                if present and st.has_min_max and c["type"] in ("BIGINT", "INTEGER", "DOUBLE", "VARCHAR", "BOOLEAN"):
+                    num = [float("inf") if v == "Infinity" else float("-inf") if v == "-Infinity" else v for v in present]
+                    if c["type"] == "VARCHAR":
+                        num = sorted(num, key=lambda s: s.encode())
+                        ok = ok and st.min == num[0] and st.max == num[-1]
+                    else:
+                        ok = ok and st.min == min(num) and st.max == max(num)
+                if not ok:
+                    failures += 1
+                    print(f"{name} row group {g} column {c['name']}: statistics {st.min!r}..{st.max!r} nulls {st.null_count} disagree")
+                stat_checks += 1
+            start += rg.num_rows
+        con = duckdb.connect()
+        big = [v for v in columns[2]["values"][:n]]
+        for bound in (0, 2**62):
+            want = sum(1 for v in big if v > bound)
+            have = con.execute(f"SELECT count(*) FROM read_parquet('{path}') WHERE big > {bound}").fetchone()[0]
+            if want != have:
+                failures += 1
+                print(f"{name}: DuckDB counts {have} rows with big > {bound}, expected {want}")
+        s_vals = columns[5]["values"][:n]
+        want = sum(1 for v in s_vals if v is not None and v.encode() >= "emoji".encode())
+        have = con.execute(f"SELECT count(*) FROM read_parquet('{path}') WHERE s >= 'emoji'").fetchone()[0]
+        if want != have:
+            failures += 1
+            print(f"{name}: DuckDB counts {have} rows with s >= 'emoji', expected {want}")
+    print(f"{checked} values compared, {stat_checks} chunk statistics checked, {failures} mismatches")
     if d and len(sys.argv) <= 1:
         types = duckdb_values(os.path.join(d, "strata_zstd_v1.parquet"), columns)[1]
         print("DuckDB sees:", ", ".join(f"{k} {v}" for k, v in types.items()))
