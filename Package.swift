@@ -49,7 +49,7 @@ let package = Package(
                 cxxSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("re2")]),
         .target(name: "StrataCore", swiftSettings: fast),
         .target(name: "StrataFormat", dependencies: ["StrataCore", "CZstd", "CLZ4", "CStrataKernels"], swiftSettings: fast),
-        .target(name: "StrataParquet", dependencies: ["StrataCore", "StrataFormat", "CZstd", "CLZ4", "CZlib", "CSnappy", "CBrotli"], swiftSettings: fast),
+        .target(name: "StrataParquet", dependencies: ["StrataCore", "StrataFormat", "StrataText", "CZstd", "CLZ4", "CZlib", "CSnappy", "CBrotli"], swiftSettings: fast),
         .target(name: "StrataText", dependencies: ["CZlib", "CZstd"], swiftSettings: fast),
         .target(name: "StrataSQL"),
         .target(name: "StrataStore", dependencies: ["StrataCore", "StrataFormat", "StrataText"], swiftSettings: fast),

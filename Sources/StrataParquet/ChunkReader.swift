@@ -1,6 +1,7 @@
 import CZlib
 import StrataCore
 import StrataFormat
+import StrataText
 
 extension ParquetFile {
     /// Decodes column `column` (an index into `columns`) of row group `rowGroup` into a Strata
@@ -249,9 +250,15 @@ final class ChunkDecoder {
                 try bools.withUnsafeMutableBufferPointer { (p) throws(ParquetError) in try decodeBools(enc, &cur, k, into: p.baseAddress! + o) }
             case .codes:
                 try spans(enc, &cur, k) { (base, st, ln) throws(ParquetError) in
+                    var bad = -1
                     codes.withUnsafeMutableBufferPointer { p in
-                        for i in 0..<k { p[o + i] = interner.intern(base + st[i], ln[i]) }
+                        for i in 0..<k {
+                            // validation runs once per distinct string
+                            guard let code = interner.intern(base + st[i], ln[i], admit: { UTF8Validation.isValid($0, $1) }) else { bad = i; return }
+                            p[o + i] = code
+                        }
                     }
+                    if bad >= 0 { throw .corrupt("invalid UTF-8 in a string value of the page starting at row \(rowsDone) (Strata strings are UTF-8)") }
                 }
             }
         }
@@ -306,7 +313,12 @@ final class ChunkDecoder {
         case .codes:
             dictCodes = [UInt32](repeating: 0, count: n)
             try spans(.plain, &cur, n) { (base, st, ln) throws(ParquetError) in
-                for i in 0..<n { dictCodes[i] = interner.intern(base + st[i], ln[i]) }
+                for i in 0..<n {
+                    guard let code = interner.intern(base + st[i], ln[i], admit: { UTF8Validation.isValid($0, $1) }) else {
+                        throw .corrupt("invalid UTF-8 in dictionary entry \(i) (Strata strings are UTF-8)")
+                    }
+                    dictCodes[i] = code
+                }
             }
         }
     }

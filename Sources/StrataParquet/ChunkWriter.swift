@@ -190,22 +190,27 @@ struct ChunkEncoder {
             var stats = PageStats()
             switch values {
             case .ints(let v):
-                let page: [Int64] = dense ? rowsValid.map { v[$0] } : Array(v[r0..<r1])
-                page.withUnsafeBufferPointer { p in
+                let gathered: [Int64] = dense ? rowsValid.map { v[$0] } : []
+                func emit(_ p: UnsafeBufferPointer<Int64>) {
                     if physical == .int32 {
-                        raw.reserveCapacity(4 * p.count)
-                        for x in p { withUnsafeBytes(of: Int32(truncatingIfNeeded: x).littleEndian) { raw.append(contentsOf: $0) } }
+                        let at = raw.count
+                        raw.append(contentsOf: repeatElement(0, count: 4 * p.count))
+                        raw.withUnsafeMutableBytes { r in
+                            for i in 0..<p.count { r.storeBytes(of: Int32(truncatingIfNeeded: p[i]).littleEndian, toByteOffset: at + 4 * i, as: Int32.self) }
+                        }
                     } else {
                         raw.append(contentsOf: UnsafeRawBufferPointer(p))
                     }
                     stats.addInts(p)
                 }
+                if dense { gathered.withUnsafeBufferPointer(emit) } else { v.withUnsafeBufferPointer { emit(UnsafeBufferPointer(rebasing: $0[r0..<r1])) } }
             case .doubles(let v):
-                let page: [Double] = dense ? rowsValid.map { v[$0] } : Array(v[r0..<r1])
-                page.withUnsafeBufferPointer { p in
+                let gathered: [Double] = dense ? rowsValid.map { v[$0] } : []
+                func emit(_ p: UnsafeBufferPointer<Double>) {
                     raw.append(contentsOf: UnsafeRawBufferPointer(p))
                     stats.addDoubles(p)
                 }
+                if dense { gathered.withUnsafeBufferPointer(emit) } else { v.withUnsafeBufferPointer { emit(UnsafeBufferPointer(rebasing: $0[r0..<r1])) } }
             case .bools(let v):
                 let page: [UInt8] = dense ? rowsValid.map { v[$0] } : Array(v[r0..<r1])
                 page.withUnsafeBufferPointer { p in

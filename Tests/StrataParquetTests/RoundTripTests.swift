@@ -197,6 +197,23 @@ func readAll(_ f: ParquetFile, column: Int) throws(ParquetError) -> Column {
         #expect(leftovers.isEmpty, "temporary file left: \(leftovers)")
     }
 
+    @Test(arguments: [true, false])
+    func invalidUTF8IsAnError(_ dictionary: Bool) throws {
+        let path = TestScratch.root + "utf8-\(dictionary).parquet"
+        var options = ParquetWriteOptions()
+        options.dictionary = dictionary
+        let w = try ParquetWriter(path: path, schema: [ColumnSchema(name: "s", type: .varchar)], options: options)
+        try w.write([Column(.string(codes: [0, 1], dictionary: StringDictionary(bytes: [0x61, 0xC3, 0x28], offsets: [0, 1, 3])))])
+        try w.close()
+        let f = try ParquetFile(path: path)
+        do {
+            _ = try f.readColumn(rowGroup: 0, column: 0)
+            Issue.record("invalid UTF-8 read")
+        } catch {
+            #expect(error.description.contains("invalid UTF-8") && error.column == "s", "\(error)")
+        }
+    }
+
     @Test func fileAppearsOnlyAtClose() throws {
         let path = TestScratch.root + "atomic.parquet"
         let w = try ParquetWriter(path: path, schema: [ColumnSchema(name: "i", type: .bigint)])
