@@ -135,8 +135,9 @@ final class ChunkDecoder {
             guard n == body.count else { throw .corrupt("uncompressed page of \(body.count) bytes, header says \(n)") }
             return body
         }
-        // a page cannot expand beyond what any codec can produce from its input (bound memory on corrupt sizes)
-        guard n <= max(body.count, 1) * 1100 + 1 << 16 else { throw .corrupt("page claims \(n) bytes from \(body.count) compressed") }
+        // bound the allocation a corrupt size can cause: past 256 MiB, a page must be within
+        // zstd's largest expansion (a 3-byte RLE block per 128 KiB) of its compressed size
+        guard n <= 1 << 28 || n / 40_000 <= body.count else { throw .corrupt("page claims \(n) bytes from \(body.count) compressed") }
         if scratch.count < n + 8 { scratch = [UInt8](repeating: 0, count: n + 8) }
         try withMutableBytes(&scratch) { (s) throws(ParquetError) in
             try PageCodec.decompress(UnsafeRawBufferPointer(start: body.base, count: body.count), codec: codec,

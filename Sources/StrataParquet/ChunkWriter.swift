@@ -157,6 +157,7 @@ struct ChunkEncoder {
                 bytesPerRow = dict.count > 0 ? dict.bytes.count / dict.count + 4 : 4
             }
         }
+        if case .ints = values, options.integerEncoding == .deltaBinaryPacked { encodings.append(PEncoding.deltaBinaryPacked.rawValue) }
         meta.encodings = encodings
         let rowsPerPage = max(1, min(options.pageRowLimit, options.pageSizeLimit / max(1, bytesPerRow)))
 
@@ -192,7 +193,9 @@ struct ChunkEncoder {
             case .ints(let v):
                 let gathered: [Int64] = dense ? rowsValid.map { v[$0] } : []
                 func emit(_ p: UnsafeBufferPointer<Int64>) {
-                    if physical == .int32 {
+                    if options.integerEncoding == .deltaBinaryPacked {
+                        DeltaBinary.encode(p, int32: physical == .int32, into: &raw)
+                    } else if physical == .int32 {
                         let at = raw.count
                         raw.append(contentsOf: repeatElement(0, count: 4 * p.count))
                         raw.withUnsafeMutableBytes { r in
@@ -248,7 +251,8 @@ struct ChunkEncoder {
                 st!.maxValue = maxB
             }
             var h = PageHeader()
-            let encoding = useDictionary ? PEncoding.rleDictionary.rawValue : PEncoding.plain.rawValue
+            var encoding = useDictionary ? PEncoding.rleDictionary.rawValue : PEncoding.plain.rawValue
+            if case .ints = values, options.integerEncoding == .deltaBinaryPacked { encoding = PEncoding.deltaBinaryPacked.rawValue }
             let v2 = options.pageVersion == .v2
             if v2 {
                 h.type = PPageType.dataPageV2.rawValue

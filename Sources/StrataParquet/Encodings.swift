@@ -266,7 +266,8 @@ enum DeltaBinary {
     }
 
     /// Appends the DELTA_BINARY_PACKED encoding of `values` (block 128, 4 miniblocks of 32).
-    static func encode(_ values: UnsafeBufferPointer<Int64>, into out: inout [UInt8]) {
+    /// With `int32`, deltas wrap in 32 bits (as INT32 readers decode them) and widths stay <= 32.
+    static func encode(_ values: UnsafeBufferPointer<Int64>, int32: Bool = false, into out: inout [UInt8]) {
         func varint(_ x: UInt64) {
             var v = x
             while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
@@ -274,7 +275,7 @@ enum DeltaBinary {
         }
         func zz(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
         varint(128); varint(4); varint(UInt64(values.count))
-        zz(values.first ?? 0)
+        zz(int32 ? Int64(Int32(truncatingIfNeeded: values.first ?? 0)) : values.first ?? 0)
         var i = 1
         var deltas = [Int64](repeating: 0, count: 128)
         var packed = [UInt64](repeating: 0, count: 32)
@@ -282,7 +283,8 @@ enum DeltaBinary {
             let n = min(128, values.count - i)
             var minD = Int64.max
             for k in 0..<n {
-                deltas[k] = values[i + k] &- values[i + k - 1]
+                deltas[k] = int32 ? Int64(Int32(truncatingIfNeeded: values[i + k]) &- Int32(truncatingIfNeeded: values[i + k - 1]))
+                                  : values[i + k] &- values[i + k - 1]
                 minD = min(minD, deltas[k])
             }
             zz(minD)

@@ -21,6 +21,12 @@ public struct ParquetWriteOptions: Sendable {
     public var pageSizeLimit: Int = 1 << 20
     /// Data page format: v1 (default; read by every reader) or v2.
     public var pageVersion: PageVersion = .v1
+    public enum IntegerEncoding: Sendable { case plain, deltaBinaryPacked }
+
+    /// Encoding of INTEGER/BIGINT/DATE/TIMESTAMP values: PLAIN (default), or
+    /// DELTA_BINARY_PACKED (far smaller for sorted timestamps and ids; read by Arrow, DuckDB,
+    /// Spark 3.3+, Trino).
+    public var integerEncoding: IntegerEncoding = .plain
     /// Dictionary-encode string columns.
     public var dictionary: Bool = true
     /// A column chunk whose dictionary would exceed this many bytes is written PLAIN.

@@ -74,6 +74,13 @@ import StrataTestSupport
         plain.dictionary = false
         plain.rowGroupSize = 999
         variants.append(("strata_plain.parquet", plain))
+        for v2 in [false, true] {
+            var delta = ParquetWriteOptions()
+            delta.integerEncoding = .deltaBinaryPacked
+            delta.pageVersion = v2 ? .v2 : .v1
+            delta.rowGroupSize = 1500
+            variants.append(("strata_delta_\(v2 ? "v2" : "v1").parquet", delta))
+        }
         var fallback = ParquetWriteOptions()
         fallback.dictionaryPageSizeLimit = 200
         fallback.rowGroupSize = 1
