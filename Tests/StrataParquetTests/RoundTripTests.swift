@@ -185,6 +185,28 @@ enum RoundTripCodecs {
         #expect(g1[4] == ParquetColumnStatistics(min: .bool(false), max: .bool(true), nullCount: 0))
     }
 
+    @Test func pageIndexDescribesPages() throws {
+        let path = TestScratch.root + "page-index.parquet"
+        var options = ParquetWriteOptions()
+        options.pageRowLimit = 4
+        let w = try ParquetWriter(path: path, schema: [ColumnSchema(name: "n", type: .bigint), ColumnSchema(name: "s", type: .varchar)], options: options)
+        try w.write([Column(.int64(Array(0..<10)), validity: [1, 1, 1, 1, 0, 0, 0, 0, 1, 1]),
+                     Column(.string(codes: [0, 1, 2, 3, 3, 2, 1, 0, 0, 0], dictionary: StringDictionary(["d", "c", "b", "a"])))])
+        try w.close()
+        let f = try ParquetFile(path: path)
+        let pages = try #require(try f.pageIndex(rowGroup: 0, column: 0))
+        #expect(pages.map(\.firstRow) == [0, 4, 8] && pages.map(\.rowCount) == [4, 4, 2])
+        #expect(pages[0].statistics == ParquetColumnStatistics(min: .int64(0), max: .int64(3), nullCount: 0))
+        #expect(pages[1].statistics == ParquetColumnStatistics(min: nil, max: nil, nullCount: 4))
+        #expect(pages[2].statistics == ParquetColumnStatistics(min: .int64(8), max: .int64(9), nullCount: 0))
+        let sp = try #require(try f.pageIndex(rowGroup: 0, column: 1))
+        #expect(sp[1].statistics?.min == .string(Array("a".utf8)) && sp[1].statistics?.max == .string(Array("d".utf8)))
+        // pyarrow's page index is read as well
+        let fixture = try ParquetFile(path: ParquetFixtureTests.dir + "pyarrow_plain_crc_index.parquet")
+        let fp = try #require(try fixture.pageIndex(rowGroup: 0, column: 1))
+        #expect(fp.count >= 1 && fp[0].statistics != nil && fp.reduce(0) { $0 + $1.rowCount } == fixture.rowGroups[0].rowCount)
+    }
+
     @Test func writerRefusesBadInput() throws {
         let path = TestScratch.root + "bad-input.parquet"
         let w = try ParquetWriter(path: path, schema: [ColumnSchema(name: "i", type: .integer, nullable: false)])
