@@ -338,11 +338,16 @@ final class ChunkDecoder {
         case (.plain, .int96):
             let at = try cur.take(k * 12)
             let raw = UnsafeRawPointer(cur.base + at)
+            var overflow = false
             for i in 0..<k {
                 let nanos = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 12 * i, as: Int64.self))
                 let julian = Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 12 * i + 8, as: Int32.self)))
-                dst[i] = (julian - 2_440_588) &* 86_400_000_000 &+ nanos / 1000
+                let (days, o1) = (julian - 2_440_588).multipliedReportingOverflow(by: 86_400_000_000)
+                let (v, o2) = days.addingReportingOverflow(nanos / 1000)
+                overflow = overflow || o1 || o2
+                dst[i] = v
             }
+            if overflow { throw .corrupt("INT96 timestamp out of range") }
             return
         case (.deltaBinaryPacked, .int32), (.deltaBinaryPacked, .int64):
             let v = try DeltaBinary.decode(&cur, expect: k)

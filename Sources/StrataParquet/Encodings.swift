@@ -229,7 +229,8 @@ enum DeltaBinary {
               (blockSize / miniblocks) % 32 == 0 else { throw .corrupt("bad DELTA_BINARY_PACKED header") }
         if let expect, total != UInt64(expect) { throw .corrupt("DELTA_BINARY_PACKED holds \(total) values, page says \(expect)") }
         // every value after the first needs at least one bit-packed slot: bound by the bytes left
-        guard total <= UInt64(c.remaining) * 8 + 1 + UInt64(blockSize) else { throw .corrupt("DELTA_BINARY_PACKED value count exceeds the page") }
+        // each block takes at least a min-delta byte and one width byte per miniblock
+        guard total <= (UInt64(c.remaining) / (1 + miniblocks) + 1) * blockSize + 1 else { throw .corrupt("DELTA_BINARY_PACKED value count exceeds the page") }
         let n = Int(total)
         var out = [Int64](repeating: 0, count: n)
         if n == 0 { return out }

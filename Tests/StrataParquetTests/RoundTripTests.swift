@@ -248,6 +248,7 @@ enum RoundTripCodecs {
         var options = ParquetWriteOptions()
         options.compression = ParquetCompression(name: codec)!
         options.rowGroupSize = 1_000_000
+        options.integerEncoding = codec == "snappy" || codec == "brotli" ? .deltaBinaryPacked : .plain
         let n = 300_000
         let w = try ParquetWriter(path: path, schema: [ColumnSchema(name: "n", type: .bigint, nullable: false), ColumnSchema(name: "s", type: .varchar)], options: options)
         try w.write([Column(.int64(Array(repeating: 7, count: n))), Column(.string(codes: Array(repeating: 0, count: n), dictionary: StringDictionary(["same"])))])
