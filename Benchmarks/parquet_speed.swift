@@ -4,8 +4,8 @@
 //
 //   flock /tmp/release-build.lock swift build -c release --product StrataParquet
 //   B=.build/release; swiftc -O -parse-as-library -I $B/Modules -I Sources/CZstd -I Sources/CLZ4 -I Sources/CZlib \
-//     -I Sources/CSnappy -I Sources/CBrotli -I Sources/CStrataKernels/include Benchmarks/parquet_speed.swift \
-//     $B/StrataParquet.build/*.o $B/StrataFormat.build/*.o $B/StrataCore.build/*.o $B/CStrataKernels.build/*.o \
+//     -I Sources/CSnappy -I Sources/CBrotli -I .build/bench-mm (a modulemap for Sources/CStrataKernels/include/strata_kernels.h) Benchmarks/parquet_speed.swift \
+//     $B/StrataParquet.build/*.o $B/StrataText.build/*.o $B/StrataFormat.build/*.o $B/StrataCore.build/*.o $B/CStrataKernels.build/*.o \
 //     -lzstd -llz4 -lz -lsnappy -lbrotlienc -lbrotlidec -o /tmp/parquet_speed && /tmp/parquet_speed DIR
 import Foundation
 import StrataCore
@@ -25,10 +25,11 @@ import StrataParquet
         for i in 0..<2000 { dict.append("https://example.com/campaign/\(i)/landing?utm_source=s\(i % 17)") }
         let codes = (0..<n).map { _ in UInt32(next() % 2000) }
         let schema = [ColumnSchema(name: "ts", type: .bigint), ColumnSchema(name: "url", type: .varchar)]
-        for (label, version) in [("v1", ParquetWriteOptions.PageVersion.v1), ("v2", .v2)] {
+        for (label, version, delta) in [("v1", ParquetWriteOptions.PageVersion.v1, false), ("v2", .v2, false), ("v1+delta", .v1, true)] {
             let path = dir + "/speed-\(label).parquet"
             var options = ParquetWriteOptions()
             options.pageVersion = version
+            if delta { options.integerEncoding = .deltaBinaryPacked }
             let t0 = Date()
             let w = try ParquetWriter(path: path, schema: schema, options: options)
             let batch = 122_880
