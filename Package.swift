@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "StrataIngest", targets: ["StrataIngest"]),
         .library(name: "StrataGen", targets: ["StrataGen"]),
         .library(name: "StrataQuery", targets: ["StrataQuery"]),
+        .library(name: "StrataParquet", targets: ["StrataParquet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,10 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // Parquet codecs: snappy (Debian libsnappy-dev) and brotli (libbrotli-dev)
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", pkgConfig: "libbrotlidec",
+                       providers: [.apt(["libbrotli-dev"])]),
         .target(name: "CStrataKernels", path: "Sources/CStrataKernels",
                 cSettings: [.unsafeFlags(["-O3"])]),
         // RE2 (Debian libre2-dev) behind a small C interface: the regular-expression functions
@@ -44,6 +49,7 @@ let package = Package(
                 cxxSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("re2")]),
         .target(name: "StrataCore", swiftSettings: fast),
         .target(name: "StrataFormat", dependencies: ["StrataCore", "CZstd", "CLZ4", "CStrataKernels"], swiftSettings: fast),
+        .target(name: "StrataParquet", dependencies: ["StrataCore", "StrataFormat", "StrataText", "CZstd", "CLZ4", "CZlib", "CSnappy", "CBrotli"], swiftSettings: fast),
         .target(name: "StrataText", dependencies: ["CZlib", "CZstd"], swiftSettings: fast),
         .target(name: "StrataSQL"),
         .target(name: "StrataStore", dependencies: ["StrataCore", "StrataFormat", "StrataText"], swiftSettings: fast),
@@ -59,6 +65,7 @@ let package = Package(
         .target(name: "StrataTestSupport", path: "Sources/StrataTestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataTestSupport", "StrataCore", "StrataGen"]),
         .testTarget(name: "StrataFormatTests", dependencies: ["StrataTestSupport", "StrataFormat", "StrataCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataParquetTests", dependencies: ["StrataTestSupport", "StrataParquet", "StrataFormat", "StrataCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataTextTests", dependencies: ["StrataTestSupport", "StrataText"]),
         .testTarget(name: "StrataSQLTests", dependencies: ["StrataTestSupport", "StrataSQL"]),
         .testTarget(name: "StrataStoreTests", dependencies: ["StrataTestSupport", "StrataStore", "StrataFormat", "StrataCore"]),
