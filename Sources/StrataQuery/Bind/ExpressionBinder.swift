@@ -69,7 +69,7 @@ extension Binder {
                     do throws(QueryError) { slot = try c.scope.resolve(t, n, x.range).0 } catch { unresolved = error }
                 }
                 for (i, g) in c.groups.enumerated() {
-                    guard case .column(let gt, let gn) = g.kind, gn.lowercased() == n.lowercased() else { continue }
+                    guard case .column(let gt, let gn) = g.kind, gn.lowercased() == n.lowercased() || c.scope.correlation != nil else { continue }
                     if c.scope.qualifiers == nil || (slot != nil && (try? c.scope.resolve(gt, gn, g.range).0) == slot) {
                         return .column(i, c.groupTypes[i])
                     }
