@@ -242,6 +242,7 @@ extension Binder {
             if let els { t = try unify(t, els.type, "CASE branches") }
             return .caseWhen(whens, els, t)
         case .cast(let x, let tn, let isTry):
+            if tn == .interval { return try bindIntervalCast(try sub(x), isTry: isTry, x, at) }
             let b = try decimalCastOperand(try sub(x), x, tn, isTry: isTry)
             let t = Binder.dataType(tn)
             // INTEGER is a BIGINT whose values must fit in 32 bits
@@ -277,6 +278,7 @@ extension Binder {
         case .boolean: return .boolean
         case .varchar: return .varchar
         case .date: return .date
+        case .interval: return .interval
         }
     }
 

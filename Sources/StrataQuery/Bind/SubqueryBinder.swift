@@ -153,6 +153,7 @@ extension Binder {
     /// ON conjuncts with subqueries (inner joins): a filter over the join, its subqueries
     /// joined to the join's rows, then the join's columns only.
     func joinSubqueryConditions(_ join: PlanNode, _ scope: Scope, _ kind: Join.Kind, _ conds: [Expr]) throws(QueryError) -> PlanNode {
+        if kind == .left { return try leftJoinSubqueryConditions(join, scope, conds) }
         guard kind == .inner else {
             throw QueryError("subqueries in the ON condition of a \(kind.rawValue.uppercased()) JOIN are not supported (only INNER JOIN)", offset: conds[0].range.start)
         }

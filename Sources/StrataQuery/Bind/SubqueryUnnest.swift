@@ -281,3 +281,50 @@ extension Binder {
         return false
     }
 }
+
+extension Binder {
+    /// `l LEFT JOIN r ON cond` where `cond` has subqueries: the pairs where the whole condition
+    /// holds come from the inner join (subqueries joined to its rows as usual); each left row,
+    /// numbered, is then LEFT JOINed to its pairs, so a left row without any keeps one
+    /// NULL-extended row.
+    func leftJoinSubqueryConditions(_ join: PlanNode, _ scope: Scope, _ conds: [Expr]) throws(QueryError) -> PlanNode {
+        guard case .join(let spec) = join.op else { throw QueryError("internal: not a join", kind: .internal) }
+        let l0 = join.inputs[0], r = join.inputs[1]
+        let lw = l0.types.count, rw = r.types.count
+        // the left rows numbered, shared by both joins
+        let win = PlanNode(.window([WindowSpecBound(fn: .rowNumber, args: [], partition: [], order: [], type: .bigint)]), [l0],
+                           names: l0.names + ["__row"], types: l0.types + [.bigint])
+        let numbered = PlanNode(.project([.column(lw, .bigint)] + l0.types.indices.map { .column($0, l0.types[$0]) }), [win],
+                                names: ["__row"] + l0.names, types: [.bigint] + l0.types)
+        numbered.qualifiers = [nil] + (l0.qualifiers ?? l0.names.map { _ in nil })
+        let def = CTEDefinition(name: "left join rows", plan: numbered)
+        func ref() -> PlanNode {
+            let n = PlanNode(.cte(def), [], names: numbered.names, types: numbered.types)
+            n.qualifiers = numbered.qualifiers
+            return n
+        }
+        // the pairs: an inner join, its ON condition with the subqueries as a filter
+        let shift: (Int) -> Int = { $0 + 1 }
+        var inner = JoinSpec(kind: .inner, leftKeys: spec.leftKeys.map { $0.remapColumns(shift) }, rightKeys: spec.rightKeys,
+                             residual: spec.residual?.remapColumns(shift))
+        inner.needed = nil
+        let pairs0 = PlanNode(.join(inner), [ref(), r], names: numbered.names + r.names, types: numbered.types + r.types)
+        pairs0.qualifiers = numbered.qualifiers! + (r.qualifiers ?? r.names.map { _ in nil })
+        var s2 = scope
+        s2.names = ["__row"] + scope.names
+        s2.types = [.bigint] + scope.types
+        s2.qualifiers = [["#row"]] + (scope.qualifiers ?? scope.names.map { _ in [scope.tableName?.lowercased(), scope.alias?.lowercased()].compactMap { $0 } })
+        s2.hidden = Set(scope.hidden.map { $0 + 1 }).union([0])
+        let filtered = try joinSubqueryConditions(pairs0, s2, .inner, conds)
+        let keep: [BExpr] = [.column(0, .bigint)] + (0..<rw).map { .column(1 + lw + $0, r.types[$0]) }
+        let pairs = PlanNode(.project(keep), [filtered], names: ["__pair"] + r.names, types: keep.map(\.type))
+        // every left row with its pairs
+        let outer = PlanNode(.join(JoinSpec(kind: .left, leftKeys: [.column(0, .bigint)], rightKeys: [.column(0, .bigint)], residual: nil)),
+                             [ref(), pairs], names: numbered.names + pairs.names, types: numbered.types + pairs.types)
+        outer.qualifiers = numbered.qualifiers! + [nil] + (r.qualifiers ?? r.names.map { _ in nil })
+        let out: [BExpr] = (0..<lw).map { .column(1 + $0, l0.types[$0]) } + (0..<rw).map { .column(2 + lw + $0, r.types[$0]) }
+        let proj = PlanNode(.project(out), [outer], names: join.names, types: join.types)
+        proj.qualifiers = join.qualifiers
+        return proj
+    }
+}

@@ -64,6 +64,10 @@ extension Evaluator {
     }
 
     func timeCall(_ fn: TimeFn, _ args: [Vec], _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
+        switch fn {
+        case .parseInterval, .age: return try intervalCall(fn, args, n)
+        default: break
+        }
         let (out, m) = output(t, args, n)
         func isNull(_ i: Int) -> Bool { out.valid.map { $0[i] == 0 } ?? false }
         switch fn {
@@ -287,6 +291,8 @@ extension Evaluator {
                 }
             }
             out.ints = r
+        case .parseInterval, .age:
+            break
         }
         return out
     }
