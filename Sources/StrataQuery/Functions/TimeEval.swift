@@ -264,8 +264,11 @@ extension Evaluator {
             let a = args[0], b = args[1]
             try checkTimeRange(a); try checkTimeRange(b)
             var r = [Int64](repeating: 0, count: m)
+            // hours and smaller count elapsed time (DuckDB's TIMESTAMPTZ: 24 hours across a
+            // spring DST day, not the wall clock's 25); days and larger count the zone's calendar
+            let elapsed = [.hour, .minute, .second, .millisecond, .microsecond].contains(u) && a.type == .timestamp && b.type == .timestamp
             for i in 0..<m where !isNull(i) {
-                r[i] = Evaluator.dateDiff(u, localMicros(a, i), localMicros(b, i))
+                r[i] = elapsed ? Evaluator.dateDiff(u, micros(a, i), micros(b, i)) : Evaluator.dateDiff(u, localMicros(a, i), localMicros(b, i))
             }
             out.ints = r
         case .timeBucket(let months, let width, let origin):
