@@ -92,6 +92,7 @@ extension Binder {
         func need(_ n: Int) throws(QueryError) {
             guard args.count == n else { throw QueryError("\(name)() takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", offset: x.range.start) }
         }
+        if let spec = try quantileListAggregate(name, f, args, filter, x.range.start) { return spec }
         if let spec = try bindMoreAggregate(name, f, x, args, filter, scope) { return spec }
         func numeric(_ i: Int) throws(QueryError) {
             guard args[i].type.isNumeric || args[i].type == .null else {
