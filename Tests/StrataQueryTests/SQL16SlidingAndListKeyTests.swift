@@ -61,6 +61,27 @@ struct SQL16SlidingAndListKeyTests {
             checked += 1
         }
         #expect(checked == 40)
+        // moving quantiles (no EXCLUDE): median and quantile_disc against sorted frames
+        for _ in 0..<20 {
+            let a = Int(rng.next() % 6), b = Int(rng.next() % 6)
+            let sql = "SELECT id, median(x) OVER w, quantile_disc(x, 0.3) OVER w FROM f "
+                + "WINDOW w AS (PARTITION BY p ORDER BY k, id ROWS BETWEEN \(a) PRECEDING AND \(b) FOLLOWING) ORDER BY id"
+            let result = try runner.engine.execute(sql).last!.result
+            for (n, r) in rows.enumerated() {
+                let part = parts[r.p]!
+                let i = part.firstIndex { $0.id == r.id }!
+                let xs = part.indices.filter { $0 >= i - a && $0 <= i + b }.compactMap { part[$0].x }.sorted()
+                var want: [Value] = [.int(r.id), .null, .null]
+                if !xs.isEmpty {
+                    let pos = 0.5 * Double(xs.count - 1), lo = Int(pos.rounded(.down)), hi = min(lo + 1, xs.count - 1)
+                    want[1] = .double(Double(xs[lo]) + Double(xs[hi] - xs[lo]) * (pos - Double(lo)))
+                    want[2] = .int(xs[QuantileDiscAccumulator.rank(0.3, xs.count)])
+                }
+                let got = result.columns.map { $0[n] }
+                #expect(got == want, "\(sql) at id \(r.id)")
+                if got != want { return }
+            }
+        }
     }
 
     /// Reference order of DuckDB lists: element by element, NULL after values, prefix first.

@@ -10,12 +10,16 @@ import StrataCore
 // - first/any_value: the first non-NULL position at or after the range start (O(1));
 // - arg_max/arg_min: a sparse table of the best key position (O(n log n) build, O(1) per
 //   row; ties: the earliest position, as DuckDB's left-to-right segment tree);
-// - string_agg: the frame's strings joined (its output is as long as the frame anyway).
+// - string_agg: the frame's strings joined (its output is as long as the frame anyway);
+// - median / quantile_cont / quantile_disc (a fraction or a LIST of them): frames move forward
+//   (both ends non-decreasing), so rows enter and leave a Fenwick tree of value ranks once
+//   each, and each quantile is a k-th smallest lookup (O(log n) per row); no EXCLUDE.
 
 /// Aggregates with a sliding implementation here (binder names).
 let slidingWindowAggregates: Set<String> = [
     "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "bool_and", "bool_or", "every",
     "any_value", "first", "arg_max", "argmax", "arg_min", "argmin", "max_by", "min_by", "string_agg", "listagg", "group_concat",
+    "median", "quantile_cont", "quantile_disc", "quantile", "approx_quantile",
 ]
 
 extension Executor {
@@ -155,11 +159,77 @@ extension Executor {
                 if !parts.isEmpty { res[Int(rows[i])] = .string(parts.joined(separator: sep)) }
             }
             return Vec.from(res[...], type: w.type)
+        case .quantile, .quantileDisc, .quantileList:
+            return try slidingQuantiles(w, spec, c, vals[0], ok)
         default:
             throw unsupported(w)
         }
         if valid.contains(0) { out.valid = valid }
         return out
+    }
+
+    /// Quantiles over moving frames: value ranks in a Fenwick tree, k-th smallest per row.
+    private func slidingQuantiles(_ w: WindowSpecBound, _ spec: AggSpec, _ c: WindowContext, _ x: Vec, _ ok: [Bool]) throws(QueryError) -> Vec {
+        guard w.frame.exclude == .noOthers else { throw unsupported(w) }
+        let n = c.n, rows = c.rows
+        let fractions: [Double], disc: Bool
+        switch spec.kind {
+        case .quantile(let p): fractions = [p]; disc = false
+        case .quantileDisc(let p): fractions = [p]; disc = true
+        case .quantileList(let ps, let d): fractions = ps; disc = d
+        default: throw unsupported(w)
+        }
+        let words = x.type == .null ? [Int64](repeating: 0, count: n) : x.orderWords()
+        func number(_ r: Int) -> Double { x.type == .double ? x.dbls[x.idx(r)] : Double(x.ints[x.idx(r)]) }
+        var res = [Value](repeating: .null, count: n)
+        for p in 0..<c.partitions {
+            let lo = c.start[p], hi = c.start[p + 1]
+            // ranks of the usable positions by value (ties by position)
+            let live = (lo..<hi).filter { ok[$0] }
+            let sorted = live.sorted { (words[Int(rows[$0])], $0) < (words[Int(rows[$1])], $1) }
+            var rank = [Int](repeating: -1, count: hi - lo)
+            for (k, i) in sorted.enumerated() { rank[i - lo] = k }
+            let m = sorted.count
+            var bit = [Int](repeating: 0, count: m + 1)
+            var size = 0
+            func add(_ k: Int, _ d: Int) { var j = k + 1; while j <= m { bit[j] += d; j += j & -j }; size += d }
+            var top = 1
+            while top * 2 <= m { top *= 2 }
+            func kth(_ k0: Int) -> Int {  // 0-based k-th smallest rank
+                var pos = 0, k = k0 + 1, step = top
+                while step > 0 {
+                    if pos + step <= m && bit[pos + step] < k { pos += step; k -= bit[pos] }
+                    step /= 2
+                }
+                return pos
+            }
+            var s = lo, e = lo  // positions in the tree: [s, e)
+            for i in lo..<hi {
+                let fs = Swift.max(c.fs[i], lo), fe = Swift.min(Swift.max(c.fe[i], fs), hi)
+                if fs < s || fe < e {
+                    // (a frame moving backwards: rebuild)
+                    for q in s..<e where rank[q - lo] >= 0 { add(rank[q - lo], -1) }
+                    s = fs; e = fs
+                }
+                while e < fe { if rank[e - lo] >= 0 { add(rank[e - lo], 1) }; e += 1 }
+                while s < fs { if s < e, rank[s - lo] >= 0 { add(rank[s - lo], -1) }; s += 1 }
+                if e < s { e = s }
+                let r = Int(rows[i])
+                if size == 0 { continue }
+                func valueAt(_ k: Int) -> Value { x.value(Int(rows[sorted[kth(k)]])) }
+                let qs: [Value] = fractions.map { f in
+                    if disc { return valueAt(QuantileDiscAccumulator.rank(f, size)) }
+                    let pos = f * Double(size - 1)
+                    let a = Int(pos.rounded(.down)), b = Swift.min(a + 1, size - 1)
+                    let va = number(Int(rows[sorted[kth(a)]])), vb = b == a ? va : number(Int(rows[sorted[kth(b)]]))
+                    let v = va + (vb - va) * (pos - Double(a))
+                    if w.type.listElement == .bigint { return .int(Int64(v.rounded())) }
+                    return .double(v)
+                }
+                res[r] = w.type.isList ? .list(ListValue(qs)) : qs[0]
+            }
+        }
+        return Vec.from(res[...], type: w.type)
     }
 
     private func unsupported(_ w: WindowSpecBound) -> QueryError {
