@@ -167,6 +167,7 @@ public final class QueryEngine: @unchecked Sendable {
             case .boolean: t = .boolean
             case .varchar: t = .varchar
             case .date: t = .date
+            case .interval: throw QueryError("INTERVAL columns are not supported in tables (store a BIGINT of microseconds or seconds)")
             }
             cols.append(ColumnSchema(name: col.name, type: t, nullable: !col.notNull))
         }

@@ -468,6 +468,8 @@ public enum TypeName: Sendable, Hashable {
     case varchar(length: Int?)
     /// DATE.
     case date
+    /// INTERVAL (casts only).
+    case interval
 }
 
 // MARK: - DDL

@@ -1,7 +1,7 @@
 /// The text of a multi-part INTERVAL literal, as DuckDB reads it: `'1 day 2 hours'`,
 /// `'1 year 2 months'`, `'1.5 hours'`, `'01:30:00'`, `'1 month 1 day 00:00:00.5'`,
 /// `'-1 day'`. The parser turns such a literal into a sum of single-unit literals.
-enum IntervalText {
+public enum IntervalText {
     /// Abbreviations DuckDB accepts besides the unit names and their plurals.
     static let abbreviations: [String: IntervalUnit] = [
         "y": .year, "yr": .year, "yrs": .year, "mon": .month, "mons": .month, "w": .week, "d": .day,
@@ -16,7 +16,7 @@ enum IntervalText {
     }
 
     /// (count, unit) terms whose sum is the interval; nil when the text is not an interval.
-    static func terms(_ text: String) -> [(Int64, IntervalUnit)]? {
+    public static func terms(_ text: String) -> [(Int64, IntervalUnit)]? {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard !words.isEmpty else { return nil }
         var out: [(Int64, IntervalUnit)] = []

@@ -412,6 +412,7 @@ struct Parser {
         case "boolean", "bool": type = .boolean
         case "varchar", "text", "string": type = .varchar(length: nil)
         case "date": type = .date
+        case "interval": type = .interval
         default: throw expected(list)
         }
         _ = advance()
@@ -1046,7 +1047,7 @@ struct Parser {
             let type = try parseType()
             try expectSymbol(.rparen, ")")
             return try make(.cast(value, type, isTry: t.text == "try_cast"), from: t.start)
-        case "extract" where callLike:
+        case "extract" where callLike && token(at: 3).kind == .word && token(at: 3).text == "from":
             _ = advance()
             _ = advance()
             let f = current

@@ -59,6 +59,7 @@ extension TypeName: CustomStringConvertible {
         case .boolean: return "BOOLEAN"
         case .varchar(let n): return n.map { "VARCHAR(\($0))" } ?? "VARCHAR"
         case .date: return "DATE"
+        case .interval: return "INTERVAL"
         }
     }
 

@@ -22,6 +22,7 @@ func makeMoreAccumulator(_ spec: AggSpec) -> any Accumulator {
     case .windowFunnel(let w): return WindowFunnelAccumulator(spec, window: w)
     case .retention: return RetentionAccumulator(spec)
     case .grouping: return GroupingAccumulator(spec)
+    case .quantileList(let ps, let disc): return QuantileListAccumulator(spec, ps, disc: disc)
     default: fatalError("no accumulator for \(spec.kind)")
     }
 }

@@ -18,6 +18,8 @@ public enum AggKind: Sendable, Hashable {
     case topK(Int), windowFunnel(window: Int64), retention
     /// grouping(a, b): the bitmask of the listed group keys (indices) absent from the row's set.
     case grouping([Int])
+    /// quantile_cont / quantile_disc with a LIST of fractions (QuantileListAccumulator.swift).
+    case quantileList([Double], disc: Bool)
 }
 
 /// A bound aggregate: kind, argument(s), optional FILTER, result type.

@@ -264,7 +264,6 @@ final class Binder {
                 if containsAggregate(g) { throw QueryError("aggregate functions are not allowed in GROUP BY", offset: g.range.start) }
                 groups.append(try bindScalar(g, scope))
             }
-            try Binder.rejectListKeys(groups, "GROUP BY")
             var post = PostContext(groups: groupExprs, groupTypes: groups.map(\.type), scope: scope)
             subqueries.post = SubqueryFrame(node: node, scope: scope, post: true)
             post.windows.named = s.windows
@@ -283,6 +282,7 @@ final class Binder {
             let aggNames = post.aggs.map { ExprText.aggregate($0, scope.names) }
             node = PlanNode(.aggregate(AggregateSpec(groups: groups, aggs: post.aggs, groupingSets: s.groupingSets)), [frame.node],
                             names: groupNames + aggNames, types: groups.map(\.type) + post.aggs.map(\.type))
+            node = try Binder.listGroupKeys(node)
             try attachPostSubqueries(&node, &outputs, &having, &qualify, &keys, windows)
             if let having { node = PlanNode(.filter(having), [node], names: node.names, types: node.types) }
         } else {
@@ -305,7 +305,7 @@ final class Binder {
                             types: node.types + windows.specs.map(\.type))
         }
         if let qualify { node = PlanNode(.filter(qualify), [node], names: node.names, types: node.types) }
-        try Binder.rejectListKeys(keys.map(\.expr), "ORDER BY")
+        keys = try Binder.listOrderKeys(keys)
         return try Binder.project(node, outputs: outputs, names: items.map(\.1), keys: keys, distinct: s.distinct,
                                   limit: Binder.rowCount(limit), offset: Binder.rowCount(offset) ?? 0)
     }
@@ -326,10 +326,11 @@ final class Binder {
                 exprNames.append(ExprText.expr(k.expr, input.names))
                 i = exprs.count - 1
             }
-            sortKeys.append(OrderKey(expr: .column(i!, k.expr.type), descending: k.descending, nullsFirst: k.nullsFirst))
+            let col: BExpr = .column(i!, k.expr.type)
+            sortKeys.append(OrderKey(expr: k.expr.type.isList ? Binder.listKeyCall(col) : col, descending: k.descending, nullsFirst: k.nullsFirst))
         }
         var node = PlanNode(.project(exprs), [input], names: exprNames, types: exprs.map(\.type))
-        if distinct { node = PlanNode(.distinct, [node], names: node.names, types: node.types) }
+        if distinct { node = Binder.listDistinct(node) }
         node = sortAndLimit(node, sortKeys, limit: limit, offset: offset)
         if exprs.count > outputs.count {
             node = PlanNode(.project(outputs.indices.map { .column($0, outputs[$0].type) }), [node], names: names, types: outputs.map(\.type))

@@ -69,7 +69,7 @@ extension Binder {
                     do throws(QueryError) { slot = try c.scope.resolve(t, n, x.range).0 } catch { unresolved = error }
                 }
                 for (i, g) in c.groups.enumerated() {
-                    guard case .column(let gt, let gn) = g.kind, gn.lowercased() == n.lowercased() else { continue }
+                    guard case .column(let gt, let gn) = g.kind, gn.lowercased() == n.lowercased() || c.scope.correlation != nil else { continue }
                     if c.scope.qualifiers == nil || (slot != nil && (try? c.scope.resolve(gt, gn, g.range).0) == slot) {
                         return .column(i, c.groupTypes[i])
                     }
@@ -92,6 +92,7 @@ extension Binder {
         func need(_ n: Int) throws(QueryError) {
             guard args.count == n else { throw QueryError("\(name)() takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", offset: x.range.start) }
         }
+        if let spec = try quantileListAggregate(name, f, args, filter, x.range.start) { return spec }
         if let spec = try bindMoreAggregate(name, f, x, args, filter, scope) { return spec }
         func numeric(_ i: Int) throws(QueryError) {
             guard args[i].type.isNumeric || args[i].type == .null else {
@@ -242,6 +243,7 @@ extension Binder {
             if let els { t = try unify(t, els.type, "CASE branches") }
             return .caseWhen(whens, els, t)
         case .cast(let x, let tn, let isTry):
+            if tn == .interval { return try bindIntervalCast(try sub(x), isTry: isTry, x, at) }
             let b = try decimalCastOperand(try sub(x), x, tn, isTry: isTry)
             let t = Binder.dataType(tn)
             // INTEGER is a BIGINT whose values must fit in 32 bits
@@ -277,6 +279,7 @@ extension Binder {
         case .boolean: return .boolean
         case .varchar: return .varchar
         case .date: return .date
+        case .interval: return .interval
         }
     }
 

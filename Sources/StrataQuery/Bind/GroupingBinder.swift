@@ -177,6 +177,7 @@ extension ExprText {
         switch kind {
         case .moment(let m): return m.rawValue + "(" + a + ")"
         case .quantileDisc(let p): return "quantile_disc(" + a + ", \(Values.formatDouble(p)))"
+        case .quantileList(let ps, let disc): return (disc ? "quantile_disc(" : "quantile_cont(") + a + ", [" + ps.map { Values.formatDouble($0) }.joined(separator: ", ") + "])"
         case .boolAnd: return "bool_and(" + a + ")"
         case .boolOr: return "bool_or(" + a + ")"
         case .countDistinctRow: return "count(DISTINCT (" + a + "))"

@@ -18,6 +18,9 @@ struct Scope {
     var hidden: Set<Int> = []
     /// Joins: every column name of the joined tables (for "did you mean" hints).
     var hintNames: [String]? = nil
+    /// A correlated subquery's FROM joined with its outer values: names not found here are
+    /// looked up in the outer query (Bind/SubqueryUnnest.swift).
+    var correlation: Correlation? = nil
 
     init(tableName: String?, alias: String?, names: [String], types: [DataType]) {
         self.tableName = tableName
@@ -27,6 +30,14 @@ struct Scope {
     }
 
     func resolve(_ table: String?, _ name: String, _ range: SourceRange) throws(QueryError) -> (Int, DataType) {
+        if let corr = correlation {
+            var own = self
+            own.correlation = nil
+            do throws(QueryError) { return try own.resolve(table, name, range) } catch {
+                if let r = corr.resolve(table, name, range) { return r }
+                throw error
+            }
+        }
         if let quals = qualifiers { return try resolveJoined(table, name, range, quals) }
         if let table, table != tableName?.lowercased(), table != alias?.lowercased(), table != tableName, table != alias {
             throw QueryError("unknown table or alias '\(table)'", offset: range.start)

@@ -153,6 +153,7 @@ extension Binder {
     /// ON conjuncts with subqueries (inner joins): a filter over the join, its subqueries
     /// joined to the join's rows, then the join's columns only.
     func joinSubqueryConditions(_ join: PlanNode, _ scope: Scope, _ kind: Join.Kind, _ conds: [Expr]) throws(QueryError) -> PlanNode {
+        if kind == .left { return try leftJoinSubqueryConditions(join, scope, conds) }
         guard kind == .inner else {
             throw QueryError("subqueries in the ON condition of a \(kind.rawValue.uppercased()) JOIN are not supported (only INNER JOIN)", offset: conds[0].range.start)
         }
@@ -282,13 +283,17 @@ extension Binder {
                 if frame.post {
                     throw QueryError("correlated subqueries over GROUP BY results (HAVING, an aggregated SELECT list) are not supported; '\(first.0.sqlText)' refers to the outer query", offset: first.0.range.start)
                 }
-                if let bad = refs.first(where: { $0.1 != "WHERE" }) {
-                    throw QueryError("a correlated subquery may refer to the outer query only in its WHERE clause; '\(bad.0.sqlText)' is in its \(bad.1)", offset: bad.0.range.start)
-                }
-                return try correlated(s, q, src, inner, frame.scope, purpose, at)
+                if Binder.needsUnnesting(s, q, refs, purpose, self) { return try unnestCorrelated(s, q, frame, purpose, at) }
+                return try correlated(s, q, src, inner, frame.scope, purpose, at, frame)
             }
             subqueries.preset = (src, inner)
-            plan = try planSelect(s, orderBy: q.orderBy, limit: q.limit, offset: q.offset)
+            do throws(QueryError) {
+                plan = try planSelect(s, orderBy: q.orderBy, limit: q.limit, offset: q.offset)
+            } catch {
+                // a subquery inside this one may refer to the outer query (two levels out)
+                guard !frame.post, let b = try? unnestCorrelated(s, q, frame, purpose, at) else { throw error }
+                return b
+            }
         } else {
             plan = try self.plan(q)
         }
@@ -331,7 +336,7 @@ extension Binder {
 
     /// Decorrelates a subquery whose WHERE refers to the outer scope.
     private func correlated(_ s: Select, _ q: Query, _ src: PlanNode, _ inner: Scope, _ outer: Scope,
-                            _ purpose: BoundSubquery.Purpose, _ at: Int) throws(QueryError) -> BoundSubquery {
+                            _ purpose: BoundSubquery.Purpose, _ at: Int, _ frame: SubqueryFrame) throws(QueryError) -> BoundSubquery {
         if s.qualify != nil { throw QueryError("QUALIFY in a correlated subquery is not supported", offset: at) }
         // `ORDER BY ... LIMIT 1` in a scalar subquery: the first row of each correlated group
         let firstRow = purpose == .scalar && q.limit == 1 && (q.offset ?? 0) == 0
@@ -408,9 +413,7 @@ extension Binder {
             }
             let e = try item()
             if hasAgg {
-                if let (_, c) = residual.first {
-                    throw QueryError("a correlated scalar subquery with an aggregate may compare outer columns only with '=' (inner = outer); '\(c.sqlText)' is not supported", offset: c.range.start)
-                }
+                if !residual.isEmpty { return try unnestCorrelated(s, q, frame, purpose, at) }
                 var post = PostContext(groups: [], groupTypes: [], scope: inner)
                 let out = try bindPost(e, &post)
                 if !post.windows.specs.isEmpty { throw QueryError("window functions in a correlated scalar subquery are not supported", offset: at) }
@@ -438,9 +441,7 @@ extension Binder {
             let v = try bindScalar(e, inner)
             var input = filtered(innerFrame.node)
             if firstRow {
-                if let (_, c) = residual.first {
-                    throw QueryError("LIMIT 1 in a correlated scalar subquery needs equality correlations only (inner = outer); '\(c.sqlText)' is not supported", offset: c.range.start)
-                }
+                if !residual.isEmpty { return try unnestCorrelated(s, q, frame, purpose, at) }
                 // row_number() OVER (PARTITION BY the inner keys ORDER BY ...) = 1
                 var order: [OrderKey] = []
                 for o in q.orderBy {
@@ -459,7 +460,7 @@ extension Binder {
                 return BoundSubquery(plan: proj, outerKeys: outerKeys, innerKeys: innerKeys.indices.map { .column($0, innerKeys[$0].type) },
                                      residual: nil, value: .column(innerKeys.count, v.type))
             }
-            if s.distinct { throw QueryError("DISTINCT in a correlated scalar subquery with a non-equality condition is not supported", offset: at) }
+            if s.distinct { return try unnestCorrelated(s, q, frame, purpose, at) }
             let w = input.types.count
             let exprs: [BExpr] = input.types.indices.map { .column($0, input.types[$0]) } + [v]
             let proj = PlanNode(.project(exprs), [input], names: input.names + [e.sqlText], types: exprs.map(\.type))

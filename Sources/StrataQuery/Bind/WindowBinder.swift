@@ -47,6 +47,8 @@ struct WindowSpecBound {
     /// (then the FILTER condition) evaluated.
     var aggregate: AggSpec? = nil
     var aggregateName = ""
+    /// An aggregate over a sliding frame (Execute/WindowSlidingAggregates.swift).
+    var sliding = false
 
     /// Every expression the window reads (for the columns a plan must provide).
     var exprs: [BExpr] { args + partition + order.map(\.expr) + frame.exprs + (filter.map { [$0] } ?? []) }
@@ -200,7 +202,8 @@ extension Binder {
         let at = x.range.start
         var whole = over.orderBy.isEmpty && over.frame == nil
         if let fr = over.frame, fr.exclude == .noOthers, case .unboundedPreceding = fr.start, case .unboundedFollowing = fr.end { whole = true }
-        guard whole else {
+        let sliding = !whole && !f.distinct && slidingWindowAggregates.contains(name)
+        guard whole || sliding else {
             throw QueryError("\(f.distinct ? name + "(DISTINCT ...)" : name + "()") as a window function needs the whole partition as its frame (no ORDER BY, or ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)", offset: at)
         }
         if over.ignoreNulls { throw QueryError("IGNORE NULLS applies to first_value, last_value, nth_value, lag and lead, not \(name)()", offset: at) }
@@ -210,6 +213,7 @@ extension Binder {
         g.over = nil
         for (k, a) in f.args.enumerated() {
             if case .literal = a.kind { continue }
+            if Binder.isConstantList(a) { continue }
             names.append("#w\(k)"); types.append(args[k].type); evaluated.append(args[k])
             g.args[k] = Expr(.column(table: nil, name: "#w\(k)"), range: a.range)
         }
@@ -222,6 +226,11 @@ extension Binder {
         var spec = WindowSpecBound(fn: .aggregate, args: evaluated, partition: partition, order: order, type: agg.type)
         spec.aggregate = agg
         spec.aggregateName = name + (f.distinct ? "(DISTINCT" : "(")
+        if sliding {
+            // Execute/WindowSlidingAggregates.swift
+            spec.sliding = true
+            if let frame = over.frame { spec.frame = try bindFrame(frame, over, order, at: at, sub) }
+        }
         c.specs.append(spec)
         c.exprs.append(x)
         return .column(WindowCollector.base + c.specs.count - 1, agg.type)

@@ -245,6 +245,7 @@ extension Executor {
             }
             return args[0].gatherOrNull(src).converted(to: w.type)
         case .aggregate:
+            if w.sliding { return try slidingAggregate(w, &c, args, b) }
             // one group per partition, every row fed once
             let spec = w.aggregate!
             var gid = [Int32](repeating: 0, count: n)

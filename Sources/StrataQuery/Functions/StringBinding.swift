@@ -68,6 +68,7 @@ extension Binder {
 
     /// Binds `name(args)` when it is a string, regex or URL function; nil otherwise.
     func bindStringFunction(_ name: String, _ f: FunctionCall, _ args0: [BExpr], _ at: Int) throws(QueryError) -> BExpr? {
+        if name == "extract" { return try bindClickHouseExtract(f, args0, at) }
         var args = args0
         func arity(_ lo: Int, _ hi: Int, _ display: String) throws(QueryError) {
             guard args.count >= lo && args.count <= hi else {

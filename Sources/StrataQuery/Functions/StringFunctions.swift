@@ -25,6 +25,8 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
         case url(URLPart), urlParameter
         /// LIST(VARCHAR) results; LIST arguments (Functions/Lists.swift)
         case split, regexpSplit, listLength, listExtract, listValue
+        /// LIST keys for GROUP BY / ORDER BY / DISTINCT (Functions/ListKeys.swift)
+        case listKey, listFromKey
     }
 
     let name: String
@@ -160,7 +162,7 @@ public final class StringFn: @unchecked Sendable, CustomStringConvertible {
             let key = Array(a[1].str.utf8)
             return part { URLKernels.parameter($0, key) }
         case .regexpSplit: return .l(try pattern(a[1].str).split(s))
-        case .concat, .concatWS, .hash, .split, .listLength, .listExtract, .listValue: return .null
+        case .concat, .concatWS, .hash, .split, .listLength, .listExtract, .listValue, .listKey, .listFromKey: return .null
         }
     }
 
@@ -231,6 +233,8 @@ extension Evaluator {
         case .listLength: return listLength(args[0])
         case .listExtract: return listExtract(args[0], args[1], t, n)
         case .listValue: return listValue(args, t, n)
+        case .listKey: return listKey(args[0], n)
+        case .listFromKey: return listFromKey(args[0], t, n)
         default: break
         }
         let out = try stringCallRows(f, args, t, n)

@@ -64,6 +64,10 @@ extension Evaluator {
     }
 
     func timeCall(_ fn: TimeFn, _ args: [Vec], _ t: DataType, _ n: Int) throws(QueryError) -> Vec {
+        switch fn {
+        case .parseInterval, .age: return try intervalCall(fn, args, n)
+        default: break
+        }
         let (out, m) = output(t, args, n)
         func isNull(_ i: Int) -> Bool { out.valid.map { $0[i] == 0 } ?? false }
         switch fn {
@@ -260,8 +264,11 @@ extension Evaluator {
             let a = args[0], b = args[1]
             try checkTimeRange(a); try checkTimeRange(b)
             var r = [Int64](repeating: 0, count: m)
+            // hours and smaller count elapsed time (DuckDB's TIMESTAMPTZ: 24 hours across a
+            // spring DST day, not the wall clock's 25); days and larger count the zone's calendar
+            let elapsed = [.hour, .minute, .second, .millisecond, .microsecond].contains(u) && a.type == .timestamp && b.type == .timestamp
             for i in 0..<m where !isNull(i) {
-                r[i] = Evaluator.dateDiff(u, localMicros(a, i), localMicros(b, i))
+                r[i] = elapsed ? Evaluator.dateDiff(u, micros(a, i), micros(b, i)) : Evaluator.dateDiff(u, localMicros(a, i), localMicros(b, i))
             }
             out.ints = r
         case .timeBucket(let months, let width, let origin):
@@ -287,6 +294,8 @@ extension Evaluator {
                 }
             }
             out.ints = r
+        case .parseInterval, .age:
+            break
         }
         return out
     }

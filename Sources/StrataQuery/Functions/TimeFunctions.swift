@@ -35,6 +35,8 @@ public enum TimeFn: Sendable {
     case dateDiff(DiffUnit)
     /// time_bucket(width, ts[, origin]): months or microseconds (one is 0).
     case timeBucket(months: Int64, micros: Int64, origin: Int64)
+    /// CAST(text AS INTERVAL), age(a, b) (Functions/IntervalCast.swift).
+    case parseInterval(orNull: Bool), age
 
     public enum ExtraPart: String, Sendable { case yearweek, isoyear, decade, century, millennium, era }
     public enum DiffUnit: String, Sendable {
@@ -53,7 +55,7 @@ extension Binder {
         "addhours", "addminutes", "addseconds", "addweeks", "addmonths", "addyears", "subtractdays", "subtracthours",
         "subtractminutes", "subtractseconds", "subtractweeks", "subtractmonths", "subtractyears", "toyyyymm", "toyyyymmdd",
         "yearweek", "isoyear", "dayofweek", "dayofyear", "week", "weekofyear", "quarter", "second", "millisecond",
-        "microsecond", "epoch_second",
+        "microsecond", "epoch_second", "age",
     ]
 
     /// Arithmetic involving intervals, `date - date`, `timestamp - timestamp`, `n + date`;
@@ -252,6 +254,8 @@ extension Binder {
             let xs = [try number(0, integer: true), try number(1, integer: true), try number(2, integer: true),
                       try number(3, integer: true), try number(4, integer: true), try number(5)]
             return try call(.makeTimestamp, xs, .timestamp)
+        case "age":
+            return try bindAge(f, args, at)
         case "current_date", "today":
             try need(0)
             let days = Civil.floorDiv(eval.local(eval.nowMicros), Civil.microsPerDay)
@@ -333,6 +337,8 @@ extension TimeFn {
         case .dateDiff(let u): return "date_diff[\(u.rawValue)]"
         case .timeBucket(let mo, let us, _):
             return "time_bucket[" + Evaluator.text(mo != 0 ? .interval(mo, 0, 0) : IntervalParts.fromMicros(us)) + "]"
+        case .parseInterval(let orNull): return orNull ? "try_cast_interval" : "cast_interval"
+        case .age: return "age"
         }
     }
 }
