@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "StrataIngest", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataGen", swiftSettings: fast),
         .target(name: "StrataQuery", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels", "CRE2Shim",
-                                              "StrataIngest", "CZlib", "CZstd"], swiftSettings: fast),
+                                              "StrataIngest", "CZlib", "CZstd", "StrataParquet"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
             "StrataCore", "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -47,12 +47,7 @@ struct ExportCommand: ParsableCommand {
         let engine: QueryEngine
         do throws(EngineError) { engine = try QueryEngine(store: store) } catch { throw CLIError(error) }
         let s: ExportSummary
-        do throws(QueryError) { s = try Export.run(engine: engine, r) } catch {
-            if error.message == FileFormat.parquetPending {
-                throw CLIError.user("\(FileFormat.parquetPending); use --format csv or --format ndjson meanwhile")
-            }
-            throw FileOutput.error(error)
-        }
+        do throws(QueryError) { s = try Export.run(engine: engine, r) } catch { throw FileOutput.error(error) }
         writeOut("exported \(s.rows) row\(s.rows == 1 ? "" : "s") of \(table) to \(s.files.count) file\(s.files.count == 1 ? "" : "s") under \(s.root)\(s.removed > 0 ? " (\(s.removed) stale file\(s.removed == 1 ? "" : "s") removed)" : "")\n")
     }
 }

@@ -13,6 +13,7 @@ enum FileOutput {
         case .user: return CLIError.user(e.message, cause: e)
         case .corrupt: return CLIError.corrupt(e.message, cause: e)
         case .internal: return CLIError(.ioOrInternal, "i/o error: " + e.message, cause: e)
+        case .cancelled: return CLIError(.cancelled, e.message, cause: e)
         }
     }
 

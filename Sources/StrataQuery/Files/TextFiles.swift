@@ -192,7 +192,7 @@ enum TextFileReader {
         switch o.format {
         case .csv: return try csvSchema(paths[0], o)
         case .json, .ndjson: return try jsonSchema(paths, o)
-        case .parquet: throw QueryError(FileFormat.parquetPending)
+        case .parquet: throw QueryError("internal: Parquet files are read by the columnar reader", kind: .internal)
         }
     }
 
@@ -618,7 +618,7 @@ enum TextFileReader {
                 for j in builders.indices where builders[j].valid.count < rows { builders[j].appendNull() }
             }
         case .parquet:
-            throw QueryError(FileFormat.parquetPending)
+            throw QueryError("internal: Parquet files are read by the columnar reader", kind: .internal)
         }
         return (builders.map { $0.vector() }, rows)
     }
