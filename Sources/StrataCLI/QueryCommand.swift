@@ -13,101 +13,49 @@ struct QueryCommand: ParsableCommand {
         abstract: "Run SQL (queries, CREATE/DROP TABLE, CREATE TABLE AS, INSERT, CREATE/DROP VIEW, SHOW TABLES, DESCRIBE, SET); an interactive shell when no SQL is given.")
 
     @OptionGroup var storeOption: StoreOption
-    @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson.") var format: String = "table"
+    @Option(name: .long, help: "Output format: table, box, markdown, line, csv, tsv, json, ndjson (default: table; box in the interactive shell).") var format: String?
+    @Option(name: .long, help: "On a terminal, show at most N rows of a table (the first and last; default 40, 0: all).") var maxrows: Int?
+    @Option(name: .long, help: "On a terminal, fit tables in N columns (default: the terminal's width, 0: no limit).") var maxwidth: Int?
     @Option(name: .long, help: "Read SQL from a file.") var file: String?
     @Option(name: .long, help: "Session time zone for truncation and extraction (e.g. Europe/Berlin).") var tz: String?
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
     func run() throws(CLIError) {
-        guard let fmt = OutputFormat(rawValue: format.lowercased()) else {
-            throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson)")
+        guard let fmt = OutputFormat(rawValue: (format ?? "table").lowercased()) else {
+            throw CLIError.user("unknown format '\(format ?? "")' (use \(OutputFormat.spelled))")
         }
+        if let n = maxrows, n < 0 { throw CLIError.user("--maxrows must be 0 or more") }
+        if let n = maxwidth, n < 0 { throw CLIError.user("--maxwidth must be 0 or more") }
         let store = try storeOption.open()
         let engine: QueryEngine
         do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
-        var text = sql
+        var script: String?
         if let file {
             guard let data = FileManager.default.contents(atPath: file), let s = String(data: data, encoding: .utf8) else {
                 throw CLIError.user("cannot read SQL file '\(file)'")
             }
-            text = s
+            script = s
+        } else if sql == nil && isatty(0) == 0 {
+            script = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) ?? ""
         }
-        if text == nil && isatty(0) == 0 {
-            text = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) ?? ""
-        }
-        guard let text else {
-            var shell = Shell(engine: engine, format: fmt)
-            shell.run()
+        // the interactive shell only on a terminal and without SQL; statements and dot
+        // commands from a file or a pipe go through the same loop without line editing
+        let interactive = sql == nil && script == nil
+        let shell = Shell(engine: engine, mode: interactive && format == nil ? .box : fmt, interactive: interactive)
+        shell.maxRows = maxrows
+        shell.maxWidth = maxwidth
+        shell.timing = timing
+        if interactive {
+            shell.runInteractive()
             return
         }
         // each statement's output is written as soon as it has run: a later failing statement
         // does not hide what the earlier ones did
-        do throws(EngineError) {
-            try engine.execute(text) { r in
-                let start = DispatchTime.now().uptimeNanoseconds
-                if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
-                if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
-            }
-        } catch { throw CLIError(error) }
-    }
-}
-
-/// Interactive shell: statements end with ';'; dot commands.
-struct Shell {
-    let engine: QueryEngine
-    var format: OutputFormat
-    var timer = false
-
-    init(engine: QueryEngine, format: OutputFormat) {
-        self.engine = engine
-        self.format = format
-    }
-
-    mutating func run() {
-        print("strata shell — statements end with ';'. .help for commands, .quit to leave.")
-        var buffer = ""
-        while true {
-            FileHandle.standardOutput.write((buffer.isEmpty ? "strata> " : "   ...> ").data(using: .utf8)!)
-            guard let line = readLine() else { print(""); return }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if buffer.isEmpty && trimmed.hasPrefix(".") {
-                if !dot(trimmed) { return }
-                continue
-            }
-            buffer += line + "\n"
-            guard trimmed.hasSuffix(";") else { continue }
-            do throws(EngineError) {
-                let (format, timer) = (format, timer)
-                try engine.execute(buffer) { r in
-                    print(Output.render(r.result, format: format, maxRows: format == .table ? 200 : nil), terminator: "")
-                    if timer { print(String(format: "Run Time: %.3f s", r.seconds)) }
-                }
-            } catch {
-                print(error.description)
-            }
-            buffer = ""
+        if let sql {
+            if let e = shell.runSQL(sql) { throw e }
+        } else if case .failed(let e) = shell.runScript(script ?? "") {
+            throw e
         }
-    }
-
-    /// Returns false to quit.
-    mutating func dot(_ cmd: String) -> Bool {
-        let parts = cmd.split(separator: " ").map(String.init)
-        switch parts[0] {
-        case ".quit", ".exit": return false
-        case ".tables": print((engine.store.tableNames() + engine.store.viewNames()).sorted().joined(separator: "\n"))
-        case ".schema":
-            guard parts.count > 1 else { print("usage: .schema TABLE|VIEW"); return true }
-            do throws(EngineError) {
-                print(Output.render(try engine.describeTable(parts[1]), format: .table), terminator: "")
-            } catch { print(error.description) }
-        case ".timer": timer = parts.count > 1 && parts[1] == "on"
-        case ".mode", ".format":
-            if parts.count > 1, let f = OutputFormat(rawValue: parts[1]) { format = f } else { print("formats: table csv tsv json ndjson") }
-        case ".help":
-            print(".tables  .schema TABLE|VIEW  .timer on|off  .mode table|csv|tsv|json|ndjson  .quit")
-        default: print("unknown command \(parts[0]) (.help lists them)")
-        }
-        return true
     }
 }
