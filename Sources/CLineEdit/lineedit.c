@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <histedit.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,11 @@ void strata_sigint_install(void (*on_interrupt)(void)) {
     sa.sa_handler = sigint_handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; // no SA_RESTART: a blocked read returns EINTR
+    // a parent may have left SIGINT blocked (spawned from a thread that blocks it)
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     if (sigint_installed) {
         sigaction(SIGINT, &sa, NULL);
     } else {

@@ -97,12 +97,6 @@ final class Shell {
     /// result (created table …) is shown in the display modes only (csv and json output stay
     /// clean), except in the interactive shell, where it is always printed.
     func runSQL(_ sql: String) -> CLIError? {
-        let sink = once ?? output
-        defer {
-            if let o = once, case .file(let fd, _) = o { close(fd) }
-            once = nil
-        }
-        let options = displayOptions(for: sink)
         var failure: CLIError?
         engine.interruption.reset()
         do throws(EngineError) {
@@ -112,7 +106,11 @@ final class Shell {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let display = Output.layout(mode) == nil
                 if r.isQuery || display {
-                    failure = write(Output.renderBytes(r.result, format: r.isQuery || display ? mode : .table, options: options), to: sink)
+                    // `.once`: this result only
+                    let sink = once ?? output
+                    failure = write(Output.renderBytes(r.result, format: r.isQuery || display ? mode : .table, options: displayOptions(for: sink)), to: sink)
+                    if case .file(let fd, _) = once { close(fd) }
+                    once = nil
                 } else if interactive {
                     say(r.result.columns.first?.map { Evaluator.text($0) }.joined(separator: "\n") ?? "")
                 }
@@ -122,7 +120,7 @@ final class Shell {
         } catch {
             return failure ?? CLIError(error)
         }
-        if sink == .standard { flushOutput() }
+        flushOutput()
         return failure
     }
 

@@ -166,8 +166,8 @@ enum TerminalTable {
         let total = cols.count
         let (left, right) = fitColumns(cols.map(\.width), maxWidth: o.maxWidth)
         if left + right < total {
-            let marker = Column(name: "…", type: "", right: false, cells: rows.map { _ in "…" }, widths: rows.map { _ in 1 }, width: 1)
-            cols = Array(cols[0..<left]) + [marker] + Array(cols[(total - right)...])
+            let ellipsis = Column(name: "…", type: "", right: false, cells: rows.map { _ in "…" }, widths: rows.map { _ in 1 }, width: 1)
+            cols = Array(cols[0..<left]) + [ellipsis] + Array(cols[(total - right)...])
         }
         if let limit = o.maxWidth, limit > 0 {
             var widths = cols.map(\.width)
@@ -175,6 +175,18 @@ enum TerminalTable {
             for c in cols.indices { cols[c].width = widths[c] }
         }
         let elided = total - (left + right)
+        // the `… N rows …` line fits between the borders: widen the last column for it
+        let hidden = n - rows.count
+        let marker = "… \(hidden) row\(hidden == 1 ? "" : "s") …"
+        var summary = rows.count < n ? "\(n) rows, \(rows.count) shown" : "\(n) row\(n == 1 ? "" : "s")"
+        if elided > 0 { summary += "; \(total) columns, \(total - elided) shown" }
+        // (box shows the summary inside, below the rows, when something is not shown)
+        let spanned = max(hidden > 0 ? DisplayWidth.of(marker) : 0, box && (hidden > 0 || elided > 0) ? DisplayWidth.of(summary) : 0)
+        if spanned > 0, let last = cols.indices.last {
+            var need = spanned + 2 - cols.reduce(-1) { $0 + $1.width + 3 }
+            if let limit = o.maxWidth, limit > 0 { need = min(need, limit - (1 + cols.reduce(0) { $0 + $1.width + 3 })) }
+            if need > 0 { cols[last].width += need }
+        }
 
         // box-drawing or ASCII borders
         let h = box ? "─" : "-"
@@ -214,13 +226,10 @@ enum TerminalTable {
         }
         for (k, _) in rows.enumerated() {
             if k == head.count && !tail.isEmpty {
-                let hidden = n - rows.count
-                out += spanning("… \(hidden) row\(hidden == 1 ? "" : "s") …")
+                out += spanning(marker)
             }
             out += line(cols.map { fit($0.cells[k], $0.widths[k], $0.width, right: $0.right) })
         }
-        var summary = rows.count < n ? "\(n) rows, \(rows.count) shown" : "\(n) row\(n == 1 ? "" : "s")"
-        if elided > 0 { summary += "; \(total) columns, \(total - elided) shown" }
         if box {
             // duckdb's box: a count below the rows only when something is not shown
             if rows.count < n || elided > 0 {
