@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
         let medians = table.compactMap { if case .double(let d) = $0[1], d > 0 { return d } else { return nil } }
         if !medians.isEmpty {
             let gm = exp(medians.map(log).reduce(0, +) / Double(medians.count))
-            print(String(format: "geometric mean of medians: %.4f s over %d queries", gm, medians.count))
+            print(String(format: "geometric mean of medians: %.4f s over ", gm) + (medians.count == 1 ? "1 query" : "\(medians.count) queries"))
         }
         if let json {
             do {  // Foundation throws untyped errors

@@ -19,6 +19,8 @@ struct CLIError: Error {
         case user = 1
         case corrupt = 2
         case ioOrInternal = 3
+        /// Stopped by Ctrl-C (SIGINT): 128 + SIGINT, as a shell reports it.
+        case cancelled = 130
     }
 
     /// Decides the exit code.
@@ -61,6 +63,7 @@ struct CLIError: Error {
         case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message, cause: e)
         case .corrupt: self = .corrupt(e.message, cause: e)
         case .io: self.init(.ioOrInternal, "i/o error: " + e.message, cause: e)
+        case .cancelled: self.init(.cancelled, e.message, cause: e)
         }
     }
 
@@ -70,6 +73,7 @@ struct CLIError: Error {
         case .user: .user
         case .corrupt: .corrupt
         case .internal: .ioOrInternal
+        case .cancelled: .cancelled
         }
         self.init(kind, e.message, details: e.detail.isEmpty ? [] : e.detail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
                   cause: e)
@@ -83,6 +87,7 @@ struct CLIError: Error {
         case .locked, .conflict: self.init(.ioOrInternal, "error: " + e.message, cause: e)
         case .corrupt: self = .corrupt(e.message, cause: e)
         case .io: self.init(e.message.contains("cannot open") ? .user : .ioOrInternal, "error: " + e.message, cause: e)
+        case .cancelled: self.init(.cancelled, e.message, cause: e)
         }
     }
 

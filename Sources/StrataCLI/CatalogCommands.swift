@@ -34,7 +34,8 @@ struct DescribeCommand: ParsableCommand {
         }
         let def: TableDefinition
         do throws(StoreError) { def = try store.table(table).definition } catch { throw CLIError(error) }
-        print("partition: \(def.granularity.rawValue)(\(def.timeColumn ?? "-"))  order by: (\(def.sortKey.joined(separator: ", ")))  codec: \(def.codec.codec.name)\(def.codec.codec == .zstd ? " level \(def.codec.level)" : "")  block rows: \(def.blockRows)")
+        print("partition: \(def.timeColumn.map { "\(def.granularity.rawValue)(\($0))" } ?? "none")  order by: (\(def.sortKey.joined(separator: ", ")))  codec: \(def.codec.codec.name)\(def.codec.codec == .zstd ? " level \(def.codec.level)" : "")  block rows: \(def.blockRows)")
+        print("ddl: \(def.createStatement);")
         if !def.options.isEmpty { print("options: " + def.options.sorted { $0.key < $1.key }.map { "\($0.key) = '\($0.value)'" }.joined(separator: ", ")) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataCore
 import StrataIngest
 import StrataStore
 import StrataText
@@ -71,31 +72,40 @@ struct IngestCommand: ParsableCommand {
         o.keepIP = keepIp
         if let threads { o.threads = max(1, threads) }
         o.quiet = quiet
-        let progress = !quiet && isatty(2) != 0 ? ProgressBar() : nil
+        let progress = ProgressLine.enabled(quiet: quiet) ? ProgressBar() : nil
         if let progress { o.progress = { b, t, r in progress.update(bytes: b, total: t, rows: r) } }
+        // Ctrl-C stops at the next chunk: nothing is committed (exit 130)
+        let flag = Interruption()
+        o.interruption = flag
         let summary: IngestSummary
         do throws(IngestError) {
-            summary = try Ingestor.ingest(store: store, table: table, files: files, options: o)
+            summary = try Interrupts.catching(flag) { () throws(IngestError) in
+                try Ingestor.ingest(store: store, table: table, files: files, options: o)
+            }
         } catch {
             progress?.finish()
             throw CLIError(error)
         }
         progress?.finish()
+        if let error = summary.compactionError, error.kind == .cancelled {
+            // the batch is committed; the automatic compaction after it stopped
+            throw CLIError(.cancelled, "cancelled: loaded \(plural(summary.rowsLoaded, "row")) into \(table) (committed); the automatic compaction that followed was stopped and committed nothing")
+        }
         if let error = summary.compactionError {
             FileHandle.standardError.write("warning: automatic compaction skipped: \(error.message)\n".data(using: .utf8)!)
         }
         if quiet { return }
         var err = ""
         if let def = summary.createdTable {
-            err += "created table \(def.name) (\(def.columns.map { "\($0.name) \($0.type.sqlName)" }.joined(separator: ", ")))"
-            err += " PARTITION BY \(def.granularity.rawValue)(\(def.timeColumn ?? "-")) ORDER BY (\(def.sortKey.joined(separator: ", ")))\n"
+            err += "created table: \(def.createStatement)\n"
         }
         if summary.skippedAsDuplicate {
             err += "skipped: batch \(summary.batchID) was already loaded into \(table) (use --force to load it again)\n"
         } else {
-            err += String(format: "loaded %d rows (%d rejected) into %@: %d partitions, %d segments, %.2f s, %.0f rows/s\n",
-                          summary.rowsLoaded, summary.rowsRejected, table, summary.partitionsTouched, summary.segmentsWritten,
-                          summary.seconds, summary.rowsPerSecond)
+            err += "loaded \(summary.rowsLoaded == 1 ? "1 row" : "\(summary.rowsLoaded) rows") (\(summary.rowsRejected) rejected) into \(table): "
+                + "\(summary.partitionsTouched == 1 ? "1 partition" : "\(summary.partitionsTouched) partitions"), "
+                + "\(summary.segmentsWritten == 1 ? "1 segment" : "\(summary.segmentsWritten) segments"), "
+                + String(format: "%.2f s, %.0f rows/s\n", summary.seconds, summary.rowsPerSecond)
         }
         if let compaction = summary.compaction { err += "auto-compaction: \(compaction.description)\n" }
         FileHandle.standardError.write(err.data(using: .utf8)!)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataCore
 import StrataQuery
 import StrataStore
 
@@ -13,16 +14,32 @@ struct CompactCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the plan, change nothing.") var dryRun = false
     @Option(name: .long, help: "Read at most this many input bytes in this run.") var maxBytes: Int?
     @Option(name: .long, help: "Target rows per output segment.") var targetRows: Int?
+    @Flag(name: .long, help: "No progress line on stderr.") var quiet = false
 
     func run() throws(CLIError) {
         let t = try storeOption.table(table)
+        // a progress line on a terminal; Ctrl-C stops before the commit (exit 130)
+        let line = ProgressLine.enabled(quiet: quiet) ? ProgressLine() : nil
+        let progress: CompactionProgress? = line.map { line in
+            { parts, of, rows, total in
+                line.draw(fraction: total > 0 ? Double(rows) / Double(total) : nil,
+                          "compact: \(grouped(parts)) of \(plural(of, "partition")), \(grouped(rows)) of \(plural(total, "row")) merged")
+            }
+        }
+        let flag = Interruption()
         do throws(StoreError) {
             var p = try CompactionPolicy(definition: try t.definition)
             if let maxBytes { p.maxBytes = maxBytes }
             if let targetRows { p.targetRows = max(1024, targetRows) }
-            let s = try Compactor.compact(table: t, policy: p, partition: partition, dryRun: dryRun)
+            let s = try Interrupts.catching(flag) { () throws(StoreError) in
+                try Compactor.compact(table: t, policy: p, partition: partition, dryRun: dryRun, interruption: flag, progress: progress)
+            }
+            line?.clear()
             print(s.description)
-        } catch { throw CLIError(error) }
+        } catch {
+            line?.clear()
+            throw CLIError(error)
+        }
     }
 }
 

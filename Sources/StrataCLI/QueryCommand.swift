@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import StrataQuery
+import StrataSQL
+import StrataStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +21,8 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Read SQL from a file.") var file: String?
     @Option(name: .long, help: "Session time zone for truncation and extraction (e.g. Europe/Berlin).") var tz: String?
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
+    @Flag(name: .long, help: "Create the store directory when it does not exist (a CREATE TABLE or CREATE VIEW statement creates it too).") var create = false
+    @Flag(name: .long, help: "No progress line on stderr for long queries.") var quiet = false
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
     func run() throws(CLIError) {
@@ -27,9 +31,6 @@ struct QueryCommand: ParsableCommand {
         }
         if let n = maxrows, n < 0 { throw CLIError.user("--maxrows must be 0 or more") }
         if let n = maxwidth, n < 0 { throw CLIError.user("--maxwidth must be 0 or more") }
-        let store = try storeOption.open()
-        let engine: QueryEngine
-        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
         var script: String?
         if let file {
             guard let data = FileManager.default.contents(atPath: file), let s = String(data: data, encoding: .utf8) else {
@@ -39,6 +40,15 @@ struct QueryCommand: ParsableCommand {
         } else if sql == nil && isatty(0) == 0 {
             script = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) ?? ""
         }
+        // a missing store is created only on request: --create, or a statement that creates
+        let creates = create || QueryCommand.createsSomething(sql ?? script.map(ShellInput.withoutDotCommands) ?? "")
+        let root = Store.defaultRoot(storeOption.store)
+        if !creates && !FileManager.default.fileExists(atPath: root) {
+            throw CLIError.user("store '\(root)' does not exist (create it with --create, or with a CREATE TABLE statement; --store DIR or $STRATA_STORE choose another)")
+        }
+        let store = try storeOption.open(create: creates)
+        let engine: QueryEngine
+        do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
         // the interactive shell only on a terminal and without SQL; statements and dot
         // commands from a file or a pipe go through the same loop without line editing
         let interactive = sql == nil && script == nil
@@ -46,16 +56,31 @@ struct QueryCommand: ParsableCommand {
         shell.maxRows = maxrows
         shell.maxWidth = maxwidth
         shell.timing = timing
+        shell.quiet = quiet
         if interactive {
             shell.runInteractive()
             return
         }
         // each statement's output is written as soon as it has run: a later failing statement
-        // does not hide what the earlier ones did
-        if let sql {
-            if let e = shell.runSQL(sql) { throw e }
-        } else if case .failed(let e) = shell.runScript(script ?? "") {
-            throw e
+        // does not hide what the earlier ones did. Ctrl-C cancels the running statement (exit
+        // 130); a statement running over a second shows its progress on a terminal.
+        let failure = Interrupts.catching(engine.interruption) { () -> CLIError? in
+            if let sql { return shell.runSQL(sql) }
+            if case .failed(let e) = shell.runScript(script ?? "") { return e }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Whether `sql` holds a statement that creates a table or a view (which may create the
+    /// store directory too). SQL that does not parse creates nothing.
+    static func createsSomething(_ sql: String) -> Bool {
+        guard let statements = try? parseScript(sql) else { return false }
+        return statements.contains {
+            switch $0 {
+            case .createTable, .createView: return true
+            default: return false
+            }
         }
     }
 }

@@ -14,8 +14,9 @@ struct ReportCommand: ParsableCommand {
         abstract: "Curated click-analytics reports over a table with the click-log columns.",
         discussion: """
             Reports: \(ReportKind.allCases.map(\.rawValue).joined(separator: ", ")) (`strata report --list` describes them).
-            --from/--to select from <= ts < to; they are read as wall-clock time in --tz unless they carry
-            an offset (2024-03-01, 2024-03-01 08:00, 2024-03-01T08:00:00Z). Each report is plain SQL:
+
+            --from/--to select from <= ts < to; they are read as wall-clock time in --tz unless they carry \
+            an offset (2024-03-01, 2024-03-01 08:00, 2024-03-01T08:00:00Z). Each report is plain SQL: \
             --show-sql prints it (with a SET timezone line when --tz is not UTC) for use with `strata query`.
             """)
 
@@ -23,13 +24,13 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "List the reports with one line each.") var list = false
     @Argument(help: "Table with the click-log columns.") var table: String?
     @Argument(help: "Report name (see --list).") var name: String?
-    @Option(name: .long, help: "Start of the window (inclusive): YYYY-MM-DD[ HH:MM[:SS]].") var from: String?
-    @Option(name: .long, help: "End of the window (exclusive): YYYY-MM-DD[ HH:MM[:SS]].") var to: String?
+    @Option(name: .long, help: "Start of the window (inclusive): a day (YYYY-MM-DD) or a time (YYYY-MM-DD HH:MM[:SS]).") var from: String?
+    @Option(name: .long, help: "End of the window (exclusive): a day (YYYY-MM-DD) or a time (YYYY-MM-DD HH:MM[:SS]).") var to: String?
     @Option(name: .long, help: "Only this profile's events.") var profile: Int64?
-    @Option(name: .long, help: "Time zone for days, months, weekdays and hours (default UTC).") var tz: String = "UTC"
+    @Option(name: .long, help: "Time zone for days, months, weekdays and hours.") var tz: String = "UTC"
     @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson.") var format: String = "table"
     @Option(name: .long, help: "Write the output to this file instead of stdout.") var out: String?
-    @Flag(name: .long, help: "Print the report's SQL before the result (on stderr when --out is not given and the format is not table).") var showSql = false
+    @Flag(name: .long, help: "Print the report's SQL: before a table on the terminal, else on stderr (never into --out).") var showSql = false
     @Flag(name: .long, help: "Add a bar chart column for the main measure to table output (default on a terminal).") var chart = false
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
 
@@ -56,6 +57,7 @@ struct ReportCommand: ParsableCommand {
         func time(_ text: String?, _ option: String) throws(CLIError) -> Int64? {
             guard let text else { return nil }
             guard let t = ReportRequest.parseTime(text, timeZone: zone) else {
+                if let why = ReportCommand.impossibleDate(text) { throw CLIError.user("\(option): \(why)") }
                 throw CLIError.user("\(option) must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], got '\(text)'")
             }
             return t
@@ -71,7 +73,7 @@ struct ReportCommand: ParsableCommand {
         do throws(EngineError) {
             if showSql {
                 let script = try Reports.script(for: kind, request: request)
-                if fmt == .table || out != nil {
+                if fmt == .table && out == nil {
                     text += script + "\n"
                 } else {
                     FileHandle.standardError.write(script.data(using: .utf8)!)
@@ -100,5 +102,26 @@ struct ReportCommand: ParsableCommand {
         // built (hundreds of MB of tables and buffers for large reports)
         flushOutput()
         Foundation.exit(0)
+    }
+}
+
+extension ReportCommand {
+    /// Why `text` (YYYY-MM-DD…) names no real day, e.g. "2024-02-30 does not exist (February
+    /// 2024 has 29 days)"; nil when it is not shaped like a date or the day exists.
+    static func impossibleDate(_ text: String) -> String? {
+        let u = Array(text.utf8.prefix(10))
+        guard u.count == 10, u[4] == 0x2D, u[7] == 0x2D,
+              let y = Int(String(decoding: u[0..<4], as: UTF8.self)),
+              let m = Int(String(decoding: u[5..<7], as: UTF8.self)),
+              let d = Int(String(decoding: u[8..<10], as: UTF8.self)) else { return nil }
+        let date = String(decoding: u, as: UTF8.self)
+        guard (1...12).contains(m) else { return "\(date) does not exist (there is no month \(m))" }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        guard d >= 1 && d <= days else {
+            let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+            return "\(date) does not exist (\(months[m - 1]) \(y) has \(days) days)"
+        }
+        return nil
     }
 }

@@ -22,6 +22,8 @@ final class Shell {
     var maxWidth: Int?
     /// `--timing`: engine and output time on stderr.
     var timing = false
+    /// `--quiet`: no progress line.
+    var quiet = false
     /// Where results go: standard output, or the file of `.output`.
     var output: Sink = .standard
     /// The file of `.once`, for the next statement only.
@@ -99,10 +101,15 @@ final class Shell {
     func runSQL(_ sql: String) -> CLIError? {
         var failure: CLIError?
         engine.interruption.reset()
+        // a statement running over a second shows its progress on a terminal (stderr)
+        let progress = ProgressLine.enabled(quiet: quiet) ? QueryProgressDisplay(engine: engine) : nil
+        progress?.start()
+        defer { progress?.stop() }
         do throws(EngineError) {
             let (mode, timing, timer, interactive) = (mode, timing, timer, interactive)
             try engine.execute(sql) { r in
                 guard failure == nil else { return }
+                progress?.pause()
                 let start = DispatchTime.now().uptimeNanoseconds
                 let display = Output.layout(mode) == nil
                 if r.isQuery || display {
@@ -116,10 +123,18 @@ final class Shell {
                 }
                 if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
                 if timer { say(String(format: "Run Time (s): real %.3f", r.seconds)) }
+                // Ctrl-C between two statements: the next one is not started
+                if engine.interruption.isRaised {
+                    if !interactive { progress?.stop(); StrataMain.fail(CLIError(.cancelled, "cancelled")) }
+                    if failure == nil { failure = CLIError(.cancelled, "cancelled") }
+                }
+                progress?.resume()
             }
         } catch {
+            progress?.stop()
             return failure ?? CLIError(error)
         }
+        progress?.stop()
         flushOutput()
         return failure
     }
@@ -337,21 +352,13 @@ final class Shell {
                 if store.viewExists(n) {
                     out += "CREATE VIEW \(Shell.quoted(n)) AS \(try store.view(n)?.sql ?? "");\n"
                 } else {
-                    out += Shell.createStatement(try store.table(n).definition) + "\n"
+                    out += try store.table(n).definition.createStatement + ";\n"
                 }
             } catch {
                 return .failure(CLIError(error))
             }
         }
         return .success(out)
-    }
-
-    /// A table's CREATE TABLE statement: columns, partitioning and sort key.
-    static func createStatement(_ def: TableDefinition) -> String {
-        var s = "CREATE TABLE \(quoted(def.name)) (" + def.columns.map { "\(quoted($0.name)) \($0.type.sqlName)" }.joined(separator: ", ") + ")"
-        if def.granularity != .none, let t = def.timeColumn { s += " PARTITION BY \(def.granularity.rawValue)(\(quoted(t)))" }
-        if !def.sortKey.isEmpty { s += " ORDER BY (" + def.sortKey.map(quoted).joined(separator: ", ") + ")" }
-        return s + ";"
     }
 
     /// A name as SQL writes it: bare when it is a plain lowercase identifier, else quoted.

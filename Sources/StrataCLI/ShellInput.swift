@@ -61,6 +61,12 @@ enum ShellInput {
         return false
     }
 
+    /// `text` without its dot-command lines (to see what its statements do before running it).
+    static func withoutDotCommands(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.drop { $0 == " " || $0 == "\t" }.hasPrefix(".") }.joined(separator: "\n")
+    }
+
     /// The words of a dot command: separated by blanks; `'…'` or `"…"` keep blanks in a word.
     static func words(_ line: String) -> [String] {
         var out: [String] = []

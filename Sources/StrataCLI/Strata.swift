@@ -9,7 +9,8 @@ public struct Strata: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Embedded columnar event store for click analytics.",
-        discussion: "Exit codes: 0 success, 1 user error, 2 corrupt data found, 3 internal error.",
+        discussion: "Exit codes: 0 success, 1 user error, 2 corrupt data found, 3 internal error, 130 cancelled (Ctrl-C).",
+        version: strataVersionText,
         subcommands: [QueryCommand.self, IngestCommand.self, GenCommand.self, TablesCommand.self, DescribeCommand.self,
                       StatsCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self, GCCommand.self,
                       CompactCommand.self, RetentionCommand.self, DeleteCommand.self, ReportCommand.self, RepairCommand.self])

@@ -9,10 +9,14 @@ public enum ParallelWork {
     /// threads running at the same time have distinct worker numbers (`0..<workers`). With one
     /// worker (or one item) the items run in order on the calling thread. `body` may run on
     /// several threads at once: what it writes must be disjoint per item or per worker.
-    public static func forEach(_ count: Int, workers: Int = cores, _ body: @escaping (Int, Int) -> Void) {
+    /// Once `stop` is raised, workers take no further items (the caller checks it after).
+    public static func forEach(_ count: Int, workers: Int = cores, stop: Interruption? = nil, _ body: @escaping (Int, Int) -> Void) {
         let threads = max(1, min(workers, count))
         if threads == 1 {
-            for i in 0..<count { body(i, 0) }
+            for i in 0..<count {
+                if let stop, stop.isRaised { return }
+                body(i, 0)
+            }
             return
         }
         let next = NextItem()
@@ -21,6 +25,7 @@ public enum ParallelWork {
             while true {
                 let i = next.take()
                 if i >= count { break }
+                if let stop, stop.isRaised { break }
                 box.value(i, w)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFormat
 import StrataStore
 import StrataText
@@ -84,6 +85,10 @@ public struct IngestOptions: Sendable {
     public var blockSize: Int = 16 << 20
     /// Called on the calling thread after every parsed block.
     public var progress: IngestProgress? = nil
+    /// Checked after each chunk and before the commit: once raised (Ctrl-C), the ingest stops
+    /// with a `.cancelled` error and nothing is committed (staged files removed; a table the
+    /// run created is dropped again). Also handed to the automatic compaction after the commit.
+    public var interruption: Interruption? = nil
     /// The library never prints; carried for the CLI (suppress progress and summary).
     public var quiet: Bool = false
     /// After a batch is committed, compact the table's crowded partitions when its automatic
@@ -189,6 +194,8 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         case locked
         /// A concurrent commit conflicted.
         case conflict
+        /// Stopped by `IngestOptions.interruption` (Ctrl-C) before the commit: nothing loaded.
+        case cancelled
     }
 
     /// Class of failure.
@@ -230,6 +237,7 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         case .io: .io
         case .locked: .locked
         case .conflict: .conflict
+        case .cancelled: .cancelled
         }
         self.init(kind, e.message, cause: e)
     }

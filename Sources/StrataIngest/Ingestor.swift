@@ -31,7 +31,7 @@ public enum Ingestor {
         var summary = try run.execute()
         if options.autoCompact && !summary.skippedAsDuplicate {
             do throws(StoreError) {
-                summary.compaction = try Compactor.autoCompactIfNeeded(table: try store.table(name))
+                summary.compaction = try Compactor.autoCompactIfNeeded(table: try store.table(name), interruption: options.interruption)
             } catch {
                 summary.compactionError = error
             }
@@ -270,6 +270,7 @@ struct IngestRun {
             for f in files { try ingestFile(f) }
             try flush()
             let staged = try stager.finish()
+            try checkInterrupt()
             let id = options.batchID ?? Ingestor.contentBatchID(table: name, hashes: hashes)
             if let path = options.rejectsPath { try RejectsWriter.write(rejected, to: path) }
             guard let table else {
@@ -403,6 +404,7 @@ struct IngestRun {
             if let p = options.progress {
                 p(bytesDone + source.compressedBytesRead, totalBytes, rowsParsed)
             }
+            try checkInterrupt()
             if buffered >= options.flushRows { try flush() }
             if let readError { throw IngestError(readError) }
             guard let n = next else { break }
@@ -411,6 +413,11 @@ struct IngestRun {
         }
         hashes.append(source.contentHash)
         bytesDone += source.compressedBytesRead
+    }
+
+    /// Stops the run (nothing committed) once `options.interruption` is raised.
+    func checkInterrupt() throws(IngestError) {
+        if let i = options.interruption, i.isRaised { throw IngestError(.cancelled, "cancelled: nothing was committed") }
     }
 
     /// Gathers the rows, bad rows and structural errors of the last chunk in input order.

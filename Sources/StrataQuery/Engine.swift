@@ -7,7 +7,8 @@ import StrataText
 
 /// A user-facing query failure with the statement and a caret under the position when known.
 public struct EngineError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case user, corrupt, `internal` }
+    /// `cancelled`: the statement was stopped by `QueryEngine.interrupt()` (message "cancelled").
+    public enum Kind: Sendable { case user, corrupt, `internal`, cancelled }
     public var kind: Kind
     /// One line: what went wrong.
     public var message: String
@@ -53,6 +54,8 @@ public final class QueryEngine: @unchecked Sendable {
 
     /// Asks the running statement to stop (Ctrl-C in the shell, a timeout): thread-safe.
     public func interrupt() { interruption.raise() }
+    /// Blocks scanned of the blocks to scan by the running statement (for a progress display).
+    public let progress = QueryProgress()
 
     public init(store: Store, timeZone: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(EngineError) {
         self.store = store
@@ -82,6 +85,8 @@ public final class QueryEngine: @unchecked Sendable {
     /// Runs one parsed statement (`sql` is used for error carets).
     public func run(_ statement: Statement, sql: String) throws(EngineError) -> StatementResult {
         let start = DispatchTime.now().uptimeNanoseconds
+        interruption.reset()
+        progress.reset()
         func done(_ r: ResultSet, query: Bool) -> StatementResult {
             StatementResult(result: r, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, isQuery: query)
         }
@@ -220,7 +225,10 @@ public final class QueryEngine: @unchecked Sendable {
     /// Binds and optimizes a query: the plan, the binder that holds the statement's
     /// snapshots (they must outlive the run), and the executor to run it with.
     func planQuery(_ q: Query) throws(QueryError) -> (PlanNode, Binder, Executor) {
-        let ex = Executor(eval: Evaluator(timeZone: timeZone), threads: threads)
+        var eval = Evaluator(timeZone: timeZone)
+        eval.interruption = interruption
+        let ex = Executor(eval: eval, threads: threads)
+        ex.progress = progress
         let binder = Binder(store: store, eval: ex.eval)
         let plan = Optimizer.optimize(try binder.plan(q), ex.eval)
         return (plan, binder, ex)

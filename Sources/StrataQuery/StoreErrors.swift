@@ -12,6 +12,7 @@ extension QueryError {
         case .user: self.init(e.message, cause: e)
         case .corrupt: self.init(e.message, kind: .corrupt, cause: e)
         case .io, .locked, .conflict: self.init(e.message, kind: .internal, cause: e)
+        case .cancelled: self.init(e.message, kind: .cancelled, cause: e)
         }
     }
 
@@ -28,6 +29,7 @@ extension EngineError {
         case .user: self.init(kind: .user, message: "error: " + e.message, detail: "", cause: e)
         case .corrupt: self.init(kind: .corrupt, message: "corrupt data: " + e.message, detail: "", cause: e)
         case .io, .locked, .conflict: self.init(kind: .internal, message: "error: " + e.message, detail: "", cause: e)
+        case .cancelled: self.init(kind: .cancelled, message: e.message, detail: "", cause: e)
         }
     }
 
@@ -39,6 +41,9 @@ extension EngineError {
         case .user: kind = .user
         case .corrupt: kind = .corrupt
         case .internal: kind = .internal
+        case .cancelled:
+            self.init(kind: .cancelled, message: q.message.hasPrefix("cancelled") ? q.message : "cancelled", detail: "", cause: q)
+            return
         }
         self.init(kind: kind, message: (q.kind == .corrupt ? "corrupt data: " : "error: ") + q.message,
                   detail: sql.isEmpty ? "" : EngineError.caret(sql, q.offset), offset: q.offset, cause: q)

@@ -240,6 +240,9 @@ public struct CompactionSummary: Sendable, CustomStringConvertible {
     }
 }
 
+/// Progress of a compaction run: partitions done of the plan's, input rows merged of the plan's.
+public typealias CompactionProgress = (_ partitionsDone: Int, _ partitions: Int, _ rowsDone: Int, _ rows: Int) -> Void
+
 /// Size-tiered compaction: merges small segments of a partition into large sorted ones and
 /// swaps them in with one atomic commit. Readers keep their snapshots (old files go only
 /// through garbage collection: after the grace period and never under an open snapshot);
@@ -268,11 +271,17 @@ public enum Compactor {
     /// Memory: one merge takes in at most `targetRows` rows; it holds its output columns,
     /// its key columns and one decoded input column per core.
     @discardableResult
+    ///
+    /// `interruption`: checked before each merge and before the commit; once raised, the run
+    /// stops with a `.cancelled` error and its staged files are removed (nothing committed).
+    /// `progress`: called after each merge with the input rows and segments done of the plan's.
     public static func compact(table: Table, policy: CompactionPolicy? = nil, partition: String? = nil,
-                               dryRun: Bool = false, now: Date = Date(), retryFor: Double = 120) throws(StoreError) -> CompactionSummary {
+                               dryRun: Bool = false, now: Date = Date(), retryFor: Double = 120,
+                               interruption: Interruption? = nil, progress: CompactionProgress? = nil) throws(StoreError) -> CompactionSummary {
         let m = try table.currentManifest()
         let only = try resolvePartitions(partition, m)
-        return try run(table: table, policy: policy, only: only, dryRun: dryRun, now: now, retryFor: retryFor)
+        return try run(table: table, policy: policy, only: only, dryRun: dryRun, now: now, retryFor: retryFor,
+                       interruption: interruption, progress: progress)
     }
 
     /// After an ingest: when automatic compaction is on for the table and some partition
@@ -280,7 +289,7 @@ public enum Compactor {
     /// the table's retention too). Returns nil when nothing was due or another writer's
     /// compaction got there first (conflict); other errors are thrown.
     @discardableResult
-    public static func autoCompactIfNeeded(table: Table, now: Date = Date()) throws(StoreError) -> CompactionSummary? {
+    public static func autoCompactIfNeeded(table: Table, now: Date = Date(), interruption: Interruption? = nil) throws(StoreError) -> CompactionSummary? {
         let m = try table.currentManifest()
         let policy = try CompactionPolicy(definition: m.table)
         guard policy.autoCompact else { return nil }
@@ -290,7 +299,7 @@ public enum Compactor {
         guard !crowded.isEmpty else { return nil }
         do throws(StoreError) {
             // another writer's compaction of the same partitions is as good as this one
-            let s = try run(table: table, policy: policy, only: crowded, dryRun: false, now: now, retryFor: 0)
+            let s = try run(table: table, policy: policy, only: crowded, dryRun: false, now: now, retryFor: 0, interruption: interruption)
             return s.inputSegments == 0 && (s.retention?.dropped.isEmpty ?? true) ? nil : s
         } catch where error.kind == .conflict {
             return nil
@@ -367,7 +376,10 @@ public enum Compactor {
     }
 
     static func run(table: Table, policy: CompactionPolicy?, only: Set<String>?, dryRun: Bool, now: Date,
-                    retryFor: Double) throws(StoreError) -> CompactionSummary {
+                    retryFor: Double, interruption: Interruption? = nil, progress: CompactionProgress? = nil) throws(StoreError) -> CompactionSummary {
+        func checkInterrupt() throws(StoreError) {
+            if let interruption, interruption.isRaised { throw StoreError(.cancelled, "cancelled: nothing was committed") }
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         let deadline = Date().addingTimeInterval(retryFor)
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
@@ -401,15 +413,19 @@ public enum Compactor {
             var staged: [Table.StagedSegment] = []
             do throws(StoreError) {
                 let dedup = try DedupSpec(definition: before.table)
-                for p in plan.partitions {
+                for (pi, p) in plan.partitions.enumerated() {
                     for task in p.merges {
+                        try checkInterrupt()
                         let out = try merge(task, snapshot: snap, definition: before.table, policy: pol, dedup: dedup)
                         staged += out
                         summary.rowsRead += task.rows
                         summary.bytesRead += task.bytes
                         summary.inputSegments += task.inputs.count
+                        progress?(pi + (task.inputIDs == p.merges.last?.inputIDs ? 1 : 0), plan.partitions.count,
+                                  summary.rowsRead, plan.inputRows)
                     }
                 }
+                try checkInterrupt()
             } catch {
                 snap.close()
                 throw error

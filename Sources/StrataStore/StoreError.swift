@@ -13,6 +13,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case io          // file system failure
         case locked      // writer lock not obtained in time
         case conflict    // a concurrent commit changed what this one depends on
+        case cancelled   // stopped by an interruption (Ctrl-C) before its commit
     }
 
     public var kind: Kind

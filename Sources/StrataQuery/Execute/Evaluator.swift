@@ -8,6 +8,8 @@ public struct Evaluator: @unchecked Sendable {
     public var nowMicros: Int64
     /// Decided once: per-value time functions skip the zone lookup for UTC sessions.
     let isUTC: Bool
+    /// The statement's cancellation flag (`QueryEngine.interrupt()`): checked between batches.
+    public var interruption: Interruption? = nil
 
     public init(timeZone: TimeZoneRules = .utc, nowMicros: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) {
         self.timeZone = timeZone

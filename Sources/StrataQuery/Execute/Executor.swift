@@ -66,6 +66,8 @@ final class Executor: @unchecked Sendable {
     let eval: Evaluator
     let threads: Int
     let interner = StringInterner()
+    /// Blocks scanned, for a progress display (set by the engine).
+    var progress: QueryProgress?
 
     init(eval: Evaluator, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.eval = eval
@@ -167,6 +169,7 @@ final class Executor: @unchecked Sendable {
         switch plan.source {
         case .relation(let rel):
             // one batch over the whole (already materialized) relation: no copies
+            try eval.checkInterrupt()
             let w = workers[0]
             var cols = [Vec?](repeating: nil, count: rel.columns.count)
             for s in plan.slots { cols[s] = rel.columns[s] }
@@ -188,6 +191,7 @@ final class Executor: @unchecked Sendable {
             }
         case .table(let snap):
             let units = try self.units(plan, snap)
+            progress?.add(blocks: units.count)
             let lock = NSLock()
             var next = 0
             let readers: [SegmentReader]
@@ -206,8 +210,10 @@ final class Executor: @unchecked Sendable {
                     next += 1
                     lock.unlock()
                     do throws(QueryError) {
+                        try self.eval.checkInterrupt()
                         let r = readers[u.segment]
                         let n = r.footer.rows(inBlock: u.block)
+                        self.progress?.blockRead(rows: n)
                         var cols = [Vec?](repeating: nil, count: typeOf.count)
                         var loaded: [(BlockVector, Vec)] = []
                         // decoded buffers go back to their block vectors for the next block
@@ -486,6 +492,7 @@ final class Executor: @unchecked Sendable {
         let final = workers[0]
         let table = final.table!
         for w in workers.dropFirst() {
+            try eval.checkInterrupt()
             let other = w.table!
             guard other.count > 0 else { continue }
             let map = table.absorbGroups(of: other)
@@ -592,6 +599,7 @@ final class Executor: @unchecked Sendable {
         try keep(plan.having)
         counters?.afterHaving = b.count
         if let c = counters { mark(&c.havingDone) }
+        try eval.checkInterrupt()
         if !plan.windows.isEmpty {
             let wv = try evaluateWindows(plan.windows, b)
             while cols.count < plan.windowBase { cols.append(nil) }
@@ -626,6 +634,7 @@ final class Executor: @unchecked Sendable {
         }
         counters?.afterDistinct = rows.count
         if let c = counters { mark(&c.distinctDone) }
+        try eval.checkInterrupt()
         if !plan.order.isEmpty {
             let keyVecs = try plan.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() }
             let sk = SortKeys(keyVecs, descending: plan.order.map(\.descending), nullsFirst: plan.order.map(\.nullsFirst))
@@ -649,6 +658,7 @@ final class Executor: @unchecked Sendable {
                 sk.sort(&rows)
             }
         }
+        try eval.checkInterrupt()
         if let c = counters { mark(&c.sortDone) }
         if plan.offset > 0 { rows = Array(rows.dropFirst(plan.offset)) }
         if let l = plan.limit, rows.count > l { rows = Array(rows.prefix(l)) }

@@ -22,7 +22,9 @@ extension Executor {
             var lv = try lkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, lb) }
             var rv = try rkeys.map { (e) throws(QueryError) -> Vec in try eval.eval(e, rb) }
             Executor.matchHexKeys(&lv, &rv)
+            try eval.checkInterrupt()
             let keyed = try joinKeyGroups(lv, nl, rv, nr, packed: packed)
+            try eval.checkInterrupt()
             var rg = keyed.rg
             for i in 0..<nr where keyed.rnull[i] { rg[i] = -1 }
             let groups = keyed.groups
@@ -60,6 +62,7 @@ extension Executor {
         var candL: [Int32] = [], candR: [Int32] = []
         var chunkStart = 0
         func flush(upTo end: Int) throws(QueryError) {
+            try eval.checkInterrupt()
             var keep: [Bool]? = nil
             if let filter, !candL.isEmpty {
                 var cols = [Vec?](repeating: nil, count: l.columns.count + r.columns.count)
@@ -87,6 +90,9 @@ extension Executor {
             chunkStart = end
         }
         for i in 0..<nl {
+            // a cancellation check every 4096 left rows (every row of a cross join: each
+            // pairs with all right rows)
+            if i & 0xFFF == 0 || lkeys.isEmpty { try eval.checkInterrupt() }
             let (lo, hi): (Int, Int)
             if lkeys.isEmpty { (lo, hi) = (0, nr) } else if probe[i] >= 0 {
                 (lo, hi) = (start[Int(probe[i])], start[Int(probe[i]) + 1])

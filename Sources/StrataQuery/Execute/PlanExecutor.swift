@@ -55,6 +55,7 @@ final class PlanExecutor {
     }
 
     func run(_ n: PlanNode) throws(QueryError) -> Relation {
+        try executor.eval.checkInterrupt()
         let start = now()
         switch n.op {
         case .values(let r):

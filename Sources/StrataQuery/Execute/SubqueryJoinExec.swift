@@ -59,7 +59,9 @@ extension PlanExecutor {
         let cols = n.types.indices.map { c in
             Vec.concat([l.columns[c], r.columns[c]], type: n.types[c], interner: executor.interner)
         }
+        try executor.eval.checkInterrupt()
         let (gids, groups) = executor.rowGroups(cols, total)
+        try executor.eval.checkInterrupt()
         var keep: [Int32] = []
         switch (kind, all) {
         case (.union, true):

@@ -14,6 +14,7 @@ extension Executor {
         // windows with the same PARTITION BY and ORDER BY share one partitioning and sort
         var layouts: [(WindowSpecBound, WindowContext)] = []
         for w in specs {
+            try eval.checkInterrupt()
             if let (_, shared) = layouts.first(where: { Executor.sameLayout($0.0, w) }) {
                 let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
                 var ctx = shared
@@ -54,11 +55,13 @@ extension Executor {
                                   descending: w.order.map(\.descending), nullsFirst: w.order.map(\.nullsFirst))
             if !w.order.isEmpty {
                 for p in 0..<partitions where start[p + 1] - start[p] > 1 {
+                    if p & 0xFF == 0 || start[p + 1] - start[p] > 1 << 16 { try eval.checkInterrupt() }
                     var part = Array(rows[start[p]..<start[p + 1]])
                     sk.sort(&part)
                     rows.replaceSubrange(start[p]..<start[p + 1], with: part)
                 }
             }
+            try eval.checkInterrupt()
             let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
             var ctx = WindowContext(n: n, rows: rows, start: start, sk: sk, hasOrder: !w.order.isEmpty)
             ctx.computePeers()
@@ -462,6 +465,7 @@ struct WindowContext {
             gstart.reserveCapacity(n + 1)
         }
         for p in 0..<partitions {
+            if p & 0xFF == 0 { try eval.checkInterrupt() }
             let lo = start[p], hi = start[p + 1]
             var g0 = 0
             if f.unit == .groups {

@@ -63,6 +63,7 @@ final class SeriesSpec {
     }
 
     func relation(_ eval: Evaluator) throws(QueryError) -> Relation {
+        try eval.checkInterrupt()
         let out = Vec(type: type, count: 0)
         var xs: [Int64] = []
         if let start, let stop {
@@ -78,6 +79,7 @@ final class SeriesSpec {
                     while up ? (inclusive ? x <= stop : x < stop) : (inclusive ? x >= stop : x > stop) {
                         xs.append(x)
                         if xs.count > SeriesSpec.maxRows { throw SeriesSpec.tooMany(name) }
+                        if xs.count & 0xFFFF == 0 { try eval.checkInterrupt() }
                         guard let y = eval.addInterval(x, interval.months, interval.days, interval.micros) else { break }
                         x = y
                     }
