@@ -42,6 +42,11 @@ let package = Package(
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", pkgConfig: "libbrotlidec",
                        providers: [.apt(["libbrotli-dev"])]),
+        // grapheme clusters and their display width (Debian libutf8proc-dev): terminal tables
+        .systemLibrary(name: "CUTF8Proc", path: "Sources/CUTF8Proc", pkgConfig: "libutf8proc",
+                       providers: [.apt(["libutf8proc-dev"])]),
+        // line editing and history of the interactive shell (Debian libedit-dev, BSD licence)
+        .target(name: "CLineEdit", path: "Sources/CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "CStrataKernels", path: "Sources/CStrataKernels",
                 cSettings: [.unsafeFlags(["-O3"])]),
         // RE2 (Debian libre2-dev) behind a small C interface: the regular-expression functions
@@ -58,7 +63,7 @@ let package = Package(
         .target(name: "StrataQuery", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText", "StrataSQL", "CStrataKernels", "CRE2Shim",
                                               "StrataIngest", "CZlib", "CZstd", "StrataParquet"], swiftSettings: fast),
         .target(name: "StrataCLI", dependencies: [
-            "StrataCore", "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL",
+            "StrataCore", "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL", "CUTF8Proc", "CLineEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"]),

@@ -2,7 +2,7 @@
 # Installs the system libraries Strata links against (Debian/Ubuntu; run as root or with sudo)
 # and checks that a Swift 6 toolchain is reachable.
 set -euo pipefail
-pkgs="libzstd-dev liblz4-dev zlib1g-dev libre2-dev libsnappy-dev libbrotli-dev pkg-config tzdata"
+pkgs="libzstd-dev liblz4-dev zlib1g-dev libre2-dev libsnappy-dev libbrotli-dev libedit-dev libutf8proc-dev tmux pkg-config tzdata"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -2,9 +2,14 @@ import Foundation
 import StrataQuery
 import StrataText
 
-/// Result rendering for `--format table|csv|tsv|json|ndjson`.
+/// Result rendering for `--format table|box|markdown|line|csv|tsv|json|ndjson`.
 public enum OutputFormat: String, CaseIterable, Sendable {
     case table, csv, tsv, json, ndjson
+    /// Display modes (TerminalTable.swift): duckdb's box, a Markdown table, `name = value` lines.
+    case box, markdown, line
+
+    /// The names, for messages.
+    static let spelled = "table, box, markdown, line, csv, tsv, json or ndjson"
 }
 
 public enum Output {
@@ -15,7 +20,7 @@ public enum Output {
         case .tsv: return .delimited(9)
         case .json: return .json
         case .ndjson: return .ndjson
-        case .table: return nil
+        case .table, .box, .markdown, .line: return nil
         }
     }
 
@@ -28,50 +33,47 @@ public enum Output {
 
     /// Renders a whole result as bytes to write in order: csv, tsv, json and ndjson straight
     /// from the typed columns (`ResultSet.renderText`, rendered in parallel for large
-    /// results), the table from the values. `maxRows` limits table output (the rest is
-    /// summarized).
+    /// results), the display modes from the values (`TerminalTable`). `maxRows` limits table
+    /// output (the first and last rows are shown).
     public static func renderBytes(_ r: ResultSet, format: OutputFormat, maxRows: Int? = nil) -> [ByteChunk] {
-        if let layout = layout(format) { return r.renderText(layout) }
-        return [ByteChunk(Array(table(r, maxRows: maxRows).utf8))]
+        renderBytes(r, format: format, options: DisplayOptions(maxRows: maxRows))
+    }
+
+    /// Renders a whole result as bytes with display options (`.headers off` drops the header
+    /// line of csv and tsv too).
+    static func renderBytes(_ r: ResultSet, format: OutputFormat, options: DisplayOptions) -> [ByteChunk] {
+        if let layout = layout(format) {
+            let chunks = r.renderText(layout)
+            if !options.headers, case .delimited(let d) = layout { return dropHeader(chunks, r.names, delimiter: d) }
+            return chunks
+        }
+        return [ByteChunk(Array(TerminalTable.render(r, mode: format, options: options).utf8))]
     }
 
     /// Renders a whole result as one string (`renderBytes`).
     public static func render(_ r: ResultSet, format: OutputFormat, maxRows: Int? = nil) -> String {
-        guard let layout = layout(format) else { return table(r, maxRows: maxRows) }
-        return ByteChunk.joined(r.renderText(layout)).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        render(r, format: format, options: DisplayOptions(maxRows: maxRows))
     }
 
-    /// The boxed table of `--format table`: cells as `Evaluator.text` (NULL as `NULL`), at
-    /// most 80 characters wide, numbers right-aligned, a row count below.
-    /// EXPLAIN's plan (one `plan` column) prints as its lines, uncut, without a box.
+    static func render(_ r: ResultSet, format: OutputFormat, options: DisplayOptions) -> String {
+        guard layout(format) != nil else { return TerminalTable.render(r, mode: format, options: options) }
+        return ByteChunk.joined(renderBytes(r, format: format, options: options)).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The chunks of delimited output without the header line that starts the first.
+    static func dropHeader(_ chunks: [ByteChunk], _ names: [String], delimiter: UInt8) -> [ByteChunk] {
+        let sep = Character(UnicodeScalar(delimiter))
+        let header = (names.map { CSVText.field($0, delimiter: sep) }.joined(separator: String(sep)) + "\n").utf8.count
+        guard let first = chunks.first, first.count >= header else { return chunks }
+        let rest = first.withUnsafeBytes { ByteChunk(Array($0[header...])) }
+        return [rest] + chunks.dropFirst()
+    }
+
+    /// The boxed table of `--format table`: cells as `Evaluator.text` (NULL as `NULL`,
+    /// doubles to 10 significant digits), at most 80 cells wide, numbers right-aligned, a
+    /// row count below (TerminalTable). EXPLAIN's plan (one `plan` column) prints as its
+    /// lines, uncut, without a box.
     static func table(_ r: ResultSet, maxRows: Int? = nil) -> String {
-        if r.names == ["plan"] && r.types == [.varchar] {
-            return r.columns[0].map { Evaluator.text($0) + "\n" }.joined()
-        }
-        let n = r.rowCount
-        let shown = min(n, maxRows ?? n)
-        var cells = r.columns.map { col in col.prefix(shown).map { $0.isNull ? "NULL" : Evaluator.text($0) } }
-        var widths = r.names.indices.map { c in max(r.names[c].count, cells[c].map(\.count).max() ?? 0) }
-        for c in widths.indices { widths[c] = min(widths[c], 80) }
-        let right = r.types.map { $0 == .bigint || $0 == .double }
-        func pad(_ s: String, _ c: Int) -> String {
-            var s = s
-            if s.count > widths[c] { s = String(s.prefix(widths[c] - 1)) + "…" }
-            let fill = String(repeating: " ", count: widths[c] - s.count)
-            return right[c] ? fill + s : s + fill
-        }
-        let sep = "+" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "+") + "+\n"
-        var out = sep
-        out += "| " + r.names.indices.map { c -> String in
-            let s = r.names[c]
-            return s.count > widths[c] ? String(s.prefix(widths[c])) : s + String(repeating: " ", count: widths[c] - s.count)
-        }.joined(separator: " | ") + " |\n"
-        out += sep
-        for i in 0..<shown {
-            out += "| " + cells.indices.map { pad(cells[$0][i], $0) }.joined(separator: " | ") + " |\n"
-        }
-        out += sep
-        if shown < n { out += "(\(n) rows, \(shown) shown)\n" } else { out += "(\(n) row\(n == 1 ? "" : "s"))\n" }
-        return out
+        TerminalTable.render(r, mode: .table, options: DisplayOptions(maxRows: maxRows))
     }
 }

@@ -15,8 +15,10 @@ struct QueryCommand: ParsableCommand {
         abstract: "Run SQL (queries, CREATE/DROP TABLE, CREATE TABLE AS, INSERT, CREATE/DROP VIEW, SHOW TABLES, DESCRIBE, SET); an interactive shell when no SQL is given.")
 
     @OptionGroup var storeOption: StoreOption
-    @Option(name: .long, help: "Output format: table, csv, tsv, json, ndjson (with --out also parquet).") var format: String = "table"
+    @Option(name: .long, help: "Output format: table, box, markdown, line, csv, tsv, json, ndjson (default: table; box in the interactive shell); with --out also parquet.") var format: String?
     @Option(name: .long, help: "Write the (last) query's result to this file: csv, tsv, json, ndjson or parquet, from --format or the extension (docs/files.md).") var out: String?
+    @Option(name: .long, help: "On a terminal, show at most N rows of a table (the first and last; default 40, 0: all).") var maxrows: Int?
+    @Option(name: .long, help: "On a terminal, fit tables in N columns (default: the terminal's width, 0: no limit).") var maxwidth: Int?
     @Option(name: .long, help: "Read SQL from a file.") var file: String?
     @Option(name: .long, help: "Session time zone for truncation and extraction (e.g. Europe/Berlin).") var tz: String?
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
@@ -25,21 +27,23 @@ struct QueryCommand: ParsableCommand {
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
     func run() throws(CLIError) {
-        guard let fmt = OutputFormat(rawValue: format.lowercased()) ?? (out != nil && FileOutput.fileFormats.contains(format.lowercased()) ? .table : nil) else {
-            throw CLIError.user("unknown format '\(format)' (use table, csv, tsv, json or ndjson\(out == nil ? "; parquet with --out" : ""))")
+        let fname = (format ?? "table").lowercased()
+        guard let fmt = OutputFormat(rawValue: fname) ?? (out != nil && FileOutput.fileFormats.contains(fname) ? .table : nil) else {
+            throw CLIError.user("unknown format '\(format ?? "")' (use \(OutputFormat.spelled)\(out == nil ? "; parquet with --out" : ""))")
         }
-        var text = sql
+        if let n = maxrows, n < 0 { throw CLIError.user("--maxrows must be 0 or more") }
+        if let n = maxwidth, n < 0 { throw CLIError.user("--maxwidth must be 0 or more") }
+        var script: String?
         if let file {
             guard let data = FileManager.default.contents(atPath: file), let s = String(data: data, encoding: .utf8) else {
                 throw CLIError.user("cannot read SQL file '\(file)'")
             }
-            text = s
-        }
-        if text == nil && isatty(0) == 0 {
-            text = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) ?? ""
+            script = s
+        } else if sql == nil && isatty(0) == 0 {
+            script = String(data: FileHandle.standardInput.readDataToEndOfFile(), encoding: .utf8) ?? ""
         }
         // a missing store is created only on request: --create, or a statement that creates
-        let creates = create || QueryCommand.createsSomething(text ?? "")
+        let creates = create || QueryCommand.createsSomething(sql ?? script.map(ShellInput.withoutDotCommands) ?? "")
         let root = Store.defaultRoot(storeOption.store)
         if !creates && !FileManager.default.fileExists(atPath: root) {
             throw CLIError.user("store '\(root)' does not exist (create it with --create, or with a CREATE TABLE statement; --store DIR or $STRATA_STORE choose another)")
@@ -47,45 +51,39 @@ struct QueryCommand: ParsableCommand {
         let store = try storeOption.open(create: creates)
         let engine: QueryEngine
         do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
-        guard let text else {
-            var shell = Shell(engine: engine, format: fmt)
-            shell.run()
+        // the interactive shell only on a terminal and without SQL; statements and dot
+        // commands from a file or a pipe go through the same loop without line editing
+        let interactive = sql == nil && script == nil
+        let shell = Shell(engine: engine, mode: interactive && format == nil ? .box : fmt, interactive: interactive)
+        shell.maxRows = maxrows
+        shell.maxWidth = maxwidth
+        shell.timing = timing
+        shell.quiet = quiet
+        if interactive {
+            shell.runInteractive()
             return
         }
         if let out {
             // --out: the last query's rows go to the file; other statements print as usual
             var last: ResultSet?
             do throws(EngineError) {
-                try engine.execute(text) { r in
+                try engine.execute(sql ?? ShellInput.withoutDotCommands(script ?? "")) { r in
                     if r.isQuery { last = r.result } else { writeOut(Output.renderBytes(r.result, format: .table)) }
                 }
             } catch { throw CLIError(error) }
             guard let last else { throw CLIError.user("--out: no query in the SQL produced rows to write") }
-            try FileOutput.write(last, to: out, format: format == "table" ? nil : format)
+            try FileOutput.write(last, to: out, format: fname == "table" ? nil : fname)
             return
         }
         // each statement's output is written as soon as it has run: a later failing statement
         // does not hide what the earlier ones did. Ctrl-C cancels the running statement (exit
         // 130); a statement running over a second shows its progress on a terminal.
-        let progress = ProgressLine.enabled(quiet: quiet) ? QueryProgressDisplay(engine: engine) : nil
-        progress?.start()
-        defer { progress?.stop() }
-        do throws(EngineError) {
-            try Interrupts.catching(engine.interruption) { () throws(EngineError) in
-                try engine.execute(text) { r in
-                    progress?.pause()
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    if r.isQuery || fmt == .table { writeOut(Output.renderBytes(r.result, format: r.isQuery ? fmt : .table)) }
-                    if timing { Output.reportTiming(query: r.seconds, outputSince: start) }
-                    // Ctrl-C between two statements: the next one is not started
-                    if Interrupts.wasPressed { progress?.stop(); StrataMain.fail(CLIError(.cancelled, "cancelled")) }
-                    progress?.resume()
-                }
-            }
-        } catch {
-            progress?.stop()
-            throw CLIError(error)
+        let failure = Interrupts.catching(engine.interruption) { () -> CLIError? in
+            if let sql { return shell.runSQL(sql) }
+            if case .failed(let e) = shell.runScript(script ?? "") { return e }
+            return nil
         }
+        if let failure { throw failure }
     }
 
     /// Whether `sql` holds a statement that creates a table or a view (which may create the
@@ -98,64 +96,5 @@ struct QueryCommand: ParsableCommand {
             default: return false
             }
         }
-    }
-}
-
-/// Interactive shell: statements end with ';'; dot commands.
-struct Shell {
-    let engine: QueryEngine
-    var format: OutputFormat
-    var timer = false
-
-    init(engine: QueryEngine, format: OutputFormat) {
-        self.engine = engine
-        self.format = format
-    }
-
-    mutating func run() {
-        print("strata shell — statements end with ';'. .help for commands, .quit to leave.")
-        var buffer = ""
-        while true {
-            FileHandle.standardOutput.write((buffer.isEmpty ? "strata> " : "   ...> ").data(using: .utf8)!)
-            guard let line = readLine() else { print(""); return }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if buffer.isEmpty && trimmed.hasPrefix(".") {
-                if !dot(trimmed) { return }
-                continue
-            }
-            buffer += line + "\n"
-            guard trimmed.hasSuffix(";") else { continue }
-            do throws(EngineError) {
-                let (format, timer) = (format, timer)
-                try engine.execute(buffer) { r in
-                    print(Output.render(r.result, format: format, maxRows: format == .table ? 200 : nil), terminator: "")
-                    if timer { print(String(format: "Run Time: %.3f s", r.seconds)) }
-                }
-            } catch {
-                print(error.description)
-            }
-            buffer = ""
-        }
-    }
-
-    /// Returns false to quit.
-    mutating func dot(_ cmd: String) -> Bool {
-        let parts = cmd.split(separator: " ").map(String.init)
-        switch parts[0] {
-        case ".quit", ".exit": return false
-        case ".tables": print((engine.store.tableNames() + engine.store.viewNames()).sorted().joined(separator: "\n"))
-        case ".schema":
-            guard parts.count > 1 else { print("usage: .schema TABLE|VIEW"); return true }
-            do throws(EngineError) {
-                print(Output.render(try engine.describeTable(parts[1]), format: .table), terminator: "")
-            } catch { print(error.description) }
-        case ".timer": timer = parts.count > 1 && parts[1] == "on"
-        case ".mode", ".format":
-            if parts.count > 1, let f = OutputFormat(rawValue: parts[1]) { format = f } else { print("formats: table csv tsv json ndjson") }
-        case ".help":
-            print(".tables  .schema TABLE|VIEW  .timer on|off  .mode table|csv|tsv|json|ndjson  .quit")
-        default: print("unknown command \(parts[0]) (.help lists them)")
-        }
-        return true
     }
 }

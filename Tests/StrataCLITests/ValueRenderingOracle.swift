@@ -33,7 +33,7 @@ enum ValueRenderingOracle {
             for i in 0..<n {
                 out += "{" + zip(r.names, r.columns).map { "\(jsonString($0)): \(json($1[i]))" }.joined(separator: ", ") + "}\n"
             }
-        case .table:
+        case .table, .box, .markdown, .line:
             preconditionFailure("the table is not a text layout")
         }
         return out
