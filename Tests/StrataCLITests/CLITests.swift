@@ -319,5 +319,7 @@ struct CLI {
     let lines = text.split(separator: "\n").count
     #expect(r.out.split(separator: "\n").count == lines + 1)
     r = try cli.run(["report", "clicks", "daily-clicks", "--format", "parquet", "--out", dir + "/r.parquet"])
-    #expect(r.code == 1 && r.err.contains("StrataParquet"))
+    #expect(r.code == 0, "\(r.err)")
+    r = try cli.run(["query", "--format", "csv", "SELECT count(*) FROM '\(dir)/r.parquet'"])
+    #expect(r.out == "count(*)\n\(lines)\n", "\(r.out) \(r.err)")
 }
