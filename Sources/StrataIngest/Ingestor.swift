@@ -54,11 +54,7 @@ public enum Ingestor {
 
     /// Format of `path` under `.auto` from its name alone (`nil`: decide by content).
     static func formatFromName(_ path: String) -> (IngestFormat, tsv: Bool)? {
-        var n = path.lowercased()
-        for ext in [".gz", ".gzip", ".zst", ".zstd"] where n.hasSuffix(ext) {
-            n.removeLast(ext.count)
-            break
-        }
+        let n = CompressedName.formatPart(path)
         if n.hasSuffix(".csv") { return (.csv, false) }
         if n.hasSuffix(".tsv") || n.hasSuffix(".tab") { return (.csv, true) }
         if n.hasSuffix(".ndjson") || n.hasSuffix(".jsonl") || n.hasSuffix(".json") { return (.ndjson, false) }

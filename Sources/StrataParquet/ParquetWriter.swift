@@ -273,14 +273,17 @@ public final class ParquetWriter {
         return e
     }
 
-    func slice(_ c: Column, _ r: Range<Int>) -> Column {
-        let data: ColumnData
-        switch c.data {
-        case .int64(let v): data = .int64(Array(v[r]))
-        case .double(let v): data = .double(Array(v[r]))
-        case .bool(let v): data = .bool(Array(v[r]))
-        case .string(let codes, let d): data = .string(codes: Array(codes[r]), dictionary: d)
-        }
-        return Column(data, validity: c.validity.map { Array($0[r]) })
+    func slice(_ c: Column, _ r: Range<Int>) -> Column { sliceColumn(c, r) }
+}
+
+/// Rows `r` of a column (its values and validity), sharing the string dictionary.
+func sliceColumn(_ c: Column, _ r: Range<Int>) -> Column {
+    let data: ColumnData
+    switch c.data {
+    case .int64(let v): data = .int64(Array(v[r]))
+    case .double(let v): data = .double(Array(v[r]))
+    case .bool(let v): data = .bool(Array(v[r]))
+    case .string(let codes, let d): data = .string(codes: Array(codes[r]), dictionary: d)
     }
+    return Column(data, validity: c.validity.map { Array($0[r]) })
 }

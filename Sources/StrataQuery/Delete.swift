@@ -110,17 +110,5 @@ extension QueryEngine {
     }
 
     /// A whole column as one vector.
-    static func vector(_ c: Column, _ t: DataType) -> Vec {
-        let v = Vec(type: t, count: c.count)
-        switch c.data {
-        case .int64(let x): v.ints = x
-        case .double(let x): v.dbls = x
-        case .bool(let x): v.ints = x.map { Int64($0) }
-        case .string(let codes, let d):
-            v.ints = codes.map { Int64($0) }
-            v.dict = DictRef(d.count == 0 ? StringDictionary([""]) : d)
-        }
-        v.valid = c.validity
-        return v
-    }
+    static func vector(_ c: Column, _ t: DataType) -> Vec { FileScanSpec.vector(c, t, c.count) }
 }

@@ -16,22 +16,31 @@ import Glibc
         var e = p.environment ?? [:]
         for (k, v) in env { e[k] = v }
         p.environment = e
+        let r = try run(p, interruptAfter: after)
+        return (r.code, r.err)
+    }
+
+    /// Runs `p` to its end (sending SIGINT after `interruptAfter` seconds if given), draining
+    /// stdout and stderr while it runs, and returns the exit code and both outputs.
+    static func run(_ p: Process, interruptAfter after: Double? = nil) throws -> (code: Int32, out: String, err: String) {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
         // drain the pipes while the child runs
-        nonisolated(unsafe) var errData = Data()
+        nonisolated(unsafe) var errData = Data(), outData = Data()
         let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
-        let outReader = Thread { _ = out.fileHandleForReading.readDataToEndOfFile() }
+        let outReader = Thread { outData = out.fileHandleForReading.readDataToEndOfFile() }
         outReader.start()
-        Thread.sleep(forTimeInterval: after)
-        kill(p.processIdentifier, SIGINT)
+        if let after {
+            Thread.sleep(forTimeInterval: after)
+            kill(p.processIdentifier, SIGINT)
+        }
         p.waitUntilExit()
-        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        return (p.terminationStatus, String(decoding: errData, as: UTF8.self))
+        while !reader.isFinished || !outReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
     @Test func ctrlCCancelsAQuery() throws {
@@ -117,18 +126,5 @@ import Glibc
         #expect(lr.out.contains(" 0 |"))
     }
 
-    func runCapturing(_ p: Process) throws -> (code: Int32, out: String, err: String) {
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
+    func runCapturing(_ p: Process) throws -> (code: Int32, out: String, err: String) { try Self.run(p) }
 }

@@ -4,6 +4,7 @@ import StrataFormat
 import StrataStore
 import StrataText
 @testable import StrataIngest
+import StrataTestSupport
 
 private let header = "ts,event,profile_id,n,revenue,ok\n"
 
@@ -441,13 +442,7 @@ final class ProgressLog: @unchecked Sendable {
 struct SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { splitMix64Next(&state) }
 }
 
 /// All files of one call are one batch: one manifest version, and a failure in a later file

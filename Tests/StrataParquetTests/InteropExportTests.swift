@@ -111,14 +111,5 @@ import StrataTestSupport
         try JSONSerialization.data(withJSONObject: expected).write(to: URL(fileURLWithPath: dir + "expected.json"))
     }
 
-    func slice(_ c: Column, _ r: Range<Int>) -> Column {
-        let data: ColumnData
-        switch c.data {
-        case .int64(let v): data = .int64(Array(v[r]))
-        case .double(let v): data = .double(Array(v[r]))
-        case .bool(let v): data = .bool(Array(v[r]))
-        case .string(let codes, let d): data = .string(codes: Array(codes[r]), dictionary: d)
-        }
-        return Column(data, validity: c.validity.map { Array($0[r]) })
-    }
+    func slice(_ c: Column, _ r: Range<Int>) -> Column { sliceColumn(c, r) }
 }

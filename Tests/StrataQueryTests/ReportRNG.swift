@@ -1,3 +1,5 @@
+import StrataTestSupport
+
 /// SplitMix64: small, seeded, deterministic. The test target's one random number generator
 /// (reports, joins, group tables, top groups, subqueries, window frames).
 struct ReportRNG {
@@ -5,13 +7,7 @@ struct ReportRNG {
     init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1 }
     /// Starts from `state` as given (the seed not spread first).
     init(state: UInt64) { self.state = state }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { splitMix64Next(&state) }
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
     mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }

@@ -4,24 +4,13 @@ import Testing
 /// Sliding-frame aggregates (Execute/WindowSlidingAggregates.swift) against a direct evaluation
 /// of each row's frame, and LIST keys (Functions/ListKeys.swift): order and round trip.
 struct SQL16SlidingAndListKeyTests {
-    struct Row { var id: Int64; var p: Int64?; var k: Int64; var x: Int64? }
+    typealias Row = FrameRow
 
     @Test func slidingAggregatesAgreeWithDirectEvaluation() throws {
         var rng = ReportRNG(state: 1616)
-        var rows: [Row] = []
-        for i in 1...120 {
-            let pc = rng.next() % 3
-            rows.append(Row(id: Int64(i), p: pc == 2 ? nil : Int64(pc), k: Int64(rng.next() % 20),
-                            x: rng.next() % 6 == 0 ? nil : Int64(rng.next() % 41) - 20))
-        }
-        let runner = try SQLLogicRunner()
-        _ = try runner.engine.execute("CREATE TABLE f (id BIGINT, p BIGINT, k BIGINT, x BIGINT, ts TIMESTAMP) PARTITION BY day(ts) ORDER BY (ts)")
-        try runner.load("f", rows.map { r in
-            "\(r.id)|\(r.p.map(String.init) ?? "NULL")|\(r.k)|\(r.x.map(String.init) ?? "NULL")|2024-01-01 00:00:00"
-        })
-        var parts: [Int64?: [Row]] = [:]
-        for r in rows { parts[r.p, default: []].append(r) }
-        for (p, rs) in parts { parts[p] = rs.sorted { ($0.k, $0.id) < ($1.k, $1.id) } }
+        let rows = FrameTestTable.rows(&rng, count: 120, keys: 20, nullOneIn: 6, xBound: 20)
+        let runner = try FrameTestTable.load(rows)
+        let parts = FrameTestTable.partitions(rows)
         var checked = 0
         for _ in 0..<40 {
             let a = Int(rng.next() % 5), b = Int(rng.next() % 5)

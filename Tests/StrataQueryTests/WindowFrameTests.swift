@@ -4,7 +4,7 @@ import Testing
 /// Random frames (ROWS, RANGE, GROUPS; offsets, CURRENT ROW, UNBOUNDED; EXCLUDE) over a
 /// table with ties and NULLs, checked against a direct evaluation of each row's frame.
 struct WindowFrameTests {
-    struct Row { var id: Int64; var p: Int64?; var k: Int64; var x: Int64? }
+    typealias Row = FrameRow
 
     enum Edge { case up, pre(Int64), cur, fol(Int64), uf }
 
@@ -20,23 +20,12 @@ struct WindowFrameTests {
 
     @Test func randomFramesAgreeWithDirectEvaluation() throws {
         var rng = ReportRNG(state: 16)
-        var rows: [Row] = []
-        for i in 1...150 {
-            let pc = rng.next() % 3
-            rows.append(Row(id: Int64(i), p: pc == 2 ? nil : Int64(pc), k: Int64(rng.next() % 25),
-                            x: rng.next() % 8 == 0 ? nil : Int64(rng.next() % 201) - 100))
-        }
-        let runner = try SQLLogicRunner()
-        _ = try runner.engine.execute("CREATE TABLE f (id BIGINT, p BIGINT, k BIGINT, x BIGINT, ts TIMESTAMP) PARTITION BY day(ts) ORDER BY (ts)")
-        try runner.load("f", rows.map { r in
-            "\(r.id)|\(r.p.map(String.init) ?? "NULL")|\(r.k)|\(r.x.map(String.init) ?? "NULL")|2024-01-01 00:00:00"
-        })
+        let rows = FrameTestTable.rows(&rng, count: 150, keys: 25, nullOneIn: 8, xBound: 100)
+        let runner = try FrameTestTable.load(rows)
         // each row's partition in window order (k, then id) and its place there
-        var parts: [Int64?: [Row]] = [:]
-        for r in rows { parts[r.p, default: []].append(r) }
+        let parts = FrameTestTable.partitions(rows)
         var groupOf: [Int64?: [Int64: Int64]] = [:]
         for (p, rs) in parts {
-            parts[p] = rs.sorted { ($0.k, $0.id) < ($1.k, $1.id) }
             for (n, k) in Set(rs.map(\.k)).sorted().enumerated() { groupOf[p, default: [:]][k] = Int64(n) }
         }
         var checked = 0

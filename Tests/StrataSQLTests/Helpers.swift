@@ -1,4 +1,5 @@
 @testable import StrataSQL
+import StrataTestSupport
 
 // Small AST builders for expected values (ranges are ignored by ==).
 func col(_ name: String, _ table: String? = nil) -> Expr { Expr(.column(table: table, name: name)) }
@@ -48,11 +49,5 @@ func sqlError(_ body: () throws -> Void) -> SQLError? {
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { splitMix64Next(&state) }
 }

@@ -3,6 +3,7 @@ import Testing
 import CZlib
 import CZstd
 @testable import StrataText
+import StrataTestSupport
 
 // MARK: - Helpers shared by the input/CSV/JSON tests
 
@@ -10,13 +11,7 @@ import CZstd
 struct SeededRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { splitMix64Next(&state) }
 }
 
 /// A fresh temporary directory for one test.

@@ -7,40 +7,18 @@ import StrataCore
 // quantile_disc; NULL over no rows; `[]` gives an empty list). The values of a group are kept
 // and sorted once for all fractions.
 
-final class QuantileListAccumulator: Accumulator {
+final class QuantileListAccumulator: QuantileValueLists, Accumulator {
     let spec: AggSpec
     let fractions: [Double]
     let disc: Bool
     let element: DataType
-    var dbls: [[Double]] = []
-    var ints: [[Int64]] = []
-    var isDouble: Bool { element == .double }
 
     init(_ spec: AggSpec, _ fractions: [Double], disc: Bool) {
         self.spec = spec
         self.fractions = fractions
         self.disc = disc
         element = spec.type.listElement ?? .double
-    }
-
-    func grow(_ groups: Int) {
-        if isDouble { dbls.grow(to: groups, with: []) } else { ints.grow(to: groups, with: []) }
-    }
-
-    func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
-        let v = args[0]
-        if v.type == .null { return }
-        for i in 0..<gids.count where !v.isNull(i) && filterKeeps(mask, i) {
-            let j = v.idx(i), g = Int(gids[i])
-            if isDouble { dbls[g].append(v.type == .double ? v.dbls[j] : Double(v.ints[j])) } else { ints[g].append(v.ints[j]) }
-        }
-    }
-
-    func merge(_ other: any Accumulator, _ map: [Int32]) {
-        let o = other as! QuantileListAccumulator
-        for g in 0..<map.count {
-            if isDouble { dbls[Int(map[g])].append(contentsOf: o.dbls[g]) } else { ints[Int(map[g])].append(contentsOf: o.ints[g]) }
-        }
+        super.init(isDouble: element == .double)
     }
 
     func finish(_ n: Int, emptyInput: Bool, interner: StringInterner, threads: Int) throws(QueryError) -> Vec {

@@ -15,11 +15,7 @@ public enum FileFormat: String, Sendable, CaseIterable {
     /// The format a file name says (`.csv`, `.tsv`, `.json`, `.ndjson`, `.jsonl`, `.parquet`,
     /// each optionally followed by `.gz`/`.gzip`/`.zst`/`.zstd`) and whether it is TSV.
     public static func fromPath(_ path: String) -> (format: FileFormat, tsv: Bool)? {
-        var n = path.lowercased()
-        for ext in [".gz", ".gzip", ".zst", ".zstd"] where n.hasSuffix(ext) {
-            n.removeLast(ext.count)
-            break
-        }
+        let n = CompressedName.formatPart(path)
         if n.hasSuffix(".csv") { return (.csv, false) }
         if n.hasSuffix(".tsv") || n.hasSuffix(".tab") { return (.csv, true) }
         if n.hasSuffix(".ndjson") || n.hasSuffix(".jsonl") { return (.ndjson, false) }
