@@ -9,11 +9,17 @@
 //   StrataGen (the synthetic click-log generator behind `strata gen`, used by StrataCLI) are leaves.
 import PackageDescription
 
+// Release builds link the Swift runtime and Foundation statically: the dynamic loader's symbol
+// binding across a dozen Swift libraries was half of `strata query "SELECT 1"`'s start-up
+// (18 ms CPU dynamic, 9 ms static; Benchmarks/results/startup.md). Debug builds (the tests)
+// stay dynamic. Every Swift target gets the flag so that the modules' autolink entries agree.
+let staticStdlib: [SwiftSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+
 // Hot loops mutate class-held buffers; dynamic exclusivity checks cost more than the work.
 // Functions start on 64-byte boundaries, so a hot loop keeps its place in the cache lines
 // when unrelated code changes size (with 16-byte starts, moving code into StrataCore shifted
 // the unchanged group-by loop of q05 by 48 bytes and cost it 15-20%).
-let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xllvm", "-align-all-functions=6"])]
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xllvm", "-align-all-functions=6"])] + staticStdlib
 
 let package = Package(
     name: "Strata",
@@ -46,7 +52,7 @@ let package = Package(
         .systemLibrary(name: "CUTF8Proc", path: "Sources/CUTF8Proc", pkgConfig: "libutf8proc",
                        providers: [.apt(["libutf8proc-dev"])]),
         // line editing and history of the interactive shell (Debian libedit-dev, BSD licence)
-        .target(name: "CLineEdit", path: "Sources/CLineEdit", linkerSettings: [.linkedLibrary("edit")]),
+        .target(name: "CLineEdit", path: "Sources/CLineEdit", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CStrataKernels", path: "Sources/CStrataKernels",
                 cSettings: [.unsafeFlags(["-O3"])]),
         // RE2 (Debian libre2-dev) behind a small C interface: the regular-expression functions
@@ -56,7 +62,7 @@ let package = Package(
         .target(name: "StrataFormat", dependencies: ["StrataCore", "CZstd", "CLZ4", "CStrataKernels"], swiftSettings: fast),
         .target(name: "StrataParquet", dependencies: ["StrataCore", "StrataFormat", "StrataText", "CZstd", "CLZ4", "CZlib", "CSnappy", "CBrotli"], swiftSettings: fast),
         .target(name: "StrataText", dependencies: ["CZlib", "CZstd"], swiftSettings: fast),
-        .target(name: "StrataSQL"),
+        .target(name: "StrataSQL", swiftSettings: staticStdlib),
         .target(name: "StrataStore", dependencies: ["StrataCore", "StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataIngest", dependencies: ["StrataCore", "StrataStore", "StrataFormat", "StrataText"], swiftSettings: fast),
         .target(name: "StrataGen", swiftSettings: fast),
@@ -65,9 +71,10 @@ let package = Package(
         .target(name: "StrataCLI", dependencies: [
             "StrataCore", "StrataStore", "StrataFormat", "CStrataKernels", "StrataText", "StrataIngest", "StrataGen", "StrataQuery", "StrataSQL", "CUTF8Proc", "CLineEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
-        .target(name: "StrataTestSupport", path: "Sources/StrataTestSupport"),
+        ], swiftSettings: staticStdlib),
+        .executableTarget(name: "strata", dependencies: ["StrataCLI"], swiftSettings: staticStdlib,
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
+        .target(name: "StrataTestSupport", path: "Sources/StrataTestSupport", swiftSettings: staticStdlib),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataTestSupport", "StrataCore", "StrataGen"]),
         .testTarget(name: "StrataFormatTests", dependencies: ["StrataTestSupport", "StrataFormat", "StrataCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataParquetTests", dependencies: ["StrataTestSupport", "StrataParquet", "StrataFormat", "StrataCore"], resources: [.copy("Fixtures")]),

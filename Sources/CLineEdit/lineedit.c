@@ -1,6 +1,10 @@
 // The shell's line editor over libedit's native interface (histedit.h). See CLineEdit.h.
+// libedit is opened with dlopen when the interactive shell starts, not linked: one-shot
+// commands (`strata query "SELECT 1"`) do not pay for loading it and its dependencies
+// (libtinfo, libbsd, libmd) at start-up.
 #include "CLineEdit.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <histedit.h>
 #include <pthread.h>
@@ -23,6 +27,55 @@ struct strata_le {
     /// A byte read together with Ctrl-C: handed out first by the next read.
     int pending;
 };
+
+// libedit's entry points, resolved once by `load_libedit`; the names below call through them.
+static struct {
+    EditLine *(*el_init)(const char *, FILE *, FILE *, FILE *);
+    void (*el_end)(EditLine *);
+    const char *(*el_gets)(EditLine *, int *);
+    int (*el_set)(EditLine *, int, ...);
+    int (*el_get)(EditLine *, int, ...);
+    int (*el_source)(EditLine *, const char *);
+    const LineInfo *(*el_line)(EditLine *);
+    int (*el_insertstr)(EditLine *, const char *);
+    void (*el_deletestr)(EditLine *, int);
+    History *(*history_init)(void);
+    void (*history_end)(History *);
+    int (*history)(History *, HistEvent *, int, ...);
+} libedit;
+static pthread_once_t libedit_once = PTHREAD_ONCE_INIT;
+static int libedit_loaded;
+
+static void load_libedit_once(void) {
+    void *h = dlopen("libedit.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!h) h = dlopen("libedit.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) return;
+#define LOAD(name) if (!(*(void **)&libedit.name = dlsym(h, #name))) return;
+    LOAD(el_init) LOAD(el_end) LOAD(el_gets) LOAD(el_set) LOAD(el_get) LOAD(el_source)
+    LOAD(el_line) LOAD(el_insertstr) LOAD(el_deletestr) LOAD(history_init) LOAD(history_end)
+    LOAD(history)
+#undef LOAD
+    libedit_loaded = 1;
+}
+
+/// Whether libedit could be opened (the shell falls back to plain line reading when not).
+static int load_libedit(void) {
+    pthread_once(&libedit_once, load_libedit_once);
+    return libedit_loaded;
+}
+
+#define el_init libedit.el_init
+#define el_end libedit.el_end
+#define el_gets libedit.el_gets
+#define el_set libedit.el_set
+#define el_get libedit.el_get
+#define el_source libedit.el_source
+#define el_line libedit.el_line
+#define el_insertstr libedit.el_insertstr
+#define el_deletestr libedit.el_deletestr
+#define history_init libedit.history_init
+#define history_end libedit.history_end
+#define history libedit.history
 
 static volatile sig_atomic_t sigint_seen;
 static void (*volatile sigint_callback)(void);
@@ -151,6 +204,7 @@ static unsigned char complete(EditLine *el, int ch) {
 
 strata_le *strata_le_open(const char *program, const char *history_path, int history_size,
                           strata_le_complete_fn complete_fn, void *context) {
+    if (!load_libedit()) return NULL;
     strata_le *le = calloc(1, sizeof *le);
     if (!le) return NULL;
     le->el = el_init(program, stdin, stdout, stderr);
