@@ -211,3 +211,32 @@ private func run(_ engine: QueryEngine, _ sql: String) throws -> [[String]] {
     let e = failure(engine, "SELECT count(k) FROM \(f)")?.message ?? "no error"
     #expect(e.contains("part9.parquet") && e.contains("'k'"), "\(e)")
 }
+
+/// Ranks of unsorted dictionaries (ORDER BY over interned strings): the radix sort of 8-byte
+/// prefixes with byte comparisons within equal prefixes equals a comparison sort.
+@Test func dictionaryPrefixRanksEqualAComparisonSort() {
+    for seed in 0..<30 {
+        var r = PQRandom(state: UInt64(seed) &+ 99)
+        let alphabet: [UInt8] = [0, 0x61, 0x62, 0x7a, 0xc3, 0xa9, 0xff]
+        var entries: [[UInt8]] = []
+        for _ in 0..<r.int(1...400) {
+            if !entries.isEmpty && r.chance(0.2) { entries.append(entries[r.int(0...entries.count - 1)]); continue }
+            // long shared prefixes and short strings both occur
+            let len = r.int(0...14)
+            var e = r.chance(0.5) ? Array("prefix12".utf8) : []
+            for _ in 0..<len { e.append(alphabet[r.int(0...alphabet.count - 1)]) }
+            entries.append(e)
+        }
+        var bytes: [UInt8] = [], offsets: [UInt32] = [0]
+        for e in entries { bytes += e; offsets.append(UInt32(bytes.count)) }
+        let d = StringDictionary(bytes: bytes, offsets: offsets)
+        let order = (0..<d.count).sorted { d.compare($0, $1) < 0 }
+        var want = [Int32](repeating: 0, count: d.count)
+        var rank: Int32 = 0
+        for (i, e) in order.enumerated() {
+            if i > 0 && d.compare(order[i - 1], e) != 0 { rank += 1 }
+            want[e] = rank
+        }
+        #expect(DictRef.prefixRanks(d) == want, "seed \(seed)")
+    }
+}
