@@ -39,12 +39,7 @@ public final class DictRef: @unchecked Sendable {
             if sorted {
                 for i in 0..<count { r[i] = Int32(i) }
             } else {
-                let order = (0..<count).sorted { d.compare($0, $1) < 0 }
-                var rank: Int32 = 0
-                for (i, e) in order.enumerated() {
-                    if i > 0 && d.compare(order[i - 1], e) != 0 { rank += 1 }
-                    r[e] = rank
-                }
+                r = DictRef.prefixRanks(d)
             }
         }
         lock.lock()
@@ -57,6 +52,39 @@ public final class DictRef: @unchecked Sendable {
         loaded = d
         hexWords = nil
         count = d.count
+    }
+
+    /// Ranks of an unsorted dictionary's entries: a radix sort of each entry's first 8 bytes
+    /// (big-endian, zero-padded: their order is the bytes' order), then byte comparisons only
+    /// within runs of equal prefixes (millions of interned ids sort in a few passes instead
+    /// of n log n string comparisons).
+    static func prefixRanks(_ d: StringDictionary) -> [Int32] {
+        let n = d.count
+        var keys = [UInt64](repeating: 0, count: n)
+        for i in 0..<n {
+            keys[i] = d.withEntry(i) { b in
+                var k: UInt64 = 0
+                for j in 0..<8 { k = k << 8 | UInt64(j < b.count ? b[j] : 0) }
+                return k
+            }
+        }
+        var order = (0..<UInt32(n)).map { $0 }
+        RadixSort.sort(&keys, &order)
+        // runs of equal prefixes: ordered by the full bytes
+        var i = 0
+        while i < n {
+            var j = i + 1
+            while j < n && keys[j] == keys[i] { j += 1 }
+            if j - i > 1 { order[i..<j].sort { d.compare(Int($0), Int($1)) < 0 } }
+            i = j
+        }
+        var r = [Int32](repeating: 0, count: n)
+        var rank: Int32 = 0
+        for k in 0..<n {
+            if k > 0 && (keys[k] != keys[k - 1] || d.compare(Int(order[k - 1]), Int(order[k])) != 0) { rank += 1 }
+            r[Int(order[k])] = rank
+        }
+        return r
     }
 
     public init(hexWords: [Int64]) {

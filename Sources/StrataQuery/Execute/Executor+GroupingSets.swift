@@ -41,7 +41,7 @@ extension Executor {
         }
         let fed = sets.indices.filter { source[$0] == nil }
         let nWorkers: Int
-        if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
+        if case .relation = plan.source { nWorkers = 1 } else { nWorkers = threads }
         let workers = (0..<nWorkers).map { _ in Worker() }
         var slotOf: [ObjectIdentifier: Int] = [:]
         for (i, w) in workers.enumerated() { slotOf[ObjectIdentifier(w)] = i }

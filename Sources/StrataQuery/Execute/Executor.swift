@@ -9,11 +9,14 @@ import StrataText
 enum Source {
     case table(Snapshot)
     case relation(Relation)
+    /// Parquet files read in place, row group by row group (Files/ParquetScan.swift).
+    case parquet(ParquetScanState)
 
     var types: [DataType] {
         switch self {
         case .table(let s): return s.definition.columns.map { DataType($0.type) }
         case .relation(let r): return r.types
+        case .parquet(let p): return p.spec.types
         }
     }
 }
@@ -167,6 +170,8 @@ final class Executor: @unchecked Sendable {
     /// threads. `body` gets the worker's private state.
     func scan(_ plan: SelectPlan, _ workers: [Worker], _ body: @escaping (Worker, Batch) throws(QueryError) -> Void) throws(QueryError) {
         switch plan.source {
+        case .parquet(let p):
+            try scanParquet(plan, p, workers, body)
         case .relation(let rel):
             // one batch over the whole (already materialized) relation: no copies
             try eval.checkInterrupt()
@@ -433,11 +438,13 @@ final class Executor: @unchecked Sendable {
             }
             return Relation(ResultSet(names: names, types: types, columns: plan.aggs.map { _ in [.int(n)] }))
         }
+        if let r = try parquetCountStar(plan, names: names, types: types) { return r }
         var packing: KeyPacking? = nil
         if case .table(let snap) = plan.source { packing = KeyPacking(plan.groups, snap) }
+        if case .parquet(let p) = plan.source { packing = p.keyPacking(plan.groups) }
         let width = packing == nil ? plan.groups.count + 1 : 1
         let nWorkers: Int
-        if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
+        if case .relation = plan.source { nWorkers = 1 } else { nWorkers = threads }
         let workers = (0..<nWorkers).map { _ -> Worker in
             let w = Worker()
             w.table = packing?.directBits.map { GroupTable(directBits: $0) } ?? GroupTable(width: width)
@@ -556,7 +563,7 @@ final class Executor: @unchecked Sendable {
 
     func project(_ plan: SelectPlan) throws(QueryError) -> Relation {
         let nWorkers: Int
-        if case .table = plan.source { nWorkers = threads } else { nWorkers = 1 }
+        if case .relation = plan.source { nWorkers = 1 } else { nWorkers = threads }
         let workers = (0..<nWorkers).map { _ in Worker() }
         let types = plan.source.types
         // without ORDER BY / DISTINCT a LIMIT bounds how many rows are worth collecting
@@ -574,6 +581,7 @@ final class Executor: @unchecked Sendable {
             if case .table(let snap) = plan.source {
                 if plan.filter == nil { n = snap.manifest.rowCount }
             } else if case .relation(let r) = plan.source { n = r.count }
+            else if case .parquet(let p) = plan.source, plan.filter == nil { n = try p.rowCount() }
             // a filter over no columns (WHERE false, a constant subquery test): the rows it kept
             if plan.filter != nil { n = workers.reduce(0) { $0 + $1.rowsOut } }
         }

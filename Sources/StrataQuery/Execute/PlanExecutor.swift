@@ -26,6 +26,8 @@ final class PipelineCounters: @unchecked Sendable {
     var havingDone: UInt64 = 0, windowDone: UInt64 = 0, qualifyDone: UInt64 = 0, projectDone: UInt64 = 0
     var distinctDone: UInt64 = 0, sortDone: UInt64 = 0
     var phases = 0
+    /// Scan notes for EXPLAIN ANALYZE (Parquet: row groups and pages read).
+    var notes: [String] = []
 }
 
 /// Runs an optimized plan. Chains of Scan → Filter → Aggregate → Filter → Window → Filter →
@@ -65,7 +67,7 @@ final class PlanExecutor {
             let r = try s.relation(executor.eval)
             _ = record(n, rows: r.count, since: start)
             return r
-        case .files(let f):
+        case .files(let f) where f.format != .parquet:
             let r = try f.relation(executor)
             _ = record(n, rows: r.count, since: start)
             return r
@@ -246,6 +248,11 @@ final class PlanExecutor {
                 source = .table(s.snapshot)
                 prune = s.prune
             }
+        } else if case .files(let spec) = n.op, spec.format == .parquet {
+            // Parquet streams row groups through the pipeline, pruned by statistics
+            scanNode = n
+            source = .parquet(spec.parquetState)
+            prune = PruningRanges.ranges(BExpr.all(whereConj))
         } else {
             let r = try run(n)
             source = .relation(r)
@@ -254,6 +261,9 @@ final class PlanExecutor {
         // a bare scan (a join or set operation input) reads only the columns pushed down to it;
         // the others stay NULL placeholders instead of being gathered
         if bare, agg == nil, windows.isEmpty, let scanNode, case .scan(let s) = scanNode.op, let cols = s.columns {
+            outputs = cols.map { .column($0, n.types[$0]) }
+        }
+        if bare, agg == nil, windows.isEmpty, let scanNode, case .files(let f) = scanNode.op, let cols = f.columns {
             outputs = cols.map { .column($0, n.types[$0]) }
         }
         let filter = BExpr.all(whereConj)
@@ -327,6 +337,7 @@ final class PlanExecutor {
                 s.segmentsRead = counters.segmentsRead; s.segments = counters.segments
                 s.blocksRead = counters.blocksRead; s.blocks = counters.blocks
                 if counters.phases > 1 { s.notes.append("read in \(counters.phases) phases (two-phase top-N)") }
+                s.notes += counters.notes
             }
             for w in whereNodes { mark(w, counters.scanRows, counters.scanDone) }
             if let semiNode, let s = record(semiNode, rows: counters.scanRows, since: start, until: counters.scanDone == 0 ? end : counters.scanDone) {

@@ -29,6 +29,10 @@ final class FileScanSpec {
     var fileFilter: BExpr?
     /// Indices of the files left after pruning (nil: all).
     var kept: [Int]?
+    /// The whole filter directly over the scan (EXPLAIN's row-group pruning) and the opened
+    /// Parquet files (ParquetScan.swift).
+    var scanFilter: BExpr?
+    var parquet: ParquetScanState?
 
     init(function: String, format: FileFormat, files: [String], partitions: [[Value]], fileNames: [String], fileTypes: [DataType],
          filenameColumn: Bool, hiveNames: [String], hiveTypes: [DataType], text: TextSchema?, options: TextReadOptions) {
@@ -55,6 +59,7 @@ final class FileScanSpec {
         var s = "FileScan \(function) \(format.rawValue): \(n) of \(files.count) file\(files.count == 1 ? "" : "s")"
         if let k = kept, k.count < files.count { s += " (\(files.count - k.count) pruned)" }
         if let c = columns { s += ", columns: " + c.map { names[$0] }.joined(separator: ", ") }
+        if let p = parquetPruningText { s += ", " + p }
         return s
     }
 

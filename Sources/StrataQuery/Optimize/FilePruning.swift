@@ -9,6 +9,7 @@ enum FilePruning {
     static func apply(_ root: PlanNode, _ eval: Evaluator) -> PlanNode {
         Optimizer.forEachNode(root) { n in
             guard case .filter(let f) = n.op, case .files(let spec) = n.input.op else { return }
+            spec.scanFilter = f
             let level = spec.fileLevelColumns
             let usable = f.conjuncts.filter { c in
                 let cols = c.columns
