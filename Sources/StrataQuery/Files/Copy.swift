@@ -148,7 +148,7 @@ extension QueryEngine {
                 case "csv": o.format = .csv
                 case "tsv": o.format = .csv; o.delimiter = 0x09
                 case "json", "ndjson", "jsonl": o.format = .ndjson
-                case "parquet": throw QueryError(FileFormat.parquetPending)
+                case "parquet": o.format = .parquet
                 default: throw QueryError("COPY FROM: unknown FORMAT '\(s)' (use csv, ndjson or parquet)")
                 }
             case "header": o.header = try QueryEngine.optionBool(k, v)
@@ -164,10 +164,6 @@ extension QueryEngine {
         }
         let files = FileGlob.expand(c.path)
         if files.isEmpty { throw QueryError("no files match '\(c.path)'") }
-        // Parquet loads once the ingest path reads it (StrataParquet); until then a clear refusal
-        if files.contains(where: { FileFormat.fromPath($0)?.format == .parquet }) {
-            throw QueryError(FileFormat.parquetPending)
-        }
         let s: IngestSummary
         do throws(IngestError) { s = try Ingestor.ingest(store: store, table: name, files: files, options: o) } catch {
             var e = QueryError(error.message, cause: error)
