@@ -101,7 +101,7 @@ extension QueryEngine {
         if w.format == .parquet { _ = try FileFormat.columnarWriter(.parquet) }
         let rel = try copySourceRelation(c)
         if partitionBy.isEmpty {
-            let n = try FileWriter.write(rel, to: c.path, options: w, threads: threads)
+            let n = try FileWriter.write(rel, to: c.path, options: w, threads: threads, stop: interruption)
             return "copied \(n) row\(n == 1 ? "" : "s") to \(c.path)"
         }
         let (n, files) = try FileWriter.writePartitioned(rel, dir: c.path, by: partitionBy, options: w, threads: threads,
@@ -140,6 +140,7 @@ extension QueryEngine {
         o.createIfMissing = false
         o.threads = threads
         o.quiet = true
+        o.interruption = interruption  // Ctrl-C: the ingest stops with nothing committed
         for (k, v) in QueryEngine.copyOptions(c) {
             switch k {
             case "format":
@@ -168,6 +169,7 @@ extension QueryEngine {
         do throws(IngestError) { s = try Ingestor.ingest(store: store, table: name, files: files, options: o) } catch {
             var e = QueryError(error.message, cause: error)
             e.kind = error.kind == .corrupt ? .corrupt : (error.isUserError ? .user : .internal)
+            if error.kind == .cancelled { e.kind = .cancelled }
             throw e
         }
         if s.skippedAsDuplicate {
