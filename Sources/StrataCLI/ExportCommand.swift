@@ -23,6 +23,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "Rows before this time (exclusive): YYYY-MM-DD[ HH:MM[:SS]], UTC.") var to: String?
     @Option(name: .long, help: "parquet (default), csv or ndjson.") var format: String = "parquet"
     @Option(name: .long, help: "Compression: csv/ndjson none, gzip or zstd; parquet its codec (zstd, snappy, gzip, lz4_raw, none).") var compression: String?
+    @Flag(name: .long, help: "No progress line on stderr.") var quiet = false
 
     func run() throws(CLIError) {
         guard let f = FileFormat.named(format), f.format != .json || format.lowercased() == "json" else {
@@ -46,8 +47,24 @@ struct ExportCommand: ParsableCommand {
         let store = try storeOption.open(create: false)
         let engine: QueryEngine
         do throws(EngineError) { engine = try QueryEngine(store: store) } catch { throw CLIError(error) }
+        // a progress line on a terminal (partitions written of the total, rows); Ctrl-C stops
+        // between partitions and before a file is renamed into place, without _SUCCESS (exit 130)
+        let line = ProgressLine.enabled(quiet: quiet) ? ProgressLine() : nil
+        if let line {
+            r.progress = { done, total, rows in
+                line.draw(fraction: total > 0 ? Double(done) / Double(total) : nil,
+                          "export: \(grouped(done)) of \(plural(total, "partition")), \(plural(rows, "row")) written")
+            }
+        }
         let s: ExportSummary
-        do throws(QueryError) { s = try Export.run(engine: engine, r) } catch { throw FileOutput.error(error) }
+        do throws(QueryError) {
+            s = try Interrupts.catching(engine.interruption) { () throws(QueryError) in try Export.run(engine: engine, r) }
+        } catch {
+            line?.clear()
+            if error.kind == .cancelled { throw CLIError(.cancelled, error.message) }
+            throw FileOutput.error(error)
+        }
+        line?.clear()
         writeOut("exported \(s.rows) row\(s.rows == 1 ? "" : "s") of \(table) to \(s.files.count) file\(s.files.count == 1 ? "" : "s") under \(s.root)\(s.removed > 0 ? " (\(s.removed) stale file\(s.removed == 1 ? "" : "s") removed)" : "")\n")
     }
 }

@@ -11,12 +11,12 @@ import Glibc
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Load CSV or NDJSON files (plain, .gz, .zst, or - for stdin) into a table as one atomic, idempotent batch.")
+        abstract: "Load CSV, NDJSON or Parquet files (plain, .gz, .zst, or - for stdin) into a table as one atomic, idempotent batch.")
 
     @OptionGroup var storeOption: StoreOption
     @Argument(help: "Table (created from the input when it does not exist).") var table: String
     @Argument(help: "Input files, quoted patterns ('logs/*.csv', 'logs/**/*.ndjson', '{a,b}.csv') or directories; - reads standard input.") var files: [String]
-    @Option(name: .long, help: "csv, ndjson, json or auto (by extension / content).") var format: String = "auto"
+    @Option(name: .long, help: "csv, ndjson, json, parquet or auto (by extension / content).") var format: String = "auto"
     @Option(name: .long, help: "CSV delimiter: one character, or tab.") var delimiter: String?
     @Flag(name: .long, help: "The CSV has no header row: columns map by position.") var noHeader = false
     @Flag(name: .long, help: "Ignore input columns the table does not have (default: refuse).") var ignoreExtraColumns = false
@@ -37,7 +37,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws(CLIError) {
         let store = try storeOption.open()
         var o = IngestOptions()
-        guard let f = IngestFormat(rawValue: format.lowercased()) else { throw CLIError.user("--format must be csv, ndjson, json or auto") }
+        guard let f = IngestFormat(rawValue: format.lowercased()) else { throw CLIError.user("--format must be csv, ndjson, json, parquet or auto") }
         o.format = f
         if let d = delimiter {
             o.detectDelimiter = false

@@ -6,7 +6,7 @@ import StrataText
 public enum IngestInputs {
     /// Whether `name` is a file the ingest reads when it meets it in a directory: a known
     /// extension (`.csv`, `.tsv`, `.tab`, `.ndjson`, `.jsonl`, `.json`), plain or under `.gz`,
-    /// `.gzip`, `.zst`, `.zstd`.
+    /// `.gzip`, `.zst`, `.zstd`; or `.parquet`/`.pq`.
     public static func isSupported(_ name: String) -> Bool {
         Ingestor.formatFromName(name) != nil
     }
@@ -30,7 +30,7 @@ public enum IngestInputs {
                 if (st.st_mode & S_IFMT) == S_IFDIR {
                     let files = FileGlob.filesUnder(a, accept: isSupported)
                     if files.isEmpty {
-                        throw IngestError(.user, "\(a): directory holds no file to load (.csv, .tsv, .ndjson, .jsonl, .json, plain or .gz/.zst)",
+                        throw IngestError(.user, "\(a): directory holds no file to load (.csv, .tsv, .ndjson, .jsonl, .json, plain or .gz/.zst, or .parquet)",
                                           file: a)
                     }
                     files.forEach(add)

@@ -18,6 +18,9 @@ public enum IngestFormat: String, Sendable, Equatable {
     /// JSON documents: an array of objects (`[{…}, …]`, pretty-printed or not) or objects one
     /// after another over any number of lines.
     case json
+    /// Parquet files (recognized under `.auto` by the `.parquet`/`.pq` extension or the `PAR1`
+    /// magic), read row group by row group (ParquetIngest.swift).
+    case parquet
 }
 
 /// What to do with input columns (CSV header names, NDJSON keys) the table does not have.

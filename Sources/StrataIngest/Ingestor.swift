@@ -58,6 +58,7 @@ public enum Ingestor {
         if n.hasSuffix(".csv") { return (.csv, false) }
         if n.hasSuffix(".tsv") || n.hasSuffix(".tab") { return (.csv, true) }
         if n.hasSuffix(".ndjson") || n.hasSuffix(".jsonl") || n.hasSuffix(".json") { return (.ndjson, false) }
+        if ParquetInput.isParquetName(path) { return (.parquet, false) }
         return nil
     }
 }
@@ -365,10 +366,13 @@ struct IngestRun {
                 if tsv && options.delimiter == UInt8(ascii: ",") { dialect = .tsv; tsvByName = true }
             }
         }
+        // Parquet (by name, --format or magic) is read from its footer: ParquetIngest.swift
+        if format == .parquet { return try ingestParquet(path, display: display) }
         // The framing (quote-aware or plain lines) depends on the format, so an undecided
         // format is told from the first bytes (read ahead, so stdin works too).
         let head: [UInt8]
         do throws(InputError) { head = try source.peek(IngestSniffer.headBytes) } catch { throw IngestError(error) }
+        if format == .auto && ParquetInput.hasMagic(head) { return try ingestParquet(path, display: display) }
         if format == .auto { format = IngestSniffer.format(head) }
         if format == .json || format == .ndjson {
             if format == .json || IngestSniffer.needsJSONFraming(head) {

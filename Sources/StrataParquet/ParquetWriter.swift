@@ -37,6 +37,8 @@ public struct ParquetWriteOptions: Sendable {
     public var pageIndex: Bool = true
     /// CRC-32 of every page in its header.
     public var pageChecksums: Bool = false
+    /// Threads encoding the column chunks of a row group (default: all cores).
+    public var threads: Int = ParallelWork.cores
     /// `created_by` in the footer.
     public var createdBy: String = "Strata"
     /// Extra key/value metadata in the footer.
@@ -199,10 +201,15 @@ public final class ParquetWriter {
         group.fileOffset = Int64(offset)
         group.ordinal = Int16(truncatingIfNeeded: rowGroups.count)
         var indexes: [(ColumnIndex?, OffsetIndex)] = []
-        for (ci, col) in schema.enumerated() {
+        let encoded = try encodeColumnsInParallel(parts, rows: n)
+        for (ci, _) in schema.enumerated() {
             chunkBytes.removeAll(keepingCapacity: true)
-            let enc = ChunkEncoder(schema: col, options: options, fileOffset: offset, path: path)
-            let (meta, ci_, oi) = try enc.encode(parts.map { $0[ci] }, rows: n, into: &chunkBytes)
+            var (meta, ci_, oi) = encoded.results[ci]!
+            chunkBytes = encoded.bytes[ci]
+            // chunks were encoded at offset 0: move their page offsets to where they land
+            if let d = meta.dictionaryPageOffset { meta.dictionaryPageOffset = d + Int64(offset) }
+            meta.dataPageOffset += Int64(offset)
+            for k in oi.pageLocations.indices { oi.pageLocations[k].offset += Int64(offset) }
             var cc = ColumnChunk()
             cc.fileOffset = Int64(offset)
             cc.metaData = meta
@@ -215,6 +222,38 @@ public final class ParquetWriter {
         rowGroups.append(group)
         pageIndexes.append(indexes)
         totalRows += n
+    }
+
+    /// Encodes the row group's column chunks on `options.threads` threads, each at file offset
+    /// 0 (the caller shifts the offsets); the first failure in schema order is thrown.
+    func encodeColumnsInParallel(_ parts: [[Column]], rows n: Int) throws(ParquetError)
+        -> (results: [(ColumnMetaData, ColumnIndex?, OffsetIndex)?], bytes: [[UInt8]]) {
+        let count = schema.count
+        let results = UnsafeMutableBufferPointer<(ColumnMetaData, ColumnIndex?, OffsetIndex)?>.allocate(capacity: count)
+        results.initialize(repeating: nil)
+        let bytes = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: count)
+        bytes.initialize(repeating: [])
+        let errors = UnsafeMutableBufferPointer<ParquetError?>.allocate(capacity: count)
+        errors.initialize(repeating: nil)
+        defer {
+            results.deinitialize(); results.deallocate()
+            bytes.deinitialize(); bytes.deallocate()
+            errors.deinitialize(); errors.deallocate()
+        }
+        let box = UncheckedBox((results, bytes, errors, self, parts))
+        ParallelWork.forEach(count, workers: max(1, options.threads)) { ci, _ in
+            let (results, bytes, errors, w, parts) = box.value
+            let enc = ChunkEncoder(schema: w.schema[ci], options: w.options, fileOffset: 0, path: w.path)
+            var out: [UInt8] = []
+            do throws(ParquetError) {
+                results[ci] = try enc.encode(parts.map { $0[ci] }, rows: n, into: &out)
+                bytes[ci] = out
+            } catch {
+                errors[ci] = error
+            }
+        }
+        if let e = errors.first(where: { $0 != nil }) { throw e! }
+        return (Array(results), Array(bytes))
     }
 
     func writeFooter() throws(ParquetError) {

@@ -101,7 +101,7 @@ extension QueryEngine {
         if w.format == .parquet { _ = try FileFormat.columnarWriter(.parquet) }
         let rel = try copySourceRelation(c)
         if partitionBy.isEmpty {
-            let n = try FileWriter.write(rel, to: c.path, options: w, threads: threads)
+            let n = try FileWriter.write(rel, to: c.path, options: w, threads: threads, stop: interruption)
             return "copied \(n) row\(n == 1 ? "" : "s") to \(c.path)"
         }
         let (n, files) = try FileWriter.writePartitioned(rel, dir: c.path, by: partitionBy, options: w, threads: threads,
@@ -140,6 +140,7 @@ extension QueryEngine {
         o.createIfMissing = false
         o.threads = threads
         o.quiet = true
+        o.interruption = interruption  // Ctrl-C: the ingest stops with nothing committed
         for (k, v) in QueryEngine.copyOptions(c) {
             switch k {
             case "format":
@@ -148,7 +149,7 @@ extension QueryEngine {
                 case "csv": o.format = .csv
                 case "tsv": o.format = .csv; o.delimiter = 0x09
                 case "json", "ndjson", "jsonl": o.format = .ndjson
-                case "parquet": throw QueryError(FileFormat.parquetPending)
+                case "parquet": o.format = .parquet
                 default: throw QueryError("COPY FROM: unknown FORMAT '\(s)' (use csv, ndjson or parquet)")
                 }
             case "header": o.header = try QueryEngine.optionBool(k, v)
@@ -164,14 +165,11 @@ extension QueryEngine {
         }
         let files = FileGlob.expand(c.path)
         if files.isEmpty { throw QueryError("no files match '\(c.path)'") }
-        // Parquet loads once the ingest path reads it (StrataParquet); until then a clear refusal
-        if files.contains(where: { FileFormat.fromPath($0)?.format == .parquet }) {
-            throw QueryError(FileFormat.parquetPending)
-        }
         let s: IngestSummary
         do throws(IngestError) { s = try Ingestor.ingest(store: store, table: name, files: files, options: o) } catch {
             var e = QueryError(error.message, cause: error)
             e.kind = error.kind == .corrupt ? .corrupt : (error.isUserError ? .user : .internal)
+            if error.kind == .cancelled { e.kind = .cancelled }
             throw e
         }
         if s.skippedAsDuplicate {

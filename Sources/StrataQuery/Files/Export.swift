@@ -23,6 +23,9 @@ public struct ExportRequest: Sendable {
     /// Rows with time < to (µs UTC).
     public var to: Int64?
     public var options: FileWriteOptions
+    /// Called after each partition is written: partitions done, partitions to write, rows
+    /// written so far (a progress display).
+    public var progress: (@Sendable (_ done: Int, _ total: Int, _ rows: Int) -> Void)?
 
     public init(table: String, directory: String, options: FileWriteOptions) {
         self.table = table
@@ -73,7 +76,16 @@ public enum Export {
         summary.root = root
         var written = Set<String>()
         let partitions: [Int64?] = (g == .none || time == nil) ? [nil] : starts.map { Optional($0) }
+        var done = 0
         for start in partitions {
+            // Ctrl-C (the engine's interruption): stop between partitions; _SUCCESS is not written
+            if engine.interruption.isRaised {
+                throw QueryError("cancelled: the export stopped after \(summary.files.count) of \(partitions.count) partition file(s); '\(root)' has no _SUCCESS marker", kind: .cancelled)
+            }
+            defer {
+                done += 1
+                r.progress?(done, partitions.count, summary.rows)
+            }
             var conds: [String] = []
             var dir = root
             var rel = ""
@@ -109,7 +121,14 @@ public enum Export {
             }
             let name = "part-00000.\(ext)"
             let path = (dir as NSString).appendingPathComponent(name)
-            summary.rows += try FileWriter.write(rows, to: path, options: r.options, threads: engine.threads)
+            do throws(QueryError) {
+                summary.rows += try FileWriter.write(rows, to: path, options: r.options, threads: engine.threads, stop: engine.interruption)
+            } catch {
+                if error.kind == .cancelled {
+                    throw QueryError("cancelled: the export stopped after \(summary.files.count) of \(partitions.count) partition file(s); '\(root)' has no _SUCCESS marker", kind: .cancelled)
+                }
+                throw error
+            }
             let relPath = rel.isEmpty ? name : rel + "/" + name
             summary.files.append(relPath)
             written.insert(relPath)

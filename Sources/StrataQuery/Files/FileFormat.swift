@@ -47,10 +47,6 @@ public enum FileFormat: String, Sendable, CaseIterable {
         }
     }
 
-    /// Loading Parquet into a stored table (COPY FROM, `strata ingest`) is not wired to the
-    /// ingest path yet; INSERT … SELECT over read_parquet loads it as one atomic batch.
-    public static let parquetPending = "loading Parquet through COPY FROM or strata ingest is not available yet: use INSERT INTO t SELECT * FROM read_parquet('…') (one atomic batch)"
-
     // MARK: - the Parquet plug-in points
 
     /// The reader of a columnar (binary) format, or nil for the text formats, which

@@ -54,7 +54,8 @@ public enum FileWriter {
         try write(result.relation ?? Relation(result), to: path, options: options, threads: threads)
     }
 
-    static func write(_ rel: Relation, to given: String, options o: FileWriteOptions, threads: Int) throws(QueryError) -> Int {
+    static func write(_ rel: Relation, to given: String, options o: FileWriteOptions, threads: Int,
+                      stop: Interruption? = nil) throws(QueryError) -> Int {
         var st = stat()
         if stat(given, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
             // a FIFO or a device is written into, never replaced
@@ -91,6 +92,8 @@ public enum FileWriter {
                 let bytes = try compress(chunks, o.compression)
                 try writeFile(tmp, bytes)
             }
+            // Ctrl-C while writing: the temporary file goes, nothing is renamed into place
+            if let stop, stop.isRaised { throw QueryError("cancelled: nothing was written to '\(given)'", kind: .cancelled) }
             guard rename(tmp, path) == 0 else { throw ioError("cannot rename '\(tmp)' to '\(path)'") }
         } catch {
             unlink(tmp)
