@@ -21,14 +21,16 @@ extension Executor {
                 out.append(try fillWindow(w, &ctx, args, b))
                 continue
             }
-            // rows grouped by partition (row order kept inside a partition)
-            let keyVecs = try w.partition.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b) }
-            let parts = windowPartitions(keyVecs, n: n)
-            var rows = parts.rows
-            let start = parts.start
             let sk = try SortKeys(w.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() },
                                   descending: w.order.map(\.descending), nullsFirst: w.order.map(\.nullsFirst))
-            let words = w.order.isEmpty ? nil : sortPartitions(&rows, start, sk)
+            // the ORDER BY keys packed in one word per row (read in row order), when they fit
+            let rowWords = w.order.isEmpty || n == 0 ? nil : sk.packedKeys((0..<Int32(n)).map { $0 })
+            // rows grouped by partition (row order kept inside a partition), the words alongside
+            let keyVecs = try w.partition.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b) }
+            let parts = windowPartitions(keyVecs, n: n, carry: rowWords)
+            var rows = parts.rows
+            let start = parts.start
+            let words = w.order.isEmpty ? nil : sortPartitions(&rows, start, sk, words: parts.words)
             try eval.checkInterrupt()
             let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
             var ctx = WindowContext(n: n, rows: rows, start: start, sk: sk, hasOrder: !w.order.isEmpty, words: words)
@@ -44,9 +46,9 @@ extension Executor {
     /// order): partitions already in order are left alone, small ones are insertion-sorted in
     /// place, larger ones sorted as (word, row) pairs in one reused buffer; no allocation per
     /// partition. Otherwise each partition is sorted in place by comparing the keys.
-    func sortPartitions(_ rows: inout [Int32], _ start: [Int], _ sk: SortKeys) -> [UInt64]? {
+    func sortPartitions(_ rows: inout [Int32], _ start: [Int], _ sk: SortKeys, words packed: [UInt64]? = nil) -> [UInt64]? {
         let partitions = start.count - 1
-        guard var words = sk.packedKeys(rows) else {
+        guard var words = packed ?? sk.packedKeys(rows) else {
             rows.withUnsafeMutableBufferPointer { buf in
                 for p in 0..<partitions where start[p + 1] - start[p] > 1 {
                     var part = UnsafeMutableBufferPointer(rebasing: buf[start[p]..<start[p + 1]])

@@ -6,6 +6,8 @@ import StrataCore
 struct WindowPartitions {
     var rows: [Int32]
     var start: [Int]
+    /// The carried words (see `windowPartitions`) in position order.
+    var words: [UInt64]? = nil
 }
 
 extension Executor {
@@ -14,16 +16,18 @@ extension Executor {
     /// timestamps by their offset from the smallest value, booleans; several keys combined
     /// while the product of their ranges stays small) are partitioned by a counting sort on
     /// that id; other keys are numbered by the hash table (`GroupTable`) first.
-    func windowPartitions(_ keys: [Vec], n: Int) -> WindowPartitions {
-        guard n > 0 else { return WindowPartitions(rows: [], start: [0]) }
+    /// `carry` (a word per row, in row order) is moved along with the rows: the result's
+    /// `words` are in position order, without reading the rows back in a random order.
+    func windowPartitions(_ keys: [Vec], n: Int, carry: [UInt64]? = nil) -> WindowPartitions {
+        guard n > 0 else { return WindowPartitions(rows: [], start: [0], words: carry.map { _ in [] }) }
         if keys.isEmpty {
             return WindowPartitions(rows: [Int32](unsafeUninitializedCapacity: n) { p, c in
                 for i in 0..<n { p[i] = Int32(truncatingIfNeeded: i) }
                 c = n
-            }, start: [0, n])
+            }, start: [0, n], words: carry)
         }
         if let (ids, buckets) = denseKeyIds(keys, n: n) {
-            return Executor.countingPartitions(ids, buckets: buckets)
+            return Executor.countingPartitions(ids, buckets: buckets, carry: carry)
         }
         let width = keys.count + 1
         let encoder = KeyEncoder(interner: interner)
@@ -40,7 +44,7 @@ extension Executor {
         rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
             _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
         } }
-        return Executor.countingPartitions(gids, buckets: table.count)
+        return Executor.countingPartitions(gids, buckets: table.count, carry: carry)
     }
 
     /// Boundaries (partition indexes, first 0, last the partition count) cutting the
@@ -61,10 +65,11 @@ extension Executor {
     }
 
     /// Rows grouped by bucket id (a stable counting sort); empty buckets make no partition.
-    static func countingPartitions(_ ids: [Int32], buckets: Int) -> WindowPartitions {
+    static func countingPartitions(_ ids: [Int32], buckets: Int, carry: [UInt64]? = nil) -> WindowPartitions {
         let n = ids.count
         var next = [Int32](repeating: 0, count: buckets)
         var start: [Int] = [0]
+        var moved: [UInt64]? = nil
         let rows = [Int32](unsafeUninitializedCapacity: n) { rp, c in
             ids.withUnsafeBufferPointer { ip in next.withUnsafeMutableBufferPointer { np in
                 for r in 0..<n { np[Int(ip[r])] &+= 1 }
@@ -76,16 +81,31 @@ extension Executor {
                     pos &+= k
                     start.append(Int(pos))
                 }
-                for r in 0..<n {
-                    let b = Int(ip[r])
-                    let o = np[b]
-                    np[b] = o &+ 1
-                    rp[Int(o)] = Int32(truncatingIfNeeded: r)
+                if let carry {
+                    moved = [UInt64](unsafeUninitializedCapacity: n) { mp, mc in
+                        carry.withUnsafeBufferPointer { cp in
+                            for r in 0..<n {
+                                let b = Int(ip[r])
+                                let o = Int(np[b])
+                                np[b] = Int32(truncatingIfNeeded: o &+ 1)
+                                rp[o] = Int32(truncatingIfNeeded: r)
+                                mp[o] = cp[r]
+                            }
+                        }
+                        mc = n
+                    }
+                } else {
+                    for r in 0..<n {
+                        let b = Int(ip[r])
+                        let o = np[b]
+                        np[b] = o &+ 1
+                        rp[Int(o)] = Int32(truncatingIfNeeded: r)
+                    }
                 }
             } }
             c = n
         }
-        return WindowPartitions(rows: rows, start: start)
+        return WindowPartitions(rows: rows, start: start, words: moved)
     }
 
     /// A dense id per row (in `0..<buckets`, equal keys equal ids, NULL its own id) computed
