@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import StrataTestSupport
 @testable import StrataQuery
@@ -111,6 +112,7 @@ struct WindowPartitionTests {
         try Self.check(runner, rows, partition: "small, flag, name") { "\(Self.k($0.small))|\(Self.k($0.flag))|\(Self.k($0.name))" }
         try Self.check(runner, rows, partition: "hex, wide") { "\(Self.k($0.hex))|\(Self.k($0.wide))" }
         try Self.check(runner, rows, partition: "upper(name)") { $0.name.map { $0.uppercased() } ?? "<null>" }
+        try Self.check(runner, rows, partition: "trim(name)") { $0.name.map { $0.trimmingCharacters(in: .whitespaces) } ?? "<null>" }
         try Self.check(runner, rows, partition: "CAST(ts AS DATE)") { String($0.ts / 86400) }
         try Self.check(runner, rows, partition: "x % 3 = 0") { $0.x.map { String($0 % 3 == 0) } ?? "<null>" }
         try Self.check(runner, rows, partition: "CAST(small AS DOUBLE)") { Self.k($0.small) }

@@ -174,16 +174,26 @@ extension Executor {
     }
 
     /// For each entry of `d`, an id shared by equal entries only (`0..<distinct`): the code
-    /// itself for the query's interner dictionary (its entries are distinct), the entry's
-    /// rank otherwise.
+    /// itself when the entries are distinct (the query's interner dictionary, a segment's
+    /// sorted dictionary), the entry's rank for 16-hex-digit id dictionaries (sorted runs,
+    /// merged), the interner's id otherwise (each entry hashed once, cached per dictionary).
     func dictionaryEntryIds(_ d: DictRef) -> ([Int32], Int) {
-        if d.owner == ObjectIdentifier(interner) {
-            return ((0..<Int32(d.count)).map { $0 }, d.count)
+        func identity() -> ([Int32], Int) { ((0..<Int32(d.count)).map { $0 }, d.count) }
+        if d.owner == ObjectIdentifier(interner) { return identity() }
+        if d.hexWords != nil {
+            let r = d.ranks
+            var top: Int32 = -1
+            r.withUnsafeBufferPointer { p in for x in p { top = max(top, x) } }
+            return (r, Int(top) + 1)
         }
-        let r = d.ranks
-        var top: Int32 = -1
-        r.withUnsafeBufferPointer { p in for x in p { top = max(top, x) } }
-        return (r, Int(top) + 1)
+        let dd = d.dict
+        var strictlySorted = true
+        for i in 1..<max(dd.count, 1) where dd.compare(i - 1, i) >= 0 { strictlySorted = false; break }
+        if strictlySorted { return identity() }
+        let m = interner.map(d)
+        var top: Int64 = -1
+        m.withUnsafeBufferPointer { p in for x in p { top = max(top, x) } }
+        return (m.map { Int32(truncatingIfNeeded: $0) }, Int(top) + 1)
     }
 }
 
