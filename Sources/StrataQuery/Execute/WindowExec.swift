@@ -4,7 +4,8 @@ import StrataText
 
 extension Executor {
     /// Values of every window function for the `n` rows of `b`, as vectors. Rows are split
-    /// into partitions by hashing the PARTITION BY keys; only rows within a partition are
+    /// into partitions by the PARTITION BY keys (a counting sort on dense key ids, or hashing:
+    /// WindowPartition.swift); only rows within a partition are
     /// sorted (by typed ORDER BY keys, ties by row order). Frames cost O(rows) (prefix sums,
     /// peer and group bounds) or O(rows log rows) (RANGE offsets by binary search, segment
     /// trees for DOUBLE sums and min/max) per partition, never O(rows x frame).
