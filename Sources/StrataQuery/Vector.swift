@@ -26,12 +26,7 @@ public final class DictRef: @unchecked Sendable {
         var r = [Int32](repeating: 0, count: count)
         if let hw = hexWords {
             // 16 lowercase hex digits: text order is unsigned numeric order
-            let order = (0..<count).sorted { UInt64(bitPattern: hw[$0]) < UInt64(bitPattern: hw[$1]) }
-            var rank: Int32 = 0
-            for (i, e) in order.enumerated() {
-                if i > 0 && hw[order[i - 1]] != hw[e] { rank += 1 }
-                r[e] = rank
-            }
+            r = DictRef.hexRanks(hw)
         } else {
             let d = dict
             var sorted = true

@@ -620,11 +620,14 @@ final class Executor: @unchecked Sendable {
             b = Batch(columns: cols, count: b.count)
         }
         if let c = counters { mark(&c.windowDone) }
-        try keep(plan.qualify)
+        // a large batch above windows: QUALIFY and the projection chunk by chunk (WindowPostChunks)
+        let chunked = try qualifyAndProjectInChunks(plan, b)
+        if let (kept, _) = chunked { b = kept; cols = kept.columns } else { try keep(plan.qualify) }
         counters?.afterQualify = b.count
         if let c = counters { mark(&c.qualifyDone) }
         let n = b.count
-        let outVecs = try plan.outputs.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
+        let outVecs: [Vec]
+        if let (_, o) = chunked { outVecs = o } else { outVecs = try evalOutputs(plan.outputs, b) }
         if let c = counters { mark(&c.projectDone) }
         var rows: [Int32] = (0..<Int32(n)).map { $0 }
         if plan.distinct {

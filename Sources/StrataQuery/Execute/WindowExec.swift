@@ -4,7 +4,8 @@ import StrataText
 
 extension Executor {
     /// Values of every window function for the `n` rows of `b`, as vectors. Rows are split
-    /// into partitions by hashing the PARTITION BY keys; only rows within a partition are
+    /// into partitions by the PARTITION BY keys (a counting sort on dense key ids, or hashing:
+    /// WindowPartition.swift); only rows within a partition are
     /// sorted (by typed ORDER BY keys, ties by row order). Frames cost O(rows) (prefix sums,
     /// peer and group bounds) or O(rows log rows) (RANGE offsets by binary search, segment
     /// trees for DOUBLE sums and min/max) per partition, never O(rows x frame).
@@ -21,39 +22,16 @@ extension Executor {
                 out.append(try fillWindow(w, &ctx, args, b))
                 continue
             }
-            // partition id of each row
-            var gids = [Int32](repeating: 0, count: n)
-            var partitions = n > 0 ? 1 : 0
-            if !w.partition.isEmpty && n > 0 {
-                let width = w.partition.count + 1
-                let keys = KeyEncoder(interner: interner)
-                var rowKeys = [Int64](repeating: 0, count: n * width)
-                var nulls = [Int64](repeating: 0, count: n)
-                for (k, e) in w.partition.enumerated() {
-                    let v = try eval.eval(e, b)
-                    keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
-                }
-                for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
-                let table = GroupTable(width: width, capacity: 1024)
-                rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
-                    _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
-                } }
-                partitions = table.count
-            }
-            // rows grouped by partition (counting sort: row order kept inside a partition)
-            var start = [Int](repeating: 0, count: partitions + 1)
-            for g in gids { start[Int(g) + 1] += 1 }
-            for p in 0..<partitions { start[p + 1] += start[p] }
-            var rows = [Int32](repeating: 0, count: n)
-            var fill = start
-            for r in 0..<n {
-                let g = Int(gids[r])
-                rows[fill[g]] = Int32(r)
-                fill[g] += 1
-            }
             let sk = try SortKeys(w.order.map { (o) throws(QueryError) -> Vec in try eval.eval(o.expr, b).flattened() },
                                   descending: w.order.map(\.descending), nullsFirst: w.order.map(\.nullsFirst))
-            let words = w.order.isEmpty ? nil : Executor.sortPartitions(&rows, start, sk)
+            // the ORDER BY keys packed in one word per row (read in row order), when they fit
+            let rowWords = w.order.isEmpty || n == 0 ? nil : sk.packedKeys((0..<Int32(n)).map { $0 })
+            // rows grouped by partition (row order kept inside a partition), the words alongside
+            let keyVecs = try w.partition.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b) }
+            let parts = windowPartitions(keyVecs, n: n, carry: rowWords)
+            var rows = parts.rows
+            let start = parts.start
+            let words = w.order.isEmpty ? nil : sortPartitions(&rows, start, sk, words: parts.words)
             try eval.checkInterrupt()
             let args = try w.args.map { (e) throws(QueryError) -> Vec in try eval.eval(e, b).flattened() }
             var ctx = WindowContext(n: n, rows: rows, start: start, sk: sk, hasOrder: !w.order.isEmpty, words: words)
@@ -69,9 +47,9 @@ extension Executor {
     /// order): partitions already in order are left alone, small ones are insertion-sorted in
     /// place, larger ones sorted as (word, row) pairs in one reused buffer; no allocation per
     /// partition. Otherwise each partition is sorted in place by comparing the keys.
-    static func sortPartitions(_ rows: inout [Int32], _ start: [Int], _ sk: SortKeys) -> [UInt64]? {
+    func sortPartitions(_ rows: inout [Int32], _ start: [Int], _ sk: SortKeys, words packed: [UInt64]? = nil) -> [UInt64]? {
         let partitions = start.count - 1
-        guard var words = sk.packedKeys(rows) else {
+        guard var words = packed ?? sk.packedKeys(rows) else {
             rows.withUnsafeMutableBufferPointer { buf in
                 for p in 0..<partitions where start[p + 1] - start[p] > 1 {
                     var part = UnsafeMutableBufferPointer(rebasing: buf[start[p]..<start[p + 1]])
@@ -82,30 +60,45 @@ extension Executor {
             }
             return nil
         }
-        var pairs: [(UInt64, Int32)] = []
-        words.withUnsafeMutableBufferPointer { wp in
-            rows.withUnsafeMutableBufferPointer { rp in
-                for p in 0..<partitions {
-                    let lo = start[p], hi = start[p + 1]
-                    guard hi - lo > 1 else { continue }
-                    var sorted = true
-                    for i in lo + 1..<hi where wp[i - 1] > wp[i] { sorted = false; break }
-                    if sorted { continue }
-                    if hi - lo <= 24 {
-                        // insertion sort; rows ascend inside the partition, so equal words keep row order
-                        for i in lo + 1..<hi {
-                            let w = wp[i], r = rp[i]
-                            var j = i
-                            while j > lo && wp[j - 1] > w { wp[j] = wp[j - 1]; rp[j] = rp[j - 1]; j -= 1 }
-                            wp[j] = w
-                            rp[j] = r
+        // partitions in ranges of about equal rows, sorted on every thread (disjoint positions)
+        let n = rows.count
+        let ranges = Executor.partitionRanges(start, pieces: threads > 1 && n >= 1 << 16 ? threads * 8 : 1)
+        words.withUnsafeMutableBufferPointer { wbuf in
+            rows.withUnsafeMutableBufferPointer { rbuf in
+                let box = UncheckedBox((wbuf, rbuf))
+                ParallelWork.forEach(ranges.count - 1, workers: threads) { q, _ in
+                    let (wp, rp) = box.value
+                    var pairs: [(UInt64, Int32)] = []
+                    for p in ranges[q]..<ranges[q + 1] {
+                        let lo = start[p], hi = start[p + 1]
+                        guard hi - lo > 1 else { continue }
+                        var sorted = true
+                        for i in lo + 1..<hi where wp[i - 1] > wp[i] { sorted = false; break }
+                        if sorted { continue }
+                        if hi - lo <= 24 {
+                            // insertion sort; rows ascend inside the partition, so equal words keep row order
+                            for i in lo + 1..<hi {
+                                let w = wp[i], r = rp[i]
+                                var j = i
+                                while j > lo && wp[j - 1] > w { wp[j] = wp[j - 1]; rp[j] = rp[j - 1]; j -= 1 }
+                                wp[j] = w
+                                rp[j] = r
+                            }
+                            continue
                         }
-                        continue
+                        if hi - lo >= 1 << 12 {
+                            // a large partition: stable radix sort (rows ascend, so ties keep row order)
+                            var keys = Array(wp[lo..<hi])
+                            var tags = rp[lo..<hi].map { UInt32(bitPattern: $0) }
+                            RadixSort.sort(&keys, &tags)
+                            for k in 0..<(hi - lo) { wp[lo + k] = keys[k]; rp[lo + k] = Int32(bitPattern: tags[k]) }
+                            continue
+                        }
+                        pairs.removeAll(keepingCapacity: true)
+                        for i in lo..<hi { pairs.append((wp[i], rp[i])) }
+                        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+                        for (k, pr) in pairs.enumerated() { wp[lo + k] = pr.0; rp[lo + k] = pr.1 }
                     }
-                    pairs.removeAll(keepingCapacity: true)
-                    for i in lo..<hi { pairs.append((wp[i], rp[i])) }
-                    pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-                    for (k, pr) in pairs.enumerated() { wp[lo + k] = pr.0; rp[lo + k] = pr.1 }
                 }
             }
         }
@@ -173,10 +166,25 @@ extension Executor {
         case .lag(let k), .lead(let k):
             // the result is a row of the argument (or NULL / the default)
             var src = [Int32](repeating: -1, count: n)
-            var useDefault = [Bool](repeating: false, count: n)
             let isLead = w.fn == .lead(k)
             let nn = w.ignoreNulls ? c.nonNull(args[0], filter: nil) : nil
-            for p in 0..<c.partitions {
+            if nn == nil && k >= 0 {
+                // the k-th row before (after) in the partition: one pass over the positions
+                let start = c.start
+                src.withUnsafeMutableBufferPointer { sp in rows.withUnsafeBufferPointer { rp in
+                    for p in 0..<c.partitions {
+                        let lo = start[p], hi = start[p + 1]
+                        if isLead {
+                            var i = lo
+                            while i + k < hi { sp[Int(rp[i])] = rp[i + k]; i += 1 }
+                        } else {
+                            var i = lo + k
+                            while i < hi { sp[Int(rp[i])] = rp[i - k]; i += 1 }
+                        }
+                    }
+                } }
+            } else {
+              for p in 0..<c.partitions {
                 let lo = c.start[p], hi = c.start[p + 1]
                 for i in lo..<hi {
                     var j = -1
@@ -193,15 +201,16 @@ extension Executor {
                         let t = isLead ? i + k : i - k
                         if t >= lo && t < hi { j = t }
                     }
-                    if j >= 0 { src[Int(rows[i])] = rows[j] } else { useDefault[Int(rows[i])] = true }
+                    if j >= 0 { src[Int(rows[i])] = rows[j] }
                 }
+              }
             }
             let v = args[0].gatherOrNull(src).converted(to: w.type)
-            if args.count > 2, useDefault.contains(true) {
+            if args.count > 2, src.contains(-1) {
                 // lag(x, k, default): rows without a k-th neighbour take the default of the row
                 let d = args[2]
                 var vals = v.values(n)
-                for r in 0..<n where useDefault[r] { vals[r] = d.value(r) }
+                for r in 0..<n where src[r] < 0 { vals[r] = d.value(r) }
                 return Vec.from(vals[...], type: w.type)
             }
             return v
@@ -334,6 +343,9 @@ extension Executor {
                         res[Int(rows[i])] = w.fn == .avg ? s / Double(cnts[i]) : s
                     }
                     out.dbls = res
+                } else if let v = Executor.int64FrameSums(w, c, a, nn, cnts) {
+                    // 64-bit prefix sums (no overflow anywhere): the common case
+                    if w.fn == .avg { out.dbls = v.dbls } else { out.ints = v.ints }
                 } else {
                     // exact: 128-bit prefix sums
                     var ps = [Int128](repeating: 0, count: n + 1)
@@ -684,5 +696,49 @@ struct ExtremeTree {
             l >>= 1; r >>= 1
         }
         return best
+    }
+}
+
+extension Executor {
+    /// SUM / AVG of an integer argument over each row's frame with 64-bit prefix sums, or nil
+    /// when a prefix or a frame's sum overflows (the caller then sums in 128 bits). Rows whose
+    /// frame holds no value get 0 (the caller marks them NULL).
+    static func int64FrameSums(_ w: WindowSpecBound, _ c: WindowContext, _ a: Vec, _ nn: WindowContext.NonNull, _ cnts: [Int]) -> Vec? {
+        let n = c.n
+        let rows = c.rows
+        var ps = [Int64](repeating: 0, count: n + 1)
+        var overflow = false
+        ps.withUnsafeMutableBufferPointer { pp in a.ints.withUnsafeBufferPointer { ap in rows.withUnsafeBufferPointer { rp in
+            nn.ok.withUnsafeBufferPointer { ok in
+                var acc: Int64 = 0
+                for i in 0..<n {
+                    if ok[i] {
+                        let (x, o) = acc.addingReportingOverflow(ap[Int(rp[i])])
+                        acc = x
+                        if o { overflow = true }
+                    }
+                    pp[i + 1] = acc
+                }
+            }
+        } } }
+        if overflow { return nil }
+        let out = Vec(type: w.type, count: n)
+        let avg = w.fn == .avg
+        var sums = [Int64](repeating: 0, count: avg ? 0 : n)
+        var means = [Double](repeating: 0, count: avg ? n : 0)
+        let ex = w.frame.exclude
+        for i in 0..<n where cnts[i] > 0 {
+            let rg = c.ranges(i, ex)
+            var s: Int64 = 0
+            for q in 0..<3 where rg[q].0 < rg[q].1 {
+                let (d, o1) = ps[rg[q].1].subtractingReportingOverflow(ps[rg[q].0])
+                let (t, o2) = s.addingReportingOverflow(d)
+                if o1 || o2 { return nil }
+                s = t
+            }
+            if avg { means[Int(rows[i])] = Double(s) / Double(cnts[i]) } else { sums[Int(rows[i])] = s }
+        }
+        if avg { out.dbls = means } else { out.ints = sums }
+        return out
     }
 }
