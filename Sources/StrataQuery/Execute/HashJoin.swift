@@ -51,7 +51,12 @@ extension Executor {
                 count = nl
             }
             if kind == .left { return (Array(0..<Int32(nl)), ri) }
+            var matched = 0
+            ri.withUnsafeBufferPointer { p in for x in p where x >= 0 { matched += 1 } }
+            if matched == nl { return (Array(0..<Int32(nl)), ri) }
             var li: [Int32] = [], inner: [Int32] = []
+            li.reserveCapacity(matched)
+            inner.reserveCapacity(matched)
             for i in 0..<nl where ri[i] >= 0 { li.append(Int32(i)); inner.append(ri[i]) }
             return (li, inner)
         }
@@ -134,7 +139,8 @@ extension Executor {
             (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
             table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
         } else {
-            let width = lv.count + 1
+            // no NULL word: rows with a NULL key are flagged and match nothing
+            let width = lv.count
             (rk, rnull) = joinKeys(rv, nr, width)
             (lk, lnull) = joinKeys(lv, nl, width)
             table = GroupTable(width: width, capacity: max(16, nr))
@@ -150,16 +156,15 @@ extension Executor {
         return (rg, rnull, probe, lnull, table.count)
     }
 
-    /// Key words of one side: `width - 1` words and a NULL word per row; rows with a NULL key
-    /// are flagged (they match nothing).
+    /// Key words of one side: `width` words per row (one per key); rows with a NULL key are
+    /// flagged (they match nothing, so their zeroed words need no NULL word beside them).
     func joinKeys(_ vecs: [Vec], _ n: Int, _ width: Int) -> ([Int64], [Bool]) {
         var rowKeys = [Int64](repeating: 0, count: n * width)
         var nulls = [Int64](repeating: 0, count: n)
         let enc = KeyEncoder(interner: interner)
         for (k, v) in vecs.enumerated() {
-            enc.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+            enc.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k % 63))
         }
-        for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
         return (rowKeys, nulls.map { $0 != 0 })
     }
 
