@@ -146,9 +146,20 @@ extension Executor {
             table = GroupTable(width: width, capacity: max(16, nr))
         }
         var rg = [Int32](repeating: -1, count: nr)
-        rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
-            _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
-        } }
+        let width = rk.count / max(nr, 1)
+        if let live = JoinNullRows.nonNull(rnull) {
+            // rows with a NULL key make no group (their zeroed words would pose as a real key)
+            let keys = JoinNullRows.rowsOf(rk, width, live)
+            var g = [Int32](repeating: -1, count: live.count)
+            keys.withUnsafeBufferPointer { kp in g.withUnsafeMutableBufferPointer { gp in
+                if !live.isEmpty { _ = table.findOrInsert(kp.baseAddress!, live.count, into: gp.baseAddress!) }
+            } }
+            for (j, i) in live.enumerated() { rg[Int(i)] = g[j] }
+        } else {
+            rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
+                _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
+            } }
+        }
         var probe = [Int32](repeating: -1, count: nl)
         lk.withUnsafeBufferPointer { kp in probe.withUnsafeMutableBufferPointer { pp in
             table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
@@ -218,5 +229,24 @@ extension Executor {
         t.valid = v.valid
         if let d = v.dict { t.dict = DictRef(d.dict) }
         return t
+    }
+}
+
+/// The right rows of a join that have no NULL key, for building its table without them.
+enum JoinNullRows {
+    /// The rows whose flag is false; nil when no row is flagged.
+    static func nonNull(_ nulls: [Bool]) -> [Int32]? {
+        guard nulls.contains(true) else { return nil }
+        var rows: [Int32] = []
+        rows.reserveCapacity(nulls.count)
+        for i in nulls.indices where !nulls[i] { rows.append(Int32(i)) }
+        return rows
+    }
+
+    /// The key words (`width` a row) of `rows`.
+    static func rowsOf(_ keys: [Int64], _ width: Int, _ rows: [Int32]) -> [Int64] {
+        var out = [Int64](repeating: 0, count: rows.count * width)
+        for (j, i) in rows.enumerated() { for k in 0..<width { out[j * width + k] = keys[Int(i) * width + k] } }
+        return out
     }
 }
