@@ -415,7 +415,12 @@ extension Vec {
             } else if let first = live.first?.dict, first.hexWords != nil, first.count > 0,
                       live.allSatisfy({ $0.dict?.hexWords != nil }) {
                 // 16-hex-digit id dictionaries (one per segment): their word lists joined, codes
-                // offset; no text, no interning
+                // offset; no text, no interning. Fewer rows than entries: a word per row instead
+                if let rowWords = HexConcat.rowWords(ps, n) {
+                    out.ints = rowWords.codes
+                    out.dict = DictRef(hexWords: rowWords.words)
+                    return out
+                }
                 var words: [Int64] = []
                 var base: [ObjectIdentifier: Int64] = [:]
                 out.ints.reserveCapacity(n)

@@ -173,6 +173,11 @@ final class Executor: @unchecked Sendable {
         case .parquet(let p):
             try scanParquet(plan, p, workers, body)
         case .relation(let rel):
+            if workers.count > 1 && rel.count >= RelationChunks.minRows {
+                // a large relation under an order-insensitive aggregate: chunks on every worker
+                try RelationChunks.scan(self, plan, rel, workers, body)
+                break
+            }
             // one batch over the whole (already materialized) relation: no copies
             try eval.checkInterrupt()
             let w = workers[0]
@@ -206,6 +211,7 @@ final class Executor: @unchecked Sendable {
             let typeOf = snap.definition.columns.map { DataType($0.type) }
             let hex = hexSlots(snap)
             let restSlots = plan.slots.filter { !plan.filterSlots.contains($0) }
+            let stages = plan.filter.map { FilterStages($0).stages } ?? []
             let work: (Int) -> Void = { wi in
                 let w = workers[wi]
                 while true {
@@ -263,18 +269,45 @@ final class Executor: @unchecked Sendable {
                             if bv.hasNulls { v.valid = Array(bv.validity.prefix(n)) }
                             cols[slot] = v
                         }
-                        for s in plan.filterSlots { try load(s) }
                         var sel: [Int32]? = nil
-                        if let f = plan.filter {
-                            let s = try self.eval.select(f, Batch(columns: cols, count: n))
-                            if s.isEmpty { continue }
-                            if s.count < n { sel = s }
+                        var staged = StagedBlock(n: n)
+                        if stages.count > 1 {
+                            // conjunct stages: each on the rows still selected (FilterStages.swift)
+                            var none = false
+                            for st in stages {
+                                let cur = sel
+                                let sparseNow = cur.map { $0.count <= n / 3 } ?? false
+                                for s in st.slots where cols[s] == nil {
+                                    if sparseNow { try load(s, rows: cur); staged.basis[s] = cur } else { try load(s) }
+                                }
+                                let s: [Int32]
+                                if let cur {
+                                    var bc = [Vec?](repeating: nil, count: cols.count)
+                                    for x in st.slots { bc[x] = staged.at(cols[x]!, slot: x, cur) }
+                                    s = FilterStages.compose(try self.eval.select(st.expr, Batch(columns: bc, count: cur.count)), cur)
+                                } else {
+                                    s = try self.eval.select(st.expr, Batch(columns: cols, count: n))
+                                }
+                                if s.isEmpty { none = true; break }
+                                sel = s.count < n ? s : nil
+                            }
+                            if none { continue }
+                        } else {
+                            for s in plan.filterSlots { try load(s) }
+                            if let f = plan.filter {
+                                let s = try self.eval.select(f, Batch(columns: cols, count: n))
+                                if s.isEmpty { continue }
+                                if s.count < n { sel = s }
+                            }
                         }
                         // few rows selected: decode just those of the other columns
                         let sparse = sel.map { $0.count <= n / 3 } ?? false
-                        for s in restSlots { try load(s, rows: sparse ? sel : nil) }
+                        for s in restSlots {
+                            try load(s, rows: sparse ? sel : nil)
+                            if sparse { staged.basis[s] = sel }
+                        }
                         if let sel {
-                            for s in plan.slots where !sparse || plan.filterSlots.contains(s) { cols[s] = cols[s]!.gather(sel) }
+                            for s in plan.slots { cols[s] = staged.at(cols[s]!, slot: s, sel) }
                             w.rowsOut += sel.count
                             try body(w, Batch(columns: cols, count: sel.count))
                         } else {
@@ -444,7 +477,7 @@ final class Executor: @unchecked Sendable {
         if case .parquet(let p) = plan.source { packing = p.keyPacking(plan.groups) }
         let width = packing == nil ? plan.groups.count + 1 : 1
         let nWorkers: Int
-        if case .relation = plan.source { nWorkers = 1 } else { nWorkers = threads }
+        if case .relation = plan.source { nWorkers = RelationChunks.workers(plan, threads) } else { nWorkers = threads }
         let workers = (0..<nWorkers).map { _ -> Worker in
             let w = Worker()
             w.table = packing?.directBits.map { GroupTable(directBits: $0) } ?? GroupTable(width: width)

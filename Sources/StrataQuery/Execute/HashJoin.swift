@@ -51,7 +51,12 @@ extension Executor {
                 count = nl
             }
             if kind == .left { return (Array(0..<Int32(nl)), ri) }
+            var matched = 0
+            ri.withUnsafeBufferPointer { p in for x in p where x >= 0 { matched += 1 } }
+            if matched == nl { return (Array(0..<Int32(nl)), ri) }
             var li: [Int32] = [], inner: [Int32] = []
+            li.reserveCapacity(matched)
+            inner.reserveCapacity(matched)
             for i in 0..<nl where ri[i] >= 0 { li.append(Int32(i)); inner.append(ri[i]) }
             return (li, inner)
         }
@@ -134,15 +139,27 @@ extension Executor {
             (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
             table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
         } else {
-            let width = lv.count + 1
+            // no NULL word: rows with a NULL key are flagged and match nothing
+            let width = lv.count
             (rk, rnull) = joinKeys(rv, nr, width)
             (lk, lnull) = joinKeys(lv, nl, width)
             table = GroupTable(width: width, capacity: max(16, nr))
         }
         var rg = [Int32](repeating: -1, count: nr)
-        rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
-            _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
-        } }
+        let width = rk.count / max(nr, 1)
+        if let live = JoinNullRows.nonNull(rnull) {
+            // rows with a NULL key make no group (their zeroed words would pose as a real key)
+            let keys = JoinNullRows.rowsOf(rk, width, live)
+            var g = [Int32](repeating: -1, count: live.count)
+            keys.withUnsafeBufferPointer { kp in g.withUnsafeMutableBufferPointer { gp in
+                if !live.isEmpty { _ = table.findOrInsert(kp.baseAddress!, live.count, into: gp.baseAddress!) }
+            } }
+            for (j, i) in live.enumerated() { rg[Int(i)] = g[j] }
+        } else {
+            rk.withUnsafeBufferPointer { kp in rg.withUnsafeMutableBufferPointer { gp in
+                _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
+            } }
+        }
         var probe = [Int32](repeating: -1, count: nl)
         lk.withUnsafeBufferPointer { kp in probe.withUnsafeMutableBufferPointer { pp in
             table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
@@ -150,16 +167,15 @@ extension Executor {
         return (rg, rnull, probe, lnull, table.count)
     }
 
-    /// Key words of one side: `width - 1` words and a NULL word per row; rows with a NULL key
-    /// are flagged (they match nothing).
+    /// Key words of one side: `width` words per row (one per key); rows with a NULL key are
+    /// flagged (they match nothing, so their zeroed words need no NULL word beside them).
     func joinKeys(_ vecs: [Vec], _ n: Int, _ width: Int) -> ([Int64], [Bool]) {
         var rowKeys = [Int64](repeating: 0, count: n * width)
         var nulls = [Int64](repeating: 0, count: n)
         let enc = KeyEncoder(interner: interner)
         for (k, v) in vecs.enumerated() {
-            enc.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
+            enc.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k % 63))
         }
-        for r in 0..<n { rowKeys[r * width + width - 1] = nulls[r] }
         return (rowKeys, nulls.map { $0 != 0 })
     }
 
@@ -213,5 +229,24 @@ extension Executor {
         t.valid = v.valid
         if let d = v.dict { t.dict = DictRef(d.dict) }
         return t
+    }
+}
+
+/// The right rows of a join that have no NULL key, for building its table without them.
+enum JoinNullRows {
+    /// The rows whose flag is false; nil when no row is flagged.
+    static func nonNull(_ nulls: [Bool]) -> [Int32]? {
+        guard nulls.contains(true) else { return nil }
+        var rows: [Int32] = []
+        rows.reserveCapacity(nulls.count)
+        for i in nulls.indices where !nulls[i] { rows.append(Int32(i)) }
+        return rows
+    }
+
+    /// The key words (`width` a row) of `rows`.
+    static func rowsOf(_ keys: [Int64], _ width: Int, _ rows: [Int32]) -> [Int64] {
+        var out = [Int64](repeating: 0, count: rows.count * width)
+        for (j, i) in rows.enumerated() { for k in 0..<width { out[j * width + k] = keys[Int(i) * width + k] } }
+        return out
     }
 }

@@ -39,6 +39,9 @@ final class PlanExecutor {
     let executor: Executor
     /// Per operator, when analyzing.
     var stats: [ObjectIdentifier: OperatorStats]?
+    /// Results of subplans already run ahead of their operator (a semi join's right side that
+    /// proved too large for a scan filter), taken once by `run`.
+    var prerun: [ObjectIdentifier: Relation] = [:]
 
     init(executor: Executor, analyze: Bool = false) {
         self.executor = executor
@@ -58,6 +61,7 @@ final class PlanExecutor {
 
     func run(_ n: PlanNode) throws(QueryError) -> Relation {
         try executor.eval.checkInterrupt()
+        if !prerun.isEmpty, let r = prerun.removeValue(forKey: ObjectIdentifier(n)) { return r }
         let start = now()
         switch n.op {
         case .values(let r):
@@ -374,17 +378,22 @@ final class PlanExecutor {
         default: return nil
         }
         let r = try run(n.inputs[1])
+        // when the keys are too many, the join below reads this result instead of running it again
+        prerun[ObjectIdentifier(n.inputs[1])] = r
         let k = try executor.eval.eval(j.rightKeys[0], Batch(columns: r.columns.map { $0 as Vec? }, count: r.count)).flattened()
-        var seen = Set<Value>()
-        var values: [Value] = []
-        for i in 0..<r.count where !k.isNull(i) {
-            let v = k.value(i)
-            if seen.insert(v).inserted {
-                values.append(v)
-                if values.count > PlanExecutor.semiFilterLimit { return nil }
-            }
-        }
+        // distinct keys counted on their key words first: no text per row (a hex-id
+        // dictionary would otherwise expand to text in full), then one value per distinct key
+        guard let rows = SemiKeys.distinctRows(k, r.count, KeyEncoder(interner: executor.interner), limit: PlanExecutor.semiFilterLimit) else { return nil }
+        prerun[ObjectIdentifier(n.inputs[1])] = nil
+        let values = SemiKeys.values(k, rows)
         let note = "ran as a filter of the scan: \(ExprText.expr(j.leftKeys[0], n.inputs[0].names)) IN (\(values.count) value\(values.count == 1 ? "" : "s"))"
+        if keyType == .varchar, j.leftKeys[0].type == .varchar, !values.isEmpty {
+            // strings: a membership predicate answered once per dictionary entry (cached per
+            // dictionary, on key words for hex-id dictionaries), not a set lookup per row
+            var strings = Set<[UInt8]>()
+            for v in values { if case .string(let s) = v { strings.insert(Array(s.utf8)) } }
+            return (.stringPredicate(j.leftKeys[0], .membership(strings)), note)
+        }
         return (.inList(j.leftKeys[0], values, negated: false), note)
     }
 
