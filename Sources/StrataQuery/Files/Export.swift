@@ -67,6 +67,8 @@ public enum Export {
             default: break
             }
         }
+        var options = r.options
+        options.storedTypes = FileWriter.storedTypes(def)
         let g = def.granularity
         let time = def.timeColumn.map(quoteIdentifier)
         var summary = ExportSummary()
@@ -109,7 +111,7 @@ public enum Export {
             }
             let name = "part-00000.\(ext)"
             let path = (dir as NSString).appendingPathComponent(name)
-            summary.rows += try FileWriter.write(rows, to: path, options: r.options, threads: engine.threads)
+            summary.rows += try FileWriter.write(rows, to: path, options: options, threads: engine.threads)
             let relPath = rel.isEmpty ? name : rel + "/" + name
             summary.files.append(relPath)
             written.insert(relPath)
