@@ -336,6 +336,7 @@ def main():
     ap.add_argument("--_reader", help=argparse.SUPPRESS)
     ap.add_argument("--_result", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    a.work, a.queries, a.csv = os.path.abspath(a.work), os.path.abspath(a.queries), os.path.abspath(a.csv)
     queries = load_queries([a.queries])
     lake = os.path.join(a.work, "lake", "clicks")
 
@@ -384,7 +385,7 @@ def main():
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tf:
             rpath = tf.name
         p = subprocess.run([sys.executable, os.path.abspath(__file__), "--work", a.work, "--queries", a.queries,
-                            "--_reader", r, "--_result", rpath], capture_output=True, text=True)
+                            "--_reader", r, "--_result", rpath], capture_output=True, text=True, cwd=a.work)
         if p.returncode:
             failures += 1
             report["readers"][r] = dict(error=(p.stderr or p.stdout).strip()[-1500:])
