@@ -103,8 +103,11 @@ CALL system.sync_partition_metadata('web', 'clicks', 'ADD');"""
 TRINO_TYPES = {"timestamp": "timestamp(6)", "string": "varchar", "int32": "integer", "double": "double"}
 
 # polars SQL spellings (same meaning): the exported ts is a UTC instant (Datetime(us, UTC)) and
-# polars refuses to compare it with a zone-less TIMESTAMP literal, so the literals say UTC
-POLARS_SQL = [(re.compile(r"TIMESTAMP '([0-9: -]+)'"), r"TIMESTAMPTZ '\1+00:00'")]
+# polars refuses to compare it with a zone-less TIMESTAMP literal, so the literals say UTC; polars
+# sums an Int32 column in 32 bits (wrapping: q02's sum(link_id) came out negative), where SQL
+# engines sum integers as BIGINT, so the INTEGER columns are cast before summing
+POLARS_SQL = [(re.compile(r"TIMESTAMP '([0-9: -]+)'"), r"TIMESTAMPTZ '\1+00:00'"),
+              (re.compile(r"sum\((link_id|profile_id)\)"), r"sum(CAST(\1 AS BIGINT))")]
 
 
 def sh(cmd, **kw):
