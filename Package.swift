@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "StrataStoreTests", dependencies: ["StrataTestSupport", "StrataStore", "StrataFormat", "StrataCore"]),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataTestSupport", "StrataIngest", "StrataStore", "StrataCore", "StrataText", "StrataGen", "StrataParquet"]),
         .testTarget(name: "StrataGenTests", dependencies: ["StrataTestSupport", "StrataGen"]),
-        .testTarget(name: "StrataQueryTests", dependencies: ["StrataTestSupport", "StrataQuery", "StrataIngest", "StrataStore", "StrataCore", "StrataGen"],
+        .testTarget(name: "StrataQueryTests", dependencies: ["StrataTestSupport", "StrataQuery", "StrataIngest", "StrataStore", "StrataCore", "StrataGen", "StrataParquet"],
                     resources: [.copy("SQLTests")]),
         .testTarget(name: "StrataCLITests", dependencies: ["StrataTestSupport", "StrataCLI", "StrataGen", "StrataCore"]),
     ]

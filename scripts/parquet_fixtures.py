@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Writes the Parquet fixtures of Tests/StrataParquetTests/Fixtures with pyarrow and DuckDB,
-and next to each file `NAME.json`: the values Strata must read (Strata's representation:
-timestamps in microseconds since the epoch, dates in days, decimals and floats as doubles,
-NaN/inf as the strings "NaN"/"Infinity"/"-Infinity", NULL as null).
+"""Writes the Parquet fixtures of Tests/StrataParquetTests/Fixtures with pyarrow, DuckDB, polars
+and Spark, and next to each file `NAME.json`: the values Strata must read (Strata's
+representation: timestamps in microseconds since the epoch, dates in days, decimals and floats
+as doubles, NaN/inf as the strings "NaN"/"Infinity"/"-Infinity", NULL as null).
 
-Run with the peers' Python (pyarrow + duckdb):
+The pyarrow and DuckDB files' values come from the table they were written from; the polars
+and Spark files' values are DuckDB's reading of the file (`duckdb_columns`). Every file is then
+read by DuckDB and compared with its expected values, so every fixture holds "the answers
+DuckDB gives on it" (the check prints one line per file and fails on a difference).
+
+Run with the peers' Python (pyarrow + duckdb + polars + pyspark; Spark in local[2] on Java 17):
     /tmp/peers/bin/python scripts/parquet_fixtures.py
 """
 import datetime as dt
@@ -13,6 +18,11 @@ import json
 import math
 import os
 import random
+
+import glob
+import shutil
+import sys
+import tempfile
 
 import duckdb
 import pyarrow as pa
@@ -125,6 +135,227 @@ def dump(name, table, note, expected=None):
         json.dump({"rows": table.num_rows, "columns": cols}, f, ensure_ascii=False)
 
 
+DUCKDB_TYPES = {"TINYINT": "INTEGER", "SMALLINT": "INTEGER", "INTEGER": "INTEGER", "UTINYINT": "INTEGER",
+                "USMALLINT": "INTEGER", "BIGINT": "BIGINT", "UINTEGER": "BIGINT", "FLOAT": "DOUBLE", "DOUBLE": "DOUBLE",
+                "BOOLEAN": "BOOLEAN", "VARCHAR": "VARCHAR", "DATE": "DATE"}
+
+
+def duckdb_columns(path):
+    """DuckDB's reading of a Parquet file in Strata's representation: [(name, type, nullable, values)]
+    (type None for a column Strata does not read: nested, UBIGINT, BLOB)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    src = f"read_parquet('{path}')"
+    desc = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
+    nullable = {f.name: f.nullable for f in pq.read_schema(path)}
+    sel, types = [], []
+    for name, t, *_ in desc:
+        q = '"' + name.replace('"', '""') + '"'
+        if t.startswith("TIMESTAMP") and "_NS" in t:
+            # nanoseconds: Strata keeps microseconds, rounded down (toward -inf, as pyarrow's cast and
+            # date_trunc); DuckDB's CAST to TIMESTAMP would round to nearest, so take its epoch_ns
+            st, e = "TIMESTAMP_NS", f"epoch_ns({q})"
+        elif t.startswith("TIMESTAMP"):        # TIMESTAMP[_S|_MS], TIMESTAMP WITH TIME ZONE
+            st, e = "TIMESTAMP", f"epoch_us({q})"
+        elif t.startswith("DECIMAL"):
+            st, e = "DOUBLE", f"CAST({q} AS DOUBLE)"
+        elif t == "DATE":
+            st, e = "DATE", f"({q} - DATE '1970-01-01')"
+        elif t in DUCKDB_TYPES:
+            st, e = DUCKDB_TYPES[t], (f"CAST({q} AS DOUBLE)" if t == "FLOAT" else q)
+        else:
+            st, e = None, "NULL"
+        sel.append(e)
+        types.append((name, st))
+    try:
+        rows = con.execute(f"SELECT {', '.join(sel)} FROM {src}").fetchall()
+        cols = [[r[i] for r in rows] for i in range(len(sel))]
+    except duckdb.Error:
+        # a column DuckDB cannot decode (e.g. BYTE_STREAM_SPLIT on FIXED_LEN_BYTE_ARRAY): the others
+        # one by one, that one reported as "duckdb-unreadable"
+        cols = []
+        for i, e in enumerate(sel):
+            try:
+                cols.append([r[0] for r in con.execute(f"SELECT {e} FROM {src}").fetchall()])
+            except duckdb.Error as err:
+                cols.append(err)
+    out = []
+    for i, (name, st) in enumerate(types):
+        if isinstance(cols[i], Exception):
+            out.append((name, "duckdb-unreadable: " + str(cols[i]).splitlines()[0], nullable.get(name, True), None))
+        else:
+            vals = None if st is None else [jnum(v) for v in cols[i]]
+            if st == "TIMESTAMP_NS":
+                st, vals = "TIMESTAMP", [None if v is None else v // 1000 for v in vals]
+            out.append((name, st, nullable.get(name, True), vals))
+    return out
+
+
+def dump_duckdb(name, note, group):
+    """Records NAME.parquet with DuckDB's reading of it as the expected values: GROUP.json when
+    that holds the same values (files written from the same data), else NAME.json."""
+    path = os.path.join(OUT, name + ".parquet")
+    cols = []
+    rows = pq.ParquetFile(path).metadata.num_rows
+    for (cname, st, nullable, vals) in duckdb_columns(path):
+        assert st is None or not st.startswith("duckdb-unreadable"), (name, cname, st)
+        if st is None:
+            cols.append({"name": cname, "unsupported": True})
+        else:
+            cols.append({"name": cname, "type": st, "nullable": nullable, "values": vals})
+    text = json.dumps({"rows": rows, "columns": cols}, ensure_ascii=False)
+    expected = group
+    if os.path.exists(os.path.join(OUT, group + ".json")) and open(os.path.join(OUT, group + ".json")).read() != text:
+        expected = name
+    MANIFEST[name + ".parquet"] = {"expected": expected + ".json", "note": note}
+    if expected == name or not os.path.exists(os.path.join(OUT, group + ".json")):
+        with open(os.path.join(OUT, expected + ".json"), "w") as f:
+            f.write(text)
+
+
+def peer_rows(n, seed):
+    """Rows for the polars and Spark fixtures: NULLs, unicode, extreme values, every type."""
+    rnd = random.Random(seed)
+    words = ["", "a", "click", "ünïcødé", "日本語テキスト", "emoji 😀", "campaign-42", "NULL", "tab\tnew\nline", "x" * 60]
+
+    def maybe(v, p=0.1):
+        return None if rnd.random() < p else v
+    base = dt.datetime(2024, 1, 1)
+    rows = []
+    for i in range(n):
+        rows.append(dict(
+            i8=maybe(rnd.choice([-128, 127, 0, rnd.randint(-100, 100)])),
+            i16=maybe(rnd.choice([-32768, 32767, rnd.randint(-1000, 1000)])),
+            i32=maybe(rnd.choice([2**31 - 1, -2**31, 0, rnd.randint(-10**6, 10**6)])),
+            i64=maybe(rnd.choice([2**63 - 1, -2**63, 0, rnd.randint(-10**15, 10**15)])),
+            f32=maybe(rnd.choice([0.5, -1.25, float("inf"), rnd.randint(-100, 100) / 4])),
+            f64=maybe(rnd.choice([0.0, -0.0, 1e308, -1e-308, float("inf"), float("-inf"), float("nan"), rnd.random()])),
+            b=maybe(rnd.random() < 0.5),
+            s=maybe(rnd.choice(words) + (str(rnd.randint(0, 50)) if rnd.random() < 0.5 else "")),
+            cat=rnd.choice(["view", "click", "conversion"]),
+            d=maybe(dt.date(1970, 1, 1) + dt.timedelta(days=rnd.randint(-30000, 30000))),
+            ts=maybe(base + dt.timedelta(microseconds=rnd.randint(-10**15, 10**15))),
+            dec=maybe(decimal.Decimal(rnd.randint(-10**9, 10**9)).scaleb(-2)),
+            dec18=maybe(decimal.Decimal(rnd.randint(-10**17, 10**17)).scaleb(-4)),
+            dec38=maybe(decimal.Decimal(rnd.randint(-10**30, 10**30)).scaleb(-6)),
+            nulls=None,
+        ))
+    return rows
+
+
+def write_polars():
+    import polars as pl
+    rows = peer_rows(500, 21)
+    col = lambda k: [r[k] for r in rows]
+    utc = dt.timezone.utc
+    df = pl.DataFrame([
+        pl.Series("i8", col("i8"), pl.Int8), pl.Series("i16", col("i16"), pl.Int16),
+        pl.Series("i32", col("i32"), pl.Int32), pl.Series("i64", col("i64"), pl.Int64),
+        pl.Series("u8", [None if v is None else v + 128 for v in col("i8")], pl.UInt8),
+        pl.Series("u32", [None if v is None else v + 2**31 for v in col("i32")], pl.UInt32),
+        pl.Series("f32", col("f32"), pl.Float32), pl.Series("f64", col("f64"), pl.Float64),
+        pl.Series("b", col("b"), pl.Boolean), pl.Series("s", col("s"), pl.String),
+        pl.Series("cat", col("cat"), pl.Categorical),
+        pl.Series("d", col("d"), pl.Date),
+        pl.Series("ts_us", [None if v is None else v.replace(tzinfo=utc) for v in col("ts")], pl.Datetime("us", "UTC")),
+        pl.Series("ts_ms", [None if v is None else v.replace(microsecond=v.microsecond // 1000 * 1000) for v in col("ts")],
+                  pl.Datetime("ms")),
+        pl.Series("ts_ns", col("ts"), pl.Datetime("ns")),
+        pl.Series("dec", col("dec"), pl.Decimal(11, 2)), pl.Series("dec38", col("dec38"), pl.Decimal(38, 6)),
+        pl.Series("nulls", col("nulls"), pl.String),
+    ])
+    for name, kw, note in [
+        ("polars_zstd", dict(compression="zstd", row_group_size=300), "polars write_parquet zstd, dictionary (categorical), statistics"),
+        ("polars_lz4", dict(compression="lz4", row_group_size=250, data_page_size=2048), "polars lz4 (LZ4_RAW), small pages"),
+        ("polars_snappy", dict(compression="snappy"), "polars snappy, one row group"),
+        ("polars_uncompressed", dict(compression="uncompressed", statistics=False), "polars uncompressed, no statistics"),
+    ]:
+        df.write_parquet(os.path.join(OUT, name + ".parquet"), **kw)
+        dump_duckdb(name, f"{note} (polars {pl.__version__})", "expected_polars")
+
+
+def write_spark():
+    os.environ["TZ"] = "UTC"
+    from pyspark.sql import SparkSession
+    from pyspark.sql import types as T
+    spark = (SparkSession.builder.master("local[2]").appName("strata-fixtures")
+             .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+             .config("spark.driver.memory", "1g").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    schema = T.StructType([
+        T.StructField("i8", T.ByteType()), T.StructField("i16", T.ShortType()), T.StructField("i32", T.IntegerType()),
+        T.StructField("i64", T.LongType()), T.StructField("f32", T.FloatType()), T.StructField("f64", T.DoubleType()),
+        T.StructField("b", T.BooleanType()), T.StructField("s", T.StringType()), T.StructField("cat", T.StringType(), False),
+        T.StructField("d", T.DateType()), T.StructField("ts", T.TimestampType()),
+        T.StructField("dec", T.DecimalType(11, 2)), T.StructField("dec18", T.DecimalType(18, 4)),
+        T.StructField("dec38", T.DecimalType(38, 6)), T.StructField("nulls", T.StringType()),
+    ])
+    rows = peer_rows(500, 33)
+    data = [tuple(r[f.name] for f in schema.fields) for r in rows]
+    df = spark.createDataFrame(data, schema).coalesce(1)
+    variants = [
+        ("spark_default", {}, "Spark defaults: snappy, INT96 timestamps, dictionary, data page v1"),
+        ("spark_micros_zstd_v2", {"spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS", "spark.sql.parquet.compression.codec": "zstd",
+                                  "parquet.writer.version": "v2"},
+         "Spark TIMESTAMP_MICROS, zstd, parquet-mr data page v2 (DELTA_BINARY_PACKED, DELTA_BYTE_ARRAY, RLE booleans)"),
+        ("spark_millis_gzip_plain", {"spark.sql.parquet.outputTimestampType": "TIMESTAMP_MILLIS", "spark.sql.parquet.compression.codec": "gzip",
+                                     "parquet.enable.dictionary": "false"},
+         "Spark TIMESTAMP_MILLIS, gzip, no dictionary"),
+        ("spark_legacy_lz4", {"spark.sql.parquet.writeLegacyFormat": "true", "spark.sql.parquet.compression.codec": "lz4_raw"},
+         "Spark writeLegacyFormat (decimals as FIXED_LEN_BYTE_ARRAY), lz4_raw"),
+    ]
+    for name, conf, note in variants:
+        tmp = tempfile.mkdtemp(prefix="strata-spark-")
+        w = df.write.mode("overwrite")
+        for k, v in conf.items():
+            if k.startswith("spark."):
+                spark.conf.set(k, v)
+            else:
+                w = w.option(k, v)
+        w.parquet(tmp + "/out")
+        for k in conf:
+            if k.startswith("spark."):
+                spark.conf.unset(k)
+        parts = sorted(glob.glob(tmp + "/out/part-*.parquet"))
+        assert len(parts) == 1, parts
+        shutil.copyfile(parts[0], os.path.join(OUT, name + ".parquet"))
+        shutil.rmtree(tmp)
+        dump_duckdb(name, f"{note} (Spark {spark.version})", "expected_spark")
+    spark.stop()
+
+
+def check_against_duckdb():
+    """Every fixture's expected values equal DuckDB's reading of the file."""
+    bad = 0
+    unreadable = []
+    for name, entry in sorted(MANIFEST.items()):
+        path = os.path.join(OUT, name)
+        expected = json.load(open(os.path.join(OUT, entry["expected"])))
+        got = {c[0]: c for c in duckdb_columns(path)}
+        diffs = []
+        for c in expected["columns"]:
+            if c.get("unsupported"):
+                continue
+            _, st, _, vals = got[c["name"]]
+            if st and st.startswith("duckdb-unreadable"):
+                unreadable.append(f"{name} {c['name']} ({st[19:]})")
+                continue
+            if st != c["type"]:
+                diffs.append(f"{c['name']}: DuckDB type {st}, expected {c['type']}")
+                continue
+            want = c["values"]
+            same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, (int, float)) and abs(a - b) <= 1e-12 * max(abs(a), abs(b)))
+            n = sum(1 for a, b in zip(vals, want) if not same(a, b))
+            if n or len(vals) != len(want):
+                i = next((i for i, (a, b) in enumerate(zip(vals, want)) if not same(a, b)), None)
+                diffs.append(f"{c['name']}: {n} values differ" + ("" if i is None else f" (row {i}: DuckDB {vals[i]!r}, expected {want[i]!r})"))
+        print(f"  {name:40s} {'DuckDB agrees' if not diffs else 'DIFFERS: ' + '; '.join(diffs)}")
+        bad += bool(diffs)
+    for u in unreadable:
+        print(f"  (not compared: DuckDB cannot read {u})")
+    return bad
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -186,9 +417,14 @@ def main():
         name = f"duckdb_{codec}"
         con.execute(f"COPY t TO '{os.path.join(OUT, name + '.parquet')}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 1024)")
         dump(name, pq.read_table(os.path.join(OUT, name + ".parquet")), f"DuckDB COPY, {codec}", "expected_duckdb")
+    write_polars()
+    write_spark()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(MANIFEST, f, indent=1, sort_keys=True)
     print("wrote", len([f for f in os.listdir(OUT) if f.endswith('.parquet')]), "files to", os.path.normpath(OUT))
+    print("DuckDB's reading of every fixture against its expected values:")
+    if check_against_duckdb():
+        sys.exit("some fixtures are read differently by DuckDB")
 
 
 if __name__ == "__main__":

@@ -100,6 +100,7 @@ extension QueryEngine {
         }
         if w.format == .parquet { _ = try FileFormat.columnarWriter(.parquet) }
         let rel = try copySourceRelation(c)
+        if case .table(let name, _) = c.source, let def = try? store.table(name).definition { w.storedTypes = FileWriter.storedTypes(def) }
         if partitionBy.isEmpty {
             let n = try FileWriter.write(rel, to: c.path, options: w, threads: threads, stop: interruption)
             return "copied \(n) row\(n == 1 ? "" : "s") to \(c.path)"

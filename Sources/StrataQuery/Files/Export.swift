@@ -70,6 +70,8 @@ public enum Export {
             default: break
             }
         }
+        var options = r.options
+        options.storedTypes = FileWriter.storedTypes(def)
         let g = def.granularity
         let time = def.timeColumn.map(quoteIdentifier)
         var summary = ExportSummary()
@@ -122,7 +124,7 @@ public enum Export {
             let name = "part-00000.\(ext)"
             let path = (dir as NSString).appendingPathComponent(name)
             do throws(QueryError) {
-                summary.rows += try FileWriter.write(rows, to: path, options: r.options, threads: engine.threads, stop: engine.interruption)
+                summary.rows += try FileWriter.write(rows, to: path, options: options, threads: engine.threads, stop: engine.interruption)
             } catch {
                 if error.kind == .cancelled {
                     throw QueryError("cancelled: the export stopped after \(summary.files.count) of \(partitions.count) partition file(s); '\(root)' has no _SUCCESS marker", kind: .cancelled)

@@ -19,6 +19,9 @@ public struct FileWriteOptions: Sendable {
     public var compression: String?
     /// Format-specific options for the columnar writers (`row_group_size`, ...), keys lower-cased.
     public var extra: [String: String] = [:]
+    /// Stored types of the written columns by name, when they are a table's own columns (export,
+    /// `COPY table TO`): an INTEGER column, BIGINT in the engine, is written as a 32-bit column.
+    public var storedTypes: [String: ColumnType] = [:]
 
     public init(format: FileFormat) { self.format = format }
 
@@ -85,7 +88,8 @@ public enum FileWriter {
             if let w = try FileFormat.columnarWriter(o.format) {
                 var extra = o.extra
                 if let c = o.compression { extra["compression"] = c }
-                let input = try columnarInput(rel, options: extra)
+                var input = try columnarInput(rel, options: extra)
+                narrowToStoredTypes(&input, o.storedTypes)
                 try w.write(input, to: tmp)
             } else {
                 let chunks = textChunks(rel, o, threads: threads)
