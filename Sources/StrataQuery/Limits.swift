@@ -26,7 +26,7 @@ public final class EngineLimits: @unchecked Sendable {
     /// The statement timeout in seconds (nil: none).
     public internal(set) var statementTimeout: Double?
 
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var generation = 0
     private var running = false
 
@@ -95,12 +95,17 @@ public final class EngineLimits: @unchecked Sendable {
         let g = generation
         lock.unlock()
         guard let t = statementTimeout else { return }
-        DispatchQueue.global().asyncAfter(deadline: .now() + t) { [weak self] in
-            guard let self else { return }
-            self.lock.lock()
-            if self.running && self.generation == g { flag.raiseTimeout() }
-            self.lock.unlock()
+        // a thread of its own: the dispatch pool may be busy with the statement's workers;
+        // it sleeps until the deadline or until the statement ends
+        let deadline = Date(timeIntervalSinceNow: t)
+        let watcher = Thread { [self] in
+            lock.lock()
+            while running && generation == g && Date() < deadline { _ = lock.wait(until: deadline) }
+            if running && generation == g { flag.raiseTimeout() }
+            lock.unlock()
         }
+        watcher.stackSize = 64 << 10
+        watcher.start()
     }
 
     /// Ends a statement: the timer disarmed, a timeout flag cleared (a Ctrl-C stays), the
@@ -110,6 +115,7 @@ public final class EngineLimits: @unchecked Sendable {
         running = false
         generation &+= 1
         if flag.isTimeout { flag.reset() }
+        lock.broadcast()
         lock.unlock()
         memory.reset()
     }
@@ -216,10 +222,18 @@ extension Evaluator {
 
     static func outOfMemory(_ m: MemoryTracker, _ bytes: Int, _ what: String) -> QueryError {
         let limit = m.limit
-        let suggestion = MemoryTracker.format(max(limit, m.reserved + bytes) * 2).replacingOccurrences(of: " ", with: "")
+        let (need, overflow) = m.reserved.addingReportingOverflow(bytes)
+        let physical = EngineLimits.physicalMemory
+        let head = "out of memory: the query needed more than \(MemoryTracker.format(limit)) (\(what))"
+        if overflow || bytes == .max || need > physical {
+            // no limit would do: say so rather than suggest one
+            let amount = overflow || bytes == .max ? "far more" : "at least \(MemoryTracker.format(need)),"
+            return QueryError("\(head); it would take \(amount) more than this machine's \(MemoryTracker.format(physical)) (add a join condition, a filter or a LIMIT)",
+                              kind: .limit)
+        }
+        let suggestion = MemoryTracker.format(min(physical, max(limit, need) * 2)).replacingOccurrences(of: " ", with: "")
             .replacingOccurrences(of: ".0", with: "")
-        return QueryError("out of memory: the query needed more than \(MemoryTracker.format(limit)) (\(what)); raise it with SET memory_limit = '\(suggestion)' (or --memory-limit)",
-                          kind: .limit)
+        return QueryError("\(head); raise it with SET memory_limit = '\(suggestion)' (or --memory-limit)", kind: .limit)
     }
 
     /// "1,234,567" for sizes in messages.
