@@ -74,6 +74,7 @@ struct CLIError: Error {
         case .corrupt: .corrupt
         case .internal: .ioOrInternal
         case .cancelled: .cancelled
+        case .limit: .user
         }
         self.init(kind, e.message, details: e.detail.isEmpty ? [] : e.detail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
                   cause: e)

@@ -14,6 +14,7 @@ enum FileOutput {
         case .corrupt: return CLIError.corrupt(e.message, cause: e)
         case .internal: return CLIError(.ioOrInternal, "i/o error: " + e.message, cause: e)
         case .cancelled: return CLIError(.cancelled, e.message, cause: e)
+        case .limit: return CLIError.user(e.message, cause: e)
         }
     }
 

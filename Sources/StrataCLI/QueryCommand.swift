@@ -24,6 +24,7 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the engine's time, and the time taken to render and write the output, on stderr.") var timing = false
     @Flag(name: .long, help: "Create the store directory when it does not exist (a CREATE TABLE or CREATE VIEW statement creates it too).") var create = false
     @Flag(name: .long, help: "No progress line on stderr for long queries.") var quiet = false
+    @OptionGroup var limitOptions: LimitOptions
     @Argument(help: "SQL statements separated by ';'.") var sql: String?
 
     func run() throws(CLIError) {
@@ -51,6 +52,7 @@ struct QueryCommand: ParsableCommand {
         let store = try storeOption.open(create: creates)
         let engine: QueryEngine
         do throws(EngineError) { engine = try QueryEngine(store: store, timeZone: tz) } catch { throw CLIError(error) }
+        try limitOptions.apply(to: engine)
         // the interactive shell only on a terminal and without SQL; statements and dot
         // commands from a file or a pipe go through the same loop without line editing
         let interactive = sql == nil && script == nil

@@ -8,7 +8,8 @@ import StrataText
 /// A user-facing query failure with the statement and a caret under the position when known.
 public struct EngineError: Error, Sendable, CustomStringConvertible {
     /// `cancelled`: the statement was stopped by `QueryEngine.interrupt()` (message "cancelled").
-    public enum Kind: Sendable { case user, corrupt, `internal`, cancelled }
+    /// `limit`: stopped by `memory_limit` (out of memory) or `statement_timeout` (exit 1).
+    public enum Kind: Sendable { case user, corrupt, `internal`, cancelled, limit }
     public var kind: Kind
     /// One line: what went wrong.
     public var message: String
@@ -56,6 +57,8 @@ public final class QueryEngine: @unchecked Sendable {
     public func interrupt() { interruption.raise() }
     /// Blocks scanned of the blocks to scan by the running statement (for a progress display).
     public let progress = QueryProgress()
+    /// memory_limit, statement_timeout and the running statement's memory budget (Limits.swift).
+    public let limits = EngineLimits()
 
     public init(store: Store, timeZone: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(EngineError) {
         self.store = store
@@ -87,6 +90,8 @@ public final class QueryEngine: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         interruption.reset()
         progress.reset()
+        limits.begin(interruption)
+        defer { limits.end(interruption) }
         func done(_ r: ResultSet, query: Bool) -> StatementResult {
             StatementResult(result: r, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, isQuery: query)
         }
@@ -125,6 +130,7 @@ public final class QueryEngine: @unchecked Sendable {
             case .describe(let name):
                 return done(try describe(name), query: true)
             case .set(let name, let value):
+                if try applySetting(name, value) { return done(.message("result", ["set \(name)"]), query: false) }
                 switch (name.lowercased(), value) {
                 case ("timezone", .string(let tz)), ("time_zone", .string(let tz)), ("timezone", .identifier(let tz)):
                     guard let zone = TimeZoneRules(identifier: tz) else { throw QueryError(QueryEngine.unknownTimeZone(tz)) }
@@ -132,7 +138,7 @@ public final class QueryEngine: @unchecked Sendable {
                 case ("threads", .integer(let n)) where n >= 1 && n <= 256:
                     threads = Int(n)
                 default:
-                    throw QueryError("unknown setting '\(name)' (settings: timezone, threads)")
+                    throw QueryError("unknown setting '\(name)' (settings: \(QueryEngine.settingNames))")
                 }
                 return done(.message("result", ["set \(name)"]), query: false)
             case .delete(let table, let predicate):
@@ -151,7 +157,7 @@ public final class QueryEngine: @unchecked Sendable {
                 return done(.message("result", [try copy(c)]), query: false)
             }
         } catch {
-            throw EngineError(error, sql: sql)
+            throw EngineError(limits.explain(error), sql: sql)
         }
     }
 
@@ -230,6 +236,8 @@ public final class QueryEngine: @unchecked Sendable {
     func planQuery(_ q: Query) throws(QueryError) -> (PlanNode, Binder, Executor) {
         var eval = Evaluator(timeZone: timeZone)
         eval.interruption = interruption
+        eval.memory = limits.memory
+        eval.session = settingsSnapshot()
         let ex = Executor(eval: eval, threads: threads)
         ex.progress = progress
         let binder = Binder(store: store, eval: ex.eval)

@@ -41,6 +41,7 @@ extension EngineError {
         case .user: kind = .user
         case .corrupt: kind = .corrupt
         case .internal: kind = .internal
+        case .limit: kind = .limit
         case .cancelled:
             self.init(kind: .cancelled, message: q.message.hasPrefix("cancelled") ? q.message : "cancelled", detail: "", cause: q)
             return

@@ -144,7 +144,8 @@ final class ResultStorage: @unchecked Sendable {
 /// text when known (for a caret), and the lower-layer error (`StoreError`, `FormatError`) it
 /// came from, if any.
 public struct QueryError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case user, corrupt, `internal`, cancelled }
+    /// `limit`: a resource limit stopped the statement (memory_limit, statement_timeout).
+    public enum Kind: Sendable { case user, corrupt, `internal`, cancelled, limit }
     public var kind: Kind
     public var message: String
     public var offset: Int?

@@ -270,6 +270,10 @@ struct Parser {
             let name = try parseIdentifier("setting name")
             if !acceptSymbol(.eq) && !acceptWord("to") { throw expected("'=' or TO") }
             return .set(name: name, value: try parseOptionValue())
+        case "reset":
+            // `RESET name`: `SET name TO DEFAULT`
+            _ = advance()
+            return .set(name: try parseIdentifier("setting name"), value: .identifier("default"))
         case "delete":
             _ = advance()
             try expectWord("from")

@@ -405,6 +405,7 @@ extension Binder {
             guard args.count == n else { throw QueryError("\(name)() takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)", offset: at) }
         }
         if let r = try timeFunction(name, f, args, at) { return r }
+        if let r = try settingFunction(name, args, at) { return r }
         func time(_ i: Int) throws(QueryError) -> BExpr {
             let a = args[i]
             if a.type == .timestamp || a.type == .date { return a }

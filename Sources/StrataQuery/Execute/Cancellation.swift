@@ -12,7 +12,7 @@ extension QueryError {
 extension Evaluator {
     /// Throws `cancelled` when the statement's interruption is raised: call once per batch.
     @inline(__always) func checkInterrupt() throws(QueryError) {
-        if let i = interruption, i.isRaised { throw QueryError.cancelled }
+        if let i = interruption, i.isRaised { throw i.isTimeout ? QueryError.timedOut : QueryError.cancelled }
     }
 
     /// True when the statement's interruption is raised.

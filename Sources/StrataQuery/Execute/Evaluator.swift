@@ -10,6 +10,9 @@ public struct Evaluator: @unchecked Sendable {
     let isUTC: Bool
     /// The statement's cancellation flag (`QueryEngine.interrupt()`): checked between batches.
     public var interruption: Interruption? = nil
+    /// The statement's memory budget (Limits.swift), and its settings for `current_setting`.
+    var memory: MemoryTracker? = nil
+    var session: SessionSettings? = nil
 
     public init(timeZone: TimeZoneRules = .utc, nowMicros: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) {
         self.timeZone = timeZone

@@ -102,6 +102,8 @@ final class Executor: @unchecked Sendable {
         var sawRows = false
         var rowsOut = 0
         var error: QueryError?
+        /// Bytes of the statement's memory budget reserved for this worker's groups (Limits.swift).
+        var charged = 0
     }
 
     /// Units surviving pruning.
@@ -486,6 +488,7 @@ final class Executor: @unchecked Sendable {
         }
         let keys = KeyEncoder(interner: interner)
         let hexKey = hexGroupKeys(plan)
+        let groupBytes = (width + 3) * 8 + plan.aggs.count * 16
         try scan(plan, workers) { (w, b) throws(QueryError) in
             let n = b.count
             if n == 0 { return }
@@ -531,6 +534,12 @@ final class Executor: @unchecked Sendable {
                 let args = try s.spec.args.map { (a) throws(QueryError) -> Vec in try self.eval.eval(a, b) }
                 let mask = try s.spec.filter.map { (f) throws(QueryError) -> Vec in try self.eval.eval(f, b) }
                 s.update(gids, args, mask, keys)
+            }
+            // the groups' keys, slots and states, reserved as the table grows (once a batch)
+            let need = table.count * groupBytes
+            if need > w.charged {
+                try self.eval.reserve(need - w.charged, "GROUP BY table of \(Evaluator.grouped(table.count)) groups in one thread")
+                w.charged = need
             }
         }
         // merge partials into worker 0
@@ -604,6 +613,8 @@ final class Executor: @unchecked Sendable {
         var counts = [Int](repeating: 0, count: workers.count)
         try scan(plan, workers) { (w, b) throws(QueryError) in
             if let cap, w.parts.reduce(0, { $0 + ($1.first?.count ?? 0) }) >= cap { return }
+            // the rows kept in memory (a materialized intermediate), reserved once a batch
+            try self.eval.reserve(b.count * plan.slots.count * 9, "\(Evaluator.grouped(b.count)) rows × \(plan.slots.count) columns read into memory")
             w.parts.append(plan.slots.map { b.columns[$0]!.detached() })
         }
         for (i, w) in workers.enumerated() { counts[i] = w.parts.reduce(0) { $0 + ($1.first?.count ?? 0) } }
@@ -647,6 +658,7 @@ final class Executor: @unchecked Sendable {
         if let c = counters { mark(&c.havingDone) }
         try eval.checkInterrupt()
         if !plan.windows.isEmpty {
+            try eval.reserve(b.count * (plan.windows.count * 9 + 16), "window functions over \(Evaluator.grouped(b.count)) rows")
             let wv = try evaluateWindows(plan.windows, b)
             while cols.count < plan.windowBase { cols.append(nil) }
             cols = Array(cols.prefix(plan.windowBase)) + wv.map { $0 as Vec? }
@@ -664,6 +676,9 @@ final class Executor: @unchecked Sendable {
         if let c = counters { mark(&c.projectDone) }
         var rows: [Int32] = (0..<Int32(n)).map { $0 }
         if plan.distinct {
+            let distinctBytes = n * (outVecs.count + 5) * 8
+            try eval.reserve(distinctBytes, "DISTINCT over \(Evaluator.grouped(n)) rows")
+            defer { eval.release(distinctBytes) }
             let keys = KeyEncoder(interner: interner)
             var rowKeys = [Int64](repeating: 0, count: n * (outVecs.count + 1))
             var nulls = [Int64](repeating: 0, count: n)
@@ -704,6 +719,9 @@ final class Executor: @unchecked Sendable {
                 }
                 rows = best
             } else {
+                let sortBytes = rows.count * (plan.order.count * 8 + 12)
+                try eval.reserve(sortBytes, "ORDER BY of \(Evaluator.grouped(rows.count)) rows")
+                defer { eval.release(sortBytes) }
                 sk.sort(&rows)
             }
         }

@@ -8,10 +8,17 @@ import StrataStore
 
 extension Executor {
     /// Row pairs of a join, in left-row order (right rows of a key in their order); `ri` is -1
-    /// where a LEFT JOIN row has no partner.
+    /// where a LEFT JOIN row has no partner. With `cap`, the first `cap` pairs only (the
+    /// probe stops there: LIMIT over a join). On return `li.count * 8` bytes of the
+    /// statement's memory budget are reserved for the pairs (Limits.swift).
     func joinPairs(kind: Join.Kind, _ l: Relation, _ r: Relation, _ lkeys: [BExpr], _ rkeys: [BExpr],
-                   _ filter: BExpr?, packed: Bool = true) throws(QueryError) -> ([Int32], [Int32]) {
+                   _ filter: BExpr?, packed: Bool = true, cap: Int? = nil) throws(QueryError) -> ([Int32], [Int32]) {
         let nl = l.count, nr = r.count
+        let cap = cap ?? Int.max
+        // the hash table and key words of both sides, for as long as the pairs are made
+        let buildBytes = lkeys.isEmpty ? 0 : (nr + nl) * (8 * (lkeys.count + 1) + 12) + nr * 24
+        try eval.reserve(buildBytes, "hash join build of \(Evaluator.grouped(nr)) rows probed by \(Evaluator.grouped(nl))")
+        defer { eval.release(buildBytes) }
         let lb = Batch(columns: l.columns.map { $0 as Vec? }, count: nl)
         let rb = Batch(columns: r.columns.map { $0 as Vec? }, count: nr)
         // right rows by key: rows of group g are order[start[g]..<start[g + 1]]
@@ -42,6 +49,7 @@ extension Executor {
         }
         // every right key is unique (each group holds one row): at most one partner per left row
         if !lkeys.isEmpty && filter == nil && start.indices.allSatisfy({ start[$0] == $0 }) {
+            try eval.reserve(nl * 8, "join of \(Evaluator.grouped(nl)) × \(Evaluator.grouped(nr)) rows")
             let ri = [Int32](unsafeUninitializedCapacity: nl) { out, count in
                 probe.withUnsafeBufferPointer { p in
                     order.withUnsafeBufferPointer { o in
@@ -50,19 +58,48 @@ extension Executor {
                 }
                 count = nl
             }
-            if kind == .left { return (Array(0..<Int32(nl)), ri) }
+            if kind == .left {
+                if nl > cap { eval.release((nl - cap) * 8); return (Array(0..<Int32(cap)), Array(ri.prefix(cap))) }
+                return (Array(0..<Int32(nl)), ri)
+            }
             var matched = 0
             ri.withUnsafeBufferPointer { p in for x in p where x >= 0 { matched += 1 } }
-            if matched == nl { return (Array(0..<Int32(nl)), ri) }
+            if matched == nl && nl <= cap { return (Array(0..<Int32(nl)), ri) }
             var li: [Int32] = [], inner: [Int32] = []
-            li.reserveCapacity(matched)
-            inner.reserveCapacity(matched)
-            for i in 0..<nl where ri[i] >= 0 { li.append(Int32(i)); inner.append(ri[i]) }
+            li.reserveCapacity(min(matched, cap))
+            inner.reserveCapacity(min(matched, cap))
+            for i in 0..<nl where ri[i] >= 0 {
+                li.append(Int32(i)); inner.append(ri[i])
+                if li.count == cap { break }
+            }
+            eval.release((nl - li.count) * 8)
             return (li, inner)
         }
         var li: [Int32] = [], ri: [Int32] = []
-        li.reserveCapacity(nl)
-        ri.reserveCapacity(nl)
+        // bytes reserved for li and ri (4 + 4 per pair)
+        var charged = 0
+        if filter == nil {
+            // the number of pairs is known before they are made: reserve it (a cross join of
+            // two large inputs fails here at once) and allocate the pairs exactly once
+            var total = 0
+            if lkeys.isEmpty {
+                total = nr == 0 && kind == .left ? nl : nl.multipliedReportingOverflow(by: nr).overflow ? Int.max : nl * nr
+            } else {
+                for i in 0..<nl {
+                    let g = Int(probe[i])
+                    total += g >= 0 ? start[g + 1] - start[g] : (kind == .left ? 1 : 0)
+                }
+            }
+            total = min(total, cap)
+            let bytes = total.multipliedReportingOverflow(by: 8).overflow ? Int.max : total * 8
+            try eval.reserve(bytes, "join of \(Evaluator.grouped(nl)) × \(Evaluator.grouped(nr)) rows: \(Evaluator.grouped(total)) row pairs")
+            charged = bytes
+            li.reserveCapacity(total)
+            ri.reserveCapacity(total)
+        } else {
+            li.reserveCapacity(min(nl, cap))
+            ri.reserveCapacity(min(nl, cap))
+        }
         // candidate pairs in chunks of about 1M, filtered, then NULL-extended (LEFT JOIN)
         var candL: [Int32] = [], candR: [Int32] = []
         var chunkStart = 0
@@ -93,8 +130,15 @@ extension Executor {
             candL.removeAll(keepingCapacity: true)
             candR.removeAll(keepingCapacity: true)
             chunkStart = end
+            // the pairs kept so far, reserved as their arrays grow
+            let need = li.capacity * 8
+            if need > charged {
+                try eval.reserve(need - charged, "join of \(Evaluator.grouped(nl)) × \(Evaluator.grouped(nr)) rows: more than \(Evaluator.grouped(li.count)) row pairs")
+                charged = need
+            }
         }
         for i in 0..<nl {
+            if li.count >= cap { break }
             // a cancellation check every 4096 left rows (every row of a cross join: each
             // pairs with all right rows)
             if i & 0xFFF == 0 || lkeys.isEmpty { try eval.checkInterrupt() }
@@ -105,13 +149,16 @@ extension Executor {
             if filter == nil {
                 // no residual: emit directly
                 if lo == hi { if kind == .left { li.append(Int32(i)); ri.append(-1) } }
-                for p in lo..<hi { li.append(Int32(i)); ri.append(order[p]) }
+                for p in lo..<(lo + min(hi - lo, cap - li.count)) { li.append(Int32(i)); ri.append(order[p]) }
                 continue
             }
             for p in lo..<hi { candL.append(Int32(i)); candR.append(order[p]) }
             if candL.count >= 1 << 20 { try flush(upTo: i + 1) }
         }
-        if filter != nil { try flush(upTo: nl) }
+        if filter != nil { try flush(upTo: li.count >= cap ? chunkStart : nl) }
+        if li.count > cap { li.removeLast(li.count - cap); ri.removeLast(ri.count - cap) }
+        // settle: exactly the pairs returned stay reserved
+        eval.release(charged - li.count * 8)
         return (li, ri)
     }
 

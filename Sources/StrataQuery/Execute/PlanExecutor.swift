@@ -42,6 +42,8 @@ final class PlanExecutor {
     /// Results of subplans already run ahead of their operator (a semi join's right side that
     /// proved too large for a scan filter), taken once by `run`.
     var prerun: [ObjectIdentifier: Relation] = [:]
+    /// Joins stopped early by a LIMIT, when analyzing (EXPLAIN ANALYZE's note).
+    var limitNotes: [ObjectIdentifier: String] = [:]
 
     init(executor: Executor, analyze: Bool = false) {
         self.executor = executor
@@ -95,6 +97,8 @@ final class PlanExecutor {
             return r
         case .unionAll:
             let terms = try n.inputs.map { (i) throws(QueryError) -> Relation in try run(i) }
+            let total = terms.reduce(0) { $0 + $1.count }
+            try executor.eval.reserve(total * n.types.count * 9, "UNION ALL of \(Evaluator.grouped(total)) rows")
             let columns = n.types.indices.map { c in
                 Vec.concat(terms.map { $0.columns[c] }, type: n.types[c], interner: executor.interner)
             }
@@ -112,7 +116,7 @@ final class PlanExecutor {
 
     // MARK: - joins
 
-    private func join(_ n: PlanNode, _ j: JoinSpec) throws(QueryError) -> Relation {
+    private func join(_ n: PlanNode, _ j: JoinSpec, cap: Int? = nil) throws(QueryError) -> Relation {
         let l = try run(n.inputs[0]), r = try run(n.inputs[1])
         let lw = l.columns.count
         var (li, ri): ([Int32], [Int32])
@@ -123,10 +127,17 @@ final class PlanExecutor {
             (ri, li) = try executor.joinPairs(kind: .inner, r, l, j.rightKeys, j.leftKeys, residual, packed: j.algorithm == .packedKeys)
             PlanExecutor.sortPairs(&li, &ri)
         } else {
-            (li, ri) = try executor.joinPairs(kind: j.kind, l, r, j.leftKeys, j.rightKeys, j.residual, packed: j.algorithm == .packedKeys)
+            (li, ri) = try executor.joinPairs(kind: j.kind, l, r, j.leftKeys, j.rightKeys, j.residual, packed: j.algorithm == .packedKeys,
+                                              cap: cap)
         }
         let needed = j.needed ?? Set(n.types.indices)
         let count = li.count
+        let pairBytes = count * 8
+        defer { executor.eval.release(pairBytes) }
+        if let cap, count >= cap, stats != nil {
+            limitNotes[ObjectIdentifier(n)] = "stopped after \(cap) row\(cap == 1 ? "" : "s") (LIMIT): probed \(li.last.map { Int($0) + 1 } ?? 0) of \(l.count) left rows"
+        }
+        try executor.eval.reserve(count * needed.count * 9, "join result of \(Evaluator.grouped(count)) rows × \(needed.count) columns")
         let leftInOrder = li.count == l.count && li.elementsEqual(0..<Int32(l.count))
         var columns = n.types.map { Vec.constant(.null, type: $0, count: count) }
         let lc = (0..<lw).filter(needed.contains), rc = (lw..<n.types.count).filter(needed.contains)
@@ -258,7 +269,18 @@ final class PlanExecutor {
             source = .parquet(spec.parquetState)
             prune = PruningRanges.ranges(BExpr.all(whereConj))
         } else {
-            let r = try run(n)
+            let r: Relation
+            if case .join(let j) = n.op, j.subquery == nil, !j.buildLeft, let limit, agg == nil, windows.isEmpty,
+               order.isEmpty, !distinct, whereConj.isEmpty {
+                // LIMIT right over a join (no ORDER BY, aggregate, filter or DISTINCT between):
+                // the probe stops once enough pairs came out
+                let cap = limit + offset
+                let t0 = now()
+                r = try join(n, j, cap: cap)
+                if let s = record(n, rows: r.count, since: t0), let note = limitNotes[ObjectIdentifier(n)] { s.notes.append(note) }
+            } else {
+                r = try run(n)
+            }
             source = .relation(r)
             sourceWidth = r.columns.count
         }

@@ -101,6 +101,7 @@ extension Binder {
     func tableFunctionSource(_ name: String, _ argExprs: [Expr], _ from: TableRef) throws(QueryError) -> (PlanNode, Scope) {
         let fn = name.lowercased()
         let at = from.range.start
+        if fn == "duckdb_settings" { return try settingsSource(from) }
         guard fn == "generate_series" || fn == "range" else {
             throw QueryError("unknown table function \(name)() (generate_series and range are supported)", offset: at)
         }

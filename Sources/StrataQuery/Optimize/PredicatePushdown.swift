@@ -47,6 +47,12 @@ enum PredicatePushdown {
                         kept.append(c)
                     }
                 }
+                // conjuncts over both sides of an inner or cross join: its keys and residual
+                if case .join(let spec) = child.op, !kept.isEmpty {
+                    let (absorbed, rest) = JoinConditions.absorb(spec, kept, leftWidth: lw)
+                    child.op = .join(absorbed)
+                    kept = rest
+                }
                 wrap(child, 0, left)
                 wrap(child, 1, right)
                 let pushed = push(child, &seen)
