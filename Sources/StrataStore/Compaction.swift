@@ -416,7 +416,7 @@ public enum Compactor {
                 for (pi, p) in plan.partitions.enumerated() {
                     for task in p.merges {
                         try checkInterrupt()
-                        let out = try merge(task, snapshot: snap, definition: before.table, policy: pol, dedup: dedup)
+                        let out = try streamingMerge(task, snapshot: snap, definition: before.table, policy: pol, dedup: dedup)
                         staged += out
                         summary.rowsRead += task.rows
                         summary.bytesRead += task.bytes
