@@ -95,10 +95,7 @@ public enum SegmentWriter {
                          emit: ([UInt8]) throws(FormatError) -> Void) throws(FormatError) -> SegmentFooter {
         let n = encoded.count
         let rows = columns[0].count
-        var header: [UInt8] = []
-        header.append(contentsOf: segmentMagic)
-        withUnsafeBytes(of: segmentFormatVersion.littleEndian) { header.append(contentsOf: $0) }
-        header.append(contentsOf: [0, 0, 0, 0, 0, 0])  // flags u16 + reserved u32
+        let header = headerBytes()
         var offset = UInt64(header.count)
         try emit(header)
         var metas: [ColumnMeta] = []
@@ -124,6 +121,21 @@ public enum SegmentWriter {
                                    timeColumn: Int32(options.timeColumn ?? -1), minTime: minTime, maxTime: maxTime,
                                    partition: options.partition, sortKey: options.sortKey.map { UInt16($0) },
                                    createdBy: options.createdBy, columns: metas)
+        try emit(tailBytes(footer, footerOffset: offset))
+        return footer
+    }
+
+    /// The segment header: magic, format version, flags and reserved bytes.
+    static func headerBytes() -> [UInt8] {
+        var header: [UInt8] = []
+        header.append(contentsOf: segmentMagic)
+        withUnsafeBytes(of: segmentFormatVersion.littleEndian) { header.append(contentsOf: $0) }
+        header.append(contentsOf: [0, 0, 0, 0, 0, 0])  // flags u16 + reserved u32
+        return header
+    }
+
+    /// The serialized footer followed by the trailer, for a footer starting at `footerOffset`.
+    static func tailBytes(_ footer: SegmentFooter, footerOffset offset: UInt64) -> [UInt8] {
         var tail = footer.serialize()
         let footerLength = tail.count
         var t = ByteWriter(capacity: segmentTrailerSize)
@@ -135,8 +147,7 @@ public enum SegmentWriter {
         t.u32(0)
         t.append(segmentMagic)
         tail.append(contentsOf: t.bytes)
-        try emit(tail)
-        return footer
+        return tail
     }
 
     // MARK: - column encoding
@@ -147,33 +158,15 @@ public enum SegmentWriter {
     }
 
     static func encodeColumn(_ column: Column, schema: ColumnSchema, spec: CodecSpec, blockRows: Int) -> EncodedColumn {
-        let ctx = CodecContext()
-        var bytes: [UInt8] = []
-        var meta = ColumnMeta(name: schema.name, type: schema.type, nullable: schema.nullable, codec: spec.codec,
-                              storedBytes: 0, rawBytes: 0, dictionary: nil, blocks: [])
+        let writer = ColumnPageWriter(schema: schema, spec: spec)
         let rows = column.count
         let validity = column.validity
-
-        func addPage(_ raw: [UInt8]) -> PageRef {
-            let offset = UInt64(bytes.count)
-            let compressed = raw.withUnsafeBytes { ctx.compress($0, spec) }
-            let stored = compressed ?? raw
-            let codec: Codec = compressed == nil ? .none : spec.codec
-            bytes.append(contentsOf: stored)
-            meta.storedBytes += UInt64(stored.count)
-            meta.rawBytes += UInt64(raw.count)
-            return PageRef(offset: offset, storedLength: UInt32(stored.count), rawLength: UInt32(raw.count),
-                           codec: codec, crc32c: CRC32C.checksum(stored))
-        }
-
         // Strings: build the segment's sorted dictionary and remap codes into it.
         var ints: [Int64] = []
         switch column.data {
         case .string(let codes, let dict):
             let (sorted, remap) = sortedDictionary(codes: codes, validity: validity, dictionary: dict)
-            let (page, layout, entryLength) = encodeDictionary(sorted)
-            let ref = addPage(page)
-            meta.dictionary = DictionaryMeta(page: ref, entries: UInt32(sorted.count), layout: layout, entryLength: entryLength)
+            writer.addDictionary(sorted)
             ints = [Int64](repeating: 0, count: rows)
             for i in 0..<rows where validity == nil || validity![i] != 0 { ints[i] = Int64(remap[Int(codes[i])]) }
         case .int64(let v):
@@ -181,59 +174,27 @@ public enum SegmentWriter {
         default:
             break
         }
-
         var start = 0
-        var page: [UInt8] = []
-        var scratchI: [Int64] = []
-        var scratchD: [Double] = []
         while start < rows {
             let end = min(start + blockRows, rows)
-            let count = end - start
-            var nulls = 0
-            if let validity { for i in start..<end where validity[i] == 0 { nulls += 1 } }
-            page.removeAll(keepingCapacity: true)
-            var enc: Encoding = .allNull
-            var lo: Int64 = 0, hi: Int64 = 0
-            if nulls < count {
-                if nulls > 0 {
-                    validity!.withUnsafeBufferPointer { BoolCodec.appendBitmap(UnsafeBufferPointer(rebasing: $0[start..<end]), into: &page) }
-                }
-                switch column.data {
-                case .int64, .string:
-                    scratchI.removeAll(keepingCapacity: true)
-                    scratchI.append(contentsOf: ints[start..<end])
-                    if nulls > 0 { fillNulls(&scratchI, validity!, start) }
-                    lo = .max; hi = .min
-                    for x in scratchI { lo = min(lo, x); hi = max(hi, x) }
-                    enc = scratchI.withUnsafeBufferPointer { IntCodec.encode($0, into: &page) }
-                case .double(let v):
-                    scratchD.removeAll(keepingCapacity: true)
-                    scratchD.append(contentsOf: v[start..<end])
-                    if nulls > 0 {
-                        var last = 0.0
-                        if let f = (start..<end).first(where: { validity![$0] != 0 }) { last = v[f] }
-                        for i in 0..<count { if validity![start + i] == 0 { scratchD[i] = last } else { last = scratchD[i] } }
+            func block<T>(_ v: [T], _ body: (UnsafeBufferPointer<T>, UnsafeBufferPointer<UInt8>?) -> Void) {
+                v.withUnsafeBufferPointer { vp in
+                    let values = UnsafeBufferPointer(rebasing: vp[start..<end])
+                    if let validity {
+                        validity.withUnsafeBufferPointer { body(values, UnsafeBufferPointer(rebasing: $0[start..<end])) }
+                    } else {
+                        body(values, nil)
                     }
-                    var dlo = Double.infinity, dhi = -Double.infinity
-                    for x in scratchD where !x.isNaN { dlo = min(dlo, x); dhi = max(dhi, x) }
-                    lo = Int64(bitPattern: dlo.bitPattern); hi = Int64(bitPattern: dhi.bitPattern)
-                    enc = scratchD.withUnsafeBufferPointer { DoubleCodec.encode($0, into: &page) }
-                case .bool(let v):
-                    var bits = Array(v[start..<end])
-                    if nulls > 0 { for i in 0..<count where validity![start + i] == 0 { bits[i] = 0 } }
-                    lo = 1; hi = 0
-                    for i in 0..<count where nulls == 0 || validity![start + i] != 0 {
-                        let b: Int64 = bits[i] != 0 ? 1 : 0
-                        lo = min(lo, b); hi = max(hi, b)
-                    }
-                    enc = bits.withUnsafeBufferPointer { BoolCodec.encode($0, into: &page) }
                 }
             }
-            let ref = addPage(page)
-            meta.blocks.append(BlockMeta(page: ref, encoding: enc, nullCount: UInt32(nulls), minBits: lo, maxBits: hi))
+            switch column.data {
+            case .int64, .string: block(ints) { writer.addBlock(ints: $0, validity: $1) }
+            case .double(let v): block(v) { writer.addBlock(doubles: $0, validity: $1) }
+            case .bool(let v): block(v) { writer.addBlock(bools: $0, validity: $1) }
+            }
             start = end
         }
-        return EncodedColumn(bytes: bytes, meta: meta)
+        return writer.finish()
     }
 
     /// NULL slots take the previous valid value (or the first valid one) so they do not widen

@@ -268,8 +268,9 @@ public enum Compactor {
     /// files are removed.
     /// Finishes with `collectGarbage()` (grace period, readers respected).
     ///
-    /// Memory: one merge takes in at most `targetRows` rows; it holds its output columns,
-    /// its key columns and one decoded input column per core.
+    /// Memory: one merge takes in at most `targetRows` rows and is streamed
+    /// (`streamingMerge`): its key columns while ordering, then 6 bytes a row plus, per core,
+    /// one decoded block per input, one output block and one column's encoded pages.
     @discardableResult
     ///
     /// `interruption`: checked before each merge and before the commit; once raised, the run
@@ -416,7 +417,7 @@ public enum Compactor {
                 for (pi, p) in plan.partitions.enumerated() {
                     for task in p.merges {
                         try checkInterrupt()
-                        let out = try merge(task, snapshot: snap, definition: before.table, policy: pol, dedup: dedup)
+                        let out = try streamingMerge(task, snapshot: snap, definition: before.table, policy: pol, dedup: dedup)
                         staged += out
                         summary.rowsRead += task.rows
                         summary.bytesRead += task.bytes
@@ -466,7 +467,9 @@ public enum Compactor {
     /// input is not sorted), drops superseded versions for dedup tables and stages the rows
     /// as segment(s) of at most `targetRows` rows at the task's output level. Columns are
     /// decoded one per core at a time (sort/dedup key columns are kept throughout), so memory
-    /// is about the output plus one input column per core.
+    /// is about the output plus one input column per core. Compaction runs `streamingMerge`,
+    /// which writes the same bytes in bounded memory; this one is the tests' reference and the
+    /// path for merges of more than 65,535 inputs.
     static func merge(_ task: MergeTask, snapshot: Snapshot, definition def: TableDefinition, policy: CompactionPolicy,
                       dedup: DedupSpec?) throws(StoreError) -> [Table.StagedSegment] {
         let inputs = task.inputs.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }

@@ -216,6 +216,16 @@ public final class Table: Sendable {
     /// staged segment file, fsynced.
     public func stageSegment(definition def: TableDefinition, columns: [Column], partitionStart: Int64,
                              level: Int = 0) throws(StoreError) -> StagedSegment {
+        try stageSegment(definition: def, partitionStart: partitionStart, level: level) { (tmp, opts) throws(FormatError) in
+            try SegmentWriter.write(schema: def.columns, columns: columns, options: opts, to: tmp, sync: true)
+        }
+    }
+
+    /// Stages one segment written by `write` (to the path it is given, with the table's writer
+    /// options): `SegmentWriter.write` for in-memory columns, a `SegmentStreamWriter` for
+    /// compaction's streamed merge.
+    public func stageSegment(definition def: TableDefinition, partitionStart: Int64, level: Int = 0,
+                             write: (String, SegmentWriterOptions) throws(FormatError) -> (footer: SegmentFooter, bytes: Int)) throws(StoreError) -> StagedSegment {
         var opts = SegmentWriterOptions()
         opts.blockRows = def.blockRows
         opts.codecs = Array(repeating: def.codec, count: def.columns.count)
@@ -229,7 +239,7 @@ public final class Table: Sendable {
         let lease = try StagingLease.acquire(self)
         let tmp = "\(tmpDir)/\(id).seg"
         let footer: SegmentFooter, size: Int
-        do throws(FormatError) { (footer, size) = try SegmentWriter.write(schema: def.columns, columns: columns, options: opts, to: tmp, sync: true) } catch {
+        do throws(FormatError) { (footer, size) = try write(tmp, opts) } catch {
             unlink(tmp)
             throw StoreError(error)
         }
