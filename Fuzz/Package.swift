@@ -16,17 +16,16 @@ let targets = ["segment", "manifest", "csv", "ndjson", "ingest", "sql", "parquet
 
 let package = Package(
     name: "StrataFuzz",
-    // Swift 5 mode: the harnesses keep process-wide fixtures in globals
-
     dependencies: [.package(path: rootDir.path)],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [strata("StrataCore")], path: "Sources/FuzzSupport"),
+        .target(name: "CFuzzDriver", path: "Sources/CFuzzDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver", strata("StrataCore")], path: "Sources/FuzzSupport"),
     ] + targets.map { t in
         .executableTarget(name: "fuzz-\(t)",
                           dependencies: ["FuzzSupport", strata("StrataCore"), strata("StrataFormat"), strata("StrataText"),
                                          strata("StrataStore"), strata("StrataIngest"), strata("StrataQuery"), strata("StrataParquet")],
                           path: "Sources/\(t)")
-    }
-    ,
+    },
+    // Swift 5 mode: the harnesses keep process-wide fixtures in globals
     swiftLanguageModes: [.v5]
 )

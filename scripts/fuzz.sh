@@ -66,7 +66,7 @@ status=${PIPESTATUS[0]}
 set -e
 final="$(grep -E '^#[0-9]+' "$log" | tail -1)"
 echo "fuzz-$target: ${final:-no progress line} (exit $status, log $log)"
-crash="$(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')"
+crash="$(grep -oE "Test unit written to [^ ]*(crash|leak|timeout|oom)-[^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')"
 if [[ $status -ne 0 || -n "$crash" ]]; then
     echo "CRASH: fuzz-$target found a failing input: ${crash:-see $log}"
     exit 1

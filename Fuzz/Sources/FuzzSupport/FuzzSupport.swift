@@ -1,3 +1,4 @@
+import CFuzzDriver
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -67,4 +68,12 @@ public struct FuzzBytes {
     }
     /// The unread bytes.
     public var rest: ArraySlice<UInt8> { bytes[min(position, bytes.count)...] }
+}
+
+/// Runs libFuzzer with the process's arguments on `callback` (see CFuzzDriver).
+public func runFuzzer(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+                      _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32 {
+    var argc = argc
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, callback)
 }

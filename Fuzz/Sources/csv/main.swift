@@ -102,3 +102,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     return 0
 }
+
+/// The executable's entry (SwiftPM names it after the module): libFuzzer's driver on `fuzz`.
+@_cdecl("fuzz_csv_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    runFuzzer(argc, argv, fuzz)
+}

@@ -27,8 +27,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     opts.extraColumns = o & 32 != 0 ? .ignore : .error
     opts.header = o & 64 == 0
     opts.granularity = o & 128 != 0 ? .month : .day
-    opts.blockSize = Int(f >> 2) + 1
-    opts.flushRows = Int(f >> 4) + 1
+    opts.blockSize = (Int(f >> 2) + 1) * 64
+    opts.flushRows = (Int(f >> 4) + 1) * 16
     let store: Store
     do throws(StoreError) { store = try Store(root: root) } catch { Fuzz.fail("store: \(error)") }
     let summary: IngestSummary
@@ -60,4 +60,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         Fuzz.fail("query after ingest: \(error)")
     }
     return 0
+}
+
+/// The executable's entry (SwiftPM names it after the module): libFuzzer's driver on `fuzz`.
+@_cdecl("fuzz_ingest_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    runFuzzer(argc, argv, fuzz)
 }

@@ -35,7 +35,7 @@ let storeRoot: String = {
         let framed = try m.encode()
         Fuzz.write(framed, name: "store/t/_manifest/" + String(table.manifestPath(m.version).split(separator: "/").last!))
         if let dump = ProcessInfo.processInfo.environment["FUZZ_DUMP_SEED"] {
-            FileManager.default.createFile(atPath: dump, contents: Data(framed[16..<(framed.count - 12)]))
+            _ = FileManager.default.createFile(atPath: dump, contents: Data(framed[16..<(framed.count - 12)]))
         }
     } catch { Fuzz.fail("fixture store: \(error)") }
     return root
@@ -84,4 +84,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
     } catch {}
     return 0
+}
+
+/// The executable's entry (SwiftPM names it after the module): libFuzzer's driver on `fuzz`.
+@_cdecl("fuzz_manifest_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    runFuzzer(argc, argv, fuzz)
 }

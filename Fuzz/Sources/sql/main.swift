@@ -38,7 +38,8 @@ let work: String = {
 
 let engine: QueryEngine = {
     do throws(StoreError) {
-        return try! QueryEngine(store: try Store(root: work + "/store", create: false), threads: 1)
+        let store = try Store(root: work + "/store", create: false)
+        return try! QueryEngine(store: store, threads: 1)
     } catch { Fuzz.fail("store: \(error)") }
 }()
 
@@ -79,4 +80,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     engine.threads = 1
     do throws(EngineError) { try engine.setTimeZone("UTC") } catch {}
     return 0
+}
+
+/// The executable's entry (SwiftPM names it after the module): libFuzzer's driver on `fuzz`.
+@_cdecl("fuzz_sql_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    runFuzzer(argc, argv, fuzz)
 }
