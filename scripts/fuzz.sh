@@ -58,6 +58,9 @@ log="$work/last-run.log"
 set +e
 # one process, niced: the machine is shared. Leak checks off: process-wide caches (time
 # zones, dictionaries) live until exit by design.
+# the Swift runtime's backtracer would run inside the crashed process (and trip ASan):
+# libFuzzer's own handler reports and saves the input
+SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}" \
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}" nice -n 19 "$bin" \
     "$work/corpus" "${dict[@]}" -max_total_time="$seconds" -max_len="$maxlen" -timeout=30 \
     -rss_limit_mb=3072 -malloc_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
