@@ -505,6 +505,17 @@ public final class Snapshot: @unchecked Sendable {
     public var definition: TableDefinition { manifest.table }
     public var segments: [SegmentEntry] { manifest.segments }
 
+    /// Why a segment's columns do not match the table schema (names and types, in order), or nil.
+    static func schemaMismatch(_ segment: [ColumnMeta], _ table: [ColumnSchema]) -> String? {
+        guard segment.count == table.count else {
+            return "holds \(segment.count) columns, the table schema has \(table.count)"
+        }
+        for (c, t) in zip(segment, table) where c.name != t.name || c.type != t.type {
+            return "column \(c.name) \(c.type.sqlName) differs from the table schema's \(t.name) \(t.type.sqlName)"
+        }
+        return nil
+    }
+
     /// Opens (once) the reader of a live segment, checking it matches its manifest entry.
     public func reader(_ s: SegmentEntry) throws(StoreError) -> SegmentReader {
         lock.lock()
@@ -515,6 +526,12 @@ public final class Snapshot: @unchecked Sendable {
         do throws(FormatError) { r = try SegmentReader(path: path) } catch { throw StoreError(error) }
         guard r.rowCount == s.rows else {
             throw StoreError(.corrupt, "\(path): holds \(r.rowCount) rows, manifest says \(s.rows)", path: path)
+        }
+        // the executor reads a segment's columns by their position in the table schema: a
+        // segment (or manifest) whose columns differ in name or type would be misread (a
+        // BIGINT page taken for dictionary codes ended in a crash, found by Fuzz/ manifest)
+        if let why = Snapshot.schemaMismatch(r.footer.columns, manifest.table.columns) {
+            throw StoreError(.corrupt, "\(path): \(why)", path: path)
         }
         lock.lock()
         readers[s.id] = r

@@ -57,8 +57,8 @@ extension Table {
                 if g != .none && s.rows > 0 && (s.minTime < s.partitionStart || s.maxTime >= g.partitionEnd(s.partitionStart)) {
                     r.problems.append("\(path): time range lies outside partition \(s.partition)")
                 }
-                if reader.footer.columns.map(\.name) != m.table.columns.map(\.name) {
-                    r.problems.append("\(path): columns differ from the table schema")
+                if let why = Snapshot.schemaMismatch(reader.footer.columns, m.table.columns) {
+                    r.problems.append("\(path): columns differ from the table schema (\(why))")
                 }
                 r.rowsChecked += reader.rowCount
             } catch {

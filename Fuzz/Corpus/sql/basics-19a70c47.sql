@@ -1,0 +1,1 @@
+SELECT extract(hour FROM ts) AS hour_of_day, count(*) FROM clicks WHERE event = 'click' GROUP BY hour_of_day ORDER BY hour_of_day

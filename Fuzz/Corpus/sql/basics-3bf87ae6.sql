@@ -1,0 +1,1 @@
+SELECT source, count(*) FROM clicks GROUP BY 1 ORDER BY 1 NULLS FIRST

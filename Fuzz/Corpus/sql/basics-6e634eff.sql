@@ -1,0 +1,1 @@
+SELECT CAST(ts AS DATE) AS d, count(*) FILTER (WHERE upper(source) = 'TIKTOK'), count(*) FILTER (WHERE lower(source) LIKE 'insta%') FROM clicks GROUP BY d ORDER BY d

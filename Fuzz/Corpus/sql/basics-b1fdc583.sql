@@ -1,0 +1,1 @@
+SELECT event, profile_id FROM clicks ORDER BY ts LIMIT 2 OFFSET 3

@@ -1,0 +1,1 @@
+SELECT CAST(ts AS DATE) AS d, count(*) FROM clicks GROUP BY d ORDER BY d

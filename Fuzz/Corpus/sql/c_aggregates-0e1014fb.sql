@@ -1,0 +1,1 @@
+SELECT corr(x) FROM m

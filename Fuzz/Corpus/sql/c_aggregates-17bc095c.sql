@@ -1,0 +1,1 @@
+SELECT stddev(x), var_pop(x), stddev_pop(x) FROM e

@@ -1,0 +1,1 @@
+SELECT g, max_by(k, x), min_by(s, y), max_by(x, k) FROM m GROUP BY g

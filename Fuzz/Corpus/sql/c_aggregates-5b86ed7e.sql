@@ -1,0 +1,1 @@
+SELECT g, count(DISTINCT (s, k)) FILTER (WHERE k > 0) FROM m GROUP BY g

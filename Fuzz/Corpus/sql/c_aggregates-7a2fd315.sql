@@ -1,0 +1,1 @@
+SELECT g, string_agg(s, ',' ORDER BY x DESC NULLS LAST, s) FILTER (WHERE k <> 2) FROM m GROUP BY g

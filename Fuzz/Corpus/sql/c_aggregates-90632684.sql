@@ -1,0 +1,1 @@
+SELECT g, string_agg(s, ',' ORDER BY k) FROM m GROUP BY g

@@ -1,0 +1,1 @@
+SELECT g FROM m GROUP BY g HAVING bool_or(s = 'blue') ORDER BY g

@@ -1,0 +1,1 @@
+SELECT string_agg(s, '' ORDER BY k NULLS FIRST, s) FROM m WHERE g IN ('a', 'b')

@@ -1,0 +1,1 @@
+SELECT corr(y, k), covar_samp(k, y) FROM m WHERE g = 'd'

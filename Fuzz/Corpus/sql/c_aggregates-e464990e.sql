@@ -1,0 +1,1 @@
+SELECT quantile_disc(k, 0.5) FROM m WHERE g = 'd'

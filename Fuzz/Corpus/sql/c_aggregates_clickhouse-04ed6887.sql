@@ -1,0 +1,1 @@
+SELECT any_value(k ORDER BY ts) FROM ev

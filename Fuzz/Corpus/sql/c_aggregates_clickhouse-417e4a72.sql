@@ -1,0 +1,1 @@
+SELECT sum(2)(k) FROM ev

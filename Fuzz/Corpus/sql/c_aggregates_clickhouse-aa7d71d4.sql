@@ -1,0 +1,1 @@
+SELECT uid, windowFunnel(3600)(ts, event = 'view', event = 'click', event = 'buy') AS level FROM ev GROUP BY uid

@@ -1,0 +1,1 @@
+SELECT coalesce(source, 'unknown') AS s, count(*) FROM clicks WHERE ts BETWEEN TIMESTAMP '2024-03-01 12:00:00' AND TIMESTAMP '2024-03-31 23:00:00' GROUP BY s ORDER BY s

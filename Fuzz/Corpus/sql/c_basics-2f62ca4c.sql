@@ -1,0 +1,1 @@
+SELECT ts, extract(hour FROM ts), extract(dow FROM ts), extract(doy FROM ts) FROM clicks ORDER BY ts LIMIT 4

@@ -1,0 +1,1 @@
+SELECT source, count(*) AS n, sum(revenue) AS rev FROM clicks GROUP BY source ORDER BY n DESC, source NULLS LAST

@@ -1,0 +1,1 @@
+SELECT visitor_id, count(*) AS n FROM clicks GROUP BY visitor_id ORDER BY n DESC, visitor_id LIMIT 5

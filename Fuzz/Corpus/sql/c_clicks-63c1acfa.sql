@@ -1,0 +1,2 @@
+WITH per_link AS (SELECT link_id, profile_id, count(*) AS clicks FROM clicks WHERE event = 'click' GROUP BY link_id, profile_id)
+SELECT p.profile_id, count(*) AS links, sum(p.clicks) AS clicks FROM per_link AS p GROUP BY p.profile_id ORDER BY clicks DESC, p.profile_id LIMIT 5

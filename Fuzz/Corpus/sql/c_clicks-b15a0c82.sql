@@ -1,0 +1,1 @@
+SELECT link_id, count(*) AS n FROM clicks WHERE event = 'click' AND ts >= TIMESTAMP '2024-03-01' AND ts < TIMESTAMP '2024-04-01' GROUP BY link_id ORDER BY n DESC, link_id LIMIT 10

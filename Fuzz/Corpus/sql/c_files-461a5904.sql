@@ -1,0 +1,1 @@
+SELECT count(*) FROM './all.csv' WHERE link_id IN (SELECT link_id FROM read_ndjson('./links.ndjson') WHERE title = 'Blog')

@@ -1,0 +1,1 @@
+SELECT ts, link_id, country, revenue FROM './all.csv' ORDER BY ts

@@ -1,0 +1,1 @@
+SELECT a, b FROM read_csv('./links_tab.tsv', delim = '\t', columns = {'a': 'BIGINT', 'b': 'VARCHAR'}) WHERE a > 1 ORDER BY a

@@ -1,0 +1,1 @@
+SELECT country, link_id + 1 AS l, sum(revenue) FROM sales GROUP BY ALL

@@ -1,0 +1,1 @@
+SELECT country, count(*) FROM sales GROUP BY GROUPING SETS ((country), ())

@@ -1,0 +1,1 @@
+SELECT date_trunc('day', ts) AS d, country, count(*) AS n, max(revenue) FROM sales GROUP BY ROLLUP (d, country)

@@ -1,0 +1,1 @@
+SELECT count(*), sum(revenue) FROM sales GROUP BY ALL

@@ -1,0 +1,1 @@
+SELECT country, source, count(*) AS n FROM sales GROUP BY ROLLUP (country, source) ORDER BY grouping(country, source) DESC, n DESC, country, source LIMIT 4

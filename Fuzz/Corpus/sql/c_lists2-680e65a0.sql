@@ -1,0 +1,1 @@
+SELECT len(t), count(*) FROM (SELECT string_split(tags, ',') AS t FROM posts) GROUP BY t, len(t) HAVING count(*) > 1 ORDER BY t

@@ -1,0 +1,1 @@
+SELECT [n * 1.5] AS k FROM posts ORDER BY k DESC, id

@@ -1,0 +1,1 @@
+SELECT g, quantile_cont(x, [0.0, 0.5, 1.0]), quantile_disc(x, [0.5, 0.25]), quantile_cont(d, [0.25, 0.75]) FROM m GROUP BY g ORDER BY g

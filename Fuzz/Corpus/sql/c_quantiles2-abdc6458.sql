@@ -1,0 +1,1 @@
+SELECT g FROM m GROUP BY g HAVING quantile_cont(x, [0.5])[1] > 2 ORDER BY g

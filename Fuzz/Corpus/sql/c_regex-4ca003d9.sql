@@ -1,0 +1,1 @@
+SELECT regexp_extract(s, 'utm_source=([^&]*)', 1) AS src, count(*) FROM r WHERE regexp_matches(s, 'utm_') GROUP BY src HAVING count(*) > 0

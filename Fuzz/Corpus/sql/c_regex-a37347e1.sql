@@ -1,0 +1,1 @@
+SELECT id, regexp_extract(s, '[0-9]+'), regexp_extract(s, '([a-z]+)([0-9]+)', 2), regexp_extract(s, 'utm_medium=([a-z]+)', 1), regexp_extract(s, '(x)?y', 1) FROM r ORDER BY id

@@ -1,0 +1,1 @@
+SELECT regexp_extract(s, '[a-z]+') AS w, count(*) FROM r GROUP BY w ORDER BY w NULLS LAST

@@ -1,0 +1,1 @@
+SELECT count(*) FROM range(5, 1)

@@ -1,0 +1,1 @@
+SELECT * FROM generate_series(DATE '2024-02-27', DATE '2024-03-02', INTERVAL 1 DAY)

@@ -1,0 +1,1 @@
+SELECT t.k, t.s FROM (SELECT k, s FROM a INTERSECT SELECT k, s FROM b) t JOIN b ON b.k = t.k

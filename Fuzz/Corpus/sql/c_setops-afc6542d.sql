@@ -1,0 +1,1 @@
+SELECT 1 AS a, 'x' AS b UNION BY NAME SELECT 'y' AS b, 2 AS c

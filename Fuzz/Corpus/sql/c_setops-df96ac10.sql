@@ -1,0 +1,1 @@
+SELECT k, s FROM a UNION SELECT k, s FROM b

@@ -1,0 +1,1 @@
+CREATE VIEW source_revenue AS SELECT source, sum(revenue) AS revenue, count(*) AS n, max(ts) AS last, max(bot) AS any_bot FROM clicks GROUP BY source

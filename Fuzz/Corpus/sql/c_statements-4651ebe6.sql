@@ -1,0 +1,1 @@
+CREATE VIEW IF NOT EXISTS clicks_only AS SELECT 1 AS x

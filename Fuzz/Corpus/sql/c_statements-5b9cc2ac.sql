@@ -1,0 +1,1 @@
+CREATE VIEW clicks_only AS SELECT ts, link_id, source FROM clicks WHERE event = 'click'

@@ -1,0 +1,1 @@
+SELECT * FROM daily ORDER BY day, event

@@ -1,0 +1,1 @@
+SELECT source, count(*) FROM clicks_only GROUP BY source ORDER BY source

@@ -1,0 +1,1 @@
+SELECT a + 1, b, c * 2, NOT d, e + 1, f FROM consts

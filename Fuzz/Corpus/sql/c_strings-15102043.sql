@@ -1,0 +1,1 @@
+SELECT id, left(s, 3), right(s, 3), left(s, k), right(s, k) FROM w ORDER BY id

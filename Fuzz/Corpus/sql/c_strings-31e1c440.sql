@@ -1,0 +1,1 @@
+SELECT id FROM w ORDER BY reverse(s) NULLS FIRST, id

@@ -1,0 +1,1 @@
+SELECT left(s, 1) AS c, count(*) FROM w GROUP BY c ORDER BY c NULLS FIRST

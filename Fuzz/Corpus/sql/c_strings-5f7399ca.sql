@@ -1,0 +1,1 @@
+SELECT id, split_part(s, ',', 1), split_part(s, ',', 2), split_part(s, ',', -1), split_part(s, t, k) FROM w ORDER BY id

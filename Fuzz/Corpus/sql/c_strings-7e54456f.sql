@@ -1,0 +1,1 @@
+SELECT id, strpos(s, t), instr(s, 'l'), position(t IN s), strpos(s, '') FROM w ORDER BY id

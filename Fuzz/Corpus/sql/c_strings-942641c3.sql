@@ -1,0 +1,1 @@
+SELECT md5(''), md5('héllo'), md5(NULL), md5(repeat('abc', 30))

@@ -1,0 +1,1 @@
+SELECT length(s) AS n, count(*) FROM w GROUP BY length(s) HAVING count(*) >= 1 ORDER BY n NULLS LAST

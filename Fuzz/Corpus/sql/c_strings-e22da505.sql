@@ -1,0 +1,1 @@
+SELECT id FROM w WHERE contains(s, 'l') AND NOT ends_with(s, 'd') ORDER BY id

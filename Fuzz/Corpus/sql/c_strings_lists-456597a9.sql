@@ -1,0 +1,1 @@
+SELECT id, regexp_split_to_array(body, '#'), string_split_regex(tags, '[,=]') FROM posts ORDER BY id

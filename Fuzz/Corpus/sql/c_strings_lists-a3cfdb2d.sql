@@ -1,0 +1,1 @@
+SELECT id, len(string_split(tags, ',')), array_length(string_split(tags, ',')), string_split(tags, ',')[1], string_split(tags, ',')[-1], string_split(tags, ',')[0], string_split(tags, ',')[9] FROM posts ORDER BY id

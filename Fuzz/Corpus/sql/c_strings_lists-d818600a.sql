@@ -1,0 +1,1 @@
+SELECT regexp_split_to_array('abc', ''), regexp_split_to_array('a1b', '[0-9]*'), regexp_split_to_array('', 'x'), regexp_split_to_array('1a1', '1'), regexp_split_to_array('aXbxc', 'x', 'i')

@@ -1,0 +1,1 @@
+SELECT owner FROM links l ORDER BY (SELECT count(*) FROM clicks c WHERE c.link_id = l.link_id) DESC, owner NULLS LAST

@@ -1,0 +1,1 @@
+SELECT link_id, link_id IN (SELECT link_id FROM clicks), link_id NOT IN (SELECT link_id FROM clicks WHERE link_id IS NOT NULL) FROM links

@@ -1,0 +1,1 @@
+SELECT ts, link_id FROM clicks WHERE link_id IN (SELECT link_id FROM links WHERE owner IS NOT NULL)

@@ -1,0 +1,1 @@
+SELECT link_id IN (SELECT link_id FROM links WHERE owner IS NOT NULL) AS known, count(*) FROM clicks GROUP BY known

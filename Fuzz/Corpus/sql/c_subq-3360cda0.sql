@@ -1,0 +1,1 @@
+SELECT ts, row_number() OVER (ORDER BY ts) FROM clicks WHERE v IN (SELECT v FROM links) QUALIFY row_number() OVER (ORDER BY ts) > (SELECT count(*) FROM nulls)

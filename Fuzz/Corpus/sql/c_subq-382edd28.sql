@@ -1,0 +1,1 @@
+SELECT ts FROM clicks WHERE v = (SELECT v FROM links)

@@ -1,0 +1,1 @@
+SELECT c.ts, l.owner, x.n FROM clicks c JOIN links l ON c.link_id = l.link_id AND c.v >= (SELECT avg(v) FROM links) JOIN (SELECT 1 AS k, 7 AS n) x ON x.k = l.link_id

@@ -1,0 +1,1 @@
+SELECT owner FROM links l WHERE EXISTS (SELECT 1 FROM clicks c WHERE c.link_id = l.link_id + 1 OR c.link_id IS NULL AND l.link_id IS NULL)

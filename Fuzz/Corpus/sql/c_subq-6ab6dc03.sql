@@ -1,0 +1,1 @@
+SELECT owner FROM links WHERE link_id IN (WITH x AS (SELECT DISTINCT link_id FROM clicks) SELECT link_id FROM x WHERE link_id > 1)

@@ -1,0 +1,1 @@
+SELECT link_id, count(*) FROM clicks GROUP BY link_id HAVING link_id IN (SELECT link_id FROM links WHERE v >= 10)

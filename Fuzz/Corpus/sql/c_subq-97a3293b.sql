@@ -1,0 +1,1 @@
+SELECT count(*) FROM clicks WHERE EXISTS (SELECT 1 FROM links LIMIT 0)

@@ -1,0 +1,1 @@
+SELECT visitor, ts, (SELECT min(c2.ts) FROM clicks c2 WHERE c2.visitor = c1.visitor) AS first_seen FROM clicks c1

@@ -1,0 +1,1 @@
+SELECT ts FROM clicks WHERE ts = (SELECT max(ts) FROM clicks)

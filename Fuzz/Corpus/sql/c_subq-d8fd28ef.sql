@@ -1,0 +1,1 @@
+SELECT link_id FROM links WHERE v IN (SELECT revenue * 10 + 10 FROM clicks)

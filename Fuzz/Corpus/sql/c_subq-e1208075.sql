@@ -1,0 +1,1 @@
+SELECT link_id, (SELECT sum(revenue) FROM clicks c WHERE c.link_id = l.link_id), (SELECT count(revenue) + 1 FROM clicks c WHERE c.link_id = l.link_id) FROM links l

@@ -1,0 +1,1 @@
+SELECT link_id FROM links l WHERE EXISTS (SELECT 1 FROM clicks c WHERE c.link_id = l.link_id AND c.revenue > 0)

@@ -1,0 +1,1 @@
+SELECT (SELECT 40 + 2), (SELECT 1 WHERE false)

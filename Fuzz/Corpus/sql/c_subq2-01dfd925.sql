@@ -1,0 +1,1 @@
+SELECT visitor, (SELECT count(*) FROM clicks c2 WHERE c2.visitor = c.visitor AND c2.link_id IN (SELECT link_id FROM links l WHERE l.v > c.v)) FROM clicks c

@@ -1,0 +1,1 @@
+SELECT link_id, (SELECT (SELECT max(c2.v) FROM clicks c2 WHERE c2.visitor = c.visitor AND c2.link_id = l.link_id) FROM clicks c WHERE c.link_id = l.link_id ORDER BY c.ts LIMIT 1) FROM links l

@@ -1,0 +1,1 @@
+SELECT x, (SELECT count(*) FROM nulls n2 WHERE n2.x IS NOT DISTINCT FROM n.x), (SELECT count(*) FROM nulls n2 WHERE n2.x IS DISTINCT FROM n.x) FROM nulls n

@@ -1,0 +1,1 @@
+SELECT link_id, (SELECT count(*) FROM clicks c WHERE c.v > l.v) FROM links l

@@ -1,0 +1,1 @@
+SELECT l.link_id, l2.owner, (SELECT count(*) FROM clicks c WHERE c.link_id = l.link_id AND c.v > l2.v) FROM links l JOIN links l2 ON l.link_id = l2.link_id

@@ -1,0 +1,1 @@
+SELECT link_id, (SELECT max(v) FROM clicks c WHERE c.link_id = l.link_id HAVING count(*) > 1) FROM links l

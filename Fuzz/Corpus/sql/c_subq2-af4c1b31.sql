@@ -1,0 +1,1 @@
+SELECT link_id, (SELECT c.v + l.v FROM clicks c WHERE c.link_id = l.link_id ORDER BY c.ts LIMIT 1) FROM links l

@@ -1,0 +1,1 @@
+SELECT l.link_id, c.visitor FROM links l LEFT JOIN clicks c ON c.link_id = l.link_id AND c.v = (SELECT max(c2.v) FROM clicks c2 WHERE c2.link_id = l.link_id)

@@ -1,0 +1,1 @@
+SELECT link_id FROM links l WHERE v NOT IN (SELECT min(c.v) FROM clicks c WHERE c.link_id = l.link_id GROUP BY c.visitor)

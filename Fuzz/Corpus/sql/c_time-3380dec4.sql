@@ -1,0 +1,1 @@
+SELECT date_diff('week', d, DATE '2024-03-31') AS w, count(*) FROM ev GROUP BY w ORDER BY w

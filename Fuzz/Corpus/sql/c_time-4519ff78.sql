@@ -1,0 +1,1 @@
+SELECT INTERVAL '-1 day', INTERVAL '1 day -2 hours', INTERVAL '-90 minutes', INTERVAL '1.5 hours', INTERVAL '01:30:00'

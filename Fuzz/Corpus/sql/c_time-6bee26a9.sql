@@ -1,0 +1,1 @@
+SELECT n, yearweek(ts), isoyear(d), dayofweek(d), dayofyear(d), quarter(ts), week(d) FROM ev ORDER BY n

@@ -1,0 +1,1 @@
+SELECT time_bucket(INTERVAL '1 month 1 day', TIMESTAMP '2024-03-05')

@@ -1,0 +1,1 @@
+SELECT n, ts + INTERVAL 1 MONTH, d + INTERVAL '1 month 1 day', ts - INTERVAL 90 MINUTE, d + 1 FROM ev ORDER BY n

@@ -1,0 +1,1 @@
+SELECT strptime('2024-03-05 14:07', '%Y-%m-%d %H:%M'), strptime('05/03/2024', '%d/%m/%Y'), strptime('Mar 5 2024 2:07 PM', '%b %d %Y %I:%M %p'), strptime('2024-03-05T14:07:09.5', '%Y-%m-%dT%H:%M:%S.%f')

@@ -1,0 +1,1 @@
+SELECT try_strptime('x', '%Y'), try_strptime('2024-02-30', '%Y-%m-%d'), try_strptime(NULL, '%Y'), strptime('2024-065', '%Y-%j')

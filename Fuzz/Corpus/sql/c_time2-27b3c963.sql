@@ -1,0 +1,1 @@
+SELECT CAST(url AS INTERVAL) FROM pairs

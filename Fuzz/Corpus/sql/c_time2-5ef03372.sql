@@ -1,0 +1,1 @@
+SELECT extract(url, '\.([a-z]+)/') AS tld, count(*) FROM pairs GROUP BY tld

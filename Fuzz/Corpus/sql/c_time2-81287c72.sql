@@ -1,0 +1,1 @@
+SELECT url, extract(url, '[a-z]+://([^/]+)'), extract(url, 'utm_source=[a-z]+') FROM pairs

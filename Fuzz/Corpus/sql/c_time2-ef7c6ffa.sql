@@ -1,0 +1,1 @@
+SELECT txt, CAST(txt AS INTERVAL) FROM pairs

@@ -1,0 +1,1 @@
+SELECT date_trunc('day', ts) AS d, count(*), min(n), max(n) FROM ev GROUP BY d ORDER BY d

@@ -1,0 +1,1 @@
+SELECT n, strftime(ts, '%Y-%m-%d %H:%M'), strftime(ts, '%A %j') FROM ev ORDER BY n

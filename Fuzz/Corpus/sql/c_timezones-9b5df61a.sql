@@ -1,0 +1,1 @@
+SELECT n, ts + INTERVAL 1 DAY, time_bucket(INTERVAL 1 DAY, ts), time_bucket(INTERVAL 1 WEEK, ts) FROM ev WHERE city = 'ny' ORDER BY n

@@ -1,0 +1,1 @@
+SELECT extract(hour FROM ts) AS h, count(*) FROM ev WHERE city = 'berlin' GROUP BY h ORDER BY h

@@ -1,0 +1,1 @@
+SELECT CASE flag WHEN true THEN 'yes' WHEN false THEN 'no' END AS answer, count(*) FROM t GROUP BY answer ORDER BY answer

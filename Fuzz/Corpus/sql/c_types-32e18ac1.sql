@@ -1,0 +1,1 @@
+SELECT least(id, 3) AS k, count(*) FROM t GROUP BY k ORDER BY k

@@ -1,0 +1,1 @@
+SELECT min(flag), max(flag), count(flag), count(*) FILTER (WHERE flag) FROM t

@@ -1,0 +1,1 @@
+SELECT count(*) FROM t WHERE CASE d WHEN DATE '2024-03-01' THEN true ELSE false END

@@ -1,0 +1,1 @@
+SELECT d, count(*) FROM t GROUP BY d ORDER BY d DESC

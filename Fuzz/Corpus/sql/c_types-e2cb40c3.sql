@@ -1,0 +1,1 @@
+SELECT t.id, v.label FROM t JOIN (VALUES (1, 'one'), (3, 'three'), (9, 'nine')) AS v(id, label) ON t.id = v.id ORDER BY t.id

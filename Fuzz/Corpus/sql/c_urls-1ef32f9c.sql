@@ -1,0 +1,1 @@
+SELECT id, extractURLParameter(url, 'utm_source'), url_extract_parameter(url, 'ref'), extractURLParameter(url, 'x') FROM u ORDER BY id

@@ -1,0 +1,1 @@
+SELECT domainWithoutWWW(url) AS host, count(*) AS n FROM u WHERE domain(url) <> '' GROUP BY host ORDER BY n DESC, host

@@ -1,0 +1,1 @@
+SELECT id, g, ntile(2) OVER (PARTITION BY g ORDER BY id) FROM w ORDER BY id

@@ -1,0 +1,1 @@
+SELECT g FROM w GROUP BY g HAVING row_number() OVER () = 1

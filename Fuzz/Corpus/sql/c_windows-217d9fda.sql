@@ -1,0 +1,1 @@
+SELECT id, percent_rank() OVER (ORDER BY x NULLS FIRST), cume_dist() OVER (ORDER BY x NULLS FIRST), percent_rank() OVER (), cume_dist() OVER () FROM w ORDER BY id

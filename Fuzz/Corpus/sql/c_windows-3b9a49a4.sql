@@ -1,0 +1,1 @@
+SELECT id, x, lag(x) OVER (ORDER BY id), lead(x) OVER (ORDER BY id), lag(x, 2) OVER (ORDER BY id), lead(x, 3, -1) OVER (ORDER BY id) FROM w WHERE id < 10 ORDER BY id

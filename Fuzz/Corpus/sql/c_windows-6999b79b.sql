@@ -1,0 +1,1 @@
+SELECT id FROM w WHERE id > 100 QUALIFY row_number() OVER (ORDER BY id) = 1

@@ -1,0 +1,1 @@
+SELECT id, nth_value(x, 2) OVER (ORDER BY id), nth_value(x, 3) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING) FROM w WHERE id < 10 ORDER BY id

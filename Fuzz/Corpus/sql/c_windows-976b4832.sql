@@ -1,0 +1,1 @@
+SELECT id, g, count(DISTINCT x) OVER (PARTITION BY g), count(DISTINCT x) OVER () FROM w ORDER BY id

@@ -1,0 +1,1 @@
+SELECT g, count(*) FILTER (WHERE x > 1) OVER (ORDER BY g NULLS LAST) AS big FROM w GROUP BY g

@@ -1,0 +1,1 @@
+SELECT n, lag(n) OVER (ORDER BY n) AS prev, lead(n, 2, 0) OVER (ORDER BY n) AS next2, n - lag(n) OVER (ORDER BY n) AS delta FROM daily WHERE n <= 50 ORDER BY n

@@ -1,0 +1,1 @@
+SELECT p, t, bool_and(f) OVER w, bool_or(f) OVER w FROM s WINDOW w AS (PARTITION BY p ORDER BY t, name ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) ORDER BY p, t, name

@@ -1,0 +1,1 @@
+SELECT visitor_id, n FROM clicks ORDER BY n

@@ -1,0 +1,1 @@
+SELECT min(x), max(x), mode(x) FROM f

@@ -1,0 +1,1 @@
+SELECT count(*) FROM f WHERE x > CAST('inf' AS DOUBLE)

@@ -1,0 +1,1 @@
+SET timezone = 'Mars/Base'

@@ -1,0 +1,1 @@
+SELECT CAST(ts AS DATE) AS d, count(DISTINCT visitor_id), approx_count_distinct(visitor_id) FROM v GROUP BY d ORDER BY d

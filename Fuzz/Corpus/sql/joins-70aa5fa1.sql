@@ -1,0 +1,1 @@
+SELECT o.*, l.link_id FROM links l JOIN owners o ON o.owner = l.owner ORDER BY l.link_id

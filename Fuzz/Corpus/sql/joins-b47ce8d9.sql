@@ -1,0 +1,1 @@
+SELECT l.title, c.visitor FROM links l LEFT JOIN clicks c ON c.link_id = l.link_id AND c.revenue > 1 ORDER BY 1, 2

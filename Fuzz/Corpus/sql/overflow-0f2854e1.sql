@@ -1,0 +1,1 @@
+SELECT sum(id) FROM n WHERE id > 0

@@ -1,0 +1,1 @@
+EXPLAIN WITH c AS (SELECT nosuchcol FROM n) SELECT * FROM c

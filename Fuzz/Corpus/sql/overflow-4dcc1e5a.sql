@@ -1,0 +1,1 @@
+SELECT d + 1, d - 366 FROM n WHERE id = 1

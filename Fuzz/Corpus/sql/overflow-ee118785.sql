@@ -1,0 +1,1 @@
+SELECT d - id FROM n

@@ -1,0 +1,1 @@
+EXPLAIN SELECT * FROM (SELECT link_id, count(*) AS n FROM clicks GROUP BY link_id) t WHERE n > 1

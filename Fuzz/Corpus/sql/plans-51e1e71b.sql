@@ -1,0 +1,1 @@
+EXPLAIN SELECT link_id, sum(revenue) FILTER (WHERE country <> 'US') AS r FROM clicks WHERE link_id < 3 GROUP BY link_id ORDER BY link_id

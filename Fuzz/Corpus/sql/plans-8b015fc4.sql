@@ -1,0 +1,1 @@
+EXPLAIN SELECT c.visitor, v.n FROM clicks c JOIN (SELECT visitor, count(*) AS n FROM clicks GROUP BY visitor) v ON c.visitor = v.visitor

@@ -1,0 +1,1 @@
+EXPLAIN SELECT link_id, count(*) AS n, count(DISTINCT visitor) AS u FROM clicks GROUP BY link_id ORDER BY n DESC LIMIT 2

@@ -1,0 +1,1 @@
+EXPLAIN SELECT link_id FROM clicks UNION SELECT link_id FROM links

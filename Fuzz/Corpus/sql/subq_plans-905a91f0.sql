@@ -1,0 +1,1 @@
+EXPLAIN SELECT owner FROM links l WHERE NOT EXISTS (SELECT 1 FROM clicks c WHERE c.link_id = l.link_id) AND EXISTS (SELECT 1 FROM clicks)

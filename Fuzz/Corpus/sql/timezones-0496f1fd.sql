@@ -1,0 +1,1 @@
+SELECT date_trunc('year', ts) AS y, count(*) FROM ev GROUP BY y ORDER BY y

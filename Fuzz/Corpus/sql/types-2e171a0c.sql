@@ -1,0 +1,1 @@
+SELECT count(*) FILTER (WHERE flag), count(flag), count(x), count(name) FROM t

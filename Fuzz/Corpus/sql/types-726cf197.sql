@@ -1,0 +1,1 @@
+SELECT 1 / 0, 5 % 0, 1.0 / 0, coalesce(x, 42) FROM t WHERE id = 2

@@ -1,0 +1,1 @@
+SELECT name FROM t WHERE name > 'alpha' AND name <= 'gamma' ORDER BY name

@@ -1,0 +1,1 @@
+SELECT d + 1, d - 1, d FROM t WHERE id = 1
