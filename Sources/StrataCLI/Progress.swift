@@ -120,15 +120,27 @@ final class QueryProgressDisplay: @unchecked Sendable {
 
     private func draw() {
         let p = engine.progress
-        let total = p.blocksTotal, read = min(p.blocksRead, p.blocksTotal)
-        let rows = p.rowsRead
         let secs = max(0.001, Date().timeIntervalSince(statementStart))
-        var text = "query: " + (total > 0 ? "\(grouped(read)) of \(plural(total, "block")) scanned" : "running")
-        if rows > 0 { text += ", \(plural(rows, "row")) read" }
+        var text: String
+        var fraction: Double? = nil
+        if p.loadBytesRead > 0 || p.loadRows > 0 {
+            // COPY … FROM: bytes of the files read, rows parsed
+            let read = p.loadBytesRead, total = p.loadBytesTotal
+            let mb = { (b: Int) in String(format: "%.1f MB", Double(b) / 1_000_000) }
+            text = "copy: " + (total > 0 ? "\(mb(min(read, total))) of \(mb(total)) read" : "\(mb(read)) read")
+            text += ", \(plural(p.loadRows, "row")) parsed"
+            if total > 0 { fraction = Double(min(read, total)) / Double(total) }
+        } else {
+            let total = p.blocksTotal, read = min(p.blocksRead, p.blocksTotal)
+            let rows = p.rowsRead
+            text = "query: " + (total > 0 ? "\(grouped(read)) of \(plural(total, "block")) scanned" : "running")
+            if rows > 0 { text += ", \(plural(rows, "row")) read" }
+            if total > 0 { fraction = Double(read) / Double(total) }
+        }
         text += ", " + ProgressLine.seconds(secs)
         lock.lock()
         defer { lock.unlock() }
-        if !paused && !stopped { line.draw(fraction: total > 0 ? Double(read) / Double(total) : nil, text) }
+        if !paused && !stopped { line.draw(fraction: fraction, text) }
     }
 
     func pause() {

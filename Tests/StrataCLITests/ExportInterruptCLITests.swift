@@ -54,4 +54,20 @@ import Glibc
         #expect(try cli.run(["query", "--format", "csv", "SELECT count(*) FROM clicks"]).out == "count(*)\n1000\n")
         #expect(try cli.run(["verify"]).code == 0)
     }
+
+    @Test func copyFromShowsTheBytesReadAndRowsParsed() throws {
+        let cli = CLI()
+        let csv = cli.store + "-clicks.csv"
+        // large enough that the load (a debug build) lasts past the display's first second
+        #expect(try cli.run(["gen", "clicks", "--rows", "400000", "--out", csv]).code == 0)
+        let small = cli.store + "-small.csv"
+        #expect(try cli.run(["gen", "clicks", "--rows", "1000", "--seed", "7", "--out", small]).code == 0)
+        #expect(try cli.run(["ingest", "clicks", small]).code == 0)
+        let p = cli.process(["query", "COPY clicks FROM '\(csv)'"])
+        p.environment!["STRATA_PROGRESS"] = "1"
+        let r = try InterruptCLITests.run(p)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.err.contains("copy: ") && r.err.contains(" MB read") && r.err.contains(" parsed"), "\(r.err)")
+        #expect(r.out.contains("copied 400000 rows into clicks"), "\(r.out)")
+    }
 }

@@ -6,6 +6,7 @@ import Synchronization
 /// thread. Reset when a statement starts.
 public final class QueryProgress: Sendable {
     private let total = Atomic<Int>(0), done = Atomic<Int>(0), rows = Atomic<Int>(0)
+    private let bytes = Atomic<Int>(0), bytesTotal = Atomic<Int>(0), loadedRows = Atomic<Int>(0)
 
     public init() {}
 
@@ -13,7 +14,25 @@ public final class QueryProgress: Sendable {
         total.store(0, ordering: .relaxed)
         done.store(0, ordering: .relaxed)
         rows.store(0, ordering: .relaxed)
+        bytes.store(0, ordering: .relaxed)
+        bytesTotal.store(0, ordering: .relaxed)
+        loadedRows.store(0, ordering: .relaxed)
     }
+
+    /// A load (`COPY … FROM`): bytes of the input files read (of the total when known) and rows
+    /// parsed so far.
+    public func loaded(bytes read: Int64, total: Int64?, rows n: Int) {
+        bytes.store(Int(read), ordering: .relaxed)
+        bytesTotal.store(Int(total ?? 0), ordering: .relaxed)
+        loadedRows.store(n, ordering: .relaxed)
+    }
+
+    /// Bytes of input read by a running load (0 when the statement is not a load).
+    public var loadBytesRead: Int { bytes.load(ordering: .relaxed) }
+    /// The load's input size, 0 when unknown.
+    public var loadBytesTotal: Int { bytesTotal.load(ordering: .relaxed) }
+    /// Rows the running load has parsed.
+    public var loadRows: Int { loadedRows.load(ordering: .relaxed) }
 
     func add(blocks n: Int) { total.wrappingAdd(n, ordering: .relaxed) }
 

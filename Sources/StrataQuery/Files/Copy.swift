@@ -142,6 +142,8 @@ extension QueryEngine {
         o.threads = threads
         o.quiet = true
         o.interruption = interruption  // Ctrl-C: the ingest stops with nothing committed
+        let shown = progress  // bytes read of the files, for the CLI's progress line
+        o.progress = { bytes, total, rows in shown.loaded(bytes: bytes, total: total, rows: rows) }
         for (k, v) in QueryEngine.copyOptions(c) {
             switch k {
             case "format":
