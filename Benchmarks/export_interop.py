@@ -125,15 +125,19 @@ def month_check_sql(month_col="month"):
             f"GROUP BY {month_col} ORDER BY {month_col}")
 
 
-def run_duckdb_like(con, queries, arrow_types=None):
+def answers_of(queries, run):
+    """{query id: {rows} or {error}}, `run(sql)` returning the result rows."""
     out = {}
     for q in queries:
         try:
-            t = con.sql(q["sql"]).fetchall()
-            out[q["id"]] = dict(rows=normalize_rows([list(r) for r in t]))
+            out[q["id"]] = dict(rows=normalize_rows([list(r) for r in run(q["sql"])]))
         except Exception as e:  # noqa: BLE001
             out[q["id"]] = dict(error=f"{type(e).__name__}: {str(e)[:300]}")
     return out
+
+
+def run_duckdb_like(con, queries, arrow_types=None):
+    return answers_of(queries, lambda sql: con.sql(sql).fetchall())
 
 
 def reader_duckdb(d, queries):
@@ -229,14 +233,7 @@ def spark_session(hive):
 
 
 def spark_answers(spark, queries):
-    answers = {}
-    for x in queries:
-        try:
-            rows = spark.sql(x["sql"]).collect()
-            answers[x["id"]] = dict(rows=normalize_rows([list(r) for r in rows]))
-        except Exception as e:  # noqa: BLE001
-            answers[x["id"]] = dict(error=f"{type(e).__name__}: {str(e)[:300]}")
-    return answers
+    return answers_of(queries, lambda sql: spark.sql(sql).collect())
 
 
 def reader_spark(d, queries):

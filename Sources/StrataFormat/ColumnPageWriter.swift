@@ -59,84 +59,81 @@ public final class ColumnPageWriter {
         return nulls
     }
 
+    /// Copies `v` into `scratch`; where `validity` says NULL, the previous present value (the
+    /// first present one before any) stands in, so NULL slots cost nothing in the encodings.
+    @inline(__always)
+    static func copyCarryingForward<T: Numeric>(_ v: UnsafeBufferPointer<T>, validity: UnsafeBufferPointer<UInt8>?, into scratch: inout [T]) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: v)
+        guard let valid = validity else { return }
+        var last: T = 0
+        if let f = (0..<v.count).first(where: { valid[$0] != 0 }) { last = v[f] }
+        for i in 0..<v.count {
+            if valid[i] == 0 { scratch[i] = last } else { last = scratch[i] }
+        }
+    }
+
     func finishBlock(count: Int, nulls: Int, encoding: Encoding, lo: Int64, hi: Int64) {
         let ref = addPage(page)
         meta.blocks.append(BlockMeta(page: ref, encoding: encoding, nullCount: UInt32(nulls), minBits: lo, maxBits: hi))
         rows += count
     }
 
-    /// One block of an INTEGER-like column, or of a string column's codes (into the
-    /// dictionary page). `validity` (1 = present) nil means no NULLs.
-    public func addBlock(ints v: UnsafeBufferPointer<Int64>, validity: UnsafeBufferPointer<UInt8>?) {
-        precondition(physical == .int64 || physical == .string)
-        let count = v.count, nulls = Self.nullCount(validity)
+    /// The frame every block shares: the NULL count, the validity bitmap ahead of the values,
+    /// the all-NULL block, the page and its metadata. `encode` writes the present values to the
+    /// page and returns their encoding and min/max bits.
+    @inline(__always)
+    func addBlock(count: Int, validity: UnsafeBufferPointer<UInt8>?,
+                  _ encode: (_ nulls: Int, _ page: inout [UInt8]) -> (Encoding, lo: Int64, hi: Int64)) {
+        let nulls = Self.nullCount(validity)
         page.removeAll(keepingCapacity: true)
         var enc: Encoding = .allNull
         var lo: Int64 = 0, hi: Int64 = 0
         if nulls < count {
             if nulls > 0 { BoolCodec.appendBitmap(validity!, into: &page) }
-            scratchI.removeAll(keepingCapacity: true)
-            scratchI.append(contentsOf: v)
-            if nulls > 0 {
-                let valid = validity!
-                var last: Int64 = 0
-                if let f = (0..<count).first(where: { valid[$0] != 0 }) { last = scratchI[f] }
-                for i in 0..<count {
-                    if valid[i] == 0 { scratchI[i] = last } else { last = scratchI[i] }
-                }
-            }
-            lo = .max; hi = .min
-            for x in scratchI { lo = min(lo, x); hi = max(hi, x) }
-            enc = scratchI.withUnsafeBufferPointer { IntCodec.encode($0, into: &page) }
+            (enc, lo, hi) = encode(nulls, &page)
         }
         finishBlock(count: count, nulls: nulls, encoding: enc, lo: lo, hi: hi)
+    }
+
+    /// One block of an INTEGER-like column, or of a string column's codes (into the
+    /// dictionary page). `validity` (1 = present) nil means no NULLs.
+    public func addBlock(ints v: UnsafeBufferPointer<Int64>, validity: UnsafeBufferPointer<UInt8>?) {
+        precondition(physical == .int64 || physical == .string)
+        addBlock(count: v.count, validity: validity) { nulls, page in
+            Self.copyCarryingForward(v, validity: nulls > 0 ? validity : nil, into: &scratchI)
+            var lo = Int64.max, hi = Int64.min
+            for x in scratchI { lo = min(lo, x); hi = max(hi, x) }
+            return (scratchI.withUnsafeBufferPointer { IntCodec.encode($0, into: &page) }, lo, hi)
+        }
     }
 
     /// One block of a DOUBLE column.
     public func addBlock(doubles v: UnsafeBufferPointer<Double>, validity: UnsafeBufferPointer<UInt8>?) {
         precondition(physical == .double)
-        let count = v.count, nulls = Self.nullCount(validity)
-        page.removeAll(keepingCapacity: true)
-        var enc: Encoding = .allNull
-        var lo: Int64 = 0, hi: Int64 = 0
-        if nulls < count {
-            if nulls > 0 { BoolCodec.appendBitmap(validity!, into: &page) }
-            scratchD.removeAll(keepingCapacity: true)
-            scratchD.append(contentsOf: v)
-            if nulls > 0 {
-                let valid = validity!
-                var last = 0.0
-                if let f = (0..<count).first(where: { valid[$0] != 0 }) { last = v[f] }
-                for i in 0..<count { if valid[i] == 0 { scratchD[i] = last } else { last = scratchD[i] } }
-            }
+        addBlock(count: v.count, validity: validity) { nulls, page in
+            Self.copyCarryingForward(v, validity: nulls > 0 ? validity : nil, into: &scratchD)
             var dlo = Double.infinity, dhi = -Double.infinity
             for x in scratchD where !x.isNaN { dlo = min(dlo, x); dhi = max(dhi, x) }
-            lo = Int64(bitPattern: dlo.bitPattern); hi = Int64(bitPattern: dhi.bitPattern)
-            enc = scratchD.withUnsafeBufferPointer { DoubleCodec.encode($0, into: &page) }
+            let enc = scratchD.withUnsafeBufferPointer { DoubleCodec.encode($0, into: &page) }
+            return (enc, Int64(bitPattern: dlo.bitPattern), Int64(bitPattern: dhi.bitPattern))
         }
-        finishBlock(count: count, nulls: nulls, encoding: enc, lo: lo, hi: hi)
     }
 
     /// One block of a BOOLEAN column (0 = false, anything else = true).
     public func addBlock(bools v: UnsafeBufferPointer<UInt8>, validity: UnsafeBufferPointer<UInt8>?) {
         precondition(physical == .bool)
-        let count = v.count, nulls = Self.nullCount(validity)
-        page.removeAll(keepingCapacity: true)
-        var enc: Encoding = .allNull
-        var lo: Int64 = 0, hi: Int64 = 0
-        if nulls < count {
-            if nulls > 0 { BoolCodec.appendBitmap(validity!, into: &page) }
+        addBlock(count: v.count, validity: validity) { nulls, page in
             scratchB.removeAll(keepingCapacity: true)
             scratchB.append(contentsOf: v)
-            if nulls > 0 { for i in 0..<count where validity![i] == 0 { scratchB[i] = 0 } }
-            lo = 1; hi = 0
-            for i in 0..<count where nulls == 0 || validity![i] != 0 {
+            if nulls > 0 { for i in 0..<v.count where validity![i] == 0 { scratchB[i] = 0 } }
+            var lo: Int64 = 1, hi: Int64 = 0
+            for i in 0..<v.count where nulls == 0 || validity![i] != 0 {
                 let b: Int64 = scratchB[i] != 0 ? 1 : 0
                 lo = min(lo, b); hi = max(hi, b)
             }
-            enc = scratchB.withUnsafeBufferPointer { BoolCodec.encode($0, into: &page) }
+            return (scratchB.withUnsafeBufferPointer { BoolCodec.encode($0, into: &page) }, lo, hi)
         }
-        finishBlock(count: count, nulls: nulls, encoding: enc, lo: lo, hi: hi)
     }
 
     /// The column's bytes and metadata (page offsets relative to the column's first byte).

@@ -9,6 +9,17 @@ extension ParquetFile {
     /// dictionary built from the chunk's dictionary page (no per-row string work when every
     /// page is dictionary-encoded). Safe to call concurrently for different chunks.
     public func readColumn(rowGroup: Int, column: Int) throws(ParquetError) -> Column {
+        let c = try readableColumn(rowGroup: rowGroup, column: column)
+        do throws(ParquetError) {
+            return try readChunk(rowGroup, c)
+        } catch {
+            throw error.with(file: path, rowGroup: rowGroup, column: c.name)
+        }
+    }
+
+    /// Column `column` of row group `rowGroup`, checked: both in range, and a flat column
+    /// this reader decodes (else the error names the column and why).
+    func readableColumn(rowGroup: Int, column: Int) throws(ParquetError) -> ParquetColumn {
         guard rowGroup >= 0, rowGroup < rowGroups.count else {
             throw ParquetError(.invalidArgument, "row group \(rowGroup) out of range (0..<\(rowGroups.count))", file: path)
         }
@@ -19,11 +30,7 @@ extension ParquetFile {
         guard c.type != nil, c.leaf >= 0 else {
             throw ParquetError(.unsupported, c.unsupportedReason ?? "unsupported column", file: path, rowGroup: rowGroup, column: c.name)
         }
-        do throws(ParquetError) {
-            return try readChunk(rowGroup, c)
-        } catch {
-            throw error.with(file: path, rowGroup: rowGroup, column: c.name)
-        }
+        return c
     }
 
     /// Reads the column named `name` (see `columnIndex(named:)`).
@@ -32,35 +39,10 @@ extension ParquetFile {
         return try readColumn(rowGroup: rowGroup, column: i)
     }
 
+    /// Every page of the chunk (`readChunk(_:_:counts:want:)` in PageSelection.swift).
     func readChunk(_ g: Int, _ c: ParquetColumn) throws(ParquetError) -> Column {
-        let rg = meta.rowGroups[g]
-        let chunk = rg.columns[c.leaf]
-        guard chunk.filePath == nil else { throw .unsupported("column chunk stored in another file (\(chunk.filePath!))") }
-        guard let md = chunk.metaData else { throw .unsupported("column metadata missing (encrypted column?)") }
-        let rows = Int(rg.numRows)
-        guard md.numValues == rg.numRows else { throw .corrupt("chunk holds \(md.numValues) values for \(rows) rows") }
-        let start = Int(Self.chunkStart(md)), len = Int(md.totalCompressedSize)
-        let buf = try Self.pread(fd, start, len, path, padding: 8)
-        let dec = ChunkDecoder(column: c, rows: rows, codec: md.codec)
-        try withBytes(buf) { (b) throws(ParquetError) in
-            let base = b.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var pos = 0
-            while dec.rowsDone < rows {
-                guard pos < len else { throw .corrupt("column chunk ends after \(dec.rowsDone) of \(rows) rows") }
-                var r = ThriftReader(UnsafeRawBufferPointer(start: base, count: len), at: pos)
-                let h = try r.pageHeader()
-                pos = r.pos
-                let size = Int(h.compressedPageSize)
-                guard size <= len - pos else { throw .corrupt("page of \(size) bytes at offset \(start + pos) runs past the column chunk") }
-                if let crc = h.crc {
-                    let actual = UInt32(truncatingIfNeeded: crc32(0, base + pos, UInt32(size)))
-                    guard actual == UInt32(bitPattern: crc) else { throw .corrupt("page CRC mismatch at offset \(start + pos)") }
-                }
-                try dec.page(h, PageBytes(base: base + pos, count: size))
-                pos += size
-            }
-        }
-        return dec.finish()
+        var counts = PageCounts()
+        return try readChunk(g, c, counts: &counts, want: { _, _ in true })
     }
 }
 

@@ -19,16 +19,7 @@ extension ParquetFile {
     /// page is always read. Adds the pages decoded and seen to `pages`.
     public func readColumn(rowGroup: Int, column: Int, pages counts: inout PageCounts,
                            want: (_ firstRow: Int, _ rows: Int) -> Bool) throws(ParquetError) -> Column {
-        guard rowGroup >= 0, rowGroup < rowGroups.count else {
-            throw ParquetError(.invalidArgument, "row group \(rowGroup) out of range (0..<\(rowGroups.count))", file: path)
-        }
-        guard column >= 0, column < columns.count else {
-            throw ParquetError(.invalidArgument, "column \(column) out of range (0..<\(columns.count))", file: path, rowGroup: rowGroup)
-        }
-        let c = columns[column]
-        guard c.type != nil, c.leaf >= 0 else {
-            throw ParquetError(.unsupported, c.unsupportedReason ?? "unsupported column", file: path, rowGroup: rowGroup, column: c.name)
-        }
+        let c = try readableColumn(rowGroup: rowGroup, column: column)
         do throws(ParquetError) {
             return try readChunk(rowGroup, c, counts: &counts, want: want)
         } catch {

@@ -462,6 +462,43 @@ public enum Compactor {
         }
     }
 
+    /// Column `column` of every input, concatenated in input order.
+    static func readConcatenated(_ column: Int, of readers: [SegmentReader], definition def: TableDefinition,
+                                 total: Int) throws(StoreError) -> Column {
+        var parts: [Column] = []
+        parts.reserveCapacity(readers.count)
+        do throws(FormatError) {
+            for r in readers { parts.append(try r.readColumn(column, cacheDictionary: false)) }
+        } catch {
+            throw StoreError(error)
+        }
+        return Column.concatenated(parts, physical: def.columns[column].type.physical, total: total)
+    }
+
+    /// The merged row order of the inputs (row numbers over the inputs concatenated; input `j`
+    /// holds rows `bounds[j]..<bounds[j+1]`) by the sort key, without the rows a dedup table's
+    /// newer versions supersede; and the key columns read for it, by column index.
+    static func mergedOrder(readers: [SegmentReader], bounds: [Int], definition def: TableDefinition,
+                            dedup: DedupSpec?) throws(StoreError) -> (order: [Int32], keys: [Int: Column]) {
+        let total = bounds.last!
+        let sortKey = def.sortKey.compactMap { def.columnIndex($0) }
+        var kept: [Int: Column] = [:]
+        for c in sortKey + (dedup?.keyColumns ?? []) + (dedup?.versionColumn.map { [$0] } ?? []) where kept[c] == nil {
+            kept[c] = try readConcatenated(c, of: readers, definition: def, total: total)
+        }
+        var order = mergeOrder(keys: sortKey.map { kept[$0]! }, runs: bounds)
+        if let dedup {
+            let survivors = DedupSpec.survivingRows(keys: dedup.keyColumns.map { kept[$0]! },
+                                                    version: dedup.versionColumn.map { kept[$0]! })
+            if survivors.count < total {
+                var keep = [Bool](repeating: false, count: total)
+                for r in survivors { keep[Int(r)] = true }
+                order = order.filter { keep[Int($0)] }
+            }
+        }
+        return (order, kept)
+    }
+
     /// Reads the inputs of `task` (oldest first), merges their dictionaries, orders the rows
     /// by the sort key with a stable merge of the already-sorted inputs (a full sort if some
     /// input is not sorted), drops superseded versions for dedup tables and stages the rows
@@ -490,30 +527,9 @@ public enum Compactor {
         let total = bounds.last!
         guard total > 0 else { return [] }
         func read(_ column: Int) throws(StoreError) -> Column {
-            var parts: [Column] = []
-            parts.reserveCapacity(readers.count)
-            do throws(FormatError) {
-                for r in readers { parts.append(try r.readColumn(column, cacheDictionary: false)) }
-            } catch {
-                throw StoreError(error)
-            }
-            return Column.concatenated(parts, physical: def.columns[column].type.physical, total: total)
+            try readConcatenated(column, of: readers, definition: def, total: total)
         }
-        let sortKey = def.sortKey.compactMap { def.columnIndex($0) }
-        var kept: [Int: Column] = [:]
-        for c in sortKey + (dedup?.keyColumns ?? []) + (dedup?.versionColumn.map { [$0] } ?? []) where kept[c] == nil {
-            kept[c] = try read(c)
-        }
-        var order = mergeOrder(keys: sortKey.map { kept[$0]! }, runs: bounds)
-        if let dedup {
-            let survivors = DedupSpec.survivingRows(keys: dedup.keyColumns.map { kept[$0]! },
-                                                    version: dedup.versionColumn.map { kept[$0]! })
-            if survivors.count < total {
-                var keep = [Bool](repeating: false, count: total)
-                for r in survivors { keep[Int(r)] = true }
-                order = order.filter { keep[Int($0)] }
-            }
-        }
+        let (order, keyColumns) = try mergedOrder(readers: readers, bounds: bounds, definition: def, dedup: dedup)
         // output chunks of at most targetRows rows, gathered column by column
         var chunks: [Range<Int>] = []
         var lo = 0
@@ -534,8 +550,6 @@ public enum Compactor {
             failures.deinitialize()
             failures.deallocate()
         }
-        let keyColumns = kept
-        kept.removeAll()
         let work = { (c: Int) in
             do throws(StoreError) {
                 let column: Column

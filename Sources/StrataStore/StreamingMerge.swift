@@ -52,35 +52,8 @@ extension Compactor {
         let total = bounds.last!
         guard total > 0 else { return [] }
 
-        // the row order, from the key columns only
-        var order: [Int32]
-        do {
-            func read(_ column: Int) throws(StoreError) -> Column {
-                var parts: [Column] = []
-                parts.reserveCapacity(readers.count)
-                do throws(FormatError) {
-                    for r in readers { parts.append(try r.readColumn(column, cacheDictionary: false)) }
-                } catch {
-                    throw StoreError(error)
-                }
-                return Column.concatenated(parts, physical: def.columns[column].type.physical, total: total)
-            }
-            let sortKey = def.sortKey.compactMap { def.columnIndex($0) }
-            var kept: [Int: Column] = [:]
-            for c in sortKey + (dedup?.keyColumns ?? []) + (dedup?.versionColumn.map { [$0] } ?? []) where kept[c] == nil {
-                kept[c] = try read(c)
-            }
-            order = mergeOrder(keys: sortKey.map { kept[$0]! }, runs: bounds)
-            if let dedup {
-                let survivors = DedupSpec.survivingRows(keys: dedup.keyColumns.map { kept[$0]! },
-                                                        version: dedup.versionColumn.map { kept[$0]! })
-                if survivors.count < total {
-                    var keep = [Bool](repeating: false, count: total)
-                    for r in survivors { keep[Int(r)] = true }
-                    order = order.filter { keep[Int($0)] }
-                }
-            }
-        }
+        // the row order, from the key columns only (dropped once the order is known)
+        var order = try mergedOrder(readers: readers, bounds: bounds, definition: def, dedup: dedup).order
         // per output row: its input and its row there; whether every input is read in order
         let n = order.count
         var source = [UInt16](repeating: 0, count: n)

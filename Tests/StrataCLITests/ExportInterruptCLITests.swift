@@ -43,11 +43,7 @@ import Glibc
 
     @Test func ctrlCStopsCopyFromWithNothingLoaded() throws {
         let cli = CLI()
-        let csv = cli.store + "-clicks.csv"
-        #expect(try cli.run(["gen", "clicks", "--rows", "200000", "--out", csv]).code == 0)
-        let small = cli.store + "-small.csv"
-        #expect(try cli.run(["gen", "clicks", "--rows", "1000", "--seed", "7", "--out", small]).code == 0)
-        #expect(try cli.run(["ingest", "clicks", small]).code == 0)
+        let csv = try InterruptCLITests.bigCSVAfterASmallBatch(cli, rows: 200000)
         let c = try InterruptCLITests.interrupted(cli, ["query", "COPY clicks FROM '\(csv)'"], after: 1)
         #expect(c.code == 130, "\(c.err)")
         #expect(c.err.contains("cancelled"), "\(c.err)")
@@ -57,12 +53,8 @@ import Glibc
 
     @Test func copyFromShowsTheBytesReadAndRowsParsed() throws {
         let cli = CLI()
-        let csv = cli.store + "-clicks.csv"
         // large enough that the load (a debug build) lasts past the display's first second
-        #expect(try cli.run(["gen", "clicks", "--rows", "400000", "--out", csv]).code == 0)
-        let small = cli.store + "-small.csv"
-        #expect(try cli.run(["gen", "clicks", "--rows", "1000", "--seed", "7", "--out", small]).code == 0)
-        #expect(try cli.run(["ingest", "clicks", small]).code == 0)
+        let csv = try InterruptCLITests.bigCSVAfterASmallBatch(cli, rows: 400000)
         let p = cli.process(["query", "COPY clicks FROM '\(csv)'"])
         p.environment!["STRATA_PROGRESS"] = "1"
         let r = try InterruptCLITests.run(p)

@@ -11,6 +11,17 @@ import Glibc
 
 @Suite(.serialized) struct InterruptCLITests {
     /// Runs `args`, sends SIGINT after `after` seconds, and returns the exit code and stderr.
+    /// Commits a first batch of 1,000 generated clicks to `cli`'s store and returns the path
+    /// of a CSV of `rows` more (another seed), for a load to interrupt.
+    static func bigCSVAfterASmallBatch(_ cli: CLI, rows: Int) throws -> String {
+        let csv = cli.store + "-clicks.csv"
+        #expect(try cli.run(["gen", "clicks", "--rows", String(rows), "--out", csv]).code == 0)
+        let small = cli.store + "-small.csv"
+        #expect(try cli.run(["gen", "clicks", "--rows", "1000", "--seed", "7", "--out", small]).code == 0)
+        #expect(try cli.run(["ingest", "clicks", small]).code == 0)
+        return csv
+    }
+
     static func interrupted(_ cli: CLI, _ args: [String], after: Double, env: [String: String] = [:]) throws -> (code: Int32, err: String) {
         let p = cli.process(args)
         var e = p.environment ?? [:]
@@ -57,12 +68,8 @@ import Glibc
 
     @Test func ctrlCStopsAnIngestWithNothingCommitted() throws {
         let cli = CLI()
-        let csv = cli.store + "-clicks.csv"
-        #expect(try cli.run(["gen", "clicks", "--rows", "150000", "--out", csv]).code == 0)
         // a first, small batch is committed
-        let small = cli.store + "-small.csv"
-        #expect(try cli.run(["gen", "clicks", "--rows", "1000", "--seed", "7", "--out", small]).code == 0)
-        #expect(try cli.run(["ingest", "clicks", small]).code == 0)
+        let csv = try Self.bigCSVAfterASmallBatch(cli, rows: 150000)
         let r = try Self.interrupted(cli, ["ingest", "clicks", csv], after: 1)
         #expect(r.code == 130, "\(r.err)")
         #expect(r.err.hasSuffix("cancelled: nothing was committed\n"), "\(r.err)")
