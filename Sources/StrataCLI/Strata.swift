@@ -20,9 +20,33 @@ public struct Strata: ParsableCommand {
 }
 
 public enum StrataMain {
+    /// The stack of the thread that runs the command. Parsing, binding and evaluating an
+    /// expression recurse once per level, and the parser accepts up to 1,000 levels (an OR
+    /// of 1,000 terms is a chain that deep): about 1 MB of stack in a release build and ten
+    /// times that in a debug or sanitizer build. Only the pages touched are ever mapped in.
+    static let stackBytes = 256 << 20
+
     public static func run() {
         strata_use_huge_pages(CommandLine.unsafeArgv)
         strata_tune_allocator()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, stackBytes)
+        var thread = pthread_t()
+        guard pthread_create(&thread, &attributes, { _ in StrataMain.runCommand(); return nil }, nil) == 0 else {
+            runCommand()  // no thread: the process's own stack (8 MB by default)
+            return
+        }
+        pthread_attr_destroy(&attributes)
+        // Signals go to the command's thread: Ctrl-C must interrupt its reads (the shell's
+        // prompt, a pipe) and reach the handlers it installs, never land on this waiting one.
+        var all = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, nil)
+        pthread_join(thread, nil)
+    }
+
+    static func runCommand() {
         do {
             var cmd = try Strata.parseAsRoot()
             try cmd.run()

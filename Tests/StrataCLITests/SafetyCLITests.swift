@@ -172,3 +172,20 @@ extension CLI {
     #expect(CLIError(StoreError(.io, "disk full")).exitCode == 3)
     #expect(CLIError(StoreError(.corrupt, "bad")).exitCode == 2)
 }
+
+/// The deepest expressions the parser accepts (a chain of 998 ORs, 998 additions) bind and run
+/// in the binary, whatever the build: the command runs on a thread with a large stack (a debug
+/// build needed more than the process's 8 MB for these and crashed).
+@Test func deepestAcceptedExpressionsRun() throws {
+    let cli = CLI()
+    let or = (0..<998).map { "x = \($0 * 2)" }.joined(separator: " OR ")
+    let r = try cli.run(["query", "--create", "--format", "csv", "SELECT count(*) AS n FROM range(5000) t(x) WHERE \(or)"])
+    #expect(r.code == 0 && r.out == "n\n998\n", "\(r.err.prefix(500))")
+    let sum = Array(repeating: "x", count: 998).joined(separator: " + ")
+    let s = try cli.run(["query", "--format", "csv", "SELECT \(sum) AS s FROM range(3) t(x) ORDER BY s"])
+    #expect(s.code == 0 && s.out == "s\n0\n998\n1996\n", "\(s.err.prefix(500))")
+    // one level more is refused with the parser's message, not a crash
+    let deeper = (0..<1000).map { "x = \($0)" }.joined(separator: " OR ")
+    let e = try cli.run(["query", "SELECT count(*) FROM range(5) t(x) WHERE \(deeper)"])
+    #expect(e.code == 1 && e.err.contains("expression nested too deeply"), "\(e.err.prefix(500))")
+}
