@@ -101,12 +101,25 @@ public final class SegmentReader: @unchecked Sendable {
                 if r.codec == .none && r.storedLength != r.rawLength {
                     throw FormatError.corrupt("column '\(c.name)': uncompressed page length mismatch")
                 }
+                // LZ4 expands at most 255-fold: a larger claim is damage, refused before
+                // anything is allocated for it
+                if r.codec == .lz4 && UInt64(r.rawLength) > UInt64(r.storedLength) * 255 + 64 {
+                    throw FormatError.corrupt("column '\(c.name)': lz4 page of \(r.storedLength) bytes claims \(r.rawLength) raw bytes")
+                }
+            }
+            for (k, b) in c.blocks.enumerated() where UInt64(b.page.rawLength) > maxBlockPageBytes(rows: footer.rows(inBlock: k)) {
+                throw FormatError.corrupt("column '\(c.name)' block \(k): page claims \(b.page.rawLength) raw bytes for \(footer.rows(inBlock: k)) rows")
             }
         }
         return footer
     }
 
     public var rowCount: Int { Int(footer.rowCount) }
+
+    /// The most raw bytes a block's page of `rows` rows can hold (Format.md, Pages): the
+    /// validity bitmap plus values no wider than 8 bytes, with room to spare for every
+    /// encoding's header; three times that, so no writer's choice ever comes near it.
+    static func maxBlockPageBytes(rows: Int) -> UInt64 { 3 * (UInt64(rows) * 8 + UInt64(rows + 7) / 8) + 4096 }
     public var blockCount: Int { footer.blockCount }
 
     /// Stored bytes of a page after length and checksum checks.
@@ -124,7 +137,11 @@ public final class SegmentReader: @unchecked Sendable {
         let s = try stored(ref, what: what())
         if ref.codec == .none { return s }
         let n = Int(ref.rawLength)
-        if scratch.buffer.count < n { scratch.buffer = [UInt8](repeating: 0, count: max(n, 1 << 16)) }
+        if scratch.buffer.count < n {
+            // uninitialized: the codec writes all n bytes or the page is refused
+            let m = max(n, 1 << 16)
+            scratch.buffer = [UInt8](unsafeUninitializedCapacity: m) { _, count in count = m }
+        }
         var failure: FormatError?
         scratch.buffer.withUnsafeMutableBytes { dst in
             do throws(FormatError) {

@@ -451,3 +451,38 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
         }
     }
 }
+
+/// Found by the segment fuzzer: a page whose recorded raw length was 2.2 GB (checksums valid)
+/// made every read allocate and zero 2.2 GB before LZ4 refused it (41 s and 2 GB per input).
+/// The footer check now refuses it when the segment is opened, naming column and block.
+@Test func pageClaimingGigabytesIsRefusedAtOpen() throws {
+    let url = try #require(Bundle.module.url(forResource: "Fixtures/fuzz-lz4-length", withExtension: "seg"))
+    do throws(FormatError) {
+        _ = try SegmentReader(path: url.path)
+        Issue.record("opened")
+    } catch {
+        #expect(error.kind == .corrupt)
+        #expect(error.message.contains("column 'n'") && error.message.contains("claims 2264924500 raw bytes"), "\(error.message)")
+    }
+}
+
+/// The bounds on recorded raw lengths never come near a page a writer produced: over many
+/// seeds, NULL rates and block sizes, every block's raw length is under half the bound.
+@Test func rawLengthBoundsLeaveRoom() throws {
+    let dir = TestScratch.root + "raw-bounds-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for seed in 0..<24 {
+        var opts = SegmentWriterOptions()
+        opts.blockRows = [1, 7, 128, 1000][seed % 4]
+        opts.codecs = Array(repeating: CodecSpec([.none, .lz4, .zstd][seed % 3]), count: 5)
+        let path = dir + "/\(seed).seg"
+        let cols = randomColumns(seed: UInt64(seed), rows: 700 + seed * 31, nullRate: [0, 10, 90][seed % 3])
+        try SegmentWriter.write(schema: schema5, columns: cols, options: opts, to: path)
+        let r = try SegmentReader(path: path)
+        for c in r.footer.columns {
+            for (k, b) in c.blocks.enumerated() {
+                #expect(2 * UInt64(b.page.rawLength) < SegmentReader.maxBlockPageBytes(rows: r.footer.rows(inBlock: k)), "seed \(seed)")
+            }
+        }
+    }
+}
