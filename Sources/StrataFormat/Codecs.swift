@@ -46,6 +46,14 @@ public final class CodecContext {
         }
     }
 
+    /// False when `stored` is a Zstandard frame whose header records a content size other
+    /// than `bytes` (or no frame at all); true when it matches or the frame does not say.
+    public static func zstdFrameMayHold(_ stored: UnsafeRawBufferPointer, bytes: Int) -> Bool {
+        let size = ZSTD_getFrameContentSize(stored.baseAddress, stored.count)
+        let unknown = UInt64.max  // ZSTD_CONTENTSIZE_UNKNOWN; UInt64.max - 1 is ZSTD_CONTENTSIZE_ERROR
+        return size == unknown || size == UInt64(bytes)
+    }
+
     /// Decompresses `stored` (written with `codec`) into `dst`, which must be exactly the raw
     /// length recorded for the page. Throws a corruption error on any mismatch.
     public func decompress(_ stored: UnsafeRawBufferPointer, codec: Codec,

@@ -106,6 +106,10 @@ public final class SegmentReader: @unchecked Sendable {
                 if r.codec == .lz4 && UInt64(r.rawLength) > UInt64(r.storedLength) * 255 + 64 {
                     throw FormatError.corrupt("column '\(c.name)': lz4 page of \(r.storedLength) bytes claims \(r.rawLength) raw bytes")
                 }
+                // a Zstandard block of 128 KiB is at least 3 bytes stored
+                if r.codec == .zstd && UInt64(r.rawLength) > UInt64(r.storedLength) * 65_536 + 65_536 {
+                    throw FormatError.corrupt("column '\(c.name)': zstd page of \(r.storedLength) bytes claims \(r.rawLength) raw bytes")
+                }
             }
             for (k, b) in c.blocks.enumerated() where UInt64(b.page.rawLength) > maxBlockPageBytes(rows: footer.rows(inBlock: k)) {
                 throw FormatError.corrupt("column '\(c.name)' block \(k): page claims \(b.page.rawLength) raw bytes for \(footer.rows(inBlock: k)) rows")
@@ -137,6 +141,13 @@ public final class SegmentReader: @unchecked Sendable {
         let s = try stored(ref, what: what())
         if ref.codec == .none { return s }
         let n = Int(ref.rawLength)
+        if ref.codec == .zstd {
+            // the frame records its content size (Strata's writers always do): check it before
+            // allocating for it
+            guard CodecContext.zstdFrameMayHold(s, bytes: n) else {
+                throw FormatError(.corrupt, "\(what()): zstd frame does not hold the page's recorded \(n) bytes", path: path)
+            }
+        }
         if scratch.buffer.count < n {
             // uninitialized: the codec writes all n bytes or the page is refused
             let m = max(n, 1 << 16)

@@ -486,3 +486,16 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
         }
     }
 }
+
+/// A zstd page is checked against its frame's recorded content size before anything is
+/// allocated for it.
+@Test func zstdFrameContentSizeIsChecked() throws {
+    let raw = (0..<5000).map { UInt8(truncatingIfNeeded: $0 % 7) }
+    let stored = try #require(raw.withUnsafeBytes { CodecContext().compress($0, CodecSpec(.zstd)) })
+    stored.withUnsafeBytes { s in
+        #expect(CodecContext.zstdFrameMayHold(s, bytes: 5000))
+        #expect(!CodecContext.zstdFrameMayHold(s, bytes: 5001))
+        #expect(!CodecContext.zstdFrameMayHold(s, bytes: 1 << 31))
+        #expect(!CodecContext.zstdFrameMayHold(UnsafeRawBufferPointer(rebasing: s[3...]), bytes: 5000))  // no frame
+    }
+}
