@@ -46,6 +46,10 @@ func compareWithFoundation(_ line: UnsafeRawBufferPointer) {
     }
     let parsed: Any
     do { parsed = try JSONSerialization.jsonObject(with: Data(line), options: []) } catch {
+        // JSON (RFC 8259) allows numbers beyond a double's range; Foundation refuses them,
+        // Strata (as DuckDB) reads them as ±inf or refuses them per column: not a disagreement
+        // about the line's syntax
+        if "\(error)".contains("is not representable") { return }
         Fuzz.fail("JSONLineScanner accepted a line Foundation rejects (\(error))")
     }
     guard let dict = parsed as? [String: Any] else { Fuzz.fail("JSONLineScanner accepted a line that is not an object for Foundation") }
