@@ -87,7 +87,9 @@ extension Table {
             let qdir = dir + "/_damaged/" + stamp
             try StoreFS.requireDirectory(dir + "/_damaged", create: true)
             try StoreFS.requireDirectory(qdir, create: true)
-            var dirs: Set<String> = [manifestDir, qdir]
+            // the table folder and `_damaged` hold the (maybe new) names `_damaged` and the
+            // quarantine folder: synced too, or a crash could lose what was moved aside
+            var dirs: Set<String> = [manifestDir, qdir, dir, dir + "/_damaged"]
             for d in r.damaged {
                 try StoreFS.rename(d.path, qdir + "/" + Table.manifestName(d.version))
             }
@@ -103,7 +105,7 @@ extension Table {
             next.version = max(base, r.damaged.map(\.version).max() ?? 0) + 1
             next.committedAt = Date().timeIntervalSince1970
             let tmp = "\(manifestDir)/.tmp-\(next.version)-\(getpid())"
-            unlink(tmp)
+            StoreFS.removeFile(tmp)
             let bytes = try next.encode()
             try StoreFS.writeNewFile(tmp, bytes, sync: true)
             try publishManifest(tmp, next.version)
