@@ -166,6 +166,7 @@ public enum CrashStates {
     private static func model(_ rec: Recording) -> (Model, [String]) {
         var problems: [String] = []
         var nodes = [Node(isDir: true)]
+        var locks = Set<Int>()
         func lookup(_ rel: String, in nodes: [Node]) -> Int? {
             var cur = 0
             for part in rel.split(separator: "/") {
@@ -188,8 +189,9 @@ public enum CrashStates {
                 nodes.append(Node(isDir: true))
             }
             nodes[p].entries[name] = id
+            if name == "_lock" { locks.insert(id) }
         }
-        var m = Model(nodes: nodes)
+        var m = Model(nodes: nodes, alwaysDurable: locks)
         // `live` is the namespace with every operation applied, for resolving paths
         var live = nodes
         for op in merged(rec.operations) {

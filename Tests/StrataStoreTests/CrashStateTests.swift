@@ -201,3 +201,50 @@ func crashTable(_ root: String, commits: Int, name: String = "clicks") throws ->
     #expect(report.failureCount > 0)
     #expect(report.failures.contains { $0.contains("error:") && $0.contains("manifest") }, "\(report.failures)")
 }
+
+/// `strata repair --apply` after a damaged newest manifest: every crash state either still
+/// refuses the table (before) or shows the newest readable version with the damaged manifest
+/// and the orphan segments all kept under `_damaged/` (after): nothing the repair moves aside
+/// is ever lost, nor left where garbage collection would delete it.
+@Test func crashStatesOfRepair() throws {
+    let root = crashStateRoot()
+    let t = try crashTable(root, commits: 2)
+    let newest = t.manifestPath(try t.currentManifest().version)
+    var bytes = try StoreFS.readFile(newest)
+    bytes[bytes.count / 2] ^= 0x55
+    try FileManager.default.removeItem(atPath: newest)
+    try StoreFS.writeNewFile(newest, bytes, sync: false)
+    /// The table refused, or its rows; and the names of the files kept under `_damaged`.
+    func observeRepair(_ dir: String, _ recover: Bool) throws -> String {
+        var kept: [String] = []
+        let damaged = dir + "/clicks/_damaged"
+        for stamp in (try? FileManager.default.contentsOfDirectory(atPath: damaged)) ?? [] {
+            let files = FileManager.default.enumerator(atPath: damaged + "/" + stamp)?.compactMap { $0 as? String } ?? []
+            kept += files.map { "\($0) \(FileManager.default.contents(atPath: damaged + "/" + stamp + "/" + $0)?.count ?? -1)" }
+        }
+        var refusal: String?
+        do throws(StoreError) {
+            _ = try Store(root: dir, create: false).table("clicks").currentManifest()
+        } catch {
+            refusal = error.message
+        }
+        if let refusal {
+            guard refusal.contains("newest manifest") else { throw CrashCheckFailure(description: refusal) }
+            return "refused"  // (rerunning the repair finishes it)
+        }
+        return "damaged: \(kept.sorted())\n" + (try observeStore(dir, recover: recover))
+    }
+    let before = try observeRepair(root, false)
+    #expect(before == "refused")
+    let rec = try CrashStates.record(root: root) {
+        let r = try t.repair(apply: true)
+        #expect(r.applied)
+    }
+    let scratch = TestScratch.root + "crash-scratch-\(UInt64.random(in: 0...UInt64.max))"
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    let report = CrashStates.check(rec, scratch: scratch, observe: observeRepair)
+    print("crash states, repair: \(report)")
+    #expect(report.failures.isEmpty, "repair: \(report.failures.joined(separator: "\n"))")
+    #expect(report.before == before && report.after != before && !report.after.contains("refused"))
+    #expect(report.sawBefore > 0 && report.sawAfter > 0)
+}
