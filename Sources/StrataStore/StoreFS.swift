@@ -181,7 +181,11 @@ enum StoreFS {
         }
         for d in missing {
             let parent = (d as NSString).deletingLastPathComponent
-            try syncDirectory(parent.isEmpty ? "." : parent)
+            // a parent this process may create in but not read (mode 0333) cannot be synced:
+            // the folder is there, only its durability is the system's
+            let dirPath = parent.isEmpty ? "." : parent
+            if access(dirPath, R_OK) != 0 { continue }
+            try syncDirectory(dirPath)
         }
     }
 
