@@ -74,7 +74,7 @@ let package = Package(
         ], swiftSettings: staticStdlib),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"], swiftSettings: staticStdlib,
                           linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
-        .target(name: "StrataTestSupport", path: "Sources/StrataTestSupport", swiftSettings: staticStdlib),
+        .target(name: "StrataTestSupport", dependencies: ["StrataCore"], path: "Sources/StrataTestSupport", swiftSettings: staticStdlib),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataTestSupport", "StrataCore", "StrataGen"]),
         .testTarget(name: "StrataFormatTests", dependencies: ["StrataTestSupport", "StrataFormat", "StrataCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataParquetTests", dependencies: ["StrataTestSupport", "StrataParquet", "StrataFormat", "StrataCore"], resources: [.copy("Fixtures")]),

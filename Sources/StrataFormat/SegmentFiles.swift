@@ -14,11 +14,14 @@ private func errnoText(_ e: Int32 = errno) -> String { String(cString: strerror(
 final class NewFile {
     let path: String
     private var fd: Int32
+    /// Bytes written so far (the offset of the next write, for `FileOpLog`).
+    private var written = 0
 
     init(_ path: String) throws(FormatError) {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw FormatError(.io, "cannot create file: \(errnoText())", path: path) }
+        if FileOpLog.isRecording { FileOpLog.record(.create(path)) }
     }
 
     deinit { abandon() }
@@ -28,6 +31,8 @@ final class NewFile {
             abandon()
             throw FormatError(.io, "cannot write file: \(errnoText(e))", path: path)
         }
+        if FileOpLog.isRecording { FileOpLog.record(.write(path, offset: written, bytes: bytes)) }
+        written += bytes.count
     }
 
     /// fsyncs (when asked) and closes the file.
@@ -38,6 +43,7 @@ final class NewFile {
             abandon()
             throw FormatError(.io, "cannot write file: \(reason)", path: path)
         }
+        if sync && FileOpLog.isRecording { FileOpLog.record(.fsync(path)) }
         close(fd)
         fd = -1
     }
@@ -47,7 +53,7 @@ final class NewFile {
         guard fd >= 0 else { return }
         close(fd)
         fd = -1
-        unlink(path)
+        if unlink(path) == 0 && FileOpLog.isRecording { FileOpLog.record(.unlink(path)) }
     }
 }
 

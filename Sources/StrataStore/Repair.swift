@@ -85,25 +85,32 @@ extension Table {
             let baseManifest = try readManifest(base)
             let stamp = String(UInt64(Date().timeIntervalSince1970 * 1e6))
             let qdir = dir + "/_damaged/" + stamp
+            // the quarantine folders are made durable before anything moves into them: a crash
+            // must never leave a moved file inside a folder whose own name was lost
+            let parts = Set(r.orphans.map { String($0.relativePath.prefix { $0 != "/" }) }).sorted()
             try StoreFS.requireDirectory(dir + "/_damaged", create: true)
             try StoreFS.requireDirectory(qdir, create: true)
-            var dirs: Set<String> = [manifestDir, qdir]
-            for d in r.damaged {
-                try StoreFS.rename(d.path, qdir + "/" + Table.manifestName(d.version))
-            }
+            for part in parts { try StoreFS.requireDirectory(qdir + "/" + part, create: true) }
+            for d in [dir, dir + "/_damaged"] + (parts.isEmpty ? [] : [qdir]) { try StoreFS.syncDirectory(d) }
+            // the orphan segments first, durably: once a damaged manifest is gone the table
+            // reads again, and garbage collection would delete orphans left behind
+            var dirs: Set<String> = []
             for o in r.orphans {
                 let part = String(o.relativePath.prefix { $0 != "/" })
-                try StoreFS.requireDirectory(qdir + "/" + part, create: true)
                 try StoreFS.rename(dir + "/" + o.relativePath, qdir + "/" + o.relativePath)
                 dirs.insert(dir + "/" + part)
                 dirs.insert(qdir + "/" + part)
             }
             for d in dirs.sorted() { try StoreFS.syncDirectory(d) }
+            for d in r.damaged {
+                try StoreFS.rename(d.path, qdir + "/" + Table.manifestName(d.version))
+            }
+            for d in [manifestDir, qdir] { try StoreFS.syncDirectory(d) }
             var next = baseManifest
             next.version = max(base, r.damaged.map(\.version).max() ?? 0) + 1
             next.committedAt = Date().timeIntervalSince1970
             let tmp = "\(manifestDir)/.tmp-\(next.version)-\(getpid())"
-            unlink(tmp)
+            StoreFS.removeFile(tmp)
             let bytes = try next.encode()
             try StoreFS.writeNewFile(tmp, bytes, sync: true)
             try publishManifest(tmp, next.version)

@@ -19,9 +19,7 @@ public final class Store: Sendable {
         if FileManager.default.fileExists(atPath: root, isDirectory: &isDir) {
             guard isDir.boolValue else { throw StoreError(.user, "store path '\(root)' is not a directory", path: root) }
         } else if create {
-            do { try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true) } catch {
-                throw StoreError(.io, "cannot create store directory '\(root)': \(error.localizedDescription)", path: root, cause: error)
-            }
+            try StoreFS.createDirectories(root, what: "store directory")
         } else {
             throw StoreError(.user, "store '\(root)' does not exist", path: root)
         }
@@ -95,15 +93,17 @@ public final class Store: Sendable {
         let manifest = try Manifest(version: 1, table: def).encode()
         // build in a temporary directory, then rename into place: a crash leaves no half table
         let tmp = "\(root)/.creating-\(def.name)-\(UInt32.random(in: 0...UInt32.max))"
-        do {  // FileManager throws untyped errors
-            try FileManager.default.createDirectory(atPath: tmp + "/_manifest", withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: tmp + "/_tmp", withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(.io, "cannot create table directory: \(error.localizedDescription)", path: tmp, cause: error)
+        for d in [tmp, tmp + "/_manifest", tmp + "/_tmp"] where !StoreFS.makeDirectory(d) {
+            let e = StoreFS.errnoText()
+            StoreFS.removeTree(tmp)
+            throw StoreError(.io, "cannot create table directory '\(d)': \(e)", path: d)
         }
         do throws(StoreError) {
             try StoreFS.writeNewFile(tmp + "/_manifest/" + Table.manifestName(1), manifest, sync: true)
             try StoreFS.syncDirectory(tmp + "/_manifest")
+            // the names `_manifest` and `_tmp` in the new folder: without this fsync a crash
+            // after the rename below could leave the table folder without its manifest folder
+            try StoreFS.syncDirectory(tmp)
             if FileManager.default.fileExists(atPath: dir) {
                 // leftover directory without a manifest (e.g. a crashed drop): replace it
                 StoreFS.removeTree(dir)

@@ -45,7 +45,7 @@ enum StoreFS {
         case .directory: return
         case .missing:
             guard create else { return }
-            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            if !makeDirectory(path) && errno != EEXIST {
                 throw StoreError(.io, "cannot create directory '\(path)': \(errnoText())", path: path)
             }
             let k = kind(path)
@@ -71,6 +71,7 @@ enum StoreFS {
             errno = e
             return -1
         }
+        if FileOpLog.isRecording { FileOpLog.record(.openCreate(path)) }
         var st = stat()
         if fstat(fd, &st) == 0 && kind(st.st_mode) != .regular {
             close(fd)
@@ -86,11 +87,16 @@ enum StoreFS {
     static func writeNewFile(_ path: String, _ bytes: [UInt8], sync: Bool) throws(StoreError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw StoreError(.io, "\(path): cannot create file: \(errnoText())", path: path) }
+        let recording = FileOpLog.isRecording
+        if recording { FileOpLog.record(.create(path)) }
         var failure = writeAll(fd, bytes).map { errnoText($0) }
-        if failure == nil && sync && fsync(fd) != 0 { failure = errnoText() }
+        if failure == nil && recording { FileOpLog.record(.write(path, offset: 0, bytes: bytes)) }
+        if failure == nil && sync {
+            if fsync(fd) != 0 { failure = errnoText() } else if recording { FileOpLog.record(.fsync(path)) }
+        }
         close(fd)
         if let failure {
-            unlink(path)
+            removeFile(path)
             throw StoreError(.io, "\(path): cannot write file: \(failure)", path: path)
         }
     }
@@ -126,10 +132,68 @@ enum StoreFS {
         if fd < 0 { throw StoreError(.io, "\(path): cannot open directory: \(errnoText())", path: path) }
         defer { close(fd) }
         if fsync(fd) != 0 { throw StoreError(.io, "\(path): cannot sync directory: \(errnoText())", path: path) }
+        if FileOpLog.isRecording { FileOpLog.record(.fsyncDir(path)) }
     }
 
     static func rename(_ from: String, _ to: String) throws(StoreError) {
         if Glibc.rename(from, to) != 0 { throw StoreError(.io, "\(from): cannot rename to '\(to)': \(errnoText())") }
+        if FileOpLog.isRecording { FileOpLog.record(.rename(from, to)) }
+    }
+
+    // The store's other system calls that change names, each recorded for the crash-state
+    // checker (`FileOpLog`; one relaxed load per call when no test records).
+
+    /// `mkdir(path, 0755)`; false with `errno` set when it failed.
+    static func makeDirectory(_ path: String) -> Bool {
+        guard mkdir(path, 0o755) == 0 else { return false }
+        if FileOpLog.isRecording { FileOpLog.record(.mkdir(path)) }
+        return true
+    }
+
+    /// `unlink(path)`; false with `errno` set when it failed (a missing file is no error to
+    /// the callers, which remove what may be gone).
+    @discardableResult
+    static func removeFile(_ path: String) -> Bool {
+        guard unlink(path) == 0 else { return false }
+        if FileOpLog.isRecording { FileOpLog.record(.unlink(path)) }
+        return true
+    }
+
+    /// `link(from, to)`: 0, or the `errno` of the failure.
+    static func link(_ from: String, _ to: String) -> Int32 {
+        guard Glibc.link(from, to) == 0 else { return errno }
+        if FileOpLog.isRecording { FileOpLog.record(.link(from, to)) }
+        return 0
+    }
+
+    /// Creates `path` and any missing parents; the parent of each folder created is fsynced,
+    /// so the new folders survive a crash (a store created just before a crash is there after
+    /// it).
+    static func createDirectories(_ path: String, what: String = "directory") throws(StoreError) {
+        var missing: [String] = []
+        var p = path
+        while !p.isEmpty && p != "/" && kind(p) == .missing {
+            missing.append(p)
+            p = (p as NSString).deletingLastPathComponent
+        }
+        for d in missing.reversed() where !makeDirectory(d) && errno != EEXIST {
+            throw StoreError(.io, "cannot create \(what) '\(path)': \(d): \(errnoText())", path: d)
+        }
+        for d in missing {
+            let parent = (d as NSString).deletingLastPathComponent
+            // a parent this process may create in but not read (mode 0333) cannot be synced:
+            // the folder is there, only its durability is the system's
+            let dirPath = parent.isEmpty ? "." : parent
+            if access(dirPath, R_OK) != 0 { continue }
+            try syncDirectory(dirPath)
+        }
+    }
+
+    /// Records the writer lock file's new content (the holder's pid), written in place.
+    static func recordLockContent(_ path: String, _ bytes: [UInt8]) {
+        guard FileOpLog.isRecording else { return }
+        FileOpLog.record(.truncate(path, size: 0))
+        FileOpLog.record(.write(path, offset: 0, bytes: bytes))
     }
 
     static func fileSize(_ path: String) -> Int? {
@@ -210,21 +274,28 @@ enum StoreFS {
         /// Removes the regular file `name`; false (nothing removed) for anything else.
         func removeFile(_ name: String) -> Bool {
             guard kind(name) == .regular else { return false }
-            return unlinkat(fd, name, 0) == 0
+            return unlink(name, flags: 0)
         }
 
         /// Removes the empty sub-directory `name`.
         @discardableResult
-        func removeEmptyDirectory(_ name: String) -> Bool { unlinkat(fd, name, AT_REMOVEDIR) == 0 }
+        func removeEmptyDirectory(_ name: String) -> Bool { unlink(name, flags: AT_REMOVEDIR) }
+
+        /// `unlinkat` of an entry, recorded (`FileOpLog`).
+        private func unlink(_ name: String, flags: Int32) -> Bool {
+            guard unlinkat(fd, name, flags) == 0 else { return false }
+            if FileOpLog.isRecording { FileOpLog.record(flags == AT_REMOVEDIR ? .rmdir(path + "/" + name) : .unlink(path + "/" + name)) }
+            return true
+        }
 
         /// Removes `name` and, for a real directory, everything below it. A link is removed
         /// as a link: nothing it points to is touched.
         func removeTree(_ name: String) {
             if kind(name) == .directory, let sub = try? Dir(in: self, name) {
                 for e in sub.entries() { sub.removeTree(e) }
-                unlinkat(fd, name, AT_REMOVEDIR)
+                _ = unlink(name, flags: AT_REMOVEDIR)
             } else {
-                unlinkat(fd, name, 0)
+                _ = unlink(name, flags: 0)
             }
         }
     }

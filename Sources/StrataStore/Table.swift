@@ -122,6 +122,7 @@ public final class Table: Sendable {
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
         _ = pwrite(fd, pid, pid.count, 0)
+        StoreFS.recordLockContent(path, pid)
         defer { flock(fd, LOCK_UN) }
         return try body()
     }
@@ -202,7 +203,7 @@ public final class Table: Sendable {
 
         /// After a commit renamed the file away nothing is left at `path`; otherwise the
         /// writer failed or skipped it.
-        deinit { unlink(path) }
+        deinit { StoreFS.removeFile(path) }
     }
 
     static func newSegmentID() -> String {
@@ -240,7 +241,7 @@ public final class Table: Sendable {
         let tmp = "\(tmpDir)/\(id).seg"
         let footer: SegmentFooter, size: Int
         do throws(FormatError) { (footer, size) = try write(tmp, opts) } catch {
-            unlink(tmp)
+            StoreFS.removeFile(tmp)
             throw StoreError(error)
         }
         let file = StagedFile(path: tmp, lease: lease)
@@ -283,7 +284,7 @@ public final class Table: Sendable {
             // a batch already applied: nothing to do; its staged files are removed now, while
             // the caller may still hold them
             if let batch, !force, current.batches.contains(where: { $0.id == batch.id }) {
-                for s in staged { unlink(s.tmpPath) }
+                for s in staged { StoreFS.removeFile(s.tmpPath) }
                 return nil
             }
             let live = Set(current.segments.map(\.id))
@@ -316,7 +317,7 @@ public final class Table: Sendable {
             if let update { update(&next.table) }
             let bytes = try next.encode()
             let tmp = "\(manifestDir)/.tmp-\(next.version)-\(getpid())"
-            unlink(tmp)
+            StoreFS.removeFile(tmp)
             try Table.step("write-manifest")
             try StoreFS.writeNewFile(tmp, bytes, sync: true)
             try Table.step("rename-manifest")
@@ -332,21 +333,21 @@ public final class Table: Sendable {
     /// after). Where links are not supported, a rename after checking the name is free.
     func publishManifest(_ tmp: String, _ version: UInt64) throws(StoreError) {
         let final = manifestPath(version)
-        if link(tmp, final) == 0 {
-            unlink(tmp)
+        let e = StoreFS.link(tmp, final)
+        if e == 0 {
+            StoreFS.removeFile(tmp)
             return
         }
-        let e = errno
         if e == EEXIST {
-            unlink(tmp)
+            StoreFS.removeFile(tmp)
             throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it", path: final)
         }
         guard e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == EXDEV || e == EMLINK else {
-            unlink(tmp)
+            StoreFS.removeFile(tmp)
             throw StoreError(.io, "cannot publish manifest '\(final)': \(String(cString: strerror(e)))", path: final)
         }
         guard StoreFS.kind(final) == .missing else {
-            unlink(tmp)
+            StoreFS.removeFile(tmp)
             throw StoreError(.corrupt, "\(final): a manifest with this version already exists; the commit is refused rather than replace it", path: final)
         }
         try StoreFS.rename(tmp, final)

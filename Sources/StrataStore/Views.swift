@@ -84,22 +84,24 @@ extension Store {
             if ifNotExists { return }
             throw .user("view '\(def.name)' already exists (use CREATE OR REPLACE VIEW to change it)")
         }
+        let firstView = StoreFS.kind(viewsDir) == .missing
         try StoreFS.requireDirectory(viewsDir, create: true)
+        // the new `_views` folder's name is durable only once the store folder is synced
+        if firstView { try StoreFS.syncDirectory(root) }
         let bytes = try def.encode()
         let tmp = "\(viewsDir)/.tmp-\(def.name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try StoreFS.writeNewFile(tmp, bytes, sync: true)
         let final = viewPath(def.name)
         if orReplace {
             do throws(StoreError) { try StoreFS.rename(tmp, final) } catch {
-                unlink(tmp)
+                StoreFS.removeFile(tmp)
                 throw error
             }
         } else {
             // a link fails if a concurrent CREATE VIEW took the name first
-            let r = link(tmp, final)
-            let e = errno
-            unlink(tmp)
-            if r != 0 {
+            let e = StoreFS.link(tmp, final)
+            StoreFS.removeFile(tmp)
+            if e != 0 {
                 if e == EEXIST {
                     if ifNotExists { return }
                     throw .user("view '\(def.name)' already exists (use CREATE OR REPLACE VIEW to change it)")
@@ -119,7 +121,7 @@ extension Store {
             throw .user("view '\(name.lowercased())' does not exist")
         }
         let path = viewPath(name)
-        if unlink(path) != 0 && errno != ENOENT {
+        if !StoreFS.removeFile(path) && errno != ENOENT {
             throw StoreError(.io, "\(path): cannot remove view file: \(StoreFS.errnoText())", path: path)
         }
         try StoreFS.syncDirectory(viewsDir)
