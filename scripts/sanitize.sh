@@ -19,7 +19,7 @@ run() {
     echo "== swift test --sanitize=$mode (scratch $scratch)"
     # Leak checking is off: process-wide caches (time-zone rules, the Swift runtime's
     # metadata) are never freed by design; a leak report is not a memory error.
-    export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1}"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:suppressions=$PWD/scripts/asan.supp}"
     export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 suppressions=$PWD/scripts/tsan.supp}"
     nice -n 19 swift build --build-tests --sanitize="$mode" --scratch-path "$scratch"
     nice -n 19 swift test --skip-build --sanitize="$mode" --scratch-path "$scratch" "$@"
