@@ -110,8 +110,10 @@ final class GroupTable {
     private func growSlots() { growSlots(to: slotCount * 2) }
 
     private func growSlots(to cap: Int) {
-        free(slots)
-        slots = GroupTable.zeroed(cap)
+        // realloc, then zero: a large block keeps its pages (remapped, not copied), so only
+        // the added half is fresh memory
+        slots = GroupTable.grown(slots, cap)
+        slots.update(repeating: 0, count: cap)
         slotCount = cap
         mask = cap - 1
         // large tables miss the cache on every insert: prefetch the slot a few groups ahead
