@@ -851,8 +851,9 @@ public struct Evaluator: @unchecked Sendable {
                     return last
                 }, dbls: { $0 })
             default:
+                let isDate = v.type == .date
                 return map1(v, .bigint, ints: { x in
-                    tz.extract(field, v.type == .date ? x * Civil.microsPerDay : tz.local(x))
+                    tz.extract(field, isDate ? x * Civil.microsPerDay : tz.local(x))
                 }, dbls: { $0 })
             }
         case .abs:

@@ -36,18 +36,29 @@ final class GroupTable {
         while cap < capacity * 2 { cap <<= 1 }
         slotCount = cap
         mask = cap - 1
-        slots = .allocate(capacity: cap)
-        slots.initialize(repeating: 0, count: cap)
+        slots = GroupTable.zeroed(cap)
         keyCapacity = max(16, capacity)
-        keyStore = .allocate(capacity: keyCapacity * width)
-        hashStore = .allocate(capacity: keyCapacity)
+        keyStore = GroupTable.grown(nil, keyCapacity * width)
+        hashStore = GroupTable.grown(nil, keyCapacity)
     }
 
     deinit {
         direct?.deallocate()
-        slots.deallocate()
-        keyStore.deallocate()
-        hashStore.deallocate()
+        free(slots)
+        free(keyStore)
+        free(hashStore)
+    }
+
+    /// `count` zero words from calloc: a large block comes as fresh mapped pages, zero
+    /// already, touched only where a slot is written.
+    private static func zeroed(_ count: Int) -> UnsafeMutablePointer<UInt64> {
+        calloc(count, 8)!.bindMemory(to: UInt64.self, capacity: count)
+    }
+
+    /// `p` (nil: a new block) resized to `count` words with realloc: a large block grows by
+    /// remapping its pages, without copying them or touching fresh ones for the part in use.
+    private static func grown<T>(_ p: UnsafeMutablePointer<T>?, _ count: Int) -> UnsafeMutablePointer<T> {
+        realloc(p, count * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: count)
     }
 
     /// Keys of all groups, row-major (count × width).
@@ -99,9 +110,10 @@ final class GroupTable {
     private func growSlots() { growSlots(to: slotCount * 2) }
 
     private func growSlots(to cap: Int) {
-        slots.deallocate()
-        slots = .allocate(capacity: cap)
-        slots.initialize(repeating: 0, count: cap)
+        // realloc, then zero: a large block keeps its pages (remapped, not copied), so only
+        // the added half is fresh memory
+        slots = GroupTable.grown(slots, cap)
+        slots.update(repeating: 0, count: cap)
         slotCount = cap
         mask = cap - 1
         // large tables miss the cache on every insert: prefetch the slot a few groups ahead
@@ -118,14 +130,8 @@ final class GroupTable {
     private func growKeys() { growKeys(to: keyCapacity * 2) }
 
     private func growKeys(to cap: Int) {
-        let k = UnsafeMutablePointer<Int64>.allocate(capacity: cap * width)
-        k.update(from: keyStore, count: count * width)
-        keyStore.deallocate()
-        keyStore = k
-        let h = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
-        h.update(from: hashStore, count: count)
-        hashStore.deallocate()
-        hashStore = h
+        keyStore = GroupTable.grown(keyStore, cap * width)
+        hashStore = GroupTable.grown(hashStore, cap)
         keyCapacity = cap
     }
 
@@ -312,4 +318,8 @@ final class GroupTable {
     }
 
     @inline(__always) func key(_ g: Int, _ k: Int) -> Int64 { keyStore[g * width + k] }
+
+    /// Group id of `key`, whose `GroupTable.hash` the caller has, inserting it when new (a
+    /// hashed, not a direct, table).
+    @inline(__always) func findOrInsert(_ key: UnsafePointer<Int64>, hash h: UInt64) -> Int { probe(key, h) }
 }

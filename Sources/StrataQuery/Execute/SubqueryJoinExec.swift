@@ -55,6 +55,7 @@ extension PlanExecutor {
     /// group ids (NULLs equal to each other), then counted.
     func setOperation(_ n: PlanNode, _ kind: SetOperation.Kind, all: Bool) throws(QueryError) -> Relation {
         let l = try run(n.inputs[0]), r = try run(n.inputs[1])
+        if let out = try executor.partitionedSetOperation(names: n.names, types: n.types, l, r, kind, all: all) { return out }
         let nl = l.count, total = l.count + r.count
         let cols = n.types.indices.map { c in
             Vec.concat([l.columns[c], r.columns[c]], type: n.types[c], interner: executor.interner)

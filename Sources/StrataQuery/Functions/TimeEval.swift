@@ -207,9 +207,19 @@ extension Evaluator {
             let isDay: Bool
             if case .dayName = fn { isDay = true } else { isDay = false }
             var r = [Int64](repeating: 0, count: m)
-            for i in 0..<m where !isNull(i) {
-                let days = Civil.floorDiv(localMicros(a, i), Civil.microsPerDay)
-                r[i] = isDay ? Civil.weekday(days: days) - 1 : Civil.civilFromDays(days).month - 1
+            // (the type tested once, not per row; sorted rows repeat days: each run once)
+            let isDate = a.type == .date
+            var lastDay = Int64.min, last: Int64 = 0
+            a.ints.withUnsafeBufferPointer { p in
+                for i in 0..<m where !isNull(i) {
+                    let x = p[a.idx(i)]
+                    let days = isDate ? x : Civil.floorDiv(local(x), Civil.microsPerDay)
+                    if days != lastDay {
+                        lastDay = days
+                        last = isDay ? Civil.weekday(days: days) - 1 : Civil.civilFromDays(days).month - 1
+                    }
+                    r[i] = last
+                }
             }
             out.ints = r
             out.dict = isDay ? Evaluator.dayNameDict : Evaluator.monthNameDict
