@@ -23,6 +23,9 @@ public enum StrataMain {
     public static func run() {
         strata_use_huge_pages(CommandLine.unsafeArgv)
         strata_tune_allocator()
+        // a write past RLIMIT_FSIZE fails with EFBIG ("File too large", named like a full
+        // disk) instead of killing the process with SIGXFSZ midway, temporary files left behind
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var cmd = try Strata.parseAsRoot()
             try cmd.run()
