@@ -211,7 +211,7 @@ CASE=sweep
 echo "== $CASE"
 "$BIN" query --store "$S" "CREATE TABLE sweep AS SELECT * FROM clicks LIMIT 0" >/dev/null
 rows=0; failed=0; succeeded=0; wrong=0
-for kb in 0 4 8 12 16 24 32 48 64 96 128 192 256 384 512; do
+for kb in 0 8 16 24 28 32 36 40 44 48 52 56 64 128 512; do
     "$BIN" gen --rows 1000 --days 2 --seed $((100 + kb)) --out "$WORK/s.csv" >/dev/null
     fill $((kb * 1024))
     "$BIN" ingest --store "$S" sweep "$WORK/s.csv" --quiet >/dev/null 2>"$WORK/err"; rc=$?
