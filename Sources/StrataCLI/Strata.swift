@@ -29,6 +29,9 @@ public enum StrataMain {
     public static func run() {
         strata_use_huge_pages(CommandLine.unsafeArgv)
         strata_tune_allocator()
+        // a write past RLIMIT_FSIZE fails with EFBIG ("File too large", named like a full
+        // disk) instead of killing the process with SIGXFSZ midway, temporary files left behind
+        signal(SIGXFSZ, SIG_IGN)
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         pthread_attr_setstacksize(&attributes, stackBytes)

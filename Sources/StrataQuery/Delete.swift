@@ -36,19 +36,25 @@ extension QueryEngine {
     func delete(table name: String, predicate: Expr?, purgeNow: Bool) throws(QueryError) -> DeleteSummary {
         let t: Table
         do throws(StoreError) { t = try store.table(name) } catch { throw QueryError(error) }
-        for attempt in 0..<2 {
+        let deadline = Date().addingTimeInterval(QueryEngine.deleteRetrySeconds)
+        var attempt = 0
+        while true {
+            attempt += 1
             do throws(StoreError) {
-                return try deleteOnce(t, predicate, purgeNow: purgeNow)
-            } catch where error.kind == .conflict && attempt == 0 {
-                continue  // a concurrent compaction replaced a segment: plan again
+                return try deleteOnce(t, predicate, purgeNow: purgeNow, attempt: attempt)
+            } catch where error.kind == .conflict && (attempt < 3 || Date() < deadline) {
+                // a concurrent compaction, retention or delete replaced a segment: plan again
+                usleep(UInt32(QueryEngine.deleteRetryPause(after: attempt) * 1e6))
+                continue
+            } catch where error.kind == .conflict {
+                throw QueryError(StoreError(.conflict, "DELETE on '\(t.name)' gave up after \(attempt) attempts, each overtaken by a concurrent commit (\(error.message)); run it again when fewer writers are active", cause: error))
             } catch {
                 throw QueryError(error)
             }
         }
-        throw QueryError("DELETE gave up after a concurrent change; run it again")
     }
 
-    private func deleteOnce(_ t: Table, _ predicate: Expr?, purgeNow: Bool) throws(StoreError) -> DeleteSummary {
+    private func deleteOnce(_ t: Table, _ predicate: Expr?, purgeNow: Bool, attempt: Int) throws(StoreError) -> DeleteSummary {
         let snap = try t.snapshot()
         defer { snap.close() }
         let def = snap.definition
@@ -102,6 +108,7 @@ extension QueryEngine {
             }
             guard !removed.isEmpty else { return summary }
             snap.close()
+            QueryEngine.beforeDeleteCommit?(attempt)
             let m = try t.commit(adding: staged, removing: removed)
             summary.manifestVersion = m?.version
         }

@@ -25,8 +25,20 @@ public struct VerifyReport: Sendable {
 extension Table {
     /// Checks every manifest version and every segment of the current version: checksums of
     /// every page, row counts, partition placement and time ranges.
+    ///
+    /// It holds the shared reader lock throughout, as a snapshot does: garbage collection
+    /// (`gc`, and compaction, delete and retention removing the files they replaced) cannot
+    /// delete a manifest or segment between verify listing it and reading it, which would
+    /// look like corruption (exit 2) while commits run.
     public func verify() -> VerifyReport {
         var r = VerifyReport()
+        let readerLock = verifyReaderLock()
+        defer {
+            if readerLock >= 0 {
+                flock(readerLock, LOCK_UN)
+                close(readerLock)
+            }
+        }
         var current: Manifest?
         for v in manifestVersions() {
             r.manifestsChecked += 1
@@ -37,6 +49,7 @@ extension Table {
                 r.problems.append(error.message)
             }
         }
+        Table.verifyHooks.current?(self)
         guard let m = current else {
             if r.problems.isEmpty { r.problems.append("\(dir): table has no readable manifest") }
             return r
@@ -72,6 +85,26 @@ extension Table {
             }
         }
         return r
+    }
+}
+
+extension Table {
+    /// Tests: runs in `verify()` after the manifests are read, before the segments are checked.
+    static let verifyHooks = ThreadHooks<(Table) -> Void>()
+
+    /// The shared lock on `_readers` (what a snapshot holds), or -1 when it cannot be taken
+    /// (verify then runs without it: it writes nothing and reports what it finds).
+    func verifyReaderLock() -> Int32 {
+        let fd: Int32
+        do throws(StoreError) { fd = try StoreFS.openOwnFile(dir + "/_readers") } catch { return -1 }
+        guard fd >= 0 else { return -1 }
+        var locked = flock(fd, LOCK_SH)
+        while locked != 0 && errno == EINTR { locked = flock(fd, LOCK_SH) }
+        guard locked == 0 else {
+            close(fd)
+            return -1
+        }
+        return fd
     }
 }
 

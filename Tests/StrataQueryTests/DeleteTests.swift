@@ -32,3 +32,30 @@ import StrataStore
     }
     #expect(try runner.store.table("clicks").verify().isSound)
 }
+
+/// Found by scripts/soak.sh: a DELETE overtaken twice by concurrent commits (compactions,
+/// retention, other deletes replacing the segments it rewrote) failed with "segment … is no
+/// longer live" (exit 3) after a single retry. It now plans again with a short backoff until a
+/// deadline, and only then gives up, saying so.
+@Test func deleteRetriesWhenOvertakenByConcurrentCommits() throws {
+    let runner = try SQLLogicRunner()
+    _ = try runner.engine.execute("CREATE TABLE t (ts TIMESTAMP, v VARCHAR, n INTEGER) PARTITION BY day(ts) ORDER BY (ts)")
+    try runner.load("t", (0..<500).map { "2024-01-01 10:\(String(format: "%02d", $0 % 60)):00|v\($0 % 9)|\($0)" })
+    var overtaken = 0
+    QueryEngine.beforeDeleteCommit = { attempt in
+        guard attempt <= 3 else { return }
+        // another delete rewrites the same segment first, three times in a row
+        let hook = QueryEngine.beforeDeleteCommit
+        QueryEngine.beforeDeleteCommit = nil
+        defer { QueryEngine.beforeDeleteCommit = hook }
+        if (try? runner.engine.delete(table: "t", where: "n = \(attempt)"))?.rowsRemoved == 1 { overtaken += 1 }
+    }
+    defer { QueryEngine.beforeDeleteCommit = nil }
+    let s = try runner.engine.delete(table: "t", where: "n >= 100")
+    QueryEngine.beforeDeleteCommit = nil
+    #expect(overtaken == 3)
+    #expect(s.rowsRemoved == 400)
+    let left = try runner.engine.execute("SELECT count(*), sum(n) FROM t")[0].result.columns
+    #expect(left[0][0] == .int(97) && left[1][0] == .int(Int64((0..<100).reduce(0, +) - 6)))
+    #expect(try runner.store.table("t").verify().isSound)
+}
