@@ -88,6 +88,11 @@ final class ChunkDecoder {
     var dictCount = 0
 
     var interner = ByteInterner(capacity: 256)
+    /// Hex mode (HexChunk.swift): string values as the 64-bit words of 16-hex-digit ids,
+    /// one per row, instead of interned codes; `notHex` once a value is not such an id.
+    var hexWords: [Int64]?
+    var dictHex: [Int64] = []
+    var notHex = false
     var scratch: [UInt8] = []       // decompressed page
     var indices: [UInt32] = []
     var rawInts: [Int64] = []
@@ -99,7 +104,7 @@ final class ChunkDecoder {
 
     enum Output { case ints, doubles, bools, codes }
 
-    init(column: ParquetColumn, rows: Int, codec: Int32) {
+    init(column: ParquetColumn, rows: Int, codec: Int32, hex: Bool = false) {
         c = column
         self.rows = rows
         self.codec = codec
@@ -107,6 +112,7 @@ final class ChunkDecoder {
         switch column.conversion {
         case .bool: output = .bools; bools = [UInt8](repeating: 0, count: rows)
         case .float, .double, .decimal: output = .doubles; doubles = [Double](repeating: 0, count: rows)
+        case .string where hex: output = .codes; hexWords = [Int64](repeating: 0, count: rows)
         case .string: output = .codes; codes = [UInt32](repeating: 0, count: rows)
         default: output = .ints; ints = [Int64](repeating: 0, count: rows)
         }
@@ -239,6 +245,7 @@ final class ChunkDecoder {
             case .ints: gather(dictInts, into: &ints, at: o, k)
             case .doubles: gather(dictDoubles, into: &doubles, at: o, k)
             case .bools: gather(dictBools, into: &bools, at: o, k)
+            case .codes where hexWords != nil: gather(dictHex, into: &hexWords!, at: o, k)
             case .codes: gather(dictCodes, into: &codes, at: o, k)
             }
         } else {
@@ -249,6 +256,8 @@ final class ChunkDecoder {
                 try doubles.withUnsafeMutableBufferPointer { (p) throws(ParquetError) in try decodeDoubles(enc, &cur, k, into: p.baseAddress! + o) }
             case .bools:
                 try bools.withUnsafeMutableBufferPointer { (p) throws(ParquetError) in try decodeBools(enc, &cur, k, into: p.baseAddress! + o) }
+            case .codes where hexWords != nil:
+                try hexValues(enc, &cur, k, at: o)
             case .codes:
                 try spans(enc, &cur, k) { (base, st, ln) throws(ParquetError) in
                     var bad = -1
@@ -268,6 +277,7 @@ final class ChunkDecoder {
             case .ints: expand(&ints, at: o, n, k, zero: 0)
             case .doubles: expand(&doubles, at: o, n, k, zero: 0)
             case .bools: expand(&bools, at: o, n, k, zero: 0)
+            case .codes where hexWords != nil: expand(&hexWords!, at: o, n, k, zero: 0)
             case .codes: expand(&codes, at: o, n, k, zero: 0)
             }
         }
@@ -311,6 +321,14 @@ final class ChunkDecoder {
         case .bools:
             dictBools = [UInt8](repeating: 0, count: n)
             try dictBools.withUnsafeMutableBufferPointer { (p) throws(ParquetError) in try decodeBools(.plain, &cur, n, into: p.baseAddress!) }
+        case .codes where hexWords != nil:
+            dictHex = [Int64](repeating: 0, count: n)
+            try spans(.plain, &cur, n) { (base, st, ln) throws(ParquetError) in
+                for i in 0..<n {
+                    guard ln[i] == 16, let w = HexWord.parse16(base + st[i]) else { throw notHexError() }
+                    dictHex[i] = Int64(bitPattern: w)
+                }
+            }
         case .codes:
             dictCodes = [UInt32](repeating: 0, count: n)
             try spans(.plain, &cur, n) { (base, st, ln) throws(ParquetError) in
