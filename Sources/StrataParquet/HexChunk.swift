@@ -46,6 +46,11 @@ public enum HexWord {
         return y
     }
 
+    /// Whether `b` is 16 lowercase hex digits.
+    public static func isID(_ b: [UInt8]) -> Bool {
+        b.count == 16 && b.withUnsafeBufferPointer { parse16Scalar($0.baseAddress!) != nil }
+    }
+
     /// The same, a byte at a time (the reference for tests).
     public static func parse16Scalar(_ p: UnsafePointer<UInt8>) -> UInt64? {
         var v: UInt64 = 0
@@ -62,6 +67,21 @@ public enum HexWord {
 }
 
 extension ParquetFile {
+    /// Whether every row group with a non-NULL value in column `column` has statistics whose
+    /// min and max are 16-hex-digit ids (at least one such row group): a bound, not a proof,
+    /// since a value between two ids need not be one (`readHexColumn` then returns nil).
+    public func statisticsBoundHexIDs(column: Int) -> Bool {
+        guard column >= 0, column < columns.count, case .string = columns[column].conversion else { return false }
+        var any = false
+        for rg in rowGroups where rg.rowCount > 0 {
+            guard column < rg.statistics.count, let s = rg.statistics[column] else { return false }
+            if let nulls = s.nullCount, nulls >= rg.rowCount { continue }
+            guard case .string(let lo)? = s.min, case .string(let hi)? = s.max, HexWord.isID(lo), HexWord.isID(hi) else { return false }
+            any = true
+        }
+        return any
+    }
+
     /// Column `column` of row group `rowGroup` as hex-id words, decoding only the data pages
     /// for which `want(firstRow, rowCount)` holds (like `readColumn(rowGroup:column:pages:want:)`).
     /// Nil when the column is not a string column or a decoded non-NULL value is not 16

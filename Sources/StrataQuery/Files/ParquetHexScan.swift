@@ -40,25 +40,13 @@ extension ParquetScanState {
     /// `STRATA_PARQUET_HEX=0` turns the hex path off (A/B measurements, a fallback).
     static let hexEnabled: Bool = ProcessInfo.processInfo.environment["STRATA_PARQUET_HEX"] != "0"
 
-    /// Whether every kept row group with a non-NULL value in column `c` has statistics whose
-    /// min and max are 16-hex-digit ids.
+    /// Whether every kept file's statistics bound column `c` by 16-hex-digit ids.
     func statisticsSayHex(_ c: Int) -> Bool {
-        var any = false
         for fi in kept {
             guard let f = try? file(fi) else { return false }
-            for rg in f.rowGroups where rg.rowCount > 0 {
-                guard c < rg.statistics.count, let s = rg.statistics[c] else { return false }
-                if let nulls = s.nullCount, nulls >= rg.rowCount { continue }
-                guard case .string(let lo)? = s.min, case .string(let hi)? = s.max,
-                      ParquetScanState.isHexID(lo), ParquetScanState.isHexID(hi) else { return false }
-                any = true
-            }
+            if f.rowCount > 0 && !f.statisticsBoundHexIDs(column: c) { return false }
         }
-        return any
-    }
-
-    static func isHexID(_ b: [UInt8]) -> Bool {
-        b.count == 16 && b.withUnsafeBufferPointer { HexWord.parse16Scalar($0.baseAddress!) != nil }
+        return true
     }
 
     /// A worker found a value that is not a hex id in column `slot`.
