@@ -117,7 +117,7 @@ final class ChunkDecoder {
         default: output = .ints; ints = [Int64](repeating: 0, count: rows)
         }
         if case .decimal(let s) = column.conversion { divisor = pow10(s) } else { divisor = 1 }
-        if column.nullable { validity = [UInt8](repeating: 0, count: rows) }
+        // (a nullable column's validity is made on its first NULL or skipped page: levelsSeen)
     }
 
     func finish() -> Column {
@@ -207,9 +207,22 @@ final class ChunkDecoder {
     }
 
     /// Decodes `n` definition levels (max 1) into `validity[rowsDone...]`; returns the non-NULL count.
+    /// While every row so far is present, `validity` stays nil (no array filled per row).
     func levels(_ cur: inout ByteCursor, _ n: Int) throws(ParquetError) -> Int {
+        // one RLE run of 1s over the page (no NULL): nothing to decode
+        var peek = cur
+        if n > 0, let h = try? peek.uleb(), h & 1 == 0, h >> 1 >= UInt64(n), peek.pos < peek.end, peek.base[peek.pos] == 1 {
+            if validity != nil { validity!.withUnsafeMutableBufferPointer { v in (v.baseAddress! + rowsDone).update(repeating: 1, count: n) } }
+            return n
+        }
         if indices.count < n { indices = [UInt32](repeating: 0, count: n) }
         try indices.withUnsafeMutableBufferPointer { (ix) throws(ParquetError) in try Hybrid.decode(&cur, width: 1, count: n, into: ix.baseAddress!) }
+        if validity == nil {
+            var ones = 0
+            indices.withUnsafeBufferPointer { ix in for i in 0..<n { ones += Int(ix[i] & 1) } }
+            if ones == n { return n }
+            materializeValidity()
+        }
         var count = 0
         let o = rowsDone
         indices.withUnsafeBufferPointer { ix in
@@ -222,6 +235,21 @@ final class ChunkDecoder {
             }
         }
         return count
+    }
+
+    /// The validity array, made when the first NULL (or skipped page) shows up: the rows
+    /// decoded before were all present.
+    func materializeValidity() {
+        guard validity == nil else { return }
+        var v = [UInt8](repeating: 0, count: rows)
+        if rowsDone > 0 { v.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 1, count: rowsDone) } }
+        validity = v
+    }
+
+    /// Passes over `n` rows left undecoded (zero, and NULL in a nullable column).
+    func skip(_ n: Int) {
+        if c.nullable { materializeValidity() }
+        rowsDone += n
     }
 
     // MARK: values

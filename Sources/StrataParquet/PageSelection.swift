@@ -70,7 +70,7 @@ extension ParquetFile {
                     guard pageRows <= rows - dec.rowsDone else { throw .corrupt("data page holds \(pageRows) values, \(rows - dec.rowsDone) rows left") }
                     total += 1
                     if !want(dec.rowsDone, pageRows) {
-                        dec.rowsDone += pageRows
+                        dec.skip(pageRows)
                         pos += size
                         continue
                     }
