@@ -305,6 +305,11 @@ extension IngestRun {
         let badOut = UnsafeMutableBufferPointer<[ParquetBadValue]>.allocate(capacity: items)
         badOut.initialize(repeating: [])
         defer { badOut.deinitialize(); badOut.deallocate() }
+        let hexOut = UnsafeMutableBufferPointer<ParquetHexColumn?>.allocate(capacity: items)
+        hexOut.initialize(repeating: nil)
+        defer { hexOut.deinitialize(); hexOut.deallocate() }
+        let hexBox = UncheckedBox(hexOut)
+        let hexColumns = ParquetHexIngest.columns(f, sources: sources, plan: plan)
         let box = UncheckedBox((out, badOut))
         let failure = ParquetIngestFailure()
         let g0 = groups.lowerBound
@@ -320,6 +325,11 @@ extension IngestRun {
                 return
             }
             do throws(ParquetError) {
+                if hexColumns.contains(c), let hw = try ParquetHexIngest.read(f, g, src.fileColumn) {
+                    hexBox.value[i] = hw
+                    box.value.1[i] = converter.nullsRefused(hw.validity, column: c)
+                    return
+                }
                 let col = try f.readColumn(rowGroup: g, column: src.fileColumn)
                 var bad: [ParquetBadValue] = []
                 box.value.0[i] = converter.convert(col, from: src.fileType, column: c, bad: &bad)
@@ -336,6 +346,11 @@ extension IngestRun {
         defer { joined.deinitialize(); joined.deallocate() }
         let jbox = UncheckedBox(joined)
         ParallelWork.forEach(nc, workers: threads) { c, _ in
+            if hexColumns.contains(c) {
+                let hex = (0..<ng).map { hexBox.value[$0 * nc + c] }
+                if let joined = ParquetHexIngest.join(hex, total: total) { jbox.value[c] = joined; return }
+                for k in 0..<ng where box.value.0[k * nc + c] == nil { box.value.0[k * nc + c] = ParquetHexIngest.column(hex[k]!) }
+            }
             let parts = (0..<ng).map { box.value.0[$0 * nc + c]! }
             jbox.value[c] = ParquetValueConverter.join(parts, physical: plan.types[c].physical, total: total)
         }

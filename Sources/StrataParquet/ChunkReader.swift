@@ -70,6 +70,11 @@ final class ChunkDecoder {
     var dictCount = 0
 
     var interner = ByteInterner(capacity: 256)
+    /// Hex mode (HexChunk.swift): string values as the 64-bit words of 16-hex-digit ids,
+    /// one per row, instead of interned codes; `notHex` once a value is not such an id.
+    var hexWords: [Int64]?
+    var dictHex: [Int64] = []
+    var notHex = false
     var scratch: [UInt8] = []       // decompressed page
     var indices: [UInt32] = []
     var rawInts: [Int64] = []
@@ -81,7 +86,7 @@ final class ChunkDecoder {
 
     enum Output { case ints, doubles, bools, codes }
 
-    init(column: ParquetColumn, rows: Int, codec: Int32) {
+    init(column: ParquetColumn, rows: Int, codec: Int32, hex: Bool = false) {
         c = column
         self.rows = rows
         self.codec = codec
@@ -89,11 +94,12 @@ final class ChunkDecoder {
         switch column.conversion {
         case .bool: output = .bools; bools = [UInt8](repeating: 0, count: rows)
         case .float, .double, .decimal: output = .doubles; doubles = [Double](repeating: 0, count: rows)
+        case .string where hex: output = .codes; hexWords = [Int64](repeating: 0, count: rows)
         case .string: output = .codes; codes = [UInt32](repeating: 0, count: rows)
         default: output = .ints; ints = [Int64](repeating: 0, count: rows)
         }
         if case .decimal(let s) = column.conversion { divisor = pow10(s) } else { divisor = 1 }
-        if column.nullable { validity = [UInt8](repeating: 0, count: rows) }
+        // (a nullable column's validity is made on its first NULL or skipped page: levelsSeen)
     }
 
     func finish() -> Column {
@@ -183,9 +189,22 @@ final class ChunkDecoder {
     }
 
     /// Decodes `n` definition levels (max 1) into `validity[rowsDone...]`; returns the non-NULL count.
+    /// While every row so far is present, `validity` stays nil (no array filled per row).
     func levels(_ cur: inout ByteCursor, _ n: Int) throws(ParquetError) -> Int {
+        // one RLE run of 1s over the page (no NULL): nothing to decode
+        var peek = cur
+        if n > 0, let h = try? peek.uleb(), h & 1 == 0, h >> 1 >= UInt64(n), peek.pos < peek.end, peek.base[peek.pos] == 1 {
+            if validity != nil { validity!.withUnsafeMutableBufferPointer { v in (v.baseAddress! + rowsDone).update(repeating: 1, count: n) } }
+            return n
+        }
         if indices.count < n { indices = [UInt32](repeating: 0, count: n) }
         try indices.withUnsafeMutableBufferPointer { (ix) throws(ParquetError) in try Hybrid.decode(&cur, width: 1, count: n, into: ix.baseAddress!) }
+        if validity == nil {
+            var ones = 0
+            indices.withUnsafeBufferPointer { ix in for i in 0..<n { ones += Int(ix[i] & 1) } }
+            if ones == n { return n }
+            materializeValidity()
+        }
         var count = 0
         let o = rowsDone
         indices.withUnsafeBufferPointer { ix in
@@ -198,6 +217,21 @@ final class ChunkDecoder {
             }
         }
         return count
+    }
+
+    /// The validity array, made when the first NULL (or skipped page) shows up: the rows
+    /// decoded before were all present.
+    func materializeValidity() {
+        guard validity == nil else { return }
+        var v = [UInt8](repeating: 0, count: rows)
+        if rowsDone > 0 { v.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 1, count: rowsDone) } }
+        validity = v
+    }
+
+    /// Passes over `n` rows left undecoded (zero, and NULL in a nullable column).
+    func skip(_ n: Int) {
+        if c.nullable { materializeValidity() }
+        rowsDone += n
     }
 
     // MARK: values
@@ -221,6 +255,7 @@ final class ChunkDecoder {
             case .ints: gather(dictInts, into: &ints, at: o, k)
             case .doubles: gather(dictDoubles, into: &doubles, at: o, k)
             case .bools: gather(dictBools, into: &bools, at: o, k)
+            case .codes where hexWords != nil: gather(dictHex, into: &hexWords!, at: o, k)
             case .codes: gather(dictCodes, into: &codes, at: o, k)
             }
         } else {
@@ -231,6 +266,8 @@ final class ChunkDecoder {
                 try doubles.withUnsafeMutableBufferPointer { (p) throws(ParquetError) in try decodeDoubles(enc, &cur, k, into: p.baseAddress! + o) }
             case .bools:
                 try bools.withUnsafeMutableBufferPointer { (p) throws(ParquetError) in try decodeBools(enc, &cur, k, into: p.baseAddress! + o) }
+            case .codes where hexWords != nil:
+                try hexValues(enc, &cur, k, at: o)
             case .codes:
                 try spans(enc, &cur, k) { (base, st, ln) throws(ParquetError) in
                     var bad = -1
@@ -250,6 +287,7 @@ final class ChunkDecoder {
             case .ints: expand(&ints, at: o, n, k, zero: 0)
             case .doubles: expand(&doubles, at: o, n, k, zero: 0)
             case .bools: expand(&bools, at: o, n, k, zero: 0)
+            case .codes where hexWords != nil: expand(&hexWords!, at: o, n, k, zero: 0)
             case .codes: expand(&codes, at: o, n, k, zero: 0)
             }
         }
@@ -293,6 +331,14 @@ final class ChunkDecoder {
         case .bools:
             dictBools = [UInt8](repeating: 0, count: n)
             try dictBools.withUnsafeMutableBufferPointer { (p) throws(ParquetError) in try decodeBools(.plain, &cur, n, into: p.baseAddress!) }
+        case .codes where hexWords != nil:
+            dictHex = [Int64](repeating: 0, count: n)
+            try spans(.plain, &cur, n) { (base, st, ln) throws(ParquetError) in
+                for i in 0..<n {
+                    guard ln[i] == 16, let w = HexWord.parse16(base + st[i]) else { throw notHexError() }
+                    dictHex[i] = Int64(bitPattern: w)
+                }
+            }
         case .codes:
             dictCodes = [UInt32](repeating: 0, count: n)
             try spans(.plain, &cur, n) { (base, st, ln) throws(ParquetError) in

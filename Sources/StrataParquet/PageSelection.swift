@@ -28,6 +28,11 @@ extension ParquetFile {
     }
 
     func readChunk(_ g: Int, _ c: ParquetColumn, counts: inout PageCounts, want: (Int, Int) -> Bool) throws(ParquetError) -> Column {
+        try decodeChunk(g, c, counts: &counts, want: want, hex: false).finish()
+    }
+
+    /// The decoder after reading the wanted pages of a chunk (`hex`: string values as hex words).
+    func decodeChunk(_ g: Int, _ c: ParquetColumn, counts: inout PageCounts, want: (Int, Int) -> Bool, hex: Bool) throws(ParquetError) -> ChunkDecoder {
         let rg = meta.rowGroups[g]
         let chunk = rg.columns[c.leaf]
         guard chunk.filePath == nil else { throw .unsupported("column chunk stored in another file (\(chunk.filePath!))") }
@@ -36,7 +41,7 @@ extension ParquetFile {
         guard md.numValues == rg.numRows else { throw .corrupt("chunk holds \(md.numValues) values for \(rows) rows") }
         let start = Int(Self.chunkStart(md)), len = Int(md.totalCompressedSize)
         let buf = try Self.pread(fd, start, len, path, padding: 8)
-        let dec = ChunkDecoder(column: c, rows: rows, codec: md.codec)
+        let dec = ChunkDecoder(column: c, rows: rows, codec: md.codec, hex: hex)
         var decoded = 0, total = 0
         try withBytes(buf) { (b) throws(ParquetError) in
             let base = b.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -56,7 +61,7 @@ extension ParquetFile {
                     guard pageRows <= rows - dec.rowsDone else { throw .corrupt("data page holds \(pageRows) values, \(rows - dec.rowsDone) rows left") }
                     total += 1
                     if !want(dec.rowsDone, pageRows) {
-                        dec.rowsDone += pageRows
+                        dec.skip(pageRows)
                         pos += size
                         continue
                     }
@@ -72,6 +77,6 @@ extension ParquetFile {
         }
         counts.decoded += decoded
         counts.total += total
-        return dec.finish()
+        return dec
     }
 }

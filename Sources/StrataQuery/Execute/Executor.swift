@@ -84,6 +84,11 @@ final class Executor: @unchecked Sendable {
     }
 
     func run(_ plan: SelectPlan) throws(QueryError) -> Relation {
+        if case .parquet(let p) = plan.source { return try runParquet(plan, p) }
+        return try runOnce(plan)
+    }
+
+    func runOnce(_ plan: SelectPlan) throws(QueryError) -> Relation {
         if plan.isAggregate {
             if plan.twoPhase, let r = try runTwoPhaseTopN(plan) { return r }
             return try post(plan, try aggregate(plan))
@@ -354,6 +359,9 @@ final class Executor: @unchecked Sendable {
             for (k, g) in plan.groups.enumerated() {
                 if case .column(let s, .varchar) = g, rel.columns[s].dict?.hexWords != nil { hexKey[k] = true }
             }
+        } else if case .parquet(let p) = plan.source {
+            let hs = p.hexSlots
+            for (k, g) in plan.groups.enumerated() { if case .column(let s, .varchar) = g, hs.contains(s) { hexKey[k] = true } }
         }
         return hexKey
     }

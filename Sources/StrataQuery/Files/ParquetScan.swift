@@ -44,6 +44,12 @@ final class ParquetScanState: @unchecked Sendable {
     let spec: FileScanSpec
     private let lock = NSLock()
     private var opened: [Int: ParquetFile] = [:]
+    /// VARCHAR columns read as hex-id words (ParquetHexScan.swift), decided once; columns a
+    /// worker found a non-hex value in, taken out before the statement's plan runs again.
+    var hexDecided: Set<Int>?
+    var hexFailed: Set<Int> = []
+    var hexRefused: Set<Int> = []
+    let hexLock = NSLock()
 
     init(_ spec: FileScanSpec) { self.spec = spec }
 
@@ -224,6 +230,7 @@ extension Executor {
         let fileCount = spec.fileNames.count
         let types = spec.types
         let restSlots = plan.slots.filter { !plan.filterSlots.contains($0) }
+        let hex = state.hexSlots
         // the files in unit order, opened before the workers start
         var files: [Int: ParquetFile] = [:]
         for u in units where files[u.file] == nil { files[u.file] = try state.file(u.file) }
@@ -251,6 +258,7 @@ extension Executor {
                         guard slot < fileCount else {
                             return FileScanSpec.repeated(spec.fileLevelValue(slot, file: u.file), types[slot], n)
                         }
+                        if hex.contains(slot) { return try state.hexVector(f, u.rowGroup, slot, n, rows: rows, pages: &myPages) }
                         let col: Column
                         do throws(ParquetError) {
                             if let rows {
@@ -313,6 +321,8 @@ extension Executor {
             c.blocksRead = units.count
             c.notes.append("read \(units.count) of \(pruning.rowGroups) row groups" + (pruning.pages > 0 ? " (page index kept \(pruning.pagesKept) of \(pruning.pages) pages)" : "")
                            + ", decoded \(pages.decoded) of \(pages.total) data pages")
+            let hexUsed = plan.slots.filter { hex.contains($0) }
+            if !hexUsed.isEmpty { c.notes.append("hex ids read as words: " + hexUsed.map { spec.fileNames[$0] }.joined(separator: ", ")) }
         }
     }
 }
