@@ -22,6 +22,9 @@ public struct JSONDocumentFramer: Sendable {
     private var escaped = false
     private var inValue = false
     private var scalar = false
+    /// The current scalar value has produced a byte: only then does a delimiter end it (a value
+    /// starting with `,` or a stray `]` takes that byte, so every value consumes input).
+    private var scalarHasByte = false
     private var wrapper = false
     private var sawContent = false
     private var inputLine = 1
@@ -63,13 +66,14 @@ public struct JSONDocumentFramer: Sendable {
                     continue
                 }
                 if scalar {
-                    if c == 0x2C || c == 0x5D || c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D {
+                    if scalarHasByte && (c == 0x2C || c == 0x5D || c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D) {
                         endValue()
                         continue  // the byte is read again outside the value
                     }
                     dst[o] = c
                     o += 1
                     i += 1
+                    scalarHasByte = true
                     continue
                 }
                 switch c {
@@ -124,6 +128,7 @@ public struct JSONDocumentFramer: Sendable {
                 }
                 inValue = true
                 scalar = !(c == 0x7B || c == 0x5B)
+                scalarHasByte = false
                 depth = 0
             }
         }

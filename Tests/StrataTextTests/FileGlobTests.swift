@@ -67,8 +67,13 @@ import Testing
 }
 
 private func frame(_ s: String, step: Int = 1 << 20) -> String {
+    String(decoding: frame(bytes: Array(s.utf8), step: step), as: UTF8.self)
+}
+
+/// Runs the framer to the end of `input`; stops (and records an issue) when the output
+/// outgrows every valid reframing (each input byte gives at most two output bytes).
+private func frame(bytes input: [UInt8], step: Int) -> [UInt8] {
     var f = JSONDocumentFramer()
-    let input = Array(s.utf8)
     var out: [UInt8] = []
     var i = 0
     var buf = [UInt8](repeating: 0, count: step)
@@ -81,8 +86,34 @@ private func frame(_ s: String, step: Int = 1 << 20) -> String {
         out += buf[0..<p]
         i += c
         if c == 0 && p == 0 { break }
+        if out.count > 2 * input.count + 2 {
+            Issue.record("framer output outgrew its input (\(input.count) bytes in, \(out.count) out, \(i) consumed)")
+            break
+        }
     }
-    return String(decoding: out, as: UTF8.self)
+    return out
+}
+
+/// Fuzz/Corpus/ingest/regression-framer-comma: after a value, a `,` outside an array started
+/// a scalar that the same `,` ended at once, without consuming it: the framer wrote newlines
+/// forever (the ingest hung, growing). A value now takes at least its first byte.
+@Test func strayDelimitersAreValuesThatConsumeInput() {
+    for step in [1, 2, 5, 1 << 20] {
+        #expect(frame("{\"tsa\":2}false,1.5\n", step: step) == "{\"tsa\":2}\nfalse\n,1.5\n")
+        #expect(frame(",", step: step) == ",")  // a value open at the end has no line break
+        #expect(frame("{\"a\":1}]", step: step) == "{\"a\":1}\n]")
+        #expect(frame("[1,,2]", step: step) == "1\n2\n")
+        #expect(frame("1,]", step: step) == "1\n,\n]")
+    }
+}
+
+/// Any bytes: the framer consumes all of its input and its output stays within twice it.
+@Test(arguments: 0..<200)
+func framerTerminatesOnAnyInput(seed: Int) {
+    var rng = SplitMix64(seed: UInt64(seed))
+    let alphabet = Array("{}[],\"\\ \n\r\tab1-.e\u{FEFF}".utf8)
+    let input = (0..<Int.random(in: 0...300, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+    _ = frame(bytes: input, step: [1, 3, 64, 1 << 20][seed % 4])
 }
 
 @Test func jsonDocumentsBecomeOneValuePerLineKeepingLineNumbers() {
