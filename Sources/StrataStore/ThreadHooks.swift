@@ -2,15 +2,15 @@ import Foundation
 
 /// Test hooks kept per thread: a hook installed by one test applies only to work done on the
 /// thread that installed it, so tests running in parallel neither trigger nor clear each
-/// other's hooks.
-final class ThreadHooks<Hook>: @unchecked Sendable {
+/// other's hooks. (The query engine's DELETE hook uses it too.)
+public final class ThreadHooks<Hook>: @unchecked Sendable {
     private let lock = NSLock()
     private var hooks: [ObjectIdentifier: Hook] = [:]
 
-    init() {}
+    public init() {}
 
     /// The hook installed by the current thread.
-    var current: Hook? {
+    public var current: Hook? {
         get {
             let key = ObjectIdentifier(Thread.current)
             lock.lock()

@@ -33,6 +33,31 @@ import Glibc
 
     /// Runs `p` to its end (sending SIGINT after `interruptAfter` seconds if given), draining
     /// stdout and stderr while it runs, and returns the exit code and both outputs.
+    /// Runs `p` to its end, sending SIGINT as soon as its stderr holds `marker`.
+    static func run(_ p: Process, interruptWhenStderrContains marker: String) throws -> (code: Int32, out: String, err: String) {
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        nonisolated(unsafe) var errData = Data(), outData = Data()
+        let outReader = Thread { outData = out.fileHandleForReading.readDataToEndOfFile() }
+        outReader.start()
+        var signalled = false
+        while true {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            errData += chunk
+            if !signalled && String(decoding: errData, as: UTF8.self).contains(marker) {
+                kill(p.processIdentifier, SIGINT)
+                signalled = true
+            }
+        }
+        p.waitUntilExit()
+        while !outReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
     static func run(_ p: Process, interruptAfter after: Double? = nil) throws -> (code: Int32, out: String, err: String) {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -90,7 +115,11 @@ import Glibc
         try cli.run(["query", "CREATE TABLE clicks (ts TIMESTAMP, event VARCHAR, profile_id INTEGER, revenue DOUBLE) PARTITION BY day(ts) ORDER BY (profile_id, ts) WITH (auto_compact = false)"])
         for _ in 0..<3 { #expect(try cli.run(["ingest", "--force", "--ignore-extra-columns", "clicks", csv]).code == 0) }
         let before = try cli.run(["stats", "clicks"]).out
-        let r = try Self.interrupted(cli, ["compact", "clicks"], after: 0.5)
+        // interrupted once its progress line shows merged rows (not after a fixed time: on an idle
+        // machine the whole compaction took 0.4 s, and a 0.5 s interrupt came too late)
+        let p = cli.process(["compact", "clicks"])
+        p.environment = (p.environment ?? [:]).merging(["STRATA_PROGRESS": "1"]) { $1 }
+        let r = try Self.run(p, interruptWhenStderrContains: " rows merged")
         #expect(r.code == 130, "\(r.err)")
         #expect(r.err.hasSuffix("cancelled: nothing was committed\n"), "\(r.err)")
         // the table is as it was: same segments, same rows

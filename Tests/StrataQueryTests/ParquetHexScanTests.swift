@@ -24,11 +24,6 @@ private func hexID(_ w: UInt64) -> String {
     return String(repeating: "0", count: 16 - s.count) + s
 }
 
-private func run(_ engine: QueryEngine, _ sql: String) throws -> [[String]] {
-    let r = try #require(try engine.execute(sql).last).result
-    return (0..<r.rowCount).map { i in r.columns.map { SQLLogicRunner.cell($0[i]) } }
-}
-
 @Test func hexWordParsingEqualsTheBytewiseReference() {
     var r = HexRandom(state: 99)
     let alphabet = Array("0123456789abcdefABCDEFgz/:`@G \u{0}".utf8) + [0xFF, 0x80, 0x2F, 0x3A, 0x60, 0x67]
@@ -144,11 +139,8 @@ private func run(_ engine: QueryEngine, _ sql: String) throws -> [[String]] {
             "SELECT a.v, count(*) FROM $F a JOIN (SELECT DISTINCT v FROM $F WHERE k % 3 = 0) b ON a.v = b.v GROUP BY a.v ORDER BY a.v",
         ]
         for q in queries {
-            let want = try run(engine, q.replacingOccurrences(of: "$F", with: "h\(seed)"))
-            let got = try run(engine, q.replacingOccurrences(of: "$F", with: "read_parquet('\(hexFile)')"))
-            let strings = try run(engine, q.replacingOccurrences(of: "$F", with: "'\(plain)'"))
-            #expect(got == want, "seed \(seed) mixed \(mixed): \(q)")
-            #expect(strings == want, "seed \(seed) (no statistics): \(q)")
+            try expectSameRows(engine, q, reference: "h\(seed)",
+                               ["hex ids, mixed \(mixed)": "read_parquet('\(hexFile)')", "no statistics": "'\(plain)'"], "seed \(seed)")
         }
         // the hex path ran (or, with a value that is not an id, was given up)
         let analyzed = try run(engine, "EXPLAIN ANALYZE SELECT count(DISTINCT v) FROM read_parquet('\(hexFile)')").map { $0[0] }.joined(separator: "\n")

@@ -74,9 +74,20 @@ private struct PQData {
     }
 }
 
-private func run(_ engine: QueryEngine, _ sql: String) throws -> [[String]] {
+func run(_ engine: QueryEngine, _ sql: String) throws -> [[String]] {
     let r = try #require(try engine.execute(sql).last).result
     return (0..<r.rowCount).map { i in r.columns.map { SQLLogicRunner.cell($0[i]) } }
+}
+
+/// Runs `query` with `$F` standing for `reference` and for each of `sources` (a label and a
+/// FROM item); expects every source to give the reference's rows.
+func expectSameRows(_ engine: QueryEngine, _ query: String, reference: String,
+                    _ sources: KeyValuePairs<String, String>, _ context: String) throws {
+    let want = try run(engine, query.replacingOccurrences(of: "$F", with: reference))
+    for (label, from) in sources {
+        let got = try run(engine, query.replacingOccurrences(of: "$F", with: from))
+        #expect(got == want, "\(context) (\(label)): \(query)")
+    }
 }
 
 @Test func parquetPruningGivesTheSameAnswersAsNoPruningOverManySeeds() throws {
@@ -125,11 +136,8 @@ private func run(_ engine: QueryEngine, _ sql: String) throws -> [[String]] {
                 "SELECT x, count(*) FROM $F WHERE \(p) GROUP BY x ORDER BY x NULLS FIRST",
             ]
             for q in queries {
-                let want = try run(engine, q.replacingOccurrences(of: "$F", with: "t\(seed)"))
-                let got = try run(engine, q.replacingOccurrences(of: "$F", with: "read_parquet('\(pruned)')"))
-                let unpruned = try run(engine, q.replacingOccurrences(of: "$F", with: "'\(plain)'"))
-                #expect(got == want, "seed \(seed): \(q) WHERE \(p)")
-                #expect(unpruned == want, "seed \(seed): \(q) WHERE \(p) (no statistics)")
+                try expectSameRows(engine, q, reference: "t\(seed)",
+                                   ["pruned": "read_parquet('\(pruned)')", "no statistics": "'\(plain)'"], "seed \(seed) WHERE \(p)")
             }
             let plan = try run(engine, "EXPLAIN SELECT count(*) FROM read_parquet('\(pruned)') WHERE \(p)").map { $0[0] }.joined(separator: "\n")
             if let m = plan.range(of: #"row groups: (\d+) of (\d+)"#, options: .regularExpression) {

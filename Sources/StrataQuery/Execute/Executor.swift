@@ -173,6 +173,40 @@ final class Executor: @unchecked Sendable {
         }
     }
 
+    /// Hands the units `0..<count` (blocks, row groups) out to `workers` one at a time (on this
+    /// thread alone with one worker or fewer than two units); `unit(worker, index)` reads one.
+    /// The statement's interrupt is checked before each unit. The first error stops the handing
+    /// out and is thrown once every worker has stopped.
+    func forEachUnit(_ count: Int, _ workers: [Worker], _ unit: @escaping (Worker, Int) throws(QueryError) -> Void) throws(QueryError) {
+        let lock = NSLock()
+        var next = 0
+        let work: (Int) -> Void = { wi in
+            let w = workers[wi]
+            while true {
+                lock.lock()
+                if next >= count || workers.contains(where: { $0.error != nil }) { lock.unlock(); return }
+                let i = next
+                next += 1
+                lock.unlock()
+                do throws(QueryError) {
+                    try self.eval.checkInterrupt()
+                    try unit(w, i)
+                } catch {
+                    lock.lock()
+                    w.error = error
+                    lock.unlock()
+                    return
+                }
+            }
+        }
+        if workers.count == 1 || count < 2 {
+            work(0)
+        } else {
+            ParallelWork.forEach(workers.count, workers: workers.count) { w, _ in work(w) }
+        }
+        if let e = workers.first(where: { $0.error != nil })?.error { throw e }
+    }
+
     /// Calls `body` on each surviving batch (filtered, only needed slots loaded), spread over
     /// threads. `body` gets the worker's private state.
     func scan(_ plan: SelectPlan, _ workers: [Worker], _ body: @escaping (Worker, Batch) throws(QueryError) -> Void) throws(QueryError) {
@@ -209,8 +243,6 @@ final class Executor: @unchecked Sendable {
         case .table(let snap):
             let units = try self.units(plan, snap)
             progress?.add(blocks: units.count)
-            let lock = NSLock()
-            var next = 0
             let readers: [SegmentReader]
             do throws(StoreError) { readers = try snap.segments.map { (s) throws(StoreError) in try snap.reader(s) } } catch {
                 throw QueryError(error)
@@ -219,122 +251,101 @@ final class Executor: @unchecked Sendable {
             let hex = hexSlots(snap)
             let restSlots = plan.slots.filter { !plan.filterSlots.contains($0) }
             let stages = plan.filter.map { FilterStages($0).stages } ?? []
-            let work: (Int) -> Void = { wi in
-                let w = workers[wi]
-                while true {
-                    lock.lock()
-                    if next >= units.count || workers.contains(where: { $0.error != nil }) { lock.unlock(); return }
-                    let u = units[next]
-                    next += 1
-                    lock.unlock()
-                    do throws(QueryError) {
-                        try self.eval.checkInterrupt()
-                        let r = readers[u.segment]
-                        let n = r.footer.rows(inBlock: u.block)
-                        self.progress?.blockRead(rows: n)
-                        var cols = [Vec?](repeating: nil, count: typeOf.count)
-                        var loaded: [(BlockVector, Vec)] = []
-                        // decoded buffers go back to their block vectors for the next block
-                        defer {
-                            for (bv, v) in loaded {
-                                if v.type == .double { if bv.doubles.isEmpty { bv.doubles = v.dbls } }
-                                else if v.type != .boolean, bv.ints.isEmpty { bv.ints = v.ints }
-                                v.ints = []; v.dbls = []
-                            }
-                        }
-                        /// Decodes a column of the block, or only the rows of `rows` (compacted).
-                        func load(_ slot: Int, rows: [Int32]? = nil) throws(QueryError) {
-                            let bv = w.blocks[slot] ?? BlockVector()
-                            w.blocks[slot] = bv
-                            do throws(FormatError) {
-                                if let rows {
-                                    try rows.withUnsafeBufferPointer { (p) throws(FormatError) in
-                                        try r.decode(column: slot, block: u.block, rows: p, into: bv, scratch: w.scratch)
-                                    }
-                                } else {
-                                    try r.decode(column: slot, block: u.block, into: bv, scratch: w.scratch)
-                                }
-                            } catch {
-                                throw QueryError(error)
-                            }
-                            let n = bv.count
-                            let v = Vec(type: typeOf[slot], count: n)
-                            switch typeOf[slot] {
-                            case .double:
-                                v.dbls = bv.doubles; bv.doubles = []
-                                if v.dbls.count > n { v.dbls.removeLast(v.dbls.count - n) }
-                            case .boolean:
-                                v.ints = bv.bools.prefix(n).map { Int64($0) }
-                            default:
-                                v.ints = bv.ints; bv.ints = []
-                                if v.ints.count > n { v.ints.removeLast(v.ints.count - n) }
-                            }
-                            loaded.append((bv, v))
-                            if typeOf[slot] == .varchar {
-                                do throws(FormatError) { v.dict = try self.dictRef(r, slot, hex: hex.contains(slot)) } catch { throw QueryError(error) }
-                            }
-                            if bv.hasNulls { v.valid = Array(bv.validity.prefix(n)) }
-                            cols[slot] = v
-                        }
-                        var sel: [Int32]? = nil
-                        var staged = StagedBlock(n: n)
-                        if stages.count > 1 {
-                            // conjunct stages: each on the rows still selected (FilterStages.swift)
-                            var none = false
-                            for st in stages {
-                                let cur = sel
-                                let sparseNow = cur.map { $0.count <= n / 3 } ?? false
-                                for s in st.slots where cols[s] == nil {
-                                    if sparseNow { try load(s, rows: cur); staged.basis[s] = cur } else { try load(s) }
-                                }
-                                let s: [Int32]
-                                if let cur {
-                                    var bc = [Vec?](repeating: nil, count: cols.count)
-                                    for x in st.slots { bc[x] = staged.at(cols[x]!, slot: x, cur) }
-                                    s = FilterStages.compose(try self.eval.select(st.expr, Batch(columns: bc, count: cur.count)), cur)
-                                } else {
-                                    s = try self.eval.select(st.expr, Batch(columns: cols, count: n))
-                                }
-                                if s.isEmpty { none = true; break }
-                                sel = s.count < n ? s : nil
-                            }
-                            if none { continue }
-                        } else {
-                            for s in plan.filterSlots { try load(s) }
-                            if let f = plan.filter {
-                                let s = try self.eval.select(f, Batch(columns: cols, count: n))
-                                if s.isEmpty { continue }
-                                if s.count < n { sel = s }
-                            }
-                        }
-                        // few rows selected: decode just those of the other columns
-                        let sparse = sel.map { $0.count <= n / 3 } ?? false
-                        for s in restSlots {
-                            try load(s, rows: sparse ? sel : nil)
-                            if sparse { staged.basis[s] = sel }
-                        }
-                        if let sel {
-                            for s in plan.slots { cols[s] = staged.at(cols[s]!, slot: s, sel) }
-                            w.rowsOut += sel.count
-                            try body(w, Batch(columns: cols, count: sel.count))
-                        } else {
-                            w.rowsOut += n
-                            try body(w, Batch(columns: cols, count: n))
-                        }
-                    } catch {
-                        lock.lock()
-                        w.error = error
-                        lock.unlock()
-                        return
+            try forEachUnit(units.count, workers) { (w, i) throws(QueryError) in
+                let u = units[i]
+                let r = readers[u.segment]
+                let n = r.footer.rows(inBlock: u.block)
+                self.progress?.blockRead(rows: n)
+                var cols = [Vec?](repeating: nil, count: typeOf.count)
+                var loaded: [(BlockVector, Vec)] = []
+                // decoded buffers go back to their block vectors for the next block
+                defer {
+                    for (bv, v) in loaded {
+                        if v.type == .double { if bv.doubles.isEmpty { bv.doubles = v.dbls } }
+                        else if v.type != .boolean, bv.ints.isEmpty { bv.ints = v.ints }
+                        v.ints = []; v.dbls = []
                     }
                 }
+                /// Decodes a column of the block, or only the rows of `rows` (compacted).
+                func load(_ slot: Int, rows: [Int32]? = nil) throws(QueryError) {
+                    let bv = w.blocks[slot] ?? BlockVector()
+                    w.blocks[slot] = bv
+                    do throws(FormatError) {
+                        if let rows {
+                            try rows.withUnsafeBufferPointer { (p) throws(FormatError) in
+                                try r.decode(column: slot, block: u.block, rows: p, into: bv, scratch: w.scratch)
+                            }
+                        } else {
+                            try r.decode(column: slot, block: u.block, into: bv, scratch: w.scratch)
+                        }
+                    } catch {
+                        throw QueryError(error)
+                    }
+                    let n = bv.count
+                    let v = Vec(type: typeOf[slot], count: n)
+                    switch typeOf[slot] {
+                    case .double:
+                        v.dbls = bv.doubles; bv.doubles = []
+                        if v.dbls.count > n { v.dbls.removeLast(v.dbls.count - n) }
+                    case .boolean:
+                        v.ints = bv.bools.prefix(n).map { Int64($0) }
+                    default:
+                        v.ints = bv.ints; bv.ints = []
+                        if v.ints.count > n { v.ints.removeLast(v.ints.count - n) }
+                    }
+                    loaded.append((bv, v))
+                    if typeOf[slot] == .varchar {
+                        do throws(FormatError) { v.dict = try self.dictRef(r, slot, hex: hex.contains(slot)) } catch { throw QueryError(error) }
+                    }
+                    if bv.hasNulls { v.valid = Array(bv.validity.prefix(n)) }
+                    cols[slot] = v
+                }
+                var sel: [Int32]? = nil
+                var staged = StagedBlock(n: n)
+                if stages.count > 1 {
+                    // conjunct stages: each on the rows still selected (FilterStages.swift)
+                    var none = false
+                    for st in stages {
+                        let cur = sel
+                        let sparseNow = cur.map { $0.count <= n / 3 } ?? false
+                        for s in st.slots where cols[s] == nil {
+                            if sparseNow { try load(s, rows: cur); staged.basis[s] = cur } else { try load(s) }
+                        }
+                        let s: [Int32]
+                        if let cur {
+                            var bc = [Vec?](repeating: nil, count: cols.count)
+                            for x in st.slots { bc[x] = staged.at(cols[x]!, slot: x, cur) }
+                            s = FilterStages.compose(try self.eval.select(st.expr, Batch(columns: bc, count: cur.count)), cur)
+                        } else {
+                            s = try self.eval.select(st.expr, Batch(columns: cols, count: n))
+                        }
+                        if s.isEmpty { none = true; break }
+                        sel = s.count < n ? s : nil
+                    }
+                    if none { return }
+                } else {
+                    for s in plan.filterSlots { try load(s) }
+                    if let f = plan.filter {
+                        let s = try self.eval.select(f, Batch(columns: cols, count: n))
+                        if s.isEmpty { return }
+                        if s.count < n { sel = s }
+                    }
+                }
+                // few rows selected: decode just those of the other columns
+                let sparse = sel.map { $0.count <= n / 3 } ?? false
+                for s in restSlots {
+                    try load(s, rows: sparse ? sel : nil)
+                    if sparse { staged.basis[s] = sel }
+                }
+                if let sel {
+                    for s in plan.slots { cols[s] = staged.at(cols[s]!, slot: s, sel) }
+                    w.rowsOut += sel.count
+                    try body(w, Batch(columns: cols, count: sel.count))
+                } else {
+                    w.rowsOut += n
+                    try body(w, Batch(columns: cols, count: n))
+                }
             }
-            if workers.count == 1 || units.count < 2 {
-                work(0)
-            } else {
-                ParallelWork.forEach(workers.count, workers: workers.count) { w, _ in work(w) }
-            }
-            if let e = workers.first(where: { $0.error != nil })?.error { throw e }
             if let c = plan.counters {
                 c.segments = snap.segments.count
                 c.segmentsRead = Set(units.map(\.segment)).count

@@ -234,86 +234,64 @@ extension Executor {
         // the files in unit order, opened before the workers start
         var files: [Int: ParquetFile] = [:]
         for u in units where files[u.file] == nil { files[u.file] = try state.file(u.file) }
-        let lock = NSLock()
-        var next = 0
         var pages = PageCounts()
-        let work: (Int) -> Void = { wi in
-            let w = workers[wi]
+        let pagesLock = NSLock()
+        try forEachUnit(units.count, workers) { (w, i) throws(QueryError) in
+            let u = units[i]
             var myPages = PageCounts()
-            defer { lock.lock(); pages.decoded += myPages.decoded; pages.total += myPages.total; lock.unlock() }
-            while true {
-                lock.lock()
-                if next >= units.count || workers.contains(where: { $0.error != nil }) { lock.unlock(); return }
-                let u = units[next]
-                next += 1
-                lock.unlock()
-                do throws(QueryError) {
-                    try self.eval.checkInterrupt()
-                    let f = files[u.file]!
-                    let n = f.rowGroups[u.rowGroup].rowCount
-                    self.progress?.blockRead(rows: n)
-                    /// The column at `slot` over all `n` rows of the row group; with `rows`, only
-                    /// the pages holding one of those rows are decoded.
-                    func load(_ slot: Int, rows: [Int32]?) throws(QueryError) -> Vec {
-                        guard slot < fileCount else {
-                            return FileScanSpec.repeated(spec.fileLevelValue(slot, file: u.file), types[slot], n)
+            defer { pagesLock.lock(); pages.decoded += myPages.decoded; pages.total += myPages.total; pagesLock.unlock() }
+            let f = files[u.file]!
+            let n = f.rowGroups[u.rowGroup].rowCount
+            self.progress?.blockRead(rows: n)
+            /// The column at `slot` over all `n` rows of the row group; with `rows`, only
+            /// the pages holding one of those rows are decoded.
+            func load(_ slot: Int, rows: [Int32]?) throws(QueryError) -> Vec {
+                guard slot < fileCount else {
+                    return FileScanSpec.repeated(spec.fileLevelValue(slot, file: u.file), types[slot], n)
+                }
+                if hex.contains(slot) { return try state.hexVector(f, u.rowGroup, slot, n, rows: rows, pages: &myPages) }
+                let col: Column
+                do throws(ParquetError) {
+                    if let rows {
+                        col = try f.readColumn(rowGroup: u.rowGroup, column: slot, pages: &myPages) { first, count in
+                            ParquetScanState.holdsRow(rows, first, count)
                         }
-                        if hex.contains(slot) { return try state.hexVector(f, u.rowGroup, slot, n, rows: rows, pages: &myPages) }
-                        let col: Column
-                        do throws(ParquetError) {
-                            if let rows {
-                                col = try f.readColumn(rowGroup: u.rowGroup, column: slot, pages: &myPages) { first, count in
-                                    ParquetScanState.holdsRow(rows, first, count)
-                                }
-                            } else {
-                                col = try f.readColumn(rowGroup: u.rowGroup, column: slot, pages: &myPages) { _, _ in true }
-                            }
-                        } catch { throw QueryError(error) }
-                        return FileScanSpec.vector(col, types[slot], n)
+                    } else {
+                        col = try f.readColumn(rowGroup: u.rowGroup, column: slot, pages: &myPages) { _, _ in true }
                     }
-                    var cols = [Vec?](repeating: nil, count: types.count)
-                    // the rows the page index left (nil: all)
-                    let candidates: [Int32]? = u.ranges.map { rs in rs.flatMap { $0.map { Int32($0) } } }
-                    for s in plan.filterSlots {
-                        let v = try load(s, rows: candidates)
-                        cols[s] = candidates.map { v.gather($0) } ?? v
-                    }
-                    let m = candidates?.count ?? n
-                    // rows of the row group selected (nil: all), and positions among the candidates
-                    var sel: [Int32]? = candidates
-                    var local: [Int32]? = nil
-                    if let filter = plan.filter {
-                        let s = try self.eval.select(filter, Batch(columns: cols, count: m))
-                        if s.isEmpty { continue }
-                        if s.count < m {
-                            local = s
-                            sel = candidates.map { c in s.map { c[Int($0)] } } ?? s
-                        }
-                    }
-                    let count = sel?.count ?? n
-                    if let local {
-                        for s in plan.filterSlots where plan.slots.contains(s) { cols[s] = cols[s]!.gather(local) }
-                    }
-                    for s in restSlots {
-                        let v = try load(s, rows: sel)
-                        cols[s] = sel.map { v.gather($0) } ?? v
-                    }
-                    w.rowsOut += count
-                    try body(w, Batch(columns: cols, count: count))
-                } catch {
-                    lock.lock()
-                    w.error = error
-                    lock.unlock()
-                    return
+                } catch { throw QueryError(error) }
+                return FileScanSpec.vector(col, types[slot], n)
+            }
+            var cols = [Vec?](repeating: nil, count: types.count)
+            // the rows the page index left (nil: all)
+            let candidates: [Int32]? = u.ranges.map { rs in rs.flatMap { $0.map { Int32($0) } } }
+            for s in plan.filterSlots {
+                let v = try load(s, rows: candidates)
+                cols[s] = candidates.map { v.gather($0) } ?? v
+            }
+            let m = candidates?.count ?? n
+            // rows of the row group selected (nil: all), and positions among the candidates
+            var sel: [Int32]? = candidates
+            var local: [Int32]? = nil
+            if let filter = plan.filter {
+                let s = try self.eval.select(filter, Batch(columns: cols, count: m))
+                if s.isEmpty { return }
+                if s.count < m {
+                    local = s
+                    sel = candidates.map { c in s.map { c[Int($0)] } } ?? s
                 }
             }
+            let count = sel?.count ?? n
+            if let local {
+                for s in plan.filterSlots where plan.slots.contains(s) { cols[s] = cols[s]!.gather(local) }
+            }
+            for s in restSlots {
+                let v = try load(s, rows: sel)
+                cols[s] = sel.map { v.gather($0) } ?? v
+            }
+            w.rowsOut += count
+            try body(w, Batch(columns: cols, count: count))
         }
-        if workers.count == 1 || units.count < 2 {
-            work(0)
-        } else {
-            ParallelWork.forEach(workers.count, workers: workers.count) { w, _ in work(w) }
-        }
-        if let e = workers.first(where: { $0.error != nil })?.error { throw e }
         if let c = plan.counters {
             c.segments = state.kept.count
             c.segmentsRead = Set(units.map(\.file)).count
