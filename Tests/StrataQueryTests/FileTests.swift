@@ -4,6 +4,7 @@ import Testing
 import StrataIngest
 import StrataGen
 import StrataStore
+import StrataParquet
 @testable import StrataQuery
 
 // Files in place (docs/files.md): read_csv / read_json / read_ndjson / FROM 'path' over small
@@ -268,4 +269,33 @@ private struct FileFixture {
         == [["2024-05", "1"], ["2024-06", "2"]])
     // files join stored tables
     #expect(try f.rows("SELECT count(*) FROM t JOIN '$D/pq/zstd.parquet' AS p ON t.ts = p.ts AND p.s IS NOT DISTINCT FROM t.s") == [["3"]])
+}
+
+/// `COPY table TO 'x.parquet'` reads a time-partitioned table one partition at a time and
+/// appends each to the writer: the file holds the table's rows and types, row groups cut at
+/// ROW_GROUP_SIZE across partition boundaries, and no temporary file remains.
+@Test func copyOfAPartitionedTableStreamsPartitions() throws {
+    let f = try FileFixture()
+    _ = try f.rows("CREATE TABLE ev (ts TIMESTAMP, k INTEGER, s VARCHAR, x DOUBLE) PARTITION BY day(ts) ORDER BY (k, ts)")
+    var values: [String] = []
+    for i in 0..<700 {
+        let day = 1 + (i * 7) % 9
+        let s = i % 11 == 0 ? "NULL" : "'v\(i % 37)'"
+        let x = i % 13 == 0 ? "NULL" : "\(Double(i) / 4)"
+        values.append("(TIMESTAMP '2024-03-0\(day) \(String(format: "%02d", i % 24)):\(String(format: "%02d", i % 60)):00', \(i % 50 - 25), \(s), \(x))")
+    }
+    _ = try f.rows("INSERT INTO ev VALUES " + values.joined(separator: ", "))
+    let want = try f.rows("SELECT * FROM ev ORDER BY ts, k, s, x")
+    #expect(want.count == 700)
+    _ = try f.rows("COPY ev TO '$D/ev.parquet' (FORMAT parquet, ROW_GROUP_SIZE 64)")
+    #expect(try f.rows("SELECT * FROM '$D/ev.parquet' ORDER BY ts, k, s, x") == want)
+    let meta = try ParquetFile(path: f.dir + "/ev.parquet")
+    #expect(meta.rowGroups.map(\.rowCount) == Array(repeating: 64, count: 10) + [60])
+    // each partition's rows stay together, partitions in time order
+    let days = try f.rows("SELECT CAST(ts AS DATE) FROM '$D/ev.parquet'").map { $0[0] }
+    #expect(days == days.sorted())
+    // a column list, and a rerun replaces the file
+    _ = try f.rows("COPY ev (s, ts) TO '$D/ev.parquet' (FORMAT parquet)")
+    #expect(try f.rows("SELECT count(*), count(s), min(ts) FROM '$D/ev.parquet'") == [["700", "636", "2024-03-01 00:00:00"]])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir).filter { $0.contains(".tmp") }.isEmpty)
 }

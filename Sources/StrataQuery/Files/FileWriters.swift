@@ -71,19 +71,8 @@ public enum FileWriter {
             try writeChunks(fd, bytes, given)
             return rel.count
         }
-        // a symbolic link is written through: the file it points to is replaced, the link stays
-        var path = given
-        if let resolved = realpath(given, nil) {
-            path = String(cString: resolved)
-            free(resolved)
-        }
+        let path = try regularTarget(given)
         let tmp = temporaryName(for: path)
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent) {
-            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
-                throw QueryError("cannot create directory '\(parent)': \(error.localizedDescription)")
-            }
-        }
         do throws(QueryError) {
             if let w = try FileFormat.columnarWriter(o.format) {
                 var extra = o.extra
@@ -104,6 +93,23 @@ public enum FileWriter {
             throw error
         }
         return rel.count
+    }
+
+    /// The file a write to `given` replaces: a symbolic link is written through (the file it
+    /// points to is replaced, the link stays); a missing parent directory is created.
+    static func regularTarget(_ given: String) throws(QueryError) -> String {
+        var path = given
+        if let resolved = realpath(given, nil) {
+            path = String(cString: resolved)
+            free(resolved)
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent) {
+            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+                throw QueryError("cannot create directory '\(parent)': \(error.localizedDescription)")
+            }
+        }
+        return path
     }
 
     /// `dir/.name.tmp-<pid>-<n>`: hidden, so a glob over the directory never reads it.
