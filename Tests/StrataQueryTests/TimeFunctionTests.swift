@@ -53,3 +53,60 @@ import StrataText
     #expect(r.row(0) == [.timestamp(Civil.parseTimestamp("2024-03-31 11:00:00", format: .iso)!),
                          .timestamp(Civil.parseTimestamp("2024-03-31 12:00:00", format: .iso)!)])
 }
+
+/// date_trunc and date_diff over a timestamp column (typed loops that convert each run of equal
+/// days once) agree with the same function applied to each value as a constant, over random
+/// timestamps on both sides of 1970, NULLs, runs of equal days, in UTC and in a DST zone.
+@Test(arguments: ["UTC", "America/New_York"])
+func timeColumnKernelsEqualPerValueEvaluation(zone: String) throws {
+    let runner = try SQLLogicRunner()
+    let e = runner.engine
+    _ = try e.execute("SET timezone = '\(zone)'")
+    _ = try e.execute("CREATE TABLE tt (id BIGINT, a TIMESTAMP, b TIMESTAMP)")
+    var rng = SplitMix(seed: 42)
+    var rows: [String] = []
+    var last: Int64 = 0
+    for i in 0..<600 {
+        // runs of nearby values (same day), jumps, pre-1970 values
+        let us: Int64 = rng.next() % 3 == 0 ? last + Int64(rng.next() % 3_600_000_000)
+            : Int64(rng.next() % 8_000_000_000_000_000) / 1000 - 2_000_000_000_000_000 / 1000
+        last = us
+        let b: Int64 = us + Int64(rng.next() % 400_000_000_000_000) - 200_000_000_000_000
+        let fmt = { (x: Int64) in "TIMESTAMP '\(Civil.formatTimestamp(x))'" }
+        rows.append("(\(i), \(i % 17 == 0 ? "NULL" : fmt(us)), \(i % 23 == 0 ? "NULL" : fmt(b)))")
+    }
+    _ = try e.execute("INSERT INTO tt VALUES " + rows.joined(separator: ", "))
+    func column(_ sql: String) throws -> [Value] { try e.execute(sql).last!.result.columns[0] }
+    let ids = try column("SELECT id FROM tt ORDER BY id").count
+    #expect(ids == 600)
+    let pairs = try e.execute("SELECT CAST(a AS VARCHAR), CAST(b AS VARCHAR) FROM tt ORDER BY id").last!.result.columns
+    for unit in ["microsecond", "millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year"] {
+        let got = try column("SELECT date_trunc('\(unit)', a) FROM tt ORDER BY id")
+        for i in stride(from: 0, to: 600, by: 7) {
+            guard case .string(let sa) = pairs[0][i] else { #expect(got[i] == .null); continue }
+            #expect(got[i] == (try column("SELECT date_trunc('\(unit)', TIMESTAMP '\(sa)')"))[0], "\(zone) \(unit) \(sa)")
+        }
+    }
+    // calendar differences against their definition by extracted fields
+    let months = "(year(b) * 12 + month(b)) - (year(a) * 12 + month(a))"
+    for (unit, definition) in [("month", months), ("quarter", "(year(b) * 4 + floor((month(b) - 1) / 3)) - (year(a) * 4 + floor((month(a) - 1) / 3))"),
+                               ("year", "year(b) - year(a)")] {
+        let r = try e.execute("SELECT count(*), count(*) FILTER (WHERE date_diff('\(unit)', a, b) IS NOT DISTINCT FROM \(definition)) FROM tt").last!.result
+        #expect(r.columns[0][0] == r.columns[1][0], "\(zone) \(unit): \(r.columns)")
+    }
+    // and over the truncated months, as the cohort query uses them
+    let r = try e.execute("SELECT count(*) FILTER (WHERE date_diff('month', date_trunc('month', a), date_trunc('month', b)) IS DISTINCT FROM \(months)) FROM tt").last!.result
+    #expect(r.columns[0][0] == .int(0), "\(zone)")
+}
+
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

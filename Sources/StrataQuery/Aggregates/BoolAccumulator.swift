@@ -15,6 +15,17 @@ final class BoolAccumulator: Accumulator {
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
         let v = args[0]
         if v.type == .null { return }
+        if mask == nil, !v.isConst, v.valid == nil {
+            // flat, no NULLs: a typed loop (the words are 0 or 1)
+            let n = gids.count, and = isAnd
+            state.withUnsafeMutableBufferPointer { st in gids.withUnsafeBufferPointer { g in v.ints.withUnsafeBufferPointer { x in
+                for i in 0..<n {
+                    let k = Int(g[i]), b = Int8(truncatingIfNeeded: x[i] != 0 ? 1 : 0), s = st[k]
+                    st[k] = s < 0 ? b : (and ? s & b : s | b)
+                }
+            } } }
+            return
+        }
         for i in 0..<gids.count where !v.isNull(i) && filterKeeps(mask, i) {
             let g = Int(gids[i]), b: Int8 = v.ints[v.idx(i)] != 0 ? 1 : 0
             state[g] = state[g] < 0 ? b : (isAnd ? state[g] & b : state[g] | b)

@@ -21,6 +21,7 @@ final class CountAccumulator: Accumulator {
 
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ keys: KeyEncoder) {
         if mask == nil && updateFast(gids, args) { return }
+        if let mask, updateMasked(gids, args, mask) { return }
         let n = gids.count
         switch kind {
         case .rows:
@@ -50,6 +51,31 @@ final class CountAccumulator: Accumulator {
             guard !v.isConst, v.valid == nil else { return false }
             counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in v.ints.withUnsafeBufferPointer { x in
                 for i in 0..<n { c[Int(g[i])] &+= x[i] }  // x is 0/1
+            } } }
+            return true
+        case .nonNull:
+            return false
+        }
+    }
+
+    /// FILTER (WHERE …) over flat vectors without NULLs: the mask
+    /// is added (as 0 or 1), not branched on. Returns false when the general path must run.
+    private func updateMasked(_ gids: [Int32], _ args: [Vec], _ mask: Vec) -> Bool {
+        guard !mask.isConst, mask.valid == nil, !singleGroup else { return false }
+        let n = gids.count
+        switch kind {
+        case .rows:
+            counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in mask.ints.withUnsafeBufferPointer { k in
+                for i in 0..<n { c[Int(g[i])] &+= k[i] != 0 ? 1 : 0 }
+            } } }
+            return true
+        case .matching:
+            let v = args[0]
+            guard !v.isConst, v.valid == nil else { return false }
+            counts.withUnsafeMutableBufferPointer { c in gids.withUnsafeBufferPointer { g in mask.ints.withUnsafeBufferPointer { k in
+                v.ints.withUnsafeBufferPointer { x in
+                    for i in 0..<n { c[Int(g[i])] &+= (k[i] != 0) && (x[i] != 0) ? 1 : 0 }
+                }
             } } }
             return true
         case .nonNull:

@@ -757,6 +757,47 @@ public struct Evaluator: @unchecked Sendable {
         return Civil.daysFromCivil(ny, nm, nd) * Civil.microsPerDay + rem
     }
 
+    /// date_trunc over a timestamp column, a typed loop: units of a day and longer convert each
+    /// day once (rows of one day come together in sorted data), shorter ones are arithmetic.
+    func truncateTimestamps(_ v: Vec, to unit: Civil.Unit, _ t: DataType) -> Vec {
+        let n = v.count
+        let out = Vec(type: t, count: n)
+        out.valid = v.valid
+        let utc = isUTC
+        let subDay: Int64
+        switch unit {
+        case .microsecond: subDay = 1
+        case .millisecond: subDay = 1_000
+        case .second: subDay = Civil.microsPerSecond
+        case .minute: subDay = Civil.microsPerMinute
+        case .hour: subDay = Civil.microsPerHour
+        default: subDay = 0
+        }
+        out.ints = [Int64](unsafeUninitializedCapacity: n) { r, done in
+            v.ints.withUnsafeBufferPointer { p in
+                if subDay > 0 {
+                    for i in 0..<n {
+                        let x = utc ? p[i] : timeZone.toLocal(p[i])
+                        r[i] = x - Civil.floorMod(x, subDay)
+                    }
+                } else {
+                    var lastDay = Int64.min, lastStart: Int64 = 0
+                    for i in 0..<n {
+                        let x = utc ? p[i] : timeZone.toLocal(p[i])
+                        let days = Civil.floorDiv(x, Civil.microsPerDay)
+                        if days != lastDay {
+                            lastDay = days
+                            lastStart = Civil.truncateDays(days, to: unit) * Civil.microsPerDay
+                        }
+                        r[i] = lastStart
+                    }
+                }
+            }
+            done = n
+        }
+        return out
+    }
+
     func extract(_ f: TimeField, _ localMicros: Int64) -> Int64 {
         let days = Civil.floorDiv(localMicros, Civil.microsPerDay)
         let tod = localMicros - days * Civil.microsPerDay
@@ -795,8 +836,11 @@ public struct Evaluator: @unchecked Sendable {
                     return t == .timestamp ? r * Civil.microsPerDay : r
                 }, dbls: { $0 })
             }
-            let tz = self
-            return map1(v, t, ints: { Civil.truncate(tz.local($0), to: unit) }, dbls: { $0 })
+            if v.isConst || v.type != .timestamp {
+                let tz = self
+                return map1(v, t, ints: { Civil.truncate(tz.local($0), to: unit) }, dbls: { $0 })
+            }
+            return truncateTimestamps(v, to: unit, t)
         case .startOfWeekSunday:
             let v = args[0]
             try checkTimeRange(v)

@@ -277,8 +277,23 @@ extension Evaluator {
             // hours and smaller count elapsed time (DuckDB's TIMESTAMPTZ: 24 hours across a
             // spring DST day, not the wall clock's 25); days and larger count the zone's calendar
             let elapsed = [.hour, .minute, .second, .millisecond, .microsecond].contains(u) && a.type == .timestamp && b.type == .timestamp
-            for i in 0..<m where !isNull(i) {
-                r[i] = elapsed ? Evaluator.dateDiff(u, micros(a, i), micros(b, i)) : Evaluator.dateDiff(u, localMicros(a, i), localMicros(b, i))
+            if u == .month || u == .quarter || u == .year {
+                // calendar months: each side's day converted once per run of equal days
+                var dayA = Int64.min, dayB = Int64.min, monthA: Int64 = 0, monthB: Int64 = 0
+                for i in 0..<m where !isNull(i) {
+                    let da = Civil.floorDiv(localMicros(a, i), Civil.microsPerDay), db = Civil.floorDiv(localMicros(b, i), Civil.microsPerDay)
+                    if da != dayA { dayA = da; let c = Civil.civilFromDays(da); monthA = c.year * 12 + c.month - 1 }
+                    if db != dayB { dayB = db; let c = Civil.civilFromDays(db); monthB = c.year * 12 + c.month - 1 }
+                    switch u {
+                    case .month: r[i] = monthB - monthA
+                    case .quarter: r[i] = Civil.floorDiv(monthB, 3) - Civil.floorDiv(monthA, 3)
+                    default: r[i] = Civil.floorDiv(monthB, 12) - Civil.floorDiv(monthA, 12)
+                    }
+                }
+            } else {
+                for i in 0..<m where !isNull(i) {
+                    r[i] = elapsed ? Evaluator.dateDiff(u, micros(a, i), micros(b, i)) : Evaluator.dateDiff(u, localMicros(a, i), localMicros(b, i))
+                }
             }
             out.ints = r
         case .timeBucket(let months, let width, let origin):
