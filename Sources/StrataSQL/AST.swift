@@ -418,7 +418,7 @@ public enum IntervalUnit: String, Sendable, Hashable, CaseIterable {
 
 /// Fields accepted by `EXTRACT(field FROM x)`.
 public enum DateField: String, Sendable, Hashable, CaseIterable {
-    case year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, epoch
+    case year, quarter, month, week, day, dow, isodow, doy, hour, minute, second, epoch, millisecond, microsecond
 }
 
 /// Unary operators.

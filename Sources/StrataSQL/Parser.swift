@@ -1055,7 +1055,7 @@ struct Parser {
             _ = advance()
             _ = advance()
             let f = current
-            let parts = "a date part (YEAR, QUARTER, MONTH, WEEK, DAY, DOW, ISODOW, DOY, HOUR, MINUTE, SECOND, EPOCH)"
+            let parts = "a date part (YEAR, QUARTER, MONTH, WEEK, DAY, DOW, ISODOW, DOY, HOUR, MINUTE, SECOND, MILLISECOND, MICROSECOND, EPOCH)"
             guard f.kind == .word || f.kind == .string else { throw expected(parts) }
             let fieldName = f.kind == .string ? f.text.lowercased() : f.text
             guard let field = DateField(rawValue: fieldName) ?? DateField.alias(fieldName) else {
@@ -1290,7 +1290,12 @@ extension DateField {
         case "dayofweek", "weekday": return .dow
         case "dayofyear": return .doy
         case "dayofmonth": return .day
-        default: return nil
+        case "ms", "msec", "msecs": return .millisecond
+        case "us", "usec", "usecs": return .microsecond
+        default:
+            // plurals, as DuckDB: EXTRACT(seconds FROM …)
+            if name.hasSuffix("s"), let f = DateField(rawValue: String(name.dropLast())) { return f }
+            return nil
         }
     }
 }

@@ -54,8 +54,8 @@ import StrataText
                          .timestamp(Civil.parseTimestamp("2024-03-31 12:00:00", format: .iso)!)])
 }
 
-/// date_trunc and date_diff over a timestamp column (typed loops that convert each run of equal
-/// days once) agree with the same function applied to each value as a constant, over random
+/// date_trunc, date_diff, EXTRACT, dayname and monthname over a column (typed loops that
+/// convert each run of equal days once) agree with the same function applied to each value as a constant, over random
 /// timestamps on both sides of 1970, NULLs, runs of equal days, in UTC and in a DST zone.
 @Test(arguments: ["UTC", "America/New_York"])
 func timeColumnKernelsEqualPerValueEvaluation(zone: String) throws {
@@ -85,6 +85,28 @@ func timeColumnKernelsEqualPerValueEvaluation(zone: String) throws {
         for i in stride(from: 0, to: 600, by: 7) {
             guard case .string(let sa) = pairs[0][i] else { #expect(got[i] == .null); continue }
             #expect(got[i] == (try column("SELECT date_trunc('\(unit)', TIMESTAMP '\(sa)')"))[0], "\(zone) \(unit) \(sa)")
+        }
+    }
+    // EXTRACT, dayname and monthname over timestamp and date columns
+    _ = try e.execute("CREATE TABLE td AS SELECT id, CAST(a AS DATE) AS d FROM tt")
+    let dates = try e.execute("SELECT CAST(d AS VARCHAR) FROM td ORDER BY id").last!.result.columns[0]
+    for f in ["year", "quarter", "month", "day", "week", "dow", "isodow", "doy", "hour", "minute", "second", "millisecond", "microsecond", "epoch"] {
+        let got = try column("SELECT date_part('\(f)', a) FROM tt ORDER BY id")
+        let gotDates = try column("SELECT date_part('\(f)', d) FROM td ORDER BY id")
+        for i in stride(from: 0, to: 600, by: 5) {
+            if case .string(let sa) = pairs[0][i] {
+                #expect(got[i] == (try column("SELECT date_part('\(f)', TIMESTAMP '\(sa)')"))[0], "\(zone) \(f) \(sa)")
+            } else { #expect(got[i] == .null) }
+            if case .string(let sd) = dates[i] {
+                #expect(gotDates[i] == (try column("SELECT date_part('\(f)', DATE '\(sd)')"))[0], "\(zone) \(f) \(sd)")
+            }
+        }
+    }
+    for f in ["dayname", "monthname"] {
+        let got = try column("SELECT \(f)(a) FROM tt ORDER BY id")
+        for i in stride(from: 0, to: 600, by: 5) {
+            guard case .string(let sa) = pairs[0][i] else { continue }
+            #expect(got[i] == (try column("SELECT \(f)(TIMESTAMP '\(sa)')"))[0], "\(zone) \(f) \(sa)")
         }
     }
     // calendar differences against their definition by extracted fields

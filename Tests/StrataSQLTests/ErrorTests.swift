@@ -46,7 +46,7 @@ import Testing
          "expected an interval unit (MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR), found 'fortnight'", 20),
         ("SELECT INTERVAL 'x' DAY", "invalid interval literal 'x'", 16),
         ("SELECT extract(foo FROM ts)",
-         "expected a date part (YEAR, QUARTER, MONTH, WEEK, DAY, DOW, ISODOW, DOY, HOUR, MINUTE, SECOND, EPOCH), found 'foo'", 15),
+         "expected a date part (YEAR, QUARTER, MONTH, WEEK, DAY, DOW, ISODOW, DOY, HOUR, MINUTE, SECOND, MILLISECOND, MICROSECOND, EPOCH), found 'foo'", 15),
         ("CREATE TABLE t (a INT, a INT)", "duplicate column 'a'", 23),
         ("CREATE TABLE t (a INT) ORDER BY b", "unknown column 'b' in ORDER BY", 32),
         ("CREATE TABLE t (a INT) PARTITION BY day(b)", "unknown column 'b' in PARTITION BY", 40),

@@ -758,7 +758,7 @@ public struct Evaluator: @unchecked Sendable {
     }
 
     /// date_trunc over a timestamp column, a typed loop: units of a day and longer convert each
-    /// day once (rows of one day come together in sorted data), shorter ones are arithmetic.
+    /// day once (rows within the day seen last need no division), shorter ones are arithmetic.
     func truncateTimestamps(_ v: Vec, to unit: Civil.Unit, _ t: DataType) -> Vec {
         let n = v.count
         let out = Vec(type: t, count: n)
@@ -781,15 +781,57 @@ public struct Evaluator: @unchecked Sendable {
                         r[i] = x - Civil.floorMod(x, subDay)
                     }
                 } else {
-                    var lastDay = Int64.min, lastStart: Int64 = 0
+                    var dayStart = Int64.max, dayEnd = Int64.min, lastStart: Int64 = 0
                     for i in 0..<n {
                         let x = utc ? p[i] : timeZone.toLocal(p[i])
-                        let days = Civil.floorDiv(x, Civil.microsPerDay)
-                        if days != lastDay {
-                            lastDay = days
+                        if x < dayStart || x >= dayEnd {
+                            let days = Civil.floorDiv(x, Civil.microsPerDay)
+                            dayStart = days * Civil.microsPerDay
+                            dayEnd = dayStart &+ Civil.microsPerDay
                             lastStart = Civil.truncateDays(days, to: unit) * Civil.microsPerDay
                         }
                         r[i] = lastStart
+                    }
+                }
+            }
+            done = n
+        }
+        return out
+    }
+
+    /// EXTRACT over a date or timestamp column (not epoch), a typed loop per field: the day's
+    /// bounds are kept, so rows of the day seen last (sorted data repeats days) need no
+    /// division; calendar fields are computed once per day.
+    func extractColumn(_ v: Vec, _ field: TimeField) -> Vec {
+        let n = v.count
+        let out = Vec(type: .bigint, count: n)
+        out.valid = v.valid
+        let isDate = v.type == .date, utc = isUTC
+        out.ints = [Int64](unsafeUninitializedCapacity: n) { r, done in
+            v.ints.withUnsafeBufferPointer { p in
+                var dayStart = Int64.max, dayEnd = Int64.min, value: Int64 = 0
+                /// Calls `f(row, local micros, start of its day)` for every row.
+                @inline(__always) func each(_ f: (Int, Int64, Int64) -> Int64) {
+                    for i in 0..<n {
+                        let x = isDate ? p[i] &* Civil.microsPerDay : (utc ? p[i] : timeZone.toLocal(p[i]))
+                        if x < dayStart || x >= dayEnd {
+                            dayStart = Civil.floorDiv(x, Civil.microsPerDay) * Civil.microsPerDay
+                            dayEnd = dayStart &+ Civil.microsPerDay
+                            value = Int64.min
+                        }
+                        r[i] = f(i, x, dayStart)
+                    }
+                }
+                switch field {
+                case .hour: each { _, x, d in (x - d) / Civil.microsPerHour }
+                case .minute: each { _, x, d in ((x - d) / Civil.microsPerMinute) % 60 }
+                case .second: each { _, x, d in ((x - d) / Civil.microsPerSecond) % 60 }
+                case .millisecond: each { _, x, d in ((x - d) / 1000) % 60_000 }
+                case .microsecond: each { _, x, d in (x - d) % 60_000_000 }
+                default:
+                    each { _, x, _ in
+                        if value == Int64.min { value = extract(field, x) }
+                        return value
                     }
                 }
             }
@@ -878,28 +920,14 @@ public struct Evaluator: @unchecked Sendable {
         case .extract(let field):
             let v = args[0]
             try checkTimeRange(v)
-            let tz = self
-            switch field {
-            case .year, .quarter, .month, .day, .week, .dow, .isodow, .doy:
-                // calendar fields depend on the day only, and sorted rows repeat days: convert
-                // each run of equal days once
-                var lastDay = Int64.min, last: Int64 = 0
-                let isDate = v.type == .date
-                return map1(v, .bigint, ints: { x in
-                    let local = isDate ? x * Civil.microsPerDay : tz.local(x)
-                    let day = Civil.floorDiv(local, Civil.microsPerDay)
-                    if day != lastDay {
-                        lastDay = day
-                        last = tz.extract(field, local)
-                    }
-                    return last
-                }, dbls: { $0 })
-            default:
+            if field == .epoch || v.isConst || (v.type != .timestamp && v.type != .date) {
+                let tz = self
                 let isDate = v.type == .date
                 return map1(v, .bigint, ints: { x in
                     tz.extract(field, isDate ? x * Civil.microsPerDay : tz.local(x))
                 }, dbls: { $0 })
             }
+            return extractColumn(v, field)
         case .abs:
             return try negateOrAbs(args[0], abs: true)
         case .floor:

@@ -209,11 +209,22 @@ extension Evaluator {
             var r = [Int64](repeating: 0, count: m)
             // (the type tested once, not per row; sorted rows repeat days: each run once)
             let isDate = a.type == .date
-            var lastDay = Int64.min, last: Int64 = 0
+            // a date's day is its value; a timestamp's day is known without a division while the
+            // rows stay within the day seen last
+            var lastDay = Int64.min, last: Int64 = 0, dayStart = Int64.max, dayEnd = Int64.min
             a.ints.withUnsafeBufferPointer { p in
                 for i in 0..<m where !isNull(i) {
                     let x = p[a.idx(i)]
-                    let days = isDate ? x : Civil.floorDiv(local(x), Civil.microsPerDay)
+                    let days: Int64
+                    if isDate {
+                        days = x
+                    } else {
+                        let l = local(x)
+                        if l >= dayStart && l < dayEnd { r[i] = last; continue }
+                        days = Civil.floorDiv(l, Civil.microsPerDay)
+                        dayStart = days * Civil.microsPerDay
+                        dayEnd = dayStart &+ Civil.microsPerDay
+                    }
                     if days != lastDay {
                         lastDay = days
                         last = isDay ? Civil.weekday(days: days) - 1 : Civil.civilFromDays(days).month - 1
