@@ -135,7 +135,7 @@ public struct SegmentFooter: Sendable, Equatable {
         let partition = try r.string(maxLength: 4096)
         let createdBy = try r.string(maxLength: 4096)
         guard blockRows > 0 else { throw FormatError.corrupt("footer: block size is zero") }
-        let expectedBlocks = rowCount == 0 ? 0 : (rowCount + UInt64(blockRows) - 1) / UInt64(blockRows)
+        let expectedBlocks = rowCount / UInt64(blockRows) + (rowCount % UInt64(blockRows) == 0 ? 0 : 1)  // no overflow near 2^64
         guard UInt64(blockCount) == expectedBlocks else {
             throw FormatError.corrupt("footer: \(blockCount) blocks do not match \(rowCount) rows of \(blockRows)")
         }

@@ -452,6 +452,27 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     }
 }
 
+/// Found by the segment fuzzer (session 12, Fuzz/Corpus/segment/regression-row-count-overflow):
+/// a footer whose row count was near 2^64 overflowed the block-count arithmetic (a trap) before
+/// the count was compared with the blocks. Every row count is now refused or accepted cleanly.
+@Test func footerRowCountNearTheTopIsRefused() throws {
+    let schema = [ColumnSchema(name: "n", type: .bigint)]
+    var opts = SegmentWriterOptions()
+    opts.partition = "all"
+    let (_, footer) = try SegmentWriter.encode(schema: schema, columns: [Column(.int64([1, 2, 3]))], options: opts)
+    let bytes = footer.serialize()
+    for count in [UInt64.max, UInt64.max - 1, UInt64.max / 2 + 1, UInt64(1) << 63, 65537, 0] {
+        var bad = bytes
+        for i in 0..<8 { bad[i] = UInt8(truncatingIfNeeded: count >> (8 * UInt64(i))) }
+        do {
+            _ = try bad.withUnsafeBytes { try SegmentFooter.parse($0) }
+            Issue.record("row count \(count) accepted")
+        } catch let error as FormatError {
+            #expect(error.kind == .corrupt && error.message.contains("blocks do not match \(count) rows"), "\(error)")
+        }
+    }
+}
+
 /// Found by the segment fuzzer: a page whose recorded raw length was 2.2 GB (checksums valid)
 /// made every read allocate and zero 2.2 GB before LZ4 refused it (41 s and 2 GB per input).
 /// The footer check now refuses it when the segment is opened, naming column and block.
