@@ -31,8 +31,21 @@ import Glibc
         return (r.code, r.err)
     }
 
-    /// Runs `p` to its end (sending SIGINT after `interruptAfter` seconds if given), draining
-    /// stdout and stderr while it runs, and returns the exit code and both outputs.
+    /// Reads `handle` to its end on a thread of its own; the returned function waits for it and
+    /// gives the bytes (the semaphore orders the thread's write before the caller's read).
+    static func drain(_ handle: FileHandle) -> () -> Data {
+        nonisolated(unsafe) var data = Data()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }.start()
+        return {
+            done.wait()
+            return data
+        }
+    }
+
     /// Runs `p` to its end, sending SIGINT as soon as its stderr holds `marker`.
     static func run(_ p: Process, interruptWhenStderrContains marker: String) throws -> (code: Int32, out: String, err: String) {
         let out = Pipe(), err = Pipe()
@@ -40,9 +53,8 @@ import Glibc
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        nonisolated(unsafe) var errData = Data(), outData = Data()
-        let outReader = Thread { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        outReader.start()
+        let outData = drain(out.fileHandleForReading)
+        var errData = Data()
         var signalled = false
         while true {
             let chunk = err.fileHandleForReading.availableData
@@ -54,10 +66,11 @@ import Glibc
             }
         }
         p.waitUntilExit()
-        while !outReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (p.terminationStatus, String(decoding: outData(), as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs `p` to its end (sending SIGINT after `interruptAfter` seconds if given), draining
+    /// stdout and stderr while it runs, and returns the exit code and both outputs.
     static func run(_ p: Process, interruptAfter after: Double? = nil) throws -> (code: Int32, out: String, err: String) {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -65,18 +78,13 @@ import Glibc
         p.standardInput = FileHandle.nullDevice
         try p.run()
         // drain the pipes while the child runs
-        nonisolated(unsafe) var errData = Data(), outData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outReader = Thread { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        outReader.start()
+        let errData = drain(err.fileHandleForReading), outData = drain(out.fileHandleForReading)
         if let after {
             Thread.sleep(forTimeInterval: after)
             kill(p.processIdentifier, SIGINT)
         }
         p.waitUntilExit()
-        while !reader.isFinished || !outReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (p.terminationStatus, String(decoding: outData(), as: UTF8.self), String(decoding: errData(), as: UTF8.self))
     }
 
     @Test func ctrlCCancelsAQuery() throws {
