@@ -67,9 +67,10 @@ ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}" nice 
     -artifact_prefix="$work/crashes/" ${FUZZ_FLAGS:-} 2>&1 | tee "$log" | grep -E '^#[0-9]+.*(DONE|pulse)|ERROR|FUZZ CHECK|==[0-9]+==|artifact|stat::' 
 status=${PIPESTATUS[0]}
 set -e
-final="$(grep -E '^#[0-9]+' "$log" | tail -1)"
+final="$(grep -aE '^#[0-9]+' "$log" | tail -1 || true)"
 echo "fuzz-$target: ${final:-no progress line} (exit $status, log $log)"
-crash="$(grep -oE "Test unit written to [^ ]*(crash|leak|timeout|oom)-[^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')"
+# (no match is the clean case: under pipefail the grep's status must not end the script)
+crash="$(grep -aoE "Test unit written to [^ ]*(crash|leak|timeout|oom)-[^ ]+" "$log" | tail -1 | sed 's/Test unit written to //' || true)"
 if [[ $status -ne 0 || -n "$crash" ]]; then
     echo "CRASH: fuzz-$target found a failing input: ${crash:-see $log}"
     exit 1

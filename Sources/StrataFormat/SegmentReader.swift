@@ -333,6 +333,11 @@ public final class SegmentReader: @unchecked Sendable {
             let width = Int(page[0])
             let packedBytes = BitPacking.byteCount(count: n, width: width)
             guard width <= 32, page.count >= 1 + packedBytes else { throw FormatError(.corrupt, "\(what): bad header", path: path) }
+            // lengths of width 0 take no bytes: bound the count by the page before allocating
+            // (entries are distinct, so at most one is empty; any real page holds its count)
+            guard n <= 8 * page.count + 1 else {
+                throw FormatError(.corrupt, "\(what): \(n) entries cannot fit its \(page.count) bytes", path: path)
+            }
             var lengths = [UInt64](repeating: 0, count: n)
             lengths.withUnsafeMutableBufferPointer {
                 BitPacking.unpack(UnsafeRawBufferPointer(rebasing: page[1..<(1 + packedBytes)]), count: n, width: width, into: $0.baseAddress!)

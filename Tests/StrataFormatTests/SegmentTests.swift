@@ -487,6 +487,24 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     }
 }
 
+/// Found by the segment fuzzer (session 12): a dictionary claiming 3,372,220,417 entries of
+/// zero-bit lengths (checksums valid) made the reader allocate 27 GB for their lengths and
+/// abort. The count is now bounded by the page before anything is allocated.
+@Test func dictionaryClaimingBillionsOfEntriesIsRefused() throws {
+    let url = try #require(Bundle.module.url(forResource: "Fixtures/fuzz-dictionary-entries", withExtension: "seg"))
+    let r = try SegmentReader(path: url.path)
+    let column = try #require(r.footer.columns.firstIndex { $0.name == "referrer" })
+    do throws(FormatError) {
+        _ = try r.dictionary(column: column)
+        Issue.record("read")
+    } catch {
+        #expect(error.kind == .corrupt)
+        #expect(error.message.contains("column 'referrer' dictionary: 3372220417 entries cannot fit its 1 bytes"), "\(error.message)")
+    }
+    // the other dictionaries of the file still read
+    #expect(try r.dictionary(column: r.footer.columns.firstIndex { $0.name == "country" }!).count == 1)
+}
+
 /// The bounds on recorded raw lengths never come near a page a writer produced: over many
 /// seeds, NULL rates and block sizes, every block's raw length is under half the bound.
 @Test func rawLengthBoundsLeaveRoom() throws {
