@@ -95,7 +95,7 @@ public final class SegmentReader: @unchecked Sendable {
             var refs = c.blocks.map(\.page)
             if let d = c.dictionary { refs.append(d.page) }
             for r in refs {
-                guard r.offset >= UInt64(segmentHeaderSize), r.offset + UInt64(r.storedLength) <= footerOffset else {
+                guard r.offset >= UInt64(segmentHeaderSize), r.offset <= footerOffset, UInt64(r.storedLength) <= footerOffset - r.offset else {
                     throw FormatError.corrupt("column '\(c.name)': page outside the data region")
                 }
                 if r.codec == .none && r.storedLength != r.rawLength {

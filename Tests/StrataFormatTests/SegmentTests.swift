@@ -505,6 +505,19 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     #expect(try r.dictionary(column: r.footer.columns.firstIndex { $0.name == "country" }!).count == 1)
 }
 
+/// Found by the segment fuzzer (session 12): a page offset near 2^64 (checksums valid)
+/// overflowed the "page inside the data region" check itself (a trap at open).
+@Test func pageOffsetNearTheTopIsRefusedAtOpen() throws {
+    let url = try #require(Bundle.module.url(forResource: "Fixtures/fuzz-page-offset", withExtension: "seg"))
+    do throws(FormatError) {
+        _ = try SegmentReader(path: url.path)
+        Issue.record("opened")
+    } catch {
+        #expect(error.kind == .corrupt)
+        #expect(error.message.contains("page outside the data region"), "\(error.message)")
+    }
+}
+
 /// The bounds on recorded raw lengths never come near a page a writer produced: over many
 /// seeds, NULL rates and block sizes, every block's raw length is under half the bound.
 @Test func rawLengthBoundsLeaveRoom() throws {
