@@ -22,7 +22,12 @@ run() {
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:suppressions=$PWD/scripts/asan.supp}"
     export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 suppressions=$PWD/scripts/tsan.supp}"
     nice -n 19 swift build --build-tests --sanitize="$mode" --scratch-path "$scratch"
-    nice -n 19 swift test --skip-build --sanitize="$mode" --scratch-path "$scratch" "$@"
+    local skip=()
+    # Under ThreadSanitizer the strata processes that FileSizeLimitTests starts with `ulimit -f
+    # 64` die in the sanitizer's runtime (SIGBUS in its own mappings, exit 66) before Strata
+    # runs; the address run and the plain suite cover that test.
+    [ "$mode" = thread ] && skip=(--skip writesPastTheFileSizeLimitFailCleanly)
+    nice -n 19 swift test --skip-build --sanitize="$mode" --scratch-path "$scratch" "${skip[@]}" "$@"
 }
 
 case "${1:-both}" in
