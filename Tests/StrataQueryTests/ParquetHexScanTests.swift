@@ -12,12 +12,7 @@ import StrataText
 // table and in a file without statistics (read as strings), including files where a value
 // between two hex-id bounds is not an id (the plan runs again with the column as strings).
 
-private struct HexRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 { splitMix64Next(&state) }
-    mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }
-}
+private typealias HexRandom = PQRandom
 
 private func hexID(_ w: UInt64) -> String {
     let s = String(w, radix: 16)

@@ -13,7 +13,8 @@ import StrataText
 // index must equal the answer over the same rows in a file without statistics (nothing can
 // be pruned) and in a stored table.
 
-private struct PQRandom {
+/// A seeded generator for the Parquet scan tests (also the hex-id ones).
+struct PQRandom {
     var state: UInt64
     mutating func next() -> UInt64 { splitMix64Next(&state) }
     mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
