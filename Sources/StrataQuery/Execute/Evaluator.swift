@@ -3,6 +3,25 @@ import StrataCore
 import StrataText
 
 /// Evaluates bound expressions over batches, one kernel call per expression node per batch.
+/// The local day of the row seen last, kept for runs of rows within it (sorted data repeats
+/// days): `enter` needs no division while rows stay in the day.
+struct DayCache {
+    /// The day's first and one-past-last local microsecond (empty until the first `enter`).
+    private(set) var start = Int64.max
+    private var end = Int64.min
+
+    /// Moves to the day of local microseconds `x`; true when that is another day.
+    @inline(__always) mutating func enter(_ x: Int64) -> Bool {
+        if x >= start && x < end { return false }
+        start = Civil.floorDiv(x, Civil.microsPerDay) &* Civil.microsPerDay
+        end = start &+ Civil.microsPerDay
+        return true
+    }
+
+    /// The day, as days since 1970-01-01.
+    var days: Int64 { start / Civil.microsPerDay }
+}
+
 public struct Evaluator: @unchecked Sendable {
     public let timeZone: TimeZoneRules
     public var nowMicros: Int64
@@ -781,14 +800,10 @@ public struct Evaluator: @unchecked Sendable {
                         r[i] = x - Civil.floorMod(x, subDay)
                     }
                 } else {
-                    var dayStart = Int64.max, dayEnd = Int64.min, lastStart: Int64 = 0
+                    var day = DayCache(), lastStart: Int64 = 0
                     for i in 0..<n {
-                        let x = utc ? p[i] : timeZone.toLocal(p[i])
-                        if x < dayStart || x >= dayEnd {
-                            let days = Civil.floorDiv(x, Civil.microsPerDay)
-                            dayStart = days * Civil.microsPerDay
-                            dayEnd = dayStart &+ Civil.microsPerDay
-                            lastStart = Civil.truncateDays(days, to: unit) * Civil.microsPerDay
+                        if day.enter(utc ? p[i] : timeZone.toLocal(p[i])) {
+                            lastStart = Civil.truncateDays(day.days, to: unit) * Civil.microsPerDay
                         }
                         r[i] = lastStart
                     }
@@ -809,28 +824,25 @@ public struct Evaluator: @unchecked Sendable {
         let isDate = v.type == .date, utc = isUTC
         out.ints = [Int64](unsafeUninitializedCapacity: n) { r, done in
             v.ints.withUnsafeBufferPointer { p in
-                var dayStart = Int64.max, dayEnd = Int64.min, value: Int64 = 0
-                /// Calls `f(row, local micros, start of its day)` for every row.
-                @inline(__always) func each(_ f: (Int, Int64, Int64) -> Int64) {
+                var day = DayCache(), value: Int64 = 0
+                /// Sets `r[i] = f(local micros, start of its day, whether the day changed)`.
+                @inline(__always) func each(_ f: (Int64, Int64, Bool) -> Int64) {
                     for i in 0..<n {
                         let x = isDate ? p[i] &* Civil.microsPerDay : (utc ? p[i] : timeZone.toLocal(p[i]))
-                        if x < dayStart || x >= dayEnd {
-                            dayStart = Civil.floorDiv(x, Civil.microsPerDay) * Civil.microsPerDay
-                            dayEnd = dayStart &+ Civil.microsPerDay
-                            value = Int64.min
-                        }
-                        r[i] = f(i, x, dayStart)
+                        let changed = day.enter(x)
+                        r[i] = f(x, day.start, changed)
                     }
                 }
                 switch field {
-                case .hour: each { _, x, d in (x - d) / Civil.microsPerHour }
-                case .minute: each { _, x, d in ((x - d) / Civil.microsPerMinute) % 60 }
-                case .second: each { _, x, d in ((x - d) / Civil.microsPerSecond) % 60 }
-                case .millisecond: each { _, x, d in ((x - d) / 1000) % 60_000 }
-                case .microsecond: each { _, x, d in (x - d) % 60_000_000 }
+                case .hour: each { x, d, _ in (x - d) / Civil.microsPerHour }
+                case .minute: each { x, d, _ in ((x - d) / Civil.microsPerMinute) % 60 }
+                case .second: each { x, d, _ in ((x - d) / Civil.microsPerSecond) % 60 }
+                case .millisecond: each { x, d, _ in ((x - d) / 1000) % 60_000 }
+                case .microsecond: each { x, d, _ in (x - d) % 60_000_000 }
                 default:
-                    each { _, x, _ in
-                        if value == Int64.min { value = extract(field, x) }
+                    // calendar fields depend on the day only
+                    each { x, _, changed in
+                        if changed { value = extract(field, x) }
                         return value
                     }
                 }

@@ -34,48 +34,29 @@ enum RelationChunks {
         let n = rel.count
         let chunks = (n + chunkRows - 1) / chunkRows
         let slots = Set(plan.slots).union(plan.filterSlots).sorted()
-        let lock = NSLock()
-        var next = 0
-        ParallelWork.forEach(workers.count, workers: workers.count) { wi, _ in
-            let w = workers[wi]
-            while true {
-                lock.lock()
-                if next >= chunks || workers.contains(where: { $0.error != nil }) { lock.unlock(); return }
-                let c = next
-                next += 1
-                lock.unlock()
-                do throws(QueryError) {
-                    try ex.eval.checkInterrupt()
-                    let lo = c * chunkRows, hi = min(n, lo + chunkRows)
-                    let rows = [Int32](unsafeUninitializedCapacity: hi - lo) { p, k in
-                        for i in 0..<(hi - lo) { p[i] = Int32(truncatingIfNeeded: lo + i) }
-                        k = hi - lo
-                    }
-                    var cols = [Vec?](repeating: nil, count: rel.columns.count)
-                    for s in slots { cols[s] = rel.columns[s].gather(rows) }
-                    let b = Batch(columns: cols, count: rows.count)
-                    if let f = plan.filter {
-                        let sel = try ex.eval.select(f, b)
-                        w.rowsOut += sel.count
-                        if sel.isEmpty { continue }
-                        if sel.count < b.count {
-                            var out = [Vec?](repeating: nil, count: rel.columns.count)
-                            for s in plan.slots { out[s] = cols[s]!.gather(sel) }
-                            try body(w, Batch(columns: out, count: sel.count))
-                            continue
-                        }
-                    } else {
-                        w.rowsOut += b.count
-                    }
-                    try body(w, b)
-                } catch {
-                    lock.lock()
-                    w.error = error
-                    lock.unlock()
+        try ex.forEachUnit(chunks, workers) { (w, c) throws(QueryError) in
+            let lo = c * chunkRows, hi = min(n, lo + chunkRows)
+            let rows = [Int32](unsafeUninitializedCapacity: hi - lo) { p, k in
+                for i in 0..<(hi - lo) { p[i] = Int32(truncatingIfNeeded: lo + i) }
+                k = hi - lo
+            }
+            var cols = [Vec?](repeating: nil, count: rel.columns.count)
+            for s in slots { cols[s] = rel.columns[s].gather(rows) }
+            let b = Batch(columns: cols, count: rows.count)
+            if let f = plan.filter {
+                let sel = try ex.eval.select(f, b)
+                w.rowsOut += sel.count
+                if sel.isEmpty { return }
+                if sel.count < b.count {
+                    var out = [Vec?](repeating: nil, count: rel.columns.count)
+                    for s in plan.slots { out[s] = cols[s]!.gather(sel) }
+                    try body(w, Batch(columns: out, count: sel.count))
                     return
                 }
+            } else {
+                w.rowsOut += b.count
             }
+            try body(w, b)
         }
-        if let e = workers.first(where: { $0.error != nil })?.error { throw e }
     }
 }

@@ -123,13 +123,7 @@ extension QueryEngine {
     /// partitions or with fewer than two, or a target that is not a regular file): the caller
     /// writes the whole relation.
     func copyTableToParquet(_ name: String, _ columns: [String], path given: String, options w: FileWriteOptions) throws(QueryError) -> Int? {
-        let def: TableDefinition
-        let starts: [Int64]
-        do throws(StoreError) {
-            let snap = try store.table(name).snapshot()
-            def = snap.definition
-            starts = Array(Set(snap.segments.filter { $0.rows > 0 }.map(\.partitionStart))).sorted()
-        } catch { throw QueryError(error) }
+        let (def, starts) = try timePartitions(name)
         guard let time = def.timeColumn.map(quoteIdentifier), def.granularity != .none, starts.count > 1 else { return nil }
         var st = stat()
         if stat(given, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG { return nil }
@@ -140,27 +134,19 @@ extension QueryEngine {
         let stored = FileWriter.storedTypes(def)
         let list = columns.isEmpty ? "*" : columns.map(quoteIdentifier).joined(separator: ", ")
         var writer: ParquetWriter?
-        var rows = 0
+        var written = 0
         do throws(QueryError) {
             for start in starts {
                 if interruption.isRaised { throw QueryError("cancelled: nothing was written to '\(given)'", kind: .cancelled) }
-                let end = def.granularity.partitionEnd(start)
-                let sql = "SELECT \(list) FROM \(quoteIdentifier(name)) WHERE \(time) >= TIMESTAMP '\(Civil.formatTimestamp(start))' AND \(time) < TIMESTAMP '\(Civil.formatTimestamp(end))'"
+                let sql = "SELECT \(list) FROM \(quoteIdentifier(name)) WHERE " + QueryEngine.partitionCondition(time, def.granularity, start)
                 let q: Query
                 do throws(SQLError) { q = try parseQuery(sql) } catch { throw QueryError(error.message) }
-                let (plan, binder, ex) = try planQuery(q)
-                let rel = try PlanExecutor(executor: ex).run(plan)
-                withExtendedLifetime(binder) {}
+                let rel = try rows(of: q)
                 var input = try FileWriter.columnarInput(rel, options: extra)
                 FileWriter.narrowToStoredTypes(&input, stored)
-                do throws(ParquetError) {
-                    if writer == nil {
-                        writer = try ParquetWriter(path: path, schema: zip(input.names, input.types).map { ColumnSchema(name: $0.0, type: $0.1) },
-                                                   options: parquetOptions)
-                    }
-                    try writer!.write(input.columns)
-                } catch { throw QueryError(error) }
-                rows += rel.count
+                if writer == nil { writer = try ParquetColumnarWriter.open(path, input, parquetOptions) }
+                do throws(ParquetError) { try writer!.write(input.columns) } catch { throw QueryError(error) }
+                written += rel.count
             }
             if interruption.isRaised { throw QueryError("cancelled: nothing was written to '\(given)'", kind: .cancelled) }
             do throws(ParquetError) { try writer?.close() } catch { throw QueryError(error) }
@@ -168,7 +154,7 @@ extension QueryEngine {
             writer?.abort()
             throw error
         }
-        return rows
+        return written
     }
 
     /// The rows a COPY ... TO writes.
@@ -182,9 +168,29 @@ extension QueryEngine {
                 throw QueryError(error.message)
             }
         }
+        return try rows(of: q)
+    }
+
+    /// Plans and runs a query the engine composed or was given whole (COPY, export): its rows.
+    func rows(of q: Query) throws(QueryError) -> Relation {
         let (plan, binder, ex) = try planQuery(q)
         defer { withExtendedLifetime(binder) {} }
         return try PlanExecutor(executor: ex).run(plan)
+    }
+
+    /// The definition of `table` and the start of each of its time partitions that holds rows,
+    /// in time order.
+    func timePartitions(_ table: String) throws(QueryError) -> (TableDefinition, [Int64]) {
+        do throws(StoreError) {
+            let snap = try store.table(table).snapshot()
+            return (snap.definition, Array(Set(snap.segments.filter { $0.rows > 0 }.map(\.partitionStart))).sorted())
+        } catch { throw QueryError(error) }
+    }
+
+    /// `time >= TIMESTAMP '…' AND time < TIMESTAMP '…'` (a quoted column): the rows of the
+    /// partition of `granularity` starting at `start`.
+    static func partitionCondition(_ time: String, _ granularity: Granularity, _ start: Int64) -> String {
+        "\(time) >= TIMESTAMP '\(Civil.formatTimestamp(start))' AND \(time) < TIMESTAMP '\(Civil.formatTimestamp(granularity.partitionEnd(start)))'"
     }
 
     // MARK: - FROM

@@ -46,14 +46,7 @@ public struct ExportSummary: Sendable {
 
 public enum Export {
     public static func run(engine: QueryEngine, _ r: ExportRequest) throws(QueryError) -> ExportSummary {
-        let def: TableDefinition
-        let starts: [Int64]
-        do throws(StoreError) {
-            let t = try engine.store.table(r.table)
-            let snap = try t.snapshot()
-            def = snap.definition
-            starts = Array(Set(snap.segments.map(\.partitionStart))).sorted()
-        } catch { throw QueryError(error) }
+        let (def, starts) = try engine.timePartitions(r.table)
         if r.options.format == .parquet { _ = try FileFormat.columnarWriter(.parquet) }
         let fm = FileManager.default
         let root = (r.directory as NSString).appendingPathComponent(def.name)
@@ -92,11 +85,9 @@ public enum Export {
             var dir = root
             var rel = ""
             if let start, let time {
-                let end = g.partitionEnd(start)
                 if let to = r.to, start >= to { continue }
-                if let from = r.from, end <= from { continue }
-                conds.append("\(time) >= TIMESTAMP '\(Civil.formatTimestamp(start))'")
-                conds.append("\(time) < TIMESTAMP '\(Civil.formatTimestamp(end))'")
+                if let from = r.from, g.partitionEnd(start) <= from { continue }
+                conds.append(QueryEngine.partitionCondition(time, g, start))
                 rel = g.label(start)
                 dir = (root as NSString).appendingPathComponent(rel)
             }
@@ -114,9 +105,7 @@ public enum Export {
             do throws(SQLError) { q = try parseQuery(sql) } catch {
                 throw QueryError("--where: \(error.message)")
             }
-            let (plan, binder, ex) = try engine.planQuery(q)
-            let rows = try PlanExecutor(executor: ex).run(plan)
-            withExtendedLifetime(binder) {}
+            let rows = try engine.rows(of: q)
             if rows.count == 0 { continue }
             do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 throw QueryError("cannot create directory '\(dir)': \(error.localizedDescription)")

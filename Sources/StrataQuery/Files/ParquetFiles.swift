@@ -112,18 +112,20 @@ struct ParquetColumnarWriter: ColumnarFileWriter {
         return p
     }
 
-    func write(_ input: ColumnarWriteInput, to path: String) throws(QueryError) {
-        let options = try ParquetColumnarWriter.options(input.options)
+    /// A writer of `input`'s schema at `path` (written under a temporary name until closed).
+    static func open(_ path: String, _ input: ColumnarWriteInput, _ options: ParquetWriteOptions) throws(QueryError) -> ParquetWriter {
         let schema = zip(input.names, input.types).map { ColumnSchema(name: $0.0, type: $0.1) }
+        do throws(ParquetError) { return try ParquetWriter(path: path, schema: schema, options: options) } catch { throw QueryError(error) }
+    }
+
+    func write(_ input: ColumnarWriteInput, to path: String) throws(QueryError) {
+        let w = try ParquetColumnarWriter.open(path, input, try ParquetColumnarWriter.options(input.options))
         do throws(ParquetError) {
-            let w = try ParquetWriter(path: path, schema: schema, options: options)
-            do throws(ParquetError) {
-                try w.write(input.columns)
-                try w.close()
-            } catch {
-                w.abort()
-                throw error
-            }
-        } catch { throw QueryError(error) }
+            try w.write(input.columns)
+            try w.close()
+        } catch {
+            w.abort()
+            throw QueryError(error)
+        }
     }
 }

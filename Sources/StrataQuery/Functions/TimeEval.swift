@@ -207,27 +207,14 @@ extension Evaluator {
             let isDay: Bool
             if case .dayName = fn { isDay = true } else { isDay = false }
             var r = [Int64](repeating: 0, count: m)
-            // (the type tested once, not per row; sorted rows repeat days: each run once)
+            // (the type tested once, not per row; sorted rows repeat days: each run converted once)
             let isDate = a.type == .date
-            // a date's day is its value; a timestamp's day is known without a division while the
-            // rows stay within the day seen last
-            var lastDay = Int64.min, last: Int64 = 0, dayStart = Int64.max, dayEnd = Int64.min
+            var day = DayCache(), last: Int64 = 0
             a.ints.withUnsafeBufferPointer { p in
                 for i in 0..<m where !isNull(i) {
                     let x = p[a.idx(i)]
-                    let days: Int64
-                    if isDate {
-                        days = x
-                    } else {
-                        let l = local(x)
-                        if l >= dayStart && l < dayEnd { r[i] = last; continue }
-                        days = Civil.floorDiv(l, Civil.microsPerDay)
-                        dayStart = days * Civil.microsPerDay
-                        dayEnd = dayStart &+ Civil.microsPerDay
-                    }
-                    if days != lastDay {
-                        lastDay = days
-                        last = isDay ? Civil.weekday(days: days) - 1 : Civil.civilFromDays(days).month - 1
+                    if day.enter(isDate ? x &* Civil.microsPerDay : local(x)) {
+                        last = isDay ? Civil.weekday(days: day.days) - 1 : Civil.civilFromDays(day.days).month - 1
                     }
                     r[i] = last
                 }
