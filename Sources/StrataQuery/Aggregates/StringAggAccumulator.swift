@@ -9,6 +9,11 @@ final class StringAggAccumulator: Accumulator {
     var strings: [[String]] = []
     /// Per group, the ORDER BY keys of each string (empty without ORDER BY).
     var keys: [[[Value]]] = []
+    /// DISTINCT whose ORDER BY keys are all the argument itself (`string_agg(DISTINCT x, ','
+    /// ORDER BY x)`): a string seen in a group already brings nothing new, so it is dropped as
+    /// it arrives (per group, the strings kept so far) instead of sorted with its repeats.
+    let dedupeOnArrival: Bool
+    var seen: [Set<String>] = []
 
     init(_ spec: AggSpec) {
         self.spec = spec
@@ -16,11 +21,14 @@ final class StringAggAccumulator: Accumulator {
         separator = sep
         distinct = d
         order = o
+        let arg = spec.args.first.map { "\($0)" }
+        dedupeOnArrival = d && spec.args.dropFirst().allSatisfy { "\($0)" == arg }
     }
 
     func grow(_ groups: Int) {
         strings.grow(to: groups, with: [])
         if !order.isEmpty { keys.grow(to: groups, with: []) }
+        if dedupeOnArrival { seen.grow(to: groups, with: []) }
     }
 
     func update(_ gids: [Int32], _ args: [Vec], _ mask: Vec?, _ enc: KeyEncoder) {
@@ -37,6 +45,7 @@ final class StringAggAccumulator: Accumulator {
             } else {
                 s = v.type == .varchar ? v.string(i) : Evaluator.text(v.value(i))
             }
+            if dedupeOnArrival && !seen[g].insert(s).inserted { continue }
             strings[g].append(s)
             if !order.isEmpty { keys[g].append(args[1...].map { $0.value(i) }) }
         }
@@ -46,6 +55,13 @@ final class StringAggAccumulator: Accumulator {
         let o = other as! StringAggAccumulator
         for g in 0..<map.count {
             let t = Int(map[g])
+            if dedupeOnArrival {
+                for (j, x) in o.strings[g].enumerated() where seen[t].insert(x).inserted {
+                    strings[t].append(x)
+                    if !order.isEmpty { keys[t].append(o.keys[g][j]) }
+                }
+                continue
+            }
             strings[t].append(contentsOf: o.strings[g])
             if !order.isEmpty { keys[t].append(contentsOf: o.keys[g]) }
         }
