@@ -27,7 +27,7 @@ extension Executor {
             }, start: [0, n], words: carry)
         }
         if let (ids, buckets) = denseKeyIds(keys, n: n) {
-            return Executor.countingPartitions(ids, buckets: buckets, carry: carry)
+            return Executor.countingPartitions(ids, buckets: buckets, carry: carry, threads: threads)
         }
         let width = keys.count + 1
         let encoder = KeyEncoder(interner: interner)
@@ -44,7 +44,7 @@ extension Executor {
         rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
             _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
         } }
-        return Executor.countingPartitions(gids, buckets: table.count, carry: carry)
+        return Executor.countingPartitions(gids, buckets: table.count, carry: carry, threads: threads)
     }
 
     /// Boundaries (partition indexes, first 0, last the partition count) cutting the
@@ -65,45 +65,73 @@ extension Executor {
     }
 
     /// Rows grouped by bucket id (a stable counting sort); empty buckets make no partition.
-    static func countingPartitions(_ ids: [Int32], buckets: Int, carry: [UInt64]? = nil) -> WindowPartitions {
+    /// Many rows are cut into one range a thread: each counts its range's buckets, a bucket's
+    /// rows of range t go after those of the ranges before (so row order stays), and every
+    /// thread moves its own range.
+    static func countingPartitions(_ ids: [Int32], buckets: Int, carry: [UInt64]? = nil, threads: Int = 1) -> WindowPartitions {
         let n = ids.count
-        var next = [Int32](repeating: 0, count: buckets)
+        let parts = n >= 1 << 20 ? max(1, min(threads, 8)) : 1
+        let bounds = (0...parts).map { n * $0 / parts }
+        // next[t * buckets + b]: rows of bucket b in range t, then where range t's next one goes
+        var next = [Int32](repeating: 0, count: buckets * parts)
         var start: [Int] = [0]
-        var moved: [UInt64]? = nil
-        let rows = [Int32](unsafeUninitializedCapacity: n) { rp, c in
-            ids.withUnsafeBufferPointer { ip in next.withUnsafeMutableBufferPointer { np in
-                for r in 0..<n { np[Int(ip[r])] &+= 1 }
-                var pos: Int32 = 0
-                for b in 0..<buckets {
-                    let k = np[b]
-                    guard k > 0 else { continue }
-                    np[b] = pos
-                    pos &+= k
-                    start.append(Int(pos))
+        next.withUnsafeMutableBufferPointer { np in ids.withUnsafeBufferPointer { ip in
+            let box = UncheckedBox((ip, np))
+            ParallelWork.forEach(parts, workers: parts) { t, _ in
+                let (ip, np) = box.value
+                let h = np.baseAddress! + t * buckets
+                for r in bounds[t]..<bounds[t + 1] { h[Int(ip[r])] &+= 1 }
+            }
+            var pos: Int32 = 0
+            for b in 0..<buckets {
+                var k: Int32 = 0
+                for t in 0..<parts {
+                    let c = np[t * buckets + b]
+                    np[t * buckets + b] = pos &+ k
+                    k &+= c
                 }
-                if let carry {
-                    moved = [UInt64](unsafeUninitializedCapacity: n) { mp, mc in
-                        carry.withUnsafeBufferPointer { cp in
-                            for r in 0..<n {
-                                let b = Int(ip[r])
-                                let o = Int(np[b])
-                                np[b] = Int32(truncatingIfNeeded: o &+ 1)
-                                rp[o] = Int32(truncatingIfNeeded: r)
-                                mp[o] = cp[r]
-                            }
+                guard k > 0 else { continue }
+                pos &+= k
+                start.append(Int(pos))
+            }
+        } }
+        // every range's rows (and carried words) moved to their places, one range a thread
+        func scatter(_ rp: UnsafeMutablePointer<Int32>, _ mp: UnsafeMutablePointer<UInt64>?, _ cp: UnsafePointer<UInt64>?) {
+            next.withUnsafeMutableBufferPointer { np in ids.withUnsafeBufferPointer { ip in
+                let box = UncheckedBox((ip, np, rp, mp, cp))
+                ParallelWork.forEach(parts, workers: parts) { t, _ in
+                    let (ip, np, rp, mp, cp) = box.value
+                    let h = np.baseAddress! + t * buckets
+                    if let mp, let cp {
+                        for r in bounds[t]..<bounds[t + 1] {
+                            let b = Int(ip[r]), o = Int(h[b])
+                            h[b] = Int32(truncatingIfNeeded: o &+ 1)
+                            rp[o] = Int32(truncatingIfNeeded: r)
+                            mp[o] = cp[r]
                         }
-                        mc = n
-                    }
-                } else {
-                    for r in 0..<n {
-                        let b = Int(ip[r])
-                        let o = np[b]
-                        np[b] = o &+ 1
-                        rp[Int(o)] = Int32(truncatingIfNeeded: r)
+                    } else {
+                        for r in bounds[t]..<bounds[t + 1] {
+                            let b = Int(ip[r]), o = h[b]
+                            h[b] = o &+ 1
+                            rp[Int(o)] = Int32(truncatingIfNeeded: r)
+                        }
                     }
                 }
             } }
-            c = n
+        }
+        var moved: [UInt64]? = nil
+        let rows = [Int32](unsafeUninitializedCapacity: n) { rp, rc in
+            if let carry, n == 0 {
+                moved = []
+            } else if let carry {
+                moved = [UInt64](unsafeUninitializedCapacity: n) { mp, mc in
+                    carry.withUnsafeBufferPointer { cp in scatter(rp.baseAddress!, mp.baseAddress!, cp.baseAddress!) }
+                    mc = n
+                }
+            } else if n > 0 {
+                scatter(rp.baseAddress!, nil, nil)
+            }
+            rc = n
         }
         return WindowPartitions(rows: rows, start: start, words: moved)
     }
