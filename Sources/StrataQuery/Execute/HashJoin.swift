@@ -179,18 +179,20 @@ extension Executor {
     /// (an array index up to 22 bits).
     func joinKeyGroups(_ lv: [Vec], _ nl: Int, _ rv: [Vec], _ nr: Int, packed: Bool) throws(QueryError)
         -> (rg: [Int32], rnull: [Bool], probe: [Int32], lnull: [Bool], groups: Int) {
-        let rk: [Int64], rnull: [Bool], lk: [Int64], lnull: [Bool]
+        let rk: [Int64], rnull: [Bool]
         let table: GroupTable
-        if packed, let packing = Executor.joinPacking(lv, nl, rv, nr) {
-            (rk, rnull) = try Executor.packedKeys(rv, nr, packing)
-            (lk, lnull) = try Executor.packedKeys(lv, nl, packing)
+        let packing = packed ? Executor.joinPacking(lv, nl, rv, nr) : nil
+        // the key words and NULL flags of `n` rows of one side
+        func keyWords(_ vs: [Vec], _ n: Int) throws(QueryError) -> ([Int64], [Bool]) {
+            if let packing { return try Executor.packedKeys(vs, n, packing) }
+            return joinKeys(vs, n, lv.count)
+        }
+        (rk, rnull) = try keyWords(rv, nr)
+        if let packing {
             table = packing.totalBits <= 22 ? GroupTable(directBits: packing.totalBits) : GroupTable(width: 1, capacity: max(16, nr))
         } else {
             // no NULL word: rows with a NULL key are flagged and match nothing
-            let width = lv.count
-            (rk, rnull) = joinKeys(rv, nr, width)
-            (lk, lnull) = joinKeys(lv, nl, width)
-            table = GroupTable(width: width, capacity: max(16, nr))
+            table = GroupTable(width: lv.count, capacity: max(16, nr))
         }
         var rg = [Int32](repeating: -1, count: nr)
         let width = rk.count / max(nr, 1)
@@ -207,10 +209,27 @@ extension Executor {
                 _ = table.findOrInsert(kp.baseAddress!, nr, into: gp.baseAddress!)
             } }
         }
+        // the left rows looked up: a large side in chunks on every thread (the table is only read)
         var probe = [Int32](repeating: -1, count: nl)
-        lk.withUnsafeBufferPointer { kp in probe.withUnsafeMutableBufferPointer { pp in
-            table.find(kp.baseAddress!, nl, into: pp.baseAddress!)
+        var lnull = [Bool](repeating: false, count: nl)
+        let chunk = RelationChunks.chunkRows
+        let chunks = nl >= RelationChunks.minRows && threads > 1 ? (nl + chunk - 1) / chunk : 1
+        let failure = QueryFailure()
+        probe.withUnsafeMutableBufferPointer { pp in lnull.withUnsafeMutableBufferPointer { np in
+            let out = UncheckedBox((pp, np))
+            ParallelWork.forEach(chunks, workers: threads) { c, _ in
+                let lo = chunks == 1 ? 0 : c * chunk, hi = chunks == 1 ? nl : min(nl, lo + chunk), m = hi - lo
+                let sub = chunks == 1 ? lv : lv.map { $0.gather(Array(Int32(lo)..<Int32(hi))) }
+                do throws(QueryError) {
+                    let (lk, ln) = try keyWords(sub, m)
+                    lk.withUnsafeBufferPointer { kp in
+                        if m > 0 { table.find(kp.baseAddress!, m, into: out.value.0.baseAddress! + lo) }
+                    }
+                    for i in 0..<m where ln[i] { out.value.1[lo + i] = true }
+                } catch { failure.set(error) }
+            }
         } }
+        if let e = failure.error { throw e }
         return (rg, rnull, probe, lnull, table.count)
     }
 
