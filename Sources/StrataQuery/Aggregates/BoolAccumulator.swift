@@ -42,8 +42,20 @@ final class BoolAccumulator: Accumulator {
 
     func finish(_ n: Int, emptyInput: Bool, interner: StringInterner, threads: Int) throws(QueryError) -> Vec {
         let v = Vec(type: .boolean, count: n)
-        v.ints = state.prefix(n).map { $0 > 0 ? 1 : 0 }
-        if state.prefix(n).contains(-1) { v.valid = state.prefix(n).map { $0 < 0 ? 0 : 1 } }
+        var anyNull = false
+        state.withUnsafeBufferPointer { s in
+            v.ints = [Int64](unsafeUninitializedCapacity: n) { o, c in
+                for g in 0..<n { o[g] = s[g] > 0 ? 1 : 0 }
+                c = n
+            }
+            for g in 0..<n where s[g] < 0 { anyNull = true; break }
+            if anyNull {
+                v.valid = [UInt8](unsafeUninitializedCapacity: n) { o, c in
+                    for g in 0..<n { o[g] = s[g] < 0 ? 0 : 1 }
+                    c = n
+                }
+            }
+        }
         return v
     }
 }

@@ -360,6 +360,24 @@ final class Executor: @unchecked Sendable {
         }
     }
 
+    /// Whether the GROUP BY key `e` is a column no row of `source` leaves NULL (the footers
+    /// count none in any block; a relation's column has no validity).
+    func keyNeverNull(_ e: BExpr, _ source: Source) -> Bool {
+        guard case .column(let slot, _) = e else { return false }
+        switch source {
+        case .table(let snap):
+            for seg in snap.segments where seg.rows > 0 {
+                guard let r = try? snap.reader(seg), slot < r.footer.columns.count,
+                      r.footer.columns[slot].blocks.allSatisfy({ $0.nullCount == 0 }) else { return false }
+            }
+            return true
+        case .relation(let rel):
+            return slot < rel.columns.count && rel.columns[slot].valid == nil && rel.columns[slot].type != .null
+        default:
+            return false
+        }
+    }
+
     /// Which GROUP BY keys are VARCHAR columns of 16-hex-digit ids (exact 64-bit keys).
     func hexGroupKeys(_ plan: SelectPlan) -> [Bool] {
         var hexKey = [Bool](repeating: false, count: plan.groups.count)
@@ -378,8 +396,16 @@ final class Executor: @unchecked Sendable {
     }
 
     /// The words of key slot `slot` of `count` groups stored `width` words a group, the last
-    /// word the null bits; the validity is nil when no group's key is NULL.
-    static func keyWords(_ keyStore: UnsafeBufferPointer<Int64>, width: Int, slot: Int, count ng: Int) -> ([Int64], [UInt8]?) {
+    /// word the null bits (unless `nullWord` is false: no key is NULL); the validity is nil
+    /// when no group's key is NULL.
+    static func keyWords(_ keyStore: UnsafeBufferPointer<Int64>, width: Int, slot: Int, count ng: Int,
+                         nullWord: Bool = true) -> ([Int64], [UInt8]?) {
+        if !nullWord {
+            return ([Int64](unsafeUninitializedCapacity: ng) { o, c in
+                for g in 0..<ng { o[g] = keyStore[g * width + slot] }
+                c = ng
+            }, nil)
+        }
         var words = [Int64](repeating: 0, count: ng)
         var flags = [UInt8](repeating: 1, count: ng)
         var anyNull = false
@@ -496,7 +522,10 @@ final class Executor: @unchecked Sendable {
         var packing: KeyPacking? = nil
         if case .table(let snap) = plan.source { packing = KeyPacking(plan.groups, snap) }
         if case .parquet(let p) = plan.source { packing = p.keyPacking(plan.groups) }
-        let width = packing == nil ? plan.groups.count + 1 : 1
+        let hexKey = hexGroupKeys(plan)
+        // one 16-hex-digit id key that no row leaves NULL: its word alone is the key (no NULL word)
+        let nullWord = !(packing == nil && hexKey == [true] && keyNeverNull(plan.groups[0], plan.source))
+        let width = packing == nil ? plan.groups.count + (nullWord ? 1 : 0) : 1
         let nWorkers: Int
         if case .relation = plan.source { nWorkers = RelationChunks.workers(plan, threads) } else { nWorkers = threads }
         let workers = (0..<nWorkers).map { _ -> Worker in
@@ -506,7 +535,6 @@ final class Executor: @unchecked Sendable {
             return w
         }
         let keys = KeyEncoder(interner: interner)
-        let hexKey = hexGroupKeys(plan)
         let groupBytes = (width + 3) * 8 + plan.aggs.count * 16
         try scan(plan, workers) { (w, b) throws(QueryError) in
             let n = b.count
@@ -540,9 +568,9 @@ final class Executor: @unchecked Sendable {
                     for (k, v) in vs.enumerated() {
                         keys.encode(v, n: n, into: &rowKeys, stride: width, k: k, nullMask: &nulls, bit: 1 << Int64(k))
                     }
-                    rowKeys.withUnsafeMutableBufferPointer { kp in nulls.withUnsafeBufferPointer { np in
+                    if nullWord { rowKeys.withUnsafeMutableBufferPointer { kp in nulls.withUnsafeBufferPointer { np in
                         for r in 0..<n { kp[r * width + width - 1] = np[r] }
-                    } }
+                    } } }
                     rowKeys.withUnsafeBufferPointer { kp in gids.withUnsafeMutableBufferPointer { gp in
                         _ = table.findOrInsert(kp.baseAddress!, n, into: gp.baseAddress!)
                     } }
@@ -561,51 +589,53 @@ final class Executor: @unchecked Sendable {
                 w.charged = need
             }
         }
-        // merge partials into worker 0
-        let final = workers[0]
-        let table = final.table!
-        for w in workers.dropFirst() {
+        // merge partials: many groups in several hashed tables merge by hash partitions on every
+        // thread (PartitionedMerge.swift); otherwise into worker 0's table
+        var states = workers[0].states
+        let table = workers[0].table!
+        var merged: MergedGroups? = nil
+        let partials = workers.filter { $0.table!.count > 0 }
+        if partials.count > 1, threads > 1, !table.isDirect, !plan.groups.isEmpty,
+           partials.reduce(0, { $0 + $1.table!.count }) >= 1 << 16 {
             try eval.checkInterrupt()
-            let other = w.table!
-            guard other.count > 0 else { continue }
-            let map = table.absorbGroups(of: other)
-            // the aggregates merge independently: one per thread when there are many groups
-            let pairs = Array(zip(final.states, w.states)), total = table.count
-            ParallelWork.forEach(pairs.count, workers: other.count >= 1 << 15 ? threads : 1) { i, _ in
-                let (s, o) = pairs[i]
-                s.grow(total)
-                o.grow(other.count)
-                s.merge(o, map)
+            let m = MergedGroups(partials.map { $0.table! }, width: width, threads: threads)
+            let fresh = plan.aggs.map { makeAccumulator($0, singleGroup: false) }
+            ParallelWork.forEach(fresh.count, workers: threads) { i, _ in
+                fresh[i].grow(m.count)
+                for (w, map) in zip(partials, m.maps) {
+                    w.states[i].grow(w.table!.count)
+                    fresh[i].merge(w.states[i], map)
+                }
+            }
+            states = fresh
+            merged = m
+        } else {
+            let final = workers[0]
+            for w in workers.dropFirst() {
+                try eval.checkInterrupt()
+                let other = w.table!
+                guard other.count > 0 else { continue }
+                let map = table.absorbGroups(of: other)
+                // the aggregates merge independently: one per thread when there are many groups
+                let pairs = Array(zip(final.states, w.states)), total = table.count
+                ParallelWork.forEach(pairs.count, workers: other.count >= 1 << 15 ? threads : 1) { i, _ in
+                    let (s, o) = pairs[i]
+                    s.grow(total)
+                    o.grow(other.count)
+                    s.merge(o, map)
+                }
+            }
+            if plan.groups.isEmpty && table.count == 0 {
+                var zero = [Int64](repeating: 0, count: width)
+                _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
             }
         }
         let emptyInput = plan.groups.isEmpty && !workers.contains { $0.sawRows }
-        if plan.groups.isEmpty && table.count == 0 {
-            var zero = [Int64](repeating: 0, count: width)
-            _ = zero.withUnsafeMutableBufferPointer { table.insert($0.baseAddress!) }
-        }
-        for s in final.states { s.grow(table.count) }
-        let ng = table.count
-        // the group key columns, a column per thread when there are many groups
-        let keyStore = table.keys
-        func keyColumn(_ k: Int) -> Vec {
-            let (words, valid) = packing?.unpack(keyStore, k)
-                ?? Executor.keyWords(keyStore, width: width, slot: k, count: ng)
-            return groupKeyColumn(groupTypes[k], words, valid, hex: hexKey[k], count: ng)
-        }
-        var columns: [Vec]
-        if plan.groups.count > 1 && ng >= 1 << 16 && threads > 1 {
-            let out = UnsafeMutableBufferPointer<Vec?>.allocate(capacity: plan.groups.count)
-            out.initialize(repeating: nil)
-            defer { out.deinitialize(); out.deallocate() }
-            let box = UncheckedBox(out)
-            ParallelWork.forEach(plan.groups.count, workers: threads) { k, _ in box.value[k] = keyColumn(k) }
-            columns = out.map { $0! }
-        } else {
-            columns = (0..<plan.groups.count).map(keyColumn)
-        }
-        for s in final.states {
-            columns.append(try s.finish(ng, emptyInput: emptyInput, interner: interner, threads: threads))
-        }
+        let ng = merged?.count ?? table.count
+        for s in states { s.grow(ng) }
+        // the group key columns and the aggregates' results: a column per thread when there are many groups
+        let columns = try finishColumns(plan, packing: packing, width: width, nullWord: nullWord, hexKey: hexKey, ng: ng,
+                                        keys: merged?.keys, table: table, states: states, emptyInput: emptyInput)
         groupCount = ng
         if let c = plan.counters {
             c.groups = ng
@@ -618,6 +648,37 @@ final class Executor: @unchecked Sendable {
             return Relation(names: names, types: types, columns: columns.map { $0.gather(sel) }, count: sel.count)
         }
         return Relation(names: names, types: types, columns: columns, count: ng)
+    }
+
+    /// The group key columns then one column per aggregate of `ng` groups whose keys are in
+    /// `keys` (row-major) or else `table`: on every thread, one column an item, when the groups
+    /// are many.
+    func finishColumns(_ plan: SelectPlan, packing: KeyPacking?, width: Int, nullWord: Bool, hexKey: [Bool], ng: Int, keys: [Int64]?,
+                       table: GroupTable, states: [any Accumulator], emptyInput: Bool) throws(QueryError) -> [Vec] {
+        let groupTypes = plan.groups.map(\.type)
+        let nk = plan.groups.count
+        func column(_ i: Int, threads: Int) throws(QueryError) -> Vec {
+            if i >= nk { return try states[i - nk].finish(ng, emptyInput: emptyInput, interner: interner, threads: threads) }
+            func from(_ keyStore: UnsafeBufferPointer<Int64>) -> Vec {
+                let (words, valid) = packing?.unpack(keyStore, i)
+                    ?? Executor.keyWords(keyStore, width: width, slot: i, count: ng, nullWord: nullWord)
+                return groupKeyColumn(groupTypes[i], words, valid, hex: hexKey[i], count: ng)
+            }
+            if let keys { return keys.withUnsafeBufferPointer { from($0) } }
+            return from(table.keys)
+        }
+        let items = nk + states.count
+        guard ng >= 1 << 16, threads > 1, items > 1 else { return try (0..<items).map { (i) throws(QueryError) in try column(i, threads: threads) } }
+        let out = UnsafeMutableBufferPointer<Vec?>.allocate(capacity: items)
+        out.initialize(repeating: nil)
+        defer { out.deinitialize(); out.deallocate() }
+        let box = UncheckedBox(out)
+        let failure = QueryFailure()
+        ParallelWork.forEach(items, workers: threads) { i, _ in
+            do throws(QueryError) { box.value[i] = try column(i, threads: 1) } catch { failure.set(error) }
+        }
+        if let e = failure.error { throw e }
+        return out.map { $0! }
     }
 
     // MARK: - projection

@@ -64,6 +64,12 @@ final class GroupTable {
     /// Keys of all groups, row-major (count × width).
     var keys: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: keyStore, count: count * width) }
 
+    /// The `hash` of each group's key (a hashed table; a direct one stores 0).
+    var hashes: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: hashStore, count: count) }
+
+    /// Whether lookups index an array (`init(directBits:)`) instead of hashing.
+    var isDirect: Bool { direct != nil }
+
     @inline(__always) static func hash(_ p: UnsafePointer<Int64>, _ w: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
         for k in 0..<w {
@@ -318,6 +324,30 @@ final class GroupTable {
     }
 
     @inline(__always) func key(_ g: Int, _ k: Int) -> Int64 { keyStore[g * width + k] }
+
+    /// Empties a hashed table, keeping its memory (fresh pages cost a fault each to touch).
+    func removeAll() {
+        precondition(direct == nil)
+        count = 0
+        slots.update(repeating: 0, count: slotCount)
+    }
+
+    /// For each of `n` groups `ids[j]` of another table (its `keys` row-major and `hashes`),
+    /// the id here, inserting new keys, into `out[ids[j]]` (a hashed table). Source rows and
+    /// slots are prefetched a few groups ahead.
+    func absorb(keys: UnsafePointer<Int64>, hashes: UnsafePointer<UInt64>, ids: UnsafePointer<Int32>, _ n: Int,
+                into out: UnsafeMutablePointer<Int32>) {
+        reserve(count + n)
+        let w = width
+        for j in 0..<min(16, n) { strata_prefetch(hashes + Int(ids[j])); strata_prefetch(keys + Int(ids[j]) * w) }
+        for j in 0..<min(8, n) { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[Int(ids[j])]) & mask)) }
+        for j in 0..<n {
+            if j + 16 < n { let g = Int(ids[j + 16]); strata_prefetch(hashes + g); strata_prefetch(keys + g * w) }
+            if j + 8 < n { strata_prefetch(slots + (Int(truncatingIfNeeded: hashes[Int(ids[j + 8])]) & mask)) }
+            let g = Int(ids[j])
+            out[g] = Int32(truncatingIfNeeded: probe(keys + g * w, hashes[g]))
+        }
+    }
 
     /// Group id of `key`, whose `GroupTable.hash` the caller has, inserting it when new (a
     /// hashed, not a direct, table).
