@@ -4,6 +4,8 @@ import StrataText
 
 public enum BOp: Sendable {
     case add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, concat
+    /// `//`: truncating division of integers, division of doubles; a zero divisor is an error
+    case intDiv
 
     /// For comparisons: whether the operator holds given a three-way comparison result.
     @inline(__always) func holds(_ c: Int) -> Bool {

@@ -27,9 +27,15 @@ enum Checked {
         case .sub: (name, sym) = ("subtraction", "-")
         case .mul: (name, sym) = ("multiplication", "*")
         case .div: (name, sym) = ("division", "/")
+        case .intDiv: (name, sym) = ("integer division", "//")
         default: (name, sym) = ("modulo", "%")
         }
         return overflow("\(name) of BIGINT (\(x) \(sym) \(y)): the result does not fit in BIGINT")
+    }
+
+    /// `x % 0` or `x // 0` (DuckDB's rule: `/` gives ±inf or NaN instead).
+    static func divisionByZero(_ x: String, _ op: BOp) -> QueryError {
+        QueryError("division by zero in (\(x) \(op == .mod ? "%" : "//") 0): use / for a DOUBLE result (±inf, or NaN for 0 / 0), or NULLIF(divisor, 0) for NULL")
     }
 
     static let dateOutOfRange = QueryError("out of range: DATE value outside the supported range (years -290000 to 290000)")

@@ -430,13 +430,15 @@ public enum UnaryOp: String, Sendable, Hashable {
 /// Binary operators (`==` parses as `.eq`, `!=` as `.neq`).
 public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
+    /// `//`: integer division (truncating) of integers; of doubles, division
+    case integerDivide = "//"
     case eq = "=", neq = "<>", lt = "<", le = "<=", gt = ">", ge = ">="
     case concat = "||"
     case and = "AND", or = "OR"
     /// `IS [NOT] DISTINCT FROM`: equality where NULL equals NULL (never NULL itself).
     case isDistinctFrom = "IS DISTINCT FROM", isNotDistinctFrom = "IS NOT DISTINCT FROM"
 
-    /// Binding strength: OR 1, AND 2, comparisons 4, `||` 5, `+ -` 6, `* / %` 7.
+    /// Binding strength: OR 1, AND 2, comparisons 4, `||` 5, `+ -` 6, `* / % //` 7.
     public var precedence: Int {
         switch self {
         case .or: return 1
@@ -444,7 +446,7 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
         case .eq, .neq, .lt, .le, .gt, .ge, .isDistinctFrom, .isNotDistinctFrom: return 4
         case .concat: return 5
         case .add, .subtract: return 6
-        case .multiply, .divide, .modulo: return 7
+        case .multiply, .divide, .modulo, .integerDivide: return 7
         }
     }
 

@@ -1,6 +1,8 @@
 /// Punctuation and operator tokens.
 enum Symbol: Sendable, Equatable {
     case lparen, rparen, comma, dot, semicolon, star, plus, minus, slash, percent
+    /// `//`: integer division
+    case slashslash
     case eq, eqeq, neq, ltgt, lt, le, gt, ge, concat, coloncolon
     /// `[` `]`: list literals and subscripts
     case lbracket, rbracket
@@ -142,7 +144,8 @@ struct Lexer {
         case UInt8(ascii: "*"): symbol = .star
         case UInt8(ascii: "+"): symbol = .plus
         case UInt8(ascii: "-"): symbol = .minus
-        case UInt8(ascii: "/"): symbol = .slash
+        case UInt8(ascii: "/"):
+            if peek(1) == UInt8(ascii: "/") { symbol = .slashslash; length = 2 } else { symbol = .slash }
         case UInt8(ascii: "%"): symbol = .percent
         case UInt8(ascii: "="):
             if peek(1) == UInt8(ascii: "=") { symbol = .eqeq; length = 2 } else { symbol = .eq }

@@ -951,6 +951,7 @@ struct Parser {
             let op: BinaryOp
             if acceptSymbol(.star) { op = .multiply }
             else if acceptSymbol(.slash) { op = .divide }
+            else if acceptSymbol(.slashslash) { op = .integerDivide }
             else if acceptSymbol(.percent) { op = .modulo }
             else { return left }
             let right = try parseUnary()

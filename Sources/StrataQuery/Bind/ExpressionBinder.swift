@@ -339,7 +339,7 @@ extension Binder {
         }
         let desc = "\(ea.sqlText) \(op.rawValue) \(eb.sqlText)"
         switch op {
-        case .add, .subtract, .multiply, .divide, .modulo:
+        case .add, .subtract, .multiply, .divide, .modulo, .integerDivide:
             if a.type == .null || b.type == .null { return .literal(.null, .null) }
             if let t = try timeArithmetic(op, a, b, at) { return t }
             if a.type == .interval, b.type == .timestamp || b.type == .date, op == .add, case .literal = a {
@@ -362,7 +362,7 @@ extension Binder {
                 throw QueryError("cannot apply '\(op.rawValue)' to \(a.type) and \(b.type) in \(desc)", offset: at)
             }
             let t: DataType = (a.type == .double || b.type == .double || op == .divide) ? .double : .bigint
-            let bop: BOp = [.add: .add, .subtract: .sub, .multiply: .mul, .divide: .div, .modulo: .mod][op]!
+            let bop: BOp = [.add: .add, .subtract: .sub, .multiply: .mul, .divide: .div, .modulo: .mod, .integerDivide: .intDiv][op]!
             return .binary(bop, a, b, t)
         case .concat:
             return .binary(.concat, a.type == .varchar ? a : .cast(a, .varchar), b.type == .varchar ? b : .cast(b, .varchar), .varchar)

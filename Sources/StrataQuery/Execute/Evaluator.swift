@@ -322,28 +322,31 @@ public struct Evaluator: @unchecked Sendable {
         switch op {
         case .concat:
             out.strs = (0..<m).map { i in a.string(i * sa) + b.string(i * sb) }
-        case .add, .sub, .mul, .div, .mod:
+        case .add, .sub, .mul, .div, .mod, .intDiv:
             if t == .double {
                 let x = doubles(a), y = doubles(b)
                 var r = [Double](repeating: 0, count: m)
+                var zero = -1  // a row of `%` or `//` whose divisor is 0 (an error, as DuckDB's)
                 x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
                     switch op {
                     case .add: for i in 0..<m { r[i] = xp[i * sa] + yp[i * sb] }
                     case .sub: for i in 0..<m { r[i] = xp[i * sa] - yp[i * sb] }
                     case .mul: for i in 0..<m { r[i] = xp[i * sa] * yp[i * sb] }
-                    case .div, .mod:
+                    // IEEE division, as DuckDB's: x / 0 is ±inf, 0 / 0 NaN (the positive one
+                    // every DOUBLE NaN here is: x86 makes 0 / 0 the negative one)
+                    case .div: for i in 0..<m { let q = xp[i * sa] / yp[i * sb]; r[i] = q.isNaN ? .nan : q }
+                    default:
                         for i in 0..<m {
                             let d = yp[i * sb]
                             if d == 0 {
-                                if valid == nil { valid = [UInt8](repeating: 1, count: m) }
-                                valid![i] = 0
+                                if zero < 0 && (valid == nil || valid![i] != 0) { zero = i }
                             } else {
-                                r[i] = op == .div ? xp[i * sa] / d : xp[i * sa].truncatingRemainder(dividingBy: d)
+                                r[i] = op == .intDiv ? xp[i * sa] / d : xp[i * sa].truncatingRemainder(dividingBy: d)
                             }
                         }
-                    default: break
                     }
                 } }
+                if zero >= 0 { throw Checked.divisionByZero(Evaluator.text(.double(x[zero * sa])), op) }
                 out.dbls = r
             } else {
                 let x = a.ints, y = b.ints
@@ -383,11 +386,10 @@ public struct Evaluator: @unchecked Sendable {
                         if valid != nil && valid![i] == 0 { continue }
                         let p = x[i * sa], q = y[i * sb]
                         if q == 0 {
-                            if valid == nil { valid = [UInt8](repeating: 1, count: m) }
-                            valid![i] = 0
+                            throw Checked.divisionByZero(String(p), op)
                         } else if q == -1 {
-                            // x % -1 is 0; x / -1 is -x, which overflows for the minimum
-                            if op == .div && p == .min { throw Checked.arithmeticOverflow(op, p, q) }
+                            // x % -1 is 0; x // -1 is -x, which overflows for the minimum
+                            if op != .mod && p == .min { throw Checked.arithmeticOverflow(op, p, q) }
                             r[i] = op == .mod ? 0 : 0 &- p
                         } else {
                             r[i] = op == .mod ? p % q : p / q

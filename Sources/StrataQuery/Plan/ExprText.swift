@@ -23,6 +23,7 @@ enum ExprText {
         case .mul: return "*"
         case .div: return "/"
         case .mod: return "%"
+        case .intDiv: return "//"
         case .eq: return "="
         case .ne: return "<>"
         case .lt: return "<"
