@@ -289,7 +289,8 @@ final class GroupTable {
             let sv = slots[i]
             if sv == 0 {
                 if count == keyCapacity { growKeys() }
-                (keyStore + count * w).update(from: key, count: w)
+                // one word (most keys): a store, not a call to memmove
+                if w == 1 { keyStore[count] = key[0] } else { (keyStore + count * w).update(from: key, count: w) }
                 hashStore[count] = h
                 slots[i] = GroupTable.slotValue(h, count)
                 count += 1
