@@ -44,6 +44,16 @@ public enum ParallelWork {
     }
 }
 
+/// The first error raised by work spread over threads (the others are dropped).
+public final class FirstError<E: Error>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: E?
+    public init() {}
+    public var error: E? { lock.lock(); defer { lock.unlock() }; return first }
+    public var isSet: Bool { error != nil }
+    public func set(_ e: E) { lock.lock(); if first == nil { first = e }; lock.unlock() }
+}
+
 /// Carries a value (a closure, a buffer pointer, a class) into code that runs on several
 /// threads, where the caller guarantees that the accesses are disjoint or synchronized.
 public struct UncheckedBox<T>: @unchecked Sendable {

@@ -673,7 +673,7 @@ final class Executor: @unchecked Sendable {
         out.initialize(repeating: nil)
         defer { out.deinitialize(); out.deallocate() }
         let box = UncheckedBox(out)
-        let failure = QueryFailure()
+        let failure = FirstError<QueryError>()
         ParallelWork.forEach(items, workers: threads) { i, _ in
             do throws(QueryError) { box.value[i] = try column(i, threads: 1) } catch { failure.set(error) }
         }

@@ -214,7 +214,7 @@ extension Executor {
         var lnull = [Bool](repeating: false, count: nl)
         let chunk = RelationChunks.chunkRows
         let chunks = nl >= RelationChunks.minRows && threads > 1 ? (nl + chunk - 1) / chunk : 1
-        let failure = QueryFailure()
+        let failure = FirstError<QueryError>()
         probe.withUnsafeMutableBufferPointer { pp in lnull.withUnsafeMutableBufferPointer { np in
             let out = UncheckedBox((pp, np))
             ParallelWork.forEach(chunks, workers: threads) { c, _ in

@@ -107,11 +107,3 @@ struct MergedGroups {
         self.maps = out
     }
 }
-
-/// The first error of work spread over threads.
-final class QueryFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: QueryError?
-    var error: QueryError? { lock.lock(); defer { lock.unlock() }; return first }
-    func set(_ e: QueryError) { lock.lock(); if first == nil { first = e }; lock.unlock() }
-}

@@ -45,7 +45,7 @@ struct ParquetColumnarReader: ColumnarFileReader {
         out.initialize(repeating: nil)
         defer { out.deinitialize(); out.deallocate() }
         let box = UncheckedBox(out)
-        let failure = FirstError()
+        let failure = FirstError<ParquetError>()
         ParallelWork.forEach(chunks) { i, _ in
             guard !failure.isSet else { return }
             let g = i / columns.count, c = columns[i % columns.count]
@@ -75,14 +75,6 @@ struct ParquetColumnarReader: ColumnarFileReader {
         }
         return (result, f.rowCount)
     }
-}
-
-/// The first error of parallel work.
-private final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var error: ParquetError?
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
-    func set(_ e: ParquetError) { lock.lock(); if error == nil { error = e }; lock.unlock() }
 }
 
 /// Writes Parquet files (options: `compression` zstd|snappy|gzip|lz4|brotli|uncompressed,
