@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataSQL
+import StrataText
 @testable import StrataQuery
 
 /// The optimizer's rules, each alone on small bound plans (the text is EXPLAIN's), and
@@ -105,6 +106,60 @@ import StrataSQL
         #expect(r[2]?.strings == ["DE"])
         #expect(r[3] == nil, "NOT IN prunes nothing")
         #expect(PruningRanges.ranges(.or([.binary(.eq, id, .literal(.int(1), .bigint), .boolean)])).isEmpty)
+    }
+
+    @Test func dateTruncComparisonsBoundTheTimestampExactlyInUTCAndADayWiderElsewhere() throws {
+        let day = 86_400_000_000 as Int64, x = 100 * day
+        func trunc(_ u: Civil.Unit) -> BExpr { .call(.dateTrunc(u), [.column(0, .timestamp)], .timestamp) }
+        func cmp(_ op: BOp, _ u: Civil.Unit, _ v: Int64) -> BExpr { .binary(op, trunc(u), .literal(.timestamp(v), .timestamp), .boolean) }
+        let both: BExpr = .and([cmp(.ge, .day, x), cmp(.le, .day, x + 2 * day)])
+        let utc = PruningRanges.ranges(both, utc: true)[0]
+        #expect(utc?.lo == x && utc?.hi == x + 3 * day - 1)
+        let zoned = PruningRanges.ranges(both)[0]
+        #expect(zoned?.lo == x - day && zoned?.hi == x + 4 * day - 1)
+        // a month is at most 31 days; equality bounds both sides; <> bounds nothing
+        let m = PruningRanges.ranges(cmp(.eq, .month, x), utc: true)[0]
+        #expect(m?.lo == x && m?.hi == x + 31 * day - 1)
+        #expect(PruningRanges.ranges(cmp(.ne, .day, x), utc: true).isEmpty)
+        // a constant on the left flips the operator: x > trunc(ts) bounds ts from above
+        let flipped = PruningRanges.ranges(.binary(.gt, .literal(.timestamp(x), .timestamp), trunc(.hour), .boolean), utc: true)[0]
+        #expect(flipped != nil && flipped!.lo == .min && flipped!.hi == x + 3_600_000_000 - 1)
+        // no overflow at the ends of the range
+        let top = PruningRanges.ranges(cmp(.le, .year, .max - 5))[0]
+        #expect(top?.hi == .max)
+    }
+
+    @Test func seriesRangeNarrowsOnlyTheSideWhoseUnmatchedRowsAreDropped() throws {
+        func filters(_ sql: String) throws -> String {
+            let (p, _, _) = try bound(sql)
+            return text(PredicatePushdown.apply(p, utc: true))
+        }
+        let series = "generate_series(TIMESTAMP '2024-03-02', TIMESTAMP '2024-03-03', INTERVAL 1 DAY) AS s(d)"
+        let narrowed = "filter: (date_trunc[day](c.ts) >= TIMESTAMP '2024-03-02 00:00:00') AND (date_trunc[day](c.ts) <= TIMESTAMP '2024-03-03 00:00:00')"
+        // series LEFT JOIN table: the table's unmatched rows are dropped
+        let a = try filters("SELECT s.d, count(c.ts) FROM \(series) LEFT JOIN clicks c ON date_trunc('day', c.ts) = s.d GROUP BY s.d")
+        #expect(a.contains(narrowed) && a.contains("prune: ts >= 2024-03-02 00:00:00 AND ts <= 2024-03-03 23:59:59.999999"))
+        // table JOIN series: the same, from the right
+        let b = try filters("SELECT c.ts FROM clicks c JOIN \(series) ON date_trunc('day', c.ts) = s.d")
+        #expect(b.contains(narrowed))
+        // table LEFT JOIN series: every table row is output, none is filtered
+        let c = try filters("SELECT c.ts, s.d FROM clicks c LEFT JOIN \(series) ON date_trunc('day', c.ts) = s.d")
+        #expect(!c.contains("filter:"), "\(c)")
+        // a grouped subquery: the range reaches its scan through the group key
+        let d = try filters("SELECT s.d, x.n FROM \(series) LEFT JOIN (SELECT date_trunc('day', ts) AS day, count(*) AS n FROM clicks GROUP BY 1) x ON x.day = s.d")
+        #expect(d.contains("filter: (date_trunc[day](ts) >= TIMESTAMP '2024-03-02 00:00:00')"), "\(d)")
+        // an integer series narrows an integer key (range's stop is excluded: a bound to spare)
+        let e = try filters("SELECT * FROM range(1, 3) AS r(k) LEFT JOIN clicks c ON c.link_id = r.k")
+        #expect(e.contains("filter: (c.link_id >= 1) AND (c.link_id <= 3)"), "\(e)")
+    }
+
+    @Test func filtersOnGroupKeysMoveBelowPlainAggregatesOnly() throws {
+        let (p, _, _) = try bound("SELECT * FROM (SELECT link_id, count(*) AS n FROM clicks GROUP BY link_id) t WHERE link_id > 1 AND n > 1")
+        let a = text(PredicatePushdown.apply(p))
+        #expect(a.contains("Filter count_star() > 1\n") && a.contains("filter: link_id > 1\n") && a.contains("prune: link_id >= 2"), "\(a)")
+        let (q, _, _) = try bound("SELECT * FROM (SELECT link_id, count(*) AS n FROM clicks GROUP BY ROLLUP (link_id)) t WHERE link_id IS NULL")
+        let b = text(PredicatePushdown.apply(q))
+        #expect(b.contains("Filter link_id IS NULL") && !b.contains("filter:"), "\(b)")
     }
 
     @Test func projectionPushdownReadsOnlyUsedColumns() throws {

@@ -18,7 +18,7 @@ enum Optimizer {
     static func optimize(_ root: PlanNode, _ eval: Evaluator) -> PlanNode {
         var plan = ConstantFolding.apply(root, eval)
         plan = CTEPlacement.apply(plan)
-        plan = PredicatePushdown.apply(plan)
+        plan = PredicatePushdown.apply(plan, utc: eval.isUTC)
         plan = FilePruning.apply(plan, eval)
         plan = ProjectionPushdown.apply(plan)
         plan = TopNRule.apply(plan)

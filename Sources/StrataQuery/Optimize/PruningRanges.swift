@@ -5,8 +5,12 @@ import StrataText
 /// conjuncts (`col op constant`, `BETWEEN`, `IN`, string equality). Segments whose time range
 /// misses the time column's range, segments whose dictionary lacks every wanted string, and
 /// blocks whose min/max miss a range are skipped without decoding.
+///
+/// `date_trunc(unit, ts) op constant` bounds `ts` too (the truncation is monotonic): exactly in
+/// a UTC session, widened by a day on each side in another zone (the truncation is of local
+/// time, which is within a day of the stored instant).
 enum PruningRanges {
-    static func ranges(_ filter: BExpr?) -> [Int: PruneRange] {
+    static func ranges(_ filter: BExpr?, utc: Bool = false) -> [Int: PruneRange] {
         var out: [Int: PruneRange] = [:]
         guard let filter else { return out }
         func lane(_ v: Value, _ t: DataType) -> Int64? {
@@ -25,9 +29,15 @@ enum PruningRanges {
             case .binary(let op0, let a, let b, _):
                 var op = op0
                 var col = a, lit = b
-                if case .literal = a, case .column = b {
+                if case .literal = a, b.boundsAColumn {
                     (col, lit) = (b, a)
                     switch op0 { case .lt: op = .gt; case .le: op = .ge; case .gt: op = .lt; case .ge: op = .le; default: break }
+                }
+                if case .call(.dateTrunc(let unit), let args, .timestamp) = col, args.count == 1,
+                   case .column(let s, .timestamp) = args[0], case .literal(let v, _) = lit, let x = lane(v, .timestamp) {
+                    guard let r = truncatedRange(op, x, unit, utc: utc, out[s] ?? PruneRange()) else { continue }
+                    out[s] = r
+                    continue
                 }
                 guard case .column(let s, let t) = col, case .literal(let v, _) = lit, t.isIntLane, let x = lane(v, t) else { continue }
                 var r = out[s] ?? PruneRange()
@@ -57,5 +67,50 @@ enum PruningRanges {
             }
         }
         return out
+    }
+
+    /// The longest span of one `unit` in microseconds (a local day is 24 hours of wall clock).
+    static func longest(_ unit: Civil.Unit) -> Int64 {
+        switch unit {
+        case .microsecond: return 1
+        case .millisecond: return 1_000
+        case .second: return Civil.microsPerSecond
+        case .minute: return Civil.microsPerMinute
+        case .hour: return Civil.microsPerHour
+        case .day: return Civil.microsPerDay
+        case .week: return 7 * Civil.microsPerDay
+        case .month: return 31 * Civil.microsPerDay
+        case .quarter: return 92 * Civil.microsPerDay
+        case .year: return 366 * Civil.microsPerDay
+        }
+    }
+
+    /// `r` narrowed to the instants `ts` with `date_trunc(unit, ts) op x` possible:
+    /// `trunc(L) >= x` needs `L >= x` (the truncation never exceeds `L`), `trunc(L) <= x` needs
+    /// `L < x + longest(unit)`; `L` is `ts` in UTC and within a day of it elsewhere.
+    static func truncatedRange(_ op: BOp, _ x: Int64, _ unit: Civil.Unit, utc: Bool, _ r0: PruneRange) -> PruneRange? {
+        let slack: Int64 = utc ? 0 : Civil.microsPerDay
+        func sub(_ a: Int64, _ b: Int64) -> Int64 { let (v, o) = a.subtractingReportingOverflow(b); return o ? .min : v }
+        func add(_ a: Int64, _ b: Int64) -> Int64 { let (v, o) = a.addingReportingOverflow(b); return o ? .max : v }
+        let lo = sub(x, slack)
+        let hi = add(sub(add(x, longest(unit)), 1), slack)
+        var r = r0
+        switch op {
+        case .eq: r.lo = max(r.lo, lo); r.hi = min(r.hi, hi)
+        case .ge, .gt: r.lo = max(r.lo, lo)
+        case .le, .lt: r.hi = min(r.hi, hi)
+        default: return nil
+        }
+        return r
+    }
+}
+
+private extension BExpr {
+    /// A column, or date_trunc of one: a comparison with a constant bounds the column.
+    var boundsAColumn: Bool {
+        switch self {
+        case .column, .call(.dateTrunc, _, _): return true
+        default: return false
+        }
     }
 }

@@ -152,4 +152,6 @@ struct JoinSpec {
     /// A join made from a subquery (semi, anti, mark, single; `kind` is then `.left`); see
     /// Plan/SubqueryJoin.swift.
     var subquery: SubqueryJoin? = nil
+    /// Predicate pushdown already narrowed a side to the other side's series range.
+    var seriesRangeApplied = false
 }
