@@ -86,7 +86,7 @@ func intEncodingsRoundTrip(_ forced: Encoding?) throws {
 @Test func bitPackingAllWidths() {
     var r = TestRNG(3)
     for width in 0...64 {
-        for n in [0, 1, 3, 8, 9, 63, 64, 65, 200] {
+        for n in [0, 1, 3, 8, 9, 15, 16, 17, 63, 64, 65, 200, 1001, 4096] {
             let mask: UInt64 = width == 64 ? ~0 : (1 << UInt64(width)) - 1
             let values = (0..<n).map { _ in r.next() & mask }
             var out: [UInt8] = []
@@ -96,6 +96,19 @@ func intEncodingsRoundTrip(_ forced: Encoding?) throws {
             out.withUnsafeBytes { p in back.withUnsafeMutableBufferPointer { BitPacking.unpack(p, count: n, width: width, into: $0.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!) } }
             #expect(back == values, "width \(width) n \(n)")
             if back != values { return }
+            // the affine unpack (groups of 8 with constant widths, then single values, then the
+            // last bytes one by one) from a buffer of exactly the packed size
+            for (base, multiplier) in [(Int64(0), Int64(1)), (-17, 1_000_000), (Int64.max, 3)] {
+                var affine = [Int64](repeating: 7, count: n)
+                let exact = Array(out)
+                exact.withUnsafeBytes { p in affine.withUnsafeMutableBufferPointer {
+                    BitPacking.unpackAffine(p, count: n, width: width, base: base, multiplier: multiplier, into: $0.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+                } }
+                let want = values.map { base &+ Int64(bitPattern: $0) &* multiplier }
+                let same = affine == want
+                #expect(same, "affine width \(width) n \(n) base \(base) multiplier \(multiplier)")
+                if !same { return }
+            }
         }
     }
 }
