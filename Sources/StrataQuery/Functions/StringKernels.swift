@@ -203,11 +203,33 @@ enum StringKernels {
     /// `split_part(s, sep, k)`: the k-th piece (1-based; negative counts from the end; 0 or
     /// beyond the pieces: '').
     static func splitPart(_ s: String, _ sep: String, _ k: Int64) -> String {
-        let parts = split(s, sep)
-        let n = Int64(parts.count)
-        if k > 0 && k <= n { return parts[Int(k - 1)] }
-        if k < 0 && -k <= n { return parts[Int(n + k)] }
-        return ""
+        if sep.isEmpty || k == 0 {
+            let parts = split(s, sep)
+            let n = Int64(parts.count)
+            if k > 0 && k <= n { return parts[Int(k - 1)] }
+            if k < 0 && -k <= n { return parts[Int(n + k)] }
+            return ""
+        }
+        // the pieces are found by scanning the bytes; only the one returned becomes a String
+        var s = s, sep = sep
+        return s.withUTF8 { h in sep.withUTF8 { f -> String in
+            var target = k - 1
+            if k < 0 {
+                var pieces: Int64 = 1, pos = 0
+                while let at = find(h, f, from: pos) { pieces += 1; pos = at + f.count }
+                guard -k <= pieces else { return "" }
+                target = pieces + k
+            }
+            var pos = 0
+            var i: Int64 = 0
+            while i < target {
+                guard let at = find(h, f, from: pos) else { return "" }
+                pos = at + f.count
+                i += 1
+            }
+            let end = find(h, f, from: pos) ?? h.count
+            return String(decoding: UnsafeBufferPointer(rebasing: h[pos..<end]), as: UTF8.self)
+        } }
     }
 
     static func repeatString(_ s: String, _ k: Int64) throws(QueryError) -> String {
