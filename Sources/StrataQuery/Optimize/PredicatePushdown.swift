@@ -60,11 +60,7 @@ enum PredicatePushdown {
                     return n
                 }
                 wrap(child, 0, below)
-                let pushed = push(child, &seen, utc)
-                guard let rest = BExpr.all(kept) else { return pushed }
-                n.op = .filter(rest)
-                n.inputs = [pushed]
-                return n
+                return pushKeeping(kept, n, child, &seen, utc)
             case .join(let j):
                 let lw = child.inputs[0].types.count
                 var left: [BExpr] = [], right: [BExpr] = [], kept: [BExpr] = []
@@ -86,11 +82,7 @@ enum PredicatePushdown {
                 }
                 wrap(child, 0, left)
                 wrap(child, 1, right)
-                let pushed = push(child, &seen, utc)
-                guard let rest = BExpr.all(kept) else { return pushed }
-                n.op = .filter(rest)
-                n.inputs = [pushed]
-                return n
+                return pushKeeping(kept, n, child, &seen, utc)
             default:
                 n.inputs = [push(child, &seen, utc)]
                 return n
@@ -132,6 +124,17 @@ enum PredicatePushdown {
             n.inputs = n.inputs.map { push($0, &seen, utc) }
             return n
         }
+    }
+
+    /// Pushes into `child` (the input of Filter `n`), then keeps `kept` in `n` above it (or
+    /// drops `n` when nothing is kept).
+    private static func pushKeeping(_ kept: [BExpr], _ n: PlanNode, _ child: PlanNode, _ seen: inout Set<ObjectIdentifier>,
+                                    _ utc: Bool) -> PlanNode {
+        let pushed = push(child, &seen, utc)
+        guard let rest = BExpr.all(kept) else { return pushed }
+        n.op = .filter(rest)
+        n.inputs = [pushed]
+        return n
     }
 
     /// Puts a Filter of `conjuncts` over input `i` of `n`.
