@@ -11,6 +11,10 @@ public final class Store: Sendable {
     /// modification time): manifest files are never rewritten in place, so repeated snapshots
     /// in one process (`strata bench`, the shell) skip decoding an unchanged manifest.
     let manifestCache = ManifestCache()
+    /// Open segment readers (mapped file, checked footer, decoded dictionaries) keyed the same
+    /// way: segment files are immutable, so the statements of one process share them; each
+    /// snapshot drops the entries of its table's segments that its manifest no longer lists.
+    let segmentReaders = SegmentReaderCache()
 
     /// Opens (and with `create`, creates) the store at `root`.
     public init(root: String, create: Bool = true) throws(StoreError) {
@@ -164,5 +168,44 @@ final class ManifestCache: @unchecked Sendable {
         lock.lock()
         entries[table] = (key, m)
         lock.unlock()
+    }
+}
+
+/// Segment readers shared across snapshots, each valid while its file's identity (inode, size,
+/// modification time) is unchanged.
+final class SegmentReaderCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (ManifestCache.Key, SegmentReader)] = [:]
+
+    /// The cached reader of the segment file at `path`, else a new one (cached).
+    func reader(_ path: String) throws(FormatError) -> SegmentReader {
+        let key = ManifestCache.key(path)
+        if let key {
+            lock.lock()
+            if let (k, r) = entries[path], k == key { lock.unlock(); return r }
+            lock.unlock()
+        }
+        let r = try SegmentReader(path: path)
+        if let key {
+            lock.lock()
+            entries[path] = (key, r)
+            lock.unlock()
+        }
+        return r
+    }
+
+    /// The paths with a cached reader (tests).
+    var paths: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return Set(entries.keys)
+    }
+
+    /// Drops the entries under `dir` (a table's folder) whose path is not in `live`.
+    func keep(under dir: String, _ live: Set<String>) {
+        lock.lock()
+        defer { lock.unlock() }
+        let prefix = dir + "/"
+        for path in entries.keys where path.hasPrefix(prefix) && !live.contains(path) { entries[path] = nil }
     }
 }

@@ -152,6 +152,7 @@ public final class Table: Sendable {
         do throws(StoreError) {
             let m = try currentManifest()
             try checkSegmentFiles(m)
+            store.segmentReaders.keep(under: dir, Set(m.segments.map(segmentPath)))
             return Snapshot(table: self, manifest: m, lockFD: fd)
         } catch {
             close(fd)
@@ -524,7 +525,7 @@ public final class Snapshot: @unchecked Sendable {
         lock.unlock()
         let path = table.segmentPath(s)
         let r: SegmentReader
-        do throws(FormatError) { r = try SegmentReader(path: path) } catch { throw StoreError(error) }
+        do throws(FormatError) { r = try table.store.segmentReaders.reader(path) } catch { throw StoreError(error) }
         guard r.rowCount == s.rows else {
             throw StoreError(.corrupt, "\(path): holds \(r.rowCount) rows, manifest says \(s.rows)", path: path)
         }

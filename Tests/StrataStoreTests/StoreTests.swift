@@ -286,3 +286,50 @@ func allRows(_ t: Table) throws -> [[String]] {
     #expect(m.version == 1)
     #expect(m.table.columns.map(\.name) == ["ts", "profile_id", "source"])
 }
+
+/// Snapshots of one store share a segment's reader while its file is unchanged; a file
+/// replaced under the same name is read afresh (here: named, for its row count), and the
+/// segments a newer manifest no longer lists leave the cache.
+@Test func segmentReadersAreSharedAcrossSnapshotsWhileTheFileIsUnchanged() throws {
+    let store = try tempStore()
+    let t = try store.createTable(clicksDef)
+    try t.commit(adding: try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(3000)))
+    try t.commit(adding: try PartitionWriter.stage(table: t, definition: clicksDef, columns: clickColumns(500, seed: 7)))
+    let a = try t.snapshot(), b = try t.snapshot()
+    #expect(a.segments.count == 6)
+    for s in a.segments { #expect(try a.reader(s) === b.reader(s)) }
+    #expect(store.segmentReaders.paths == Set(a.segments.map(t.segmentPath)))
+    // a copy with one byte flipped in the first data page, renamed over the file (same size,
+    // new inode): read afresh, and the damage named, never the cached reader's old bytes
+    let victim = a.segments.max { $0.rows < $1.rows }!
+    let path = t.segmentPath(victim), saved = path + ".saved", copy = path + ".copy"
+    try FileManager.default.copyItem(atPath: path, toPath: saved)
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    bytes[64] ^= 0xFF
+    try Data(bytes).write(to: URL(fileURLWithPath: copy))
+    #expect(rename(copy, path) == 0)
+    let c = try t.snapshot()
+    do {
+        let r = try c.reader(victim)
+        for col in 0..<3 { _ = try r.readColumn(col) }
+        Issue.record("the replaced file was served from the cache")
+    } catch {
+        #expect("\(error)".contains(path), "\(error)")
+    }
+    // the original back (another new inode): read afresh, the same rows as before
+    #expect(rename(saved, path) == 0)
+    let d = try t.snapshot()
+    let back = try d.reader(victim)
+    #expect(back !== (try a.reader(victim)))
+    guard case .int64(let before) = try a.reader(victim).readColumn(0).data, case .int64(let after) = try back.readColumn(0).data else {
+        Issue.record("ts is not an int64 column")
+        return
+    }
+    #expect(back.rowCount == victim.rows && before == after)
+    // compaction rewrites every partition: the old segments leave the cache with the next snapshot
+    _ = try Compactor.compact(table: t)
+    let e = try t.snapshot()
+    #expect(e.segments.count == 3)
+    for s in e.segments { _ = try e.reader(s) }
+    #expect(store.segmentReaders.paths == Set(e.segments.map(t.segmentPath)))
+}
