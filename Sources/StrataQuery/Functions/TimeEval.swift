@@ -13,8 +13,16 @@ extension Evaluator {
     private func validity(_ args: [Vec], _ m: Int) -> [UInt8]? {
         guard args.contains(where: { $0.valid != nil }) else { return nil }
         var v = [UInt8](repeating: 1, count: m)
-        for a in args where a.valid != nil {
-            for i in 0..<m where a.isNull(i) { v[i] = 0 }
+        v.withUnsafeMutableBufferPointer { out in
+            for a in args {
+                guard let valid = a.valid else { continue }
+                if a.isConst {
+                    if valid[0] == 0 { out.update(repeating: 0) }
+                    continue
+                }
+                // a typed loop: validity bytes are 0 or 1
+                valid.withUnsafeBufferPointer { vp in for i in 0..<m { out[i] &= vp[i] } }
+            }
         }
         return v
     }
@@ -84,6 +92,26 @@ extension Evaluator {
                 r[i] = x
             }
             out.ints = r
+        case .diffTimestamps where args[0].type == .timestamp && args[1].type == .timestamp && !args[0].isConst && !args[1].isConst:
+            // two timestamp columns: one typed loop, overflow flags OR-ed and checked after (a
+            // NULL row's difference is computed and dropped: its stored value is 0)
+            var overflow = false
+            var p = [Int64](repeating: 0, count: m)
+            out.ints = [Int64](unsafeUninitializedCapacity: m) { r, done in
+                args[0].ints.withUnsafeBufferPointer { a in args[1].ints.withUnsafeBufferPointer { b in p.withUnsafeMutableBufferPointer { pp in
+                    for i in 0..<m {
+                        let (x, o) = a[i].subtractingReportingOverflow(b[i])
+                        overflow = overflow || o
+                        r[i] = x
+                        pp[i] = IntervalParts.pack(0, x / IntervalParts.day)
+                    }
+                } } }
+                done = m
+            }
+            if overflow, (0..<m).contains(where: { !isNull($0) && args[0].ints[$0].subtractingReportingOverflow(args[1].ints[$0]).overflow }) {
+                throw Checked.overflow("subtraction of timestamps: the interval does not fit")
+            }
+            out.ivl = p
         case .diffTimestamps:
             let a = args[0], b = args[1]
             var r = [Int64](repeating: 0, count: m), p = [Int64](repeating: 0, count: m)
