@@ -31,6 +31,29 @@ enum DictionaryGroups {
             if d.owner == ObjectIdentifier(keys.interner) { return nil }
             return keys.interner.map(d)
         }
+        var local = [Int32](repeating: -1, count: product)
+        if vs.count <= 2, vs.allSatisfy({ $0.valid == nil }) {
+            // one or two keys without NULLs (the common shape): the combination and its group
+            // in one pass over the codes, no combination array
+            let m0 = Int(vs[0].dict!.count) + 1
+            local.withUnsafeMutableBufferPointer { lp in
+                vs[0].ints.withUnsafeBufferPointer { c0 in
+                    vs[vs.count - 1].ints.withUnsafeBufferPointer { c1 in
+                        let two = vs.count == 2
+                        for r in 0..<n {
+                            let c = Int(truncatingIfNeeded: c0[r]) &+ (two ? Int(truncatingIfNeeded: c1[r]) &* m0 : 0)
+                            var g = lp[c]
+                            if g < 0 {
+                                g = firstOfCombination(vs, r, words, width: width, table: table)
+                                lp[c] = g
+                            }
+                            gids[r] = g
+                        }
+                    }
+                }
+            }
+            return true
+        }
         // the combination index of each row
         var combo = [Int32](repeating: 0, count: n)
         var mult: Int32 = 1
@@ -49,29 +72,13 @@ enum DictionaryGroups {
                 mult &*= m + 1
             }
         }
-        var local = [Int32](repeating: -1, count: product)
-        var row = [Int64](repeating: 0, count: width)
         local.withUnsafeMutableBufferPointer { lp in
             combo.withUnsafeBufferPointer { cp in
                 for r in 0..<n {
                     let c = Int(cp[r])
                     var g = lp[c]
                     if g < 0 {
-                        // the first row of this combination: its key words, then one probe
-                        var mask: Int64 = 0
-                        for (k, v) in vs.enumerated() {
-                            if let valid = v.valid, valid[r] == 0 {
-                                row[k] = 0
-                                mask |= 1 << Int64(k)
-                            } else {
-                                let code = Int(v.ints[r])
-                                row[k] = words[k].map { $0[code] } ?? Int64(code)
-                            }
-                        }
-                        row[width - 1] = mask
-                        row.withUnsafeBufferPointer { kp in
-                            withUnsafeMutablePointer(to: &g) { gp in _ = table.findOrInsert(kp.baseAddress!, 1, into: gp) }
-                        }
+                        g = firstOfCombination(vs, r, words, width: width, table: table)
                         lp[c] = g
                     }
                     gids[r] = g
@@ -79,5 +86,26 @@ enum DictionaryGroups {
             }
         }
         return true
+    }
+
+    /// The group of row `r`, the first of its combination of codes: its key words (and NULL
+    /// mask), then one probe of the table.
+    private static func firstOfCombination(_ vs: [Vec], _ r: Int, _ words: [[Int64]?], width: Int, table: GroupTable) -> Int32 {
+        var row = [Int64](repeating: 0, count: width)
+        var mask: Int64 = 0
+        for (k, v) in vs.enumerated() {
+            if let valid = v.valid, valid[r] == 0 {
+                mask |= 1 << Int64(k)
+            } else {
+                let code = Int(v.ints[r])
+                row[k] = words[k].map { $0[code] } ?? Int64(code)
+            }
+        }
+        row[width - 1] = mask
+        var g: Int32 = 0
+        row.withUnsafeBufferPointer { kp in
+            withUnsafeMutablePointer(to: &g) { gp in _ = table.findOrInsert(kp.baseAddress!, 1, into: gp) }
+        }
+        return g
     }
 }
