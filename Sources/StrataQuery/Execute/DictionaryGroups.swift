@@ -32,6 +32,14 @@ enum DictionaryGroups {
             return keys.interner.map(d)
         }
         var local = [Int32](repeating: -1, count: product)
+        /// The group of combination `c`, met first at row `r` when not yet in the local map.
+        @inline(__always) func group(_ lp: UnsafeMutableBufferPointer<Int32>, _ c: Int, _ r: Int) -> Int32 {
+            let g = lp[c]
+            if g >= 0 { return g }
+            let new = firstOfCombination(vs, r, words, width: width, table: table)
+            lp[c] = new
+            return new
+        }
         if vs.count <= 2, vs.allSatisfy({ $0.valid == nil }) {
             // one or two keys without NULLs (the common shape): the combination and its group
             // in one pass over the codes, no combination array
@@ -42,12 +50,7 @@ enum DictionaryGroups {
                         let two = vs.count == 2
                         for r in 0..<n {
                             let c = Int(truncatingIfNeeded: c0[r]) &+ (two ? Int(truncatingIfNeeded: c1[r]) &* m0 : 0)
-                            var g = lp[c]
-                            if g < 0 {
-                                g = firstOfCombination(vs, r, words, width: width, table: table)
-                                lp[c] = g
-                            }
-                            gids[r] = g
+                            gids[r] = group(lp, c, r)
                         }
                     }
                 }
@@ -74,15 +77,7 @@ enum DictionaryGroups {
         }
         local.withUnsafeMutableBufferPointer { lp in
             combo.withUnsafeBufferPointer { cp in
-                for r in 0..<n {
-                    let c = Int(cp[r])
-                    var g = lp[c]
-                    if g < 0 {
-                        g = firstOfCombination(vs, r, words, width: width, table: table)
-                        lp[c] = g
-                    }
-                    gids[r] = g
-                }
+                for r in 0..<n { gids[r] = group(lp, Int(cp[r]), r) }
             }
         }
         return true
