@@ -93,8 +93,8 @@ extension Evaluator {
             }
             out.ints = r
         case .diffTimestamps where args[0].type == .timestamp && args[1].type == .timestamp && !args[0].isConst && !args[1].isConst:
-            // two timestamp columns: one typed loop, overflow flags OR-ed and checked after (a
-            // NULL row's difference is computed and dropped: its stored value is 0)
+            // two timestamp columns: one typed loop, overflow flags OR-ed; when one is set, the
+            // non-NULL rows are checked again (a NULL row's difference is computed, then dropped)
             var overflow = false
             var p = [Int64](repeating: 0, count: m)
             out.ints = [Int64](unsafeUninitializedCapacity: m) { r, done in
@@ -242,10 +242,10 @@ extension Evaluator {
                 out.ints = [Int64](unsafeUninitializedCapacity: m) { r, done in
                     a.ints.withUnsafeBufferPointer { p in
                         if isDate {
-                            for i in 0..<m { r[i] = Civil.floorMod(p[i] &+ 3, 7) }
+                            for i in 0..<m { r[i] = Civil.weekday(days: p[i]) - 1 }
                         } else {
                             let perDay: Int64 = 86_400_000_000  // a literal: the division becomes a multiply
-                            for i in 0..<m { r[i] = Civil.floorMod(Civil.floorDiv(p[i], perDay) &+ 3, 7) }
+                            for i in 0..<m { r[i] = Civil.weekday(days: Civil.floorDiv(p[i], perDay)) - 1 }
                         }
                     }
                     done = m
